@@ -1,0 +1,280 @@
+"""The profile and guide schemas: one source of truth for validation, JSON Schema and docs.
+
+Validation of facet values needs the site's vocabularies; they arrive through pydantic's
+validation context (`{"vocabularies": {field: Vocabulary}}`) so the models stay plain data.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+from functools import lru_cache
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo
+from pydantic_core import PydanticCustomError
+
+from .diagnostics import did_you_mean
+from .vocabulary import CADENCES, FORMATS, MEETING_MODES, Vocabulary, builtin_values
+
+#: Fields that never leave the build: they are dropped before anything is rendered or indexed.
+PRIVATE_FIELDS = frozenset({"email"})
+
+# Characters that reorder or hide text: harmless in prose, but in a name or a one-line field
+# they let a profile impersonate someone else ("Trojan Source"-style tricks).
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+_INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff\u00ad]")
+_CONTROL_LINE = re.compile("[\x00-\x1f\x7f-\x9f]")
+_CONTROL_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+EMAIL_RE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
+
+
+def _error(kind: str, message: str, hint: str = "") -> PydanticCustomError:
+    return PydanticCustomError(kind, message, {"hint": hint} if hint else None)
+
+
+def _one_line(value: str) -> str:
+    value = unicodedata.normalize("NFC", value).strip()
+    if _CONTROL_LINE.search(value):
+        raise _error("control_character", "contains a line break or control character",
+                     "keep this field on one line")
+    if _BIDI.search(value):
+        raise _error("bidi_character", "contains invisible text-direction characters",
+                     "retype the text; it was probably pasted with hidden formatting")
+    if not value:
+        raise _error("empty", "must not be empty")
+    return value
+
+
+def _visible(value: str) -> str:
+    if _INVISIBLE.search(value):
+        raise _error("invisible_character", "contains zero-width or invisible characters",
+                     "retype the text; it was probably pasted with hidden formatting")
+    return value
+
+
+def _text(value: str) -> str:
+    value = unicodedata.normalize("NFC", value.replace("\r\n", "\n")).strip()
+    if _CONTROL_TEXT.search(value):
+        raise _error("control_character", "contains control characters")
+    if re.search("[\u202a-\u202e]", value):
+        raise _error("bidi_character", "contains text-direction override characters",
+                     "retype the text; it was probably pasted with hidden formatting")
+    return value
+
+
+def _line(max_length: int) -> Any:
+    return Annotated[str, AfterValidator(_one_line), Field(min_length=1, max_length=max_length)]
+
+
+Name = Annotated[str, AfterValidator(_one_line), AfterValidator(_visible), Field(min_length=1, max_length=100)]
+Line = _line(160)
+ShortLine = _line(60)
+Markdown = Annotated[str, AfterValidator(_text), Field(min_length=1, max_length=10_000)]
+
+
+def _http_url(value: str) -> str:
+    value = value.strip()
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or _CONTROL_LINE.search(value) or " " in value:
+        raise _error("url", "must be a full web address starting with https:// or http://",
+                     "for example https://example.org/profile")
+    return value
+
+
+def _email(value: str) -> str:
+    value = value.strip()
+    if not EMAIL_RE.match(value):
+        raise _error("email", f"'{value}' is not a valid email address", "for example name@example.org")
+    return value
+
+
+HttpUrl = Annotated[str, Field(max_length=500), AfterValidator(_http_url)]
+Email = Annotated[str, Field(max_length=254), AfterValidator(_email)]
+
+
+@lru_cache(maxsize=1)
+def _timezones() -> frozenset[str]:
+    import zoneinfo
+
+    return frozenset(zoneinfo.available_timezones())
+
+
+def _timezone(value: str) -> str:
+    if value not in _timezones():
+        hint = did_you_mean(value, _timezones()) or "use an IANA name such as Europe/Lisbon or America/Bogota"
+        raise _error("timezone", f"'{value}' is not a known time zone", hint)
+    return value
+
+
+def _vocabulary_check(field: str, noun: str):
+    """An item validator resolving a facet value (or alias) to its canonical key."""
+
+    def check(value: str, info: ValidationInfo) -> str:
+        vocabularies = (info.context or {}).get("vocabularies", {})
+        vocabulary: Vocabulary | None = vocabularies.get(field)
+        if vocabulary is None:
+            builtin = builtin_values(field)
+            if builtin is None:  # no site vocabulary given: accept any slug-like value
+                slug = re.sub(r"[^a-z0-9]+", "-", value.casefold()).strip("-")
+                if not slug:
+                    raise _error("vocabulary", f"'{value}' is not a valid {noun}")
+                return slug
+            vocabulary = Vocabulary(builtin)
+        key = vocabulary.resolve(value)
+        if key is None:
+            hint = did_you_mean(value, vocabulary.suggestions())
+            if not hint:
+                sample = ", ".join(vocabulary.suggestions()[:8])
+                more = ", …" if len(vocabulary.suggestions()) > 8 else ""
+                hint = f"allowed: {sample}{more}"
+            raise _error("vocabulary", f"'{value}' is not a known {noun}", hint)
+        return key
+
+    return AfterValidator(check)
+
+
+def _country(value: str, info: ValidationInfo) -> str:
+    code = value.strip().upper()
+    from .vocabulary import countries
+
+    if code not in countries():
+        by_name = {name.casefold(): c for c, name in countries().items()}
+        if value.strip().casefold() in by_name:
+            hint = f"use the two-letter code '{by_name[value.strip().casefold()]}'"
+        else:
+            hint = "use a two-letter ISO 3166 code such as PT, NO or BR"
+        raise _error("country", f"'{value}' is not an ISO 3166 country code", hint)
+    return code
+
+
+def _stringify_code(value: Any) -> Any:
+    # `country: no` is text under our YAML reader, but a JSON or API caller may still send
+    # False; say so clearly rather than "must be text".
+    if isinstance(value, bool):
+        raise _error("country", "a country code must be text", "write the code in quotes, e.g. \"NO\"")
+    return value
+
+
+Tag = Annotated[str, Field(max_length=60), _vocabulary_check("tags", "expertise tag")]
+Industry = Annotated[str, Field(max_length=60), _vocabulary_check("industry", "industry")]
+Language = Annotated[str, Field(max_length=40), _vocabulary_check("languages", "language code")]
+MentoringFormat = Annotated[str, Field(max_length=40), _vocabulary_check("formats", "mentoring format")]
+MeetingMode = Annotated[str, Field(max_length=40), _vocabulary_check("meeting_modes", "meeting mode")]
+Cadence = Annotated[str, Field(max_length=40), _vocabulary_check("cadence", "cadence")]
+CountryCode = Annotated[str, BeforeValidator(_stringify_code), Field(max_length=60), AfterValidator(_country)]
+TimeZone = Annotated[str, Field(max_length=60), AfterValidator(_timezone)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+
+
+class Location(Strict):
+    """Where the mentor is based."""
+
+    city: ShortLine | None = None
+    #: ISO 3166-1 alpha-2 code, e.g. PT, NO, BR (written in any case).
+    country: CountryCode | None = None
+
+
+class Availability(Strict):
+    """Whether and when the mentor takes new mentees."""
+
+    #: Whether the mentor takes new mentees now.
+    accepting: bool = True
+    #: How many mentees they can take on at once.
+    capacity: int | None = Field(default=None, ge=0, le=50)
+    #: First date they can start with a new mentee.
+    available_from: date | None = None
+
+
+class Link(Strict):
+    """A public link shown on the profile."""
+
+    label: ShortLine
+    url: HttpUrl
+
+
+class Mentor(Strict):
+    """One mentor's profile, from mentors/<slug>.yaml."""
+
+    #: Full name as it should be shown.
+    name: Name
+    #: One line under the name: what they can help with.
+    headline: Line
+    #: About the mentor, in Markdown.
+    bio: Markdown
+    #: Areas of expertise, from the site's vocabulary (at least one).
+    tags: list[Tag] = Field(min_length=1, max_length=12)
+    #: Image file next to the profile, e.g. photos/ana.jpg (JPEG, PNG or WebP).
+    photo: Annotated[str, Field(max_length=200)] | None = None
+    pronouns: Annotated[str, AfterValidator(_one_line), Field(max_length=30)] | None = None
+    role: Line | None = None
+    organisation: Line | None = None
+    industry: Industry | None = None
+    location: Location | None = None
+    #: IANA time zone, e.g. Europe/Lisbon.
+    timezone: TimeZone | None = None
+    #: ISO 639-1 codes of the languages they mentor in, e.g. [en, es].
+    languages: list[Language] = Field(default_factory=list, max_length=10)
+    #: one-to-one, group, peer, co-mentoring, reverse.
+    formats: list[MentoringFormat] = Field(default_factory=list, max_length=5)
+    #: video, phone, in-person, email.
+    meeting_modes: list[MeetingMode] = Field(default_factory=list, max_length=4)
+    #: weekly, bi-weekly or monthly.
+    cadence: Cadence | None = None
+    availability: Availability = Availability()
+    #: Graduation year or cohort.
+    cohort: int | None = Field(default=None, ge=1900, le=2100)
+    #: "I can help with" topics, one line each.
+    help_with: list[Line] = Field(default_factory=list, max_length=12)
+    #: What the mentor expects from a mentee, in Markdown.
+    expectations: Annotated[str, AfterValidator(_text), Field(max_length=3000)] | None = None
+    links: list[Link] = Field(default_factory=list, max_length=8)
+    #: PRIVATE: where contact requests are delivered. Never published.
+    email: Email | None = None
+    #: A public address, only used when the site's contact mode is mailto.
+    public_email: Email | None = None
+    #: Shown on the home page.
+    featured: bool = False
+    #: When the mentor joined the directory (newest are shown on the home page).
+    joined: date | None = None
+    #: When an editor last confirmed the profile is current.
+    last_reviewed: date | None = None
+    #: false pauses the mentor: kept in the repo, not published.
+    active: bool = True
+
+
+def facet_values(mentor: "Mentor | dict", field: str) -> list[str]:
+    """The values a mentor has for a facet field, as a list (empty when unset)."""
+    get = mentor.get if isinstance(mentor, dict) else lambda k: getattr(mentor, k)
+    if field == "country":
+        location = get("location")
+        country = (location.get("country") if isinstance(location, dict) else getattr(location, "country", None)) if location else None
+        return [country.lower()] if country else []
+    value = get(field)
+    if value is None:
+        return []
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+class Guide(Strict):
+    """Front matter of a guide in content/guides/ or a page in content/."""
+
+    title: Line
+    #: One or two sentences for cards and search results.
+    summary: Annotated[str, AfterValidator(_one_line), Field(max_length=300)] = ""
+    #: Position in the guides index (lower first).
+    order: int = Field(default=100, ge=0, le=10_000)
+    updated: date | None = None
+    tags: list[ShortLine] = Field(default_factory=list, max_length=12)
+    #: Hidden from the build while true.
+    draft: bool = False
+
+
+# Keep these in the module namespace for the docs and JSON Schema generator.
+BUILTIN_VOCABULARIES = {"formats": FORMATS, "meeting_modes": MEETING_MODES, "cadence": CADENCES}

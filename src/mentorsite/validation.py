@@ -1,0 +1,148 @@
+"""Turn pydantic validation errors into diagnostics people can act on.
+
+Pydantic says *what* is wrong and *where in the data* (`loc`); the source reader says where
+each piece of data sits in the file. This module joins the two and rewrites pydantic's
+messages in editors' terms, with a hint where one helps.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from typing import Any, Callable
+
+from pydantic import BaseModel, ValidationError
+
+from .diagnostics import Diagnostic, did_you_mean
+
+Locator = Callable[[tuple, bool], tuple[int, int]]
+
+_TYPE_NAMES = {
+    str: "text", int: "a whole number", float: "a number", bool: "true or false",
+    list: "a list", dict: "a mapping",
+}
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def _unwrap(annotation: Any) -> list[Any]:
+    """The model classes reachable through Optional/list/dict/Annotated wrappers."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _unwrap(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType, list, tuple, set, frozenset, dict):
+        found = []
+        for arg in typing.get_args(annotation):
+            found.extend(_unwrap(arg))
+        return found
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return []
+
+
+def model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
+    """The model that owns the mapping at `loc` (for listing its allowed keys)."""
+    current: type[BaseModel] | None = model
+    for part in loc:
+        if current is None:
+            return None
+        if isinstance(part, int):
+            continue
+        field = current.model_fields.get(part) or next(
+            (f for f in current.model_fields.values() if f.alias == part), None
+        )
+        if field is None:
+            # dict keys (e.g. a facet value's slug) sit between models
+            continue
+        models = _unwrap(field.annotation)
+        current = models[0] if models else None
+    return current
+
+
+def field_names(model: type[BaseModel]) -> list[str]:
+    return [f.alias or name for name, f in model.model_fields.items()]
+
+
+def explain(error: dict, root: type[BaseModel]) -> tuple[str, str]:
+    """(message, hint) for one pydantic error, in editors' terms."""
+    kind = error["type"]
+    loc = tuple(error["loc"])
+    name = ".".join(str(p) for p in loc) or "file"
+    value = error.get("input")
+    ctx = error.get("ctx") or {}
+    if kind == "extra_forbidden":
+        owner = model_at(root, loc[:-1])
+        key = loc[-1]
+        hint = did_you_mean(str(key), field_names(owner)) if owner else ""
+        if not hint and owner:
+            hint = "allowed here: " + ", ".join(field_names(owner))
+        return f"unknown field '{key}'", hint
+    if kind == "missing":
+        return f"missing required field '{loc[-1]}'", f"add a line '{loc[-1]}: …'"
+    if kind == "model_type" or kind == "dict_type":
+        return f"'{name}' must be a mapping of fields, not {_describe(value)}", ""
+    if kind in ("string_type",):
+        hint = "put the value in quotes" if isinstance(value, (int, float, bool)) else ""
+        return f"'{name}' must be text, not {_describe(value)}", hint
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return f"'{name}' must be a whole number, not {_describe(value)} ({value!r})", ""
+    if kind in ("float_type", "float_parsing"):
+        return f"'{name}' must be a number, not {_describe(value)}", ""
+    if kind in ("bool_type", "bool_parsing"):
+        return f"'{name}' must be true or false, not {value!r}", ""
+    if kind in ("list_type",):
+        hint = f"write it as a list: {loc[-1]}: [{value}]" if isinstance(value, str) else ""
+        return f"'{name}' must be a list, not {_describe(value)}", hint
+    if kind in ("date_type", "date_parsing", "date_from_datetime_parsing", "date_from_datetime_inexact"):
+        return f"'{name}' must be a date written YYYY-MM-DD, not {value!r}", "for example 2026-03-31"
+    if kind == "literal_error":
+        expected = ctx.get("expected", "")
+        hint = did_you_mean(str(value), [e.strip(" '") for e in str(expected).replace(" or ", ",").split(",")])
+        return f"'{name}' must be one of {expected}; got {value!r}", hint
+    if kind == "string_too_long":
+        return f"'{name}' is too long ({len(value) if isinstance(value, str) else '?'} characters; the limit is {ctx.get('max_length')})", ""
+    if kind == "string_too_short":
+        return f"'{name}' must not be empty", ""
+    if kind == "too_short":
+        return f"'{name}' needs at least {ctx.get('min_length')} item(s)", ""
+    if kind == "too_long":
+        return f"'{name}' has too many items (the limit is {ctx.get('max_length')})", ""
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        bound = {k: v for k, v in ctx.items()}
+        return f"'{name}' is out of range: {error['msg'].lower()}", str(bound.get("hint", ""))
+    if kind == "string_pattern_mismatch":
+        return f"'{name}' has an invalid format ({value!r})", ""
+    # Custom errors raised by our own validators carry the hint in their context.
+    message = str(error.get("msg", "invalid value"))
+    message = message.removeprefix("Value error, ")
+    return f"'{name}': {message}", str(ctx.get("hint", ""))
+
+
+def diagnostics_from(exc: ValidationError, root: type[BaseModel], path: str, locate: Locator) -> list[Diagnostic]:
+    """Diagnostics for every error in a ValidationError, positioned by `locate(loc, is_key)`."""
+    found = []
+    for error in exc.errors(include_url=False):
+        loc = tuple(error["loc"])
+        message, hint = explain(error, root)
+        if error["type"] == "extra_forbidden":
+            line, col = locate(loc, True)
+        elif error["type"] == "missing":
+            line, col = locate(loc[:-1], False)
+        else:
+            line, col = locate(loc, False)
+        found.append(Diagnostic(path, line, col, message, hint))
+    return found

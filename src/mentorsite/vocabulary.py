@@ -1,0 +1,89 @@
+"""Controlled vocabularies: which profile fields are facets and which values each allows.
+
+Fixed vocabularies (formats, meeting modes, cadence, ISO countries and languages) are built in;
+open ones (expertise tags, industries) come from site.toml, with aliases ("ML" ->
+"machine-learning") resolved here so a profile can use any listed spelling.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .config import FacetValue
+
+#: Profile fields a facet can read, and whether each holds several values.
+FACET_FIELDS: dict[str, bool] = {
+    "tags": True,
+    "industry": False,
+    "country": False,
+    "languages": True,
+    "formats": True,
+    "meeting_modes": True,
+    "cadence": False,
+}
+
+FORMATS = {
+    "one-to-one": "One-to-one",
+    "group": "Group",
+    "peer": "Peer",
+    "co-mentoring": "Co-mentoring",
+    "reverse": "Reverse mentoring",
+}
+MEETING_MODES = {"video": "Video call", "phone": "Phone", "in-person": "In person", "email": "Email"}
+CADENCES = {"weekly": "Weekly", "bi-weekly": "Every two weeks", "monthly": "Monthly"}
+
+
+@lru_cache(maxsize=1)
+def countries() -> dict[str, str]:
+    """ISO 3166-1 alpha-2 code -> English short name."""
+    import pycountry
+
+    return {c.alpha_2: getattr(c, "common_name", None) or c.name for c in pycountry.countries}
+
+
+@lru_cache(maxsize=1)
+def languages() -> dict[str, str]:
+    """ISO 639-1 code -> English name."""
+    import pycountry
+
+    return {l.alpha_2: l.name for l in pycountry.languages if hasattr(l, "alpha_2")}
+
+
+@lru_cache(maxsize=None)
+def builtin_values(field: str) -> "dict[str, FacetValue] | None":
+    """Built-in vocabulary of a facet field, or None when site.toml must list the values."""
+    from .config import FacetValue
+
+    table = {
+        "formats": FORMATS,
+        "meeting_modes": MEETING_MODES,
+        "cadence": CADENCES,
+        "country": {code.lower(): name for code, name in countries().items()},
+        "languages": languages(),
+    }.get(field)
+    if table is None:
+        return None
+    return {key: FacetValue(label=label) for key, label in table.items()}
+
+
+class Vocabulary:
+    """Resolves spellings of a facet's values to canonical keys."""
+
+    def __init__(self, values: "dict[str, FacetValue]"):
+        self.labels = {key: value.label for key, value in values.items()}
+        self._lookup: dict[str, str] = {}
+        for key, value in values.items():
+            for spelling in [key, value.label, *value.aliases]:
+                self._lookup.setdefault(_fold(spelling), key)
+
+    def resolve(self, spelling: str) -> str | None:
+        return self._lookup.get(_fold(spelling))
+
+    def suggestions(self) -> list[str]:
+        return list(self.labels)
+
+
+def _fold(text: str) -> str:
+    return " ".join(str(text).replace("_", " ").replace("-", " ").casefold().split())

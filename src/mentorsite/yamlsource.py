@@ -1,0 +1,323 @@
+"""Read YAML safely, keeping where every value came from.
+
+Profiles come from many hands, so this reader is deliberately narrower than PyYAML's
+`safe_load`:
+
+* YAML 1.2 core scalars only: `no`, `on`, `yes` stay text (Norway's country code is `NO`),
+  dates stay text for the model to validate, `1e3` is a number.
+* Duplicate keys, anchors/aliases (the "billion laughs" bomb), custom or Python tags, very
+  deep nesting and oversized files are errors, not surprises.
+* Every value keeps its line and column so validation errors point at the right line.
+
+libyaml's C parser is used when PyYAML was built with it (about ten times faster).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.resolver import BaseResolver
+
+from .diagnostics import Diagnostic, InputError
+
+#: Largest profile or front matter accepted, in bytes.
+MAX_YAML_BYTES = 256 * 1024
+#: Deepest nesting of mappings and lists accepted.
+MAX_DEPTH = 16
+#: Most values (scalars, lists, mappings) in one document.
+MAX_NODES = 10_000
+#: Longest integer literal, in digits (int() of a huge literal is slow and never meaningful).
+MAX_INT_DIGITS = 18
+
+Path = tuple[Any, ...]
+Position = tuple[int, int]
+
+_TAG = "tag:yaml.org,2002:"
+
+
+class CoreResolver(BaseResolver):
+    """YAML 1.2 core-schema implicit typing: null, true/false, decimal ints and floats."""
+
+    yaml_implicit_resolvers: dict = {}
+
+
+CoreResolver.add_implicit_resolver(_TAG + "null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
+CoreResolver.add_implicit_resolver(
+    _TAG + "bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+CoreResolver.add_implicit_resolver(_TAG + "int", re.compile(r"^[-+]?[0-9]+$"), list("-+0123456789"))
+CoreResolver.add_implicit_resolver(
+    _TAG + "float",
+    re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$"),
+    list("-+.0123456789"),
+)
+
+try:  # libyaml: the fast path
+    from yaml import CParser
+
+    class _Composer(CParser, CoreResolver):
+        def __init__(self, stream: str):
+            CParser.__init__(self, stream)
+            CoreResolver.__init__(self)
+
+    HAVE_LIBYAML = True
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml.composer import Composer
+    from yaml.parser import Parser
+    from yaml.reader import Reader
+    from yaml.scanner import Scanner
+
+    class _Composer(Reader, Scanner, Parser, Composer, CoreResolver):  # type: ignore[no-redef]
+        def __init__(self, stream: str):
+            Reader.__init__(self, stream)
+            Scanner.__init__(self)
+            Parser.__init__(self)
+            Composer.__init__(self)
+            CoreResolver.__init__(self)
+
+    HAVE_LIBYAML = False
+
+
+@dataclass
+class Document:
+    """Plain data from one YAML document plus the position of every value and key in it."""
+
+    data: Any
+    values: dict[Path, Position] = field(default_factory=dict)
+    keys: dict[Path, Position] = field(default_factory=dict)
+
+    def position(self, loc: Path, *, key: bool = False) -> Position:
+        """Best position for a location: the node itself, else its nearest enclosing node."""
+        loc = tuple(loc)
+        table = self.keys if key else self.values
+        if loc in table:
+            return table[loc]
+        while loc:
+            loc = loc[:-1]
+            if loc in self.values:
+                return self.values[loc]
+        return self.values.get((), (1, 1))
+
+
+_YAML_HINTS = [
+    ("found character '\\t'", "indent with spaces; YAML does not allow tabs"),
+    ("mapping values are not allowed", "a text containing ': ' must be put in quotes"),
+    ("found undefined alias", "'*' starts an alias in YAML; put the text in quotes"),
+    ("found character '@'", "a text starting with '@' or '`' must be put in quotes"),
+    ("found character '`'", "a text starting with '@' or '`' must be put in quotes"),
+    ("could not find expected ':'", "each line of a mapping needs 'key: value'; check the quotes on this line"),
+    ("found unexpected end of stream", "a quote or bracket was opened and never closed"),
+    ("expected <block end>", "check the indentation of this line against the lines above"),
+]
+
+
+def decode_source(raw: bytes, path: str, *, limit: int = MAX_YAML_BYTES) -> str:
+    """Bytes from disk to text, or an InputError naming the exact problem and position."""
+    if len(raw) > limit:
+        raise InputError(
+            [Diagnostic(path, 0, 0, f"file is {len(raw):,} bytes; the limit is {limit:,}",
+                        "profiles and guides are plain text; is this the right file?")]
+        )
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        line, col = _position_of(raw, nul)
+        raise InputError([Diagnostic(path, line, col, "file contains a NUL byte",
+                                     "the file looks binary or corrupted; save it again as UTF-8 text")])
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, col = _position_of(raw, exc.start)
+        raise InputError([Diagnostic(path, line, col, f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
+                                     "save the file with UTF-8 encoding")]) from None
+    # A byte-order mark is harmless noise from some Windows editors.
+    return text.removeprefix("\ufeff")
+
+
+def _position_of(raw: bytes, offset: int) -> Position:
+    before = raw[:offset]
+    line = before.count(b"\n") + 1
+    col = offset - (before.rfind(b"\n") + 1) + 1
+    return line, col
+
+
+def parse_yaml(text: str, path: str, *, line_offset: int = 0) -> Document:
+    """Parse one YAML document into plain data with positions; raise InputError if unusable.
+
+    `line_offset` shifts every reported line, for YAML embedded in a larger file (front matter).
+    """
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_YAML_BYTES:
+        raise InputError([Diagnostic(path, 0, 0, f"YAML is larger than the limit of {MAX_YAML_BYTES:,} bytes")])
+    _check_flow_depth(text, path, line_offset)
+    composer = _Composer(text)
+    try:
+        node = composer.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        raise InputError([_yaml_error(exc, path, line_offset)]) from None
+    except yaml.YAMLError as exc:
+        raise InputError([Diagnostic(path, 0, 0, f"invalid YAML: {exc}")]) from None
+    except RecursionError:
+        raise InputError([Diagnostic(path, 0, 0, f"YAML is nested too deeply (the limit is {MAX_DEPTH} levels)")]) from None
+    finally:
+        dispose = getattr(composer, "dispose", None)
+        if dispose:
+            dispose()
+    if node is None:
+        raise InputError([Diagnostic(path, 1 + line_offset, 1, "file is empty",
+                                     "start from `mentorsite new mentor \"Full Name\"` for a valid profile")])
+    walker = _Walker(path, line_offset)
+    data = walker.convert(node, (), 0)
+    if walker.errors:
+        raise InputError(walker.errors)
+    return Document(data, walker.values, walker.keys)
+
+
+def _check_flow_depth(text: str, path: str, line_offset: int) -> None:
+    # Deep flow nesting ("[[[[…") would exhaust the parser's stack before we could count levels
+    # while walking, so count brackets first. Brackets inside quotes or block text only make
+    # this stricter than needed, and no real profile nests 16 levels.
+    depth = 0
+    for index, char in enumerate(text):
+        if char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                line = text.count("\n", 0, index) + 1
+                col = index - (text.rfind("\n", 0, index) + 1) + 1
+                raise InputError([Diagnostic(path, line + line_offset, col,
+                                             f"YAML is nested too deeply (the limit is {MAX_DEPTH} levels)")])
+        elif char in "]}" and depth:
+            depth -= 1
+
+
+def _yaml_error(exc: yaml.MarkedYAMLError, path: str, line_offset: int) -> Diagnostic:
+    mark = exc.problem_mark or exc.context_mark
+    line, col = (mark.line + 1 + line_offset, mark.column + 1) if mark else (0, 0)
+    problem = exc.problem or "invalid YAML"
+    if "expected a single document" in (exc.context or "") + problem:
+        return Diagnostic(path, line, col, "file holds more than one YAML document",
+                          "remove the second '---' line; one file holds one profile")
+    message = f"invalid YAML: {problem}"
+    if exc.context:
+        message += f" ({exc.context})"
+    hint = next((h for needle, h in _YAML_HINTS if needle in problem or needle in (exc.context or "")), "")
+    return Diagnostic(path, line, col, message, hint)
+
+
+class _Walker:
+    """Turns a composed node tree into plain Python data, recording positions and problems."""
+
+    allowed_tags = {_TAG + t for t in ("str", "int", "float", "bool", "null", "seq", "map")}
+
+    def __init__(self, path: str, line_offset: int):
+        self.path = path
+        self.line_offset = line_offset
+        self.values: dict[Path, Position] = {}
+        self.keys: dict[Path, Position] = {}
+        self.errors: list[Diagnostic] = []
+        self.seen: set[int] = set()
+
+    def pos(self, node: Node) -> Position:
+        return node.start_mark.line + 1 + self.line_offset, node.start_mark.column + 1
+
+    def error(self, node: Node, message: str, hint: str = "") -> None:
+        self.errors.append(Diagnostic(self.path, *self.pos(node), message, hint))
+
+    def convert(self, node: Node, loc: Path, depth: int) -> Any:
+        if id(node) in self.seen:
+            # The composer hands back the very same node for every alias of an anchor.
+            self.error(node, "anchors and aliases (& and *) are not allowed",
+                       "write the value out in full; a '*' or '&' at the start of a text needs quotes")
+            return None
+        self.seen.add(id(node))
+        if len(self.seen) > MAX_NODES:
+            if len(self.errors) == 0 or "too many values" not in self.errors[-1].message:
+                self.error(node, f"too many values in one file (the limit is {MAX_NODES:,})")
+            return None
+        if depth > MAX_DEPTH:
+            self.error(node, f"YAML is nested too deeply (the limit is {MAX_DEPTH} levels)")
+            return None
+        self.values[loc] = self.pos(node)
+        if node.tag not in self.allowed_tags:
+            self.error(node, f"unsupported YAML tag '{node.tag.replace(_TAG, '!!')}'",
+                       "remove the tag; profiles only hold text, numbers, true/false, lists and mappings")
+            return None
+        if isinstance(node, ScalarNode):
+            return self.scalar(node)
+        if isinstance(node, SequenceNode):
+            if node.tag != _TAG + "seq":
+                self.error(node, "a list cannot carry a scalar tag")
+                return None
+            return [self.convert(item, loc + (i,), depth + 1) for i, item in enumerate(node.value)]
+        if isinstance(node, MappingNode):
+            if node.tag != _TAG + "map":
+                self.error(node, "a mapping cannot carry a scalar tag")
+                return None
+            result: dict[str, Any] = {}
+            first_line: dict[str, int] = {}
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, ScalarNode):
+                    self.error(key_node, "a key must be plain text, not a list or mapping")
+                    continue
+                self.seen.add(id(key_node))
+                key = key_node.value
+                if key in result or key in first_line:
+                    self.error(key_node, f"duplicate key '{key}'",
+                               f"'{key}' is first set on line {first_line[key]}; keep one of them")
+                    continue
+                first_line[key] = self.pos(key_node)[0]
+                self.keys[loc + (key,)] = self.pos(key_node)
+                result[key] = self.convert(value_node, loc + (key,), depth + 1)
+            return result
+        self.error(node, "unsupported YAML node")  # pragma: no cover - composer makes only these
+        return None
+
+    def scalar(self, node: ScalarNode) -> Any:
+        tag = node.tag[len(_TAG):]
+        value = node.value
+        if tag == "str":
+            return value
+        if tag == "null":
+            if value not in ("", "~", "null", "Null", "NULL"):
+                self.error(node, f"'{value}' is not null")
+            return None
+        if tag == "bool":
+            if value.lower() not in ("true", "false"):
+                self.error(node, f"'{value}' is not true or false")
+                return None
+            return value.lower() == "true"
+        if tag == "int":
+            digits = value.lstrip("+-")
+            if not digits.isdigit():
+                self.error(node, f"'{value}' is not a whole number")
+                return None
+            if len(digits) > MAX_INT_DIGITS:
+                self.error(node, f"number has more than {MAX_INT_DIGITS} digits")
+                return None
+            return int(value)
+        if tag == "float":
+            try:
+                number = float(value)
+            except ValueError:
+                self.error(node, f"'{value}' is not a number")
+                return None
+            if number != number or number in (float("inf"), float("-inf")):
+                self.error(node, f"'{value}' is not a finite number")
+                return None
+            return number
+        return value  # pragma: no cover - filtered by allowed_tags
+
+
+def split_front_matter(text: str) -> tuple[str | None, str, int]:
+    """Split '---' front matter from a Markdown file: (yaml or None, body, body's first line)."""
+    if not text.startswith("---"):
+        return None, text, 1
+    lines = text.split("\n")
+    if lines[0].rstrip() != "---":
+        return None, text, 1
+    for index in range(1, len(lines)):
+        if lines[index].rstrip() in ("---", "..."):
+            return "\n".join(lines[1:index]), "\n".join(lines[index + 1:]), index + 2
+    return "", text, 1  # opened and never closed: the caller reports it
