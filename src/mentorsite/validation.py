@@ -77,11 +77,22 @@ def field_names(model: type[BaseModel]) -> list[str]:
     return [f.alias or name for name, f in model.model_fields.items()]
 
 
+def loc_name(loc: tuple) -> str:
+    """'availability.capacity', 'tags item 2' (1-based, as editors count lines of a list)."""
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f" item {part + 1}"
+        else:
+            text += ("." if text and not text.endswith(tuple("0123456789")) else (" " if text else "")) + str(part)
+    return text or "file"
+
+
 def explain(error: dict, root: type[BaseModel]) -> tuple[str, str]:
     """(message, hint) for one pydantic error, in editors' terms."""
     kind = error["type"]
     loc = tuple(error["loc"])
-    name = ".".join(str(p) for p in loc) or "file"
+    name = loc_name(loc)
     value = error.get("input")
     ctx = error.get("ctx") or {}
     if kind == "extra_forbidden":

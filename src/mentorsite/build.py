@@ -1,0 +1,279 @@
+"""The build, top to bottom: config → load → site rules → views → render → write.
+
+`check_site` stops after the rules; `build_site` goes on to write the output atomically.
+Both return a report with every diagnostic instead of raising on bad input.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from xml.sax.saxutils import escape as xml_escape
+
+from markupsafe import Markup
+
+from .config import SiteConfig, load_config
+from .diagnostics import Diagnostic, InputError
+from .index import FacetView, build_facets, directory_order, sort_key
+from .load import Loaded, LoadedMentor, load_site
+from .photos import PublishedPhoto, check_photo
+from .render import Renderer, TemplateProblem, asset_sources, make_environment, version_of
+from .views import GuideView, MentorView, RefMaker, guide_view, mentor_view, similar_mentors
+from .write import OutputCollision, Staging
+
+#: URL segments the build itself uses; facets and pages may not take them.
+RESERVED = frozenset({"assets", "mentors", "guides", "search", "match", "admin", "contact", "404", "sitemap.xml", "robots.txt"})
+
+#: How many newest mentors the home page shows.
+NEWEST = 6
+
+
+@dataclass
+class Report:
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    pages: int = 0
+    files: int = 0
+    mentors: int = 0
+    seconds: float = 0.0
+    written: bool = False
+    output: Path | None = None
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.is_error]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if not d.is_error]
+
+
+def site_rules(config: SiteConfig, loaded: Loaded) -> list[Diagnostic]:
+    """Rules across files: one URL per slug, one profile per person, no reserved names."""
+    found: list[Diagnostic] = []
+    first_slug: dict[str, str] = {}
+    first_name: dict[str, LoadedMentor] = {}
+    first_email: dict[str, LoadedMentor] = {}
+    kept: list[LoadedMentor] = []
+    for item in loaded.mentors:
+        if item.slug in first_slug:
+            found.append(Diagnostic(item.path, 0, 0, f"slug '{item.slug}' is already used by {first_slug[item.slug]}",
+                                    "each mentor needs a file name of their own"))
+            continue
+        first_slug[item.slug] = item.path
+        name = sort_key(item.mentor.name)
+        if name in first_name:
+            other = first_name[name]
+            found.append(Diagnostic(item.path, *item.document.position(("name",)),
+                                    f"'{item.mentor.name}' already has a profile in {other.path}",
+                                    "update that file instead, or remove one of the two"))
+        else:
+            first_name[name] = item
+        if item.mentor.email:
+            email = item.mentor.email.lower()
+            if email in first_email:
+                other = first_email[email]
+                found.append(Diagnostic(item.path, *item.document.position(("email",)),
+                                        f"this email is already used by {other.path}",
+                                        "the same person should have one profile"))
+            else:
+                first_email[email] = item
+        kept.append(item)
+    loaded.mentors = kept
+    for facet in config.facets:
+        if facet.key in RESERVED:
+            found.append(Diagnostic("site.toml", 0, 0, f"facet key '{facet.key}' is reserved for the site's own pages",
+                                    "choose another key, e.g. '" + facet.key + "-facet'"))
+    for guide in loaded.guides:
+        if guide.kind == "page" and (guide.slug in RESERVED or guide.slug in {f.key for f in config.facets}):
+            found.append(Diagnostic(guide.path, 0, 0, f"page '{guide.slug}' would replace the site's /{guide.slug}/ pages",
+                                    "rename the file"))
+    return found
+
+
+def check_site(site_dir: Path, *, today: date | None = None) -> tuple[SiteConfig | None, Loaded, Report]:
+    """Validate everything; no output is written."""
+    started = time.perf_counter()
+    report = Report()
+    today = today or date.today()
+    try:
+        config = load_config(site_dir)
+    except InputError as exc:
+        report.diagnostics = exc.diagnostics
+        return None, Loaded(), report
+    loaded = load_site(site_dir, config, today=today)
+    report.diagnostics = loaded.diagnostics + site_rules(config, loaded)
+    report.mentors = len(loaded.mentors)
+    report.seconds = time.perf_counter() - started
+    return config, loaded, report
+
+
+def build_site(site_dir: Path, output: Path | None = None, *, base_url: str | None = None,
+               strict: bool = False, today: date | None = None) -> Report:
+    """Check, then render and write the whole site; the old output stays if anything fails."""
+    started = time.perf_counter()
+    today = today or date.today()
+    config, loaded, report = check_site(site_dir, today=today)
+    if config is not None and base_url:
+        try:
+            config = SiteConfig.model_validate({**config.model_dump(), "base_url": base_url})
+        except Exception as exc:
+            report.diagnostics.append(Diagnostic("--base-url", 0, 0, f"invalid base URL '{base_url}': {exc}"))
+    if config is None or report.errors or (strict and report.warnings):
+        report.seconds = time.perf_counter() - started
+        return report
+    output = output or (site_dir / config.output_dir)
+    report.output = output
+    staging = Staging(output)
+    try:
+        published = [m for m in loaded.mentors if m.mentor.active]
+        photos, problems = _photos(site_dir, published)
+        report.diagnostics += problems
+        if problems:
+            return report
+        _render(site_dir, config, published, loaded, photos, staging, today)
+        leaks = staging.leaks({m.mentor.email for m in loaded.mentors if m.mentor.email})
+        if leaks:
+            report.diagnostics += [Diagnostic(path, 0, 0, "a private email address reached the output; nothing was published",
+                                              "check the site's template overrides for private fields") for path in leaks]
+            return report
+        staging.commit()
+        report.written = True
+        report.files = staging.count
+        report.pages = sum(1 for p in staging.paths if p.endswith(".html"))
+        report.mentors = len(published)
+    except (TemplateProblem, OutputCollision) as exc:
+        report.diagnostics.append(exc.diagnostic)
+    finally:
+        if not report.written:
+            staging.discard()
+        report.seconds = time.perf_counter() - started
+    return report
+
+
+def _photos(site_dir: Path, mentors: list[LoadedMentor]) -> tuple[dict[str, PublishedPhoto], list[Diagnostic]]:
+    photos, problems = {}, []
+    for item in mentors:
+        if item.mentor.photo:
+            line, col = item.document.position(("photo",))
+            photo, problem = check_photo(site_dir, item.path, item.slug, item.mentor.photo, line, col)
+            if problem:
+                problems.append(problem)
+            elif photo:
+                photos[item.slug] = photo
+    return photos, problems
+
+
+def _pages(items: list, per_page: int) -> list[list]:
+    return [items[i:i + per_page] for i in range(0, len(items), per_page)] or [[]]
+
+
+def _pagination(base: str, number: int, total: int) -> dict:
+    def page_url(n: int) -> str:
+        return base if n == 1 else f"{base}page/{n}/"
+
+    return {
+        "current": number,
+        "total": total,
+        "prev_url": page_url(number - 1) if number > 1 else None,
+        "next_url": page_url(number + 1) if number < total else None,
+        "pages": [{"number": n, "url": page_url(n)} for n in range(1, total + 1)
+                  if n in (1, total) or abs(n - number) <= 2],
+    }
+
+
+def _listing(render, staging: Staging, base: str, slugs: list[str], views: dict[str, MentorView],
+             per_page: int, origin: str, page_title: str, description: str, **context) -> None:
+    """A paginated listing of mentor cards at base, base/page/2/, …"""
+    chunks = _pages(slugs, per_page)
+    for number, chunk in enumerate(chunks, start=1):
+        path = base if number == 1 else f"{base}page/{number}/"
+        title = page_title if number == 1 else f"{page_title} (page {number} of {len(chunks)})"
+        html = render(page={"path": path, "title": title, "description": description},
+                      cards=[views[s].card for s in chunk], pagination=_pagination(base, number, len(chunks)),
+                      total=len(slugs), **context)
+        staging.write(path + "index.html", html, origin)
+
+
+def _render(site_dir: Path, config: SiteConfig, published: list[LoadedMentor], loaded: Loaded,
+            photos: dict[str, PublishedPhoto], staging: Staging, today: date) -> None:
+    # Assets first: their content hashes version the URLs in every page.
+    versions = {}
+    for name, source in asset_sources(site_dir).items():
+        data = source.read_bytes()
+        versions[name] = version_of(data)
+        staging.write(f"assets/{name}", data, f"templates/assets/{name}")
+    renderer = Renderer(make_environment(site_dir, config, versions, today), site_dir)
+    render = renderer.render
+
+    mentors = {m.slug: m.mentor for m in published}
+    order = directory_order(mentors)
+    facets = build_facets(config, mentors, order)
+    refs = RefMaker(facets)
+    views = {m.slug: mentor_view(m.slug, m.mentor, config, refs, photos[m.slug].view if m.slug in photos else None)
+             for m in published}
+    tag_members = next((f.members for f in facets if f.field == "tags"), {})
+    for view in views.values():
+        if not view.accepting:
+            view.similar = similar_mentors(view, views, tag_members)
+    card = renderer.template("_card.html")
+    for view in views.values():
+        view.card = Markup(card.render(mentor=view))
+    for slug, photo in photos.items():
+        staging.copy(photo.output, photo.source, f"mentors/{slug} photo")
+
+    guides = sorted((guide_view(g) for g in loaded.guides if g.kind == "guide"), key=lambda g: (g.order, g.title))
+    pages = [guide_view(g) for g in loaded.guides if g.kind == "page"]
+    guide_url = next((g.url for g in guides if g.slug == config.contact.guide), None)
+
+    # Home
+    featured = [views[s].card for s in order if views[s].featured][:6]
+    newest = sorted((s for s in order if mentors[s].joined), key=lambda s: (mentors[s].joined, s), reverse=True)[:NEWEST]
+    staging.write("index.html", render("home.html", page={"path": "", "title": config.title, "description": config.description},
+                                       total=len(order), accepting_count=sum(1 for s in order if views[s].accepting),
+                                       featured=featured, newest=[views[s].card for s in newest], guides=guides,
+                                       facets=facets), "home page")
+    # Directory and mentor pages
+    _listing(renderer.renderer_for("directory.html"), staging, "mentors/", order, views, config.per_page,
+             "mentor directory", "Mentor directory", f"All {len(order)} mentors of {config.organisation}.", facets=facets)
+    mentor_page = renderer.renderer_for("mentor.html")
+    for slug in order:
+        view = views[slug]
+        staging.write(f"{view.url}index.html",
+                      mentor_page(page={"path": view.url, "title": view.name, "description": view.headline},
+                                  mentor=view, guide_url=guide_url), f"mentors/{slug}")
+    # Facets
+    facet_index = renderer.renderer_for("facet_index.html")
+    facet_value = renderer.renderer_for("facet_value.html")
+    for facet in facets:
+        staging.write(f"{facet.url}index.html",
+                      facet_index(page={"path": facet.url, "title": facet.label,
+                                        "description": f"Mentors by {facet.label.lower()}."}, facet=facet, facets=facets),
+                      f"facet '{facet.key}'")
+        for value in facet.values:
+            _listing(facet_value, staging, value.url, facet.members[value.key], views, config.per_page,
+                     f"facet '{facet.key}' value '{value.key}'", f"{facet.label}: {value.label}",
+                     f"{value.count} mentors: {facet.label.lower()} {value.label}.", facet=facet, value=value,
+                     facets=facets)
+    # Guides and pages
+    staging.write("guides/index.html", render("guides.html", page={"path": "guides/", "title": "Guides",
+                                                                    "description": "Guides to finding and working with a mentor."},
+                                              guides=guides), "guides index")
+    for guide in guides + pages:
+        template = "guide.html" if guide.kind == "guide" else "page.html"
+        staging.write(f"{guide.url}index.html",
+                      render(template, page={"path": guide.url, "title": guide.title, "description": guide.summary},
+                             guide=guide, guides=guides), f"content/{'guides/' if guide.kind == 'guide' else ''}{guide.slug}.md")
+    staging.write("404.html", render("404.html", page={"path": "404.html", "title": "Page not found", "description": ""}), "404 page")
+    # Crawlers
+    pages_for_sitemap = [p[:-len("index.html")] for p in staging.paths if p.endswith("index.html")]
+    staging.write("sitemap.xml", sitemap(config, sorted(pages_for_sitemap)), "sitemap")
+    staging.write("robots.txt", f"User-agent: *\nAllow: /\nSitemap: {config.base_url}sitemap.xml\n", "robots.txt")
+
+
+def sitemap(config: SiteConfig, paths: list[str]) -> str:
+    """sitemap.xml listing every page by absolute URL."""
+    rows = "".join(f"  <url><loc>{xml_escape(config.base_url + p)}</loc></url>\n" for p in paths)
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + rows + "</urlset>\n")

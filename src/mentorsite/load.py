@@ -1,0 +1,192 @@
+"""Read mentor profiles and guides from disk into validated models plus diagnostics.
+
+`read_mentor` and `read_guide` are pure over (relative path, bytes, context): the build can
+run them in worker processes or cache them per file. Only `load_*` touch the disk.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from .config import SLUG_RE, SiteConfig
+from .diagnostics import Diagnostic, InputError
+from .models import Guide, Mentor
+from .validation import diagnostics_from
+from .vocabulary import Vocabulary
+from .yamlsource import Document, decode_source, parse_yaml, split_front_matter
+
+MENTOR_SUFFIXES = (".yaml", ".yml")
+#: Largest guide or page accepted, in bytes.
+MAX_GUIDE_BYTES = 1024 * 1024
+#: A bio shorter than this (in characters) draws a warning.
+SHORT_BIO = 200
+
+
+@dataclass
+class LoadedMentor:
+    """A profile that validated, with where its values sit in the file (for later rules)."""
+
+    slug: str
+    path: str
+    mentor: Mentor
+    document: Document
+
+
+@dataclass
+class LoadedGuide:
+    slug: str
+    path: str
+    kind: str  # "guide" (content/guides/) or "page" (content/)
+    meta: Guide
+    body: str
+    body_line: int
+
+
+@dataclass
+class Loaded:
+    mentors: list[LoadedMentor] = field(default_factory=list)
+    guides: list[LoadedGuide] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def vocabularies(config: SiteConfig) -> dict[str, Vocabulary]:
+    """The validation context's vocabularies, one per facet field."""
+    return {facet.source_field: Vocabulary(facet.labelled_values()) for facet in config.facets}
+
+
+def slug_problem(name: str, suffixes: tuple[str, ...]) -> Diagnostic | None:
+    """A diagnostic if a file name cannot become a URL slug, else None."""
+    stem, dot, suffix = name.rpartition(".")
+    if not dot or "." + suffix not in suffixes:
+        return None
+    if SLUG_RE.match(stem) and len(stem) <= 64:
+        return None
+    suggestion = re.sub(r"[^a-z0-9]+", "-", stem.casefold().encode("ascii", "ignore").decode()).strip("-")
+    hint = f"rename it to {suggestion}.{suffix}" if suggestion else "use lower-case letters, digits and hyphens"
+    return Diagnostic(name, 0, 0, f"file name '{stem}' is not a valid slug (lower-case a-z, 0-9 and hyphens, at most 64)", hint)
+
+
+def read_mentor(path: str, raw: bytes, context: dict, *, today: date, review_after_months: int = 12) -> tuple[LoadedMentor | None, list[Diagnostic]]:
+    """Validate one profile file's bytes; return the model (or None) and every problem found."""
+    slug = Path(path).stem
+    try:
+        document = parse_yaml(decode_source(raw, path), path)
+    except InputError as exc:
+        return None, exc.diagnostics
+    if not isinstance(document.data, dict):
+        kind = "a list" if isinstance(document.data, list) else "a single value"
+        return None, [Diagnostic(path, 1, 1, f"a profile must be a mapping of fields, but this file holds {kind}",
+                                 "each line should look like 'name: Ada Example'")]
+    try:
+        mentor = Mentor.model_validate(document.data, context=context)
+    except ValidationError as exc:
+        return None, diagnostics_from(exc, Mentor, path, lambda loc, key: document.position(loc, key=key))
+    loaded = LoadedMentor(slug, path, mentor, document)
+    return loaded, profile_warnings(loaded, today, review_after_months)
+
+
+def profile_warnings(loaded: LoadedMentor, today: date, review_after_months: int) -> list[Diagnostic]:
+    """Things worth fixing that do not stop the build (they do under --strict)."""
+    mentor, doc, path = loaded.mentor, loaded.document, loaded.path
+    found = []
+
+    def warn(loc: tuple, message: str, hint: str = "") -> None:
+        found.append(Diagnostic(path, *doc.position(loc), message, hint, "warning"))
+
+    if len(mentor.bio) < SHORT_BIO:
+        warn(("bio",), f"bio is short ({len(mentor.bio)} characters)",
+             f"mentees choose by the bio; aim for at least {SHORT_BIO} characters")
+    if not mentor.photo:
+        warn(("name",), "no photo", "add 'photo: photos/<file>.jpg'; an initials avatar is shown meanwhile")
+    availability = mentor.availability
+    if availability.accepting and availability.capacity == 0:
+        warn(("availability", "capacity"), "capacity is 0 but the mentor is accepting mentees",
+             "set accepting: false, or raise the capacity")
+    if mentor.last_reviewed is not None:
+        months = (today.year - mentor.last_reviewed.year) * 12 + today.month - mentor.last_reviewed.month
+        if months > review_after_months:
+            warn(("last_reviewed",), f"profile last reviewed {mentor.last_reviewed.isoformat()}, over {review_after_months} months ago",
+                 "confirm the details with the mentor and update last_reviewed")
+    return found
+
+
+def read_guide(path: str, raw: bytes, kind: str) -> tuple[LoadedGuide | None, list[Diagnostic]]:
+    """Validate one Markdown file with front matter."""
+    try:
+        text = decode_source(raw, path, limit=MAX_GUIDE_BYTES)
+    except InputError as exc:
+        return None, exc.diagnostics
+    front, body, body_line = split_front_matter(text)
+    if front is None:
+        return None, [Diagnostic(path, 1, 1, "missing front matter",
+                                 "start the file with '---', then 'title: …', then '---'")]
+    if front == "" and body_line == 1:
+        return None, [Diagnostic(path, 1, 1, "front matter is opened with '---' but never closed",
+                                 "add a line with '---' after the title and other fields")]
+    try:
+        document = parse_yaml(front, path, line_offset=1)
+    except InputError as exc:
+        return None, exc.diagnostics
+    if not isinstance(document.data, dict):
+        return None, [Diagnostic(path, 2, 1, "front matter must be a mapping of fields such as 'title: …'")]
+    try:
+        meta = Guide.model_validate(document.data)
+    except ValidationError as exc:
+        return None, diagnostics_from(exc, Guide, path, lambda loc, key: document.position(loc, key=key))
+    return LoadedGuide(Path(path).stem, path, kind, meta, body, body_line), []
+
+
+def _files(folder: Path, suffixes: tuple[str, ...], site_dir: Path) -> tuple[list[tuple[str, Path]], list[Diagnostic]]:
+    """Files with the given suffixes directly in folder, as (path relative to site, absolute)."""
+    found, problems = [], []
+    if not folder.is_dir():
+        return found, problems
+    for entry in sorted(folder.iterdir()):
+        if entry.name.startswith(".") or not entry.name.endswith(suffixes):
+            continue
+        rel = entry.relative_to(site_dir).as_posix()
+        if entry.is_symlink():
+            problems.append(Diagnostic(rel, 0, 0, "symbolic links are not followed", "commit the file itself"))
+            continue
+        if not entry.is_file():
+            continue
+        problem = slug_problem(entry.name, suffixes)
+        if problem:
+            problems.append(Diagnostic(rel, 0, 0, problem.message, problem.hint))
+            continue
+        found.append((rel, entry))
+    return found, problems
+
+
+def load_site(site_dir: Path, config: SiteConfig, *, today: date) -> Loaded:
+    """Read every profile and guide of a site; collect every problem instead of stopping."""
+    loaded = Loaded()
+    context = {"vocabularies": vocabularies(config)}
+    files, problems = _files(site_dir / "mentors", MENTOR_SUFFIXES, site_dir)
+    loaded.diagnostics += problems
+    for rel, path in files:
+        mentor, diagnostics = read_mentor(rel, _read(path), context, today=today,
+                                          review_after_months=config.review_after_months)
+        loaded.diagnostics += diagnostics
+        if mentor:
+            loaded.mentors.append(mentor)
+    for folder, kind in ((site_dir / "content" / "guides", "guide"), (site_dir / "content", "page")):
+        files, problems = _files(folder, (".md",), site_dir)
+        loaded.diagnostics += problems
+        for rel, path in files:
+            guide, diagnostics = read_guide(rel, _read(path), kind)
+            loaded.diagnostics += diagnostics
+            if guide and not guide.meta.draft:
+                loaded.guides.append(guide)
+    return loaded
+
+
+def _read(path: Path) -> bytes:
+    # Refuse to read a huge file into memory just to say it is too big.
+    with path.open("rb") as handle:
+        return handle.read(MAX_GUIDE_BYTES + 1)

@@ -1,0 +1,97 @@
+"""Markdown to safe HTML: one configured markdown-it-py engine per use.
+
+Raw HTML in Markdown is escaped (never passed through), link targets are limited to http(s),
+mailto and relative URLs, and the text is never treated as a template, so `<script>`,
+`javascript:` links and `{{ … }}` in a bio all come out inert and literal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.anchors import anchors_plugin
+
+_SAFE_SCHEMES = {"http", "https", "mailto"}
+
+
+def _validate_link(url: str) -> bool:
+    # markdown-it has already percent-encoded the URL; control characters and entity tricks
+    # ("jav&#x09;ascript:") are normalised before this check sees them.
+    scheme = urlsplit(url.strip()).scheme.lower()
+    return scheme == "" or scheme in _SAFE_SCHEMES
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    id: str
+    text: str
+
+
+@dataclass
+class Rendered:
+    html: str
+    toc: list[Heading] = field(default_factory=list)
+
+
+def _engine(*, anchors: bool, images: bool) -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": True})
+    md.enable(["table", "strikethrough", "replacements", "smartquotes"])
+    if not images:
+        md.disable("image")
+    if anchors:
+        md.use(anchors_plugin, min_level=2, max_level=3, permalink=False)
+    md.validateLink = _validate_link
+    return md
+
+
+@lru_cache(maxsize=None)
+def _guide_engine() -> MarkdownIt:
+    return _engine(anchors=True, images=True)
+
+
+@lru_cache(maxsize=None)
+def _profile_engine() -> MarkdownIt:
+    return _engine(anchors=False, images=False)
+
+
+def _external_links(tokens: list[Token]) -> None:
+    for token in tokens:
+        if token.type == "inline" and token.children:
+            for child in token.children:
+                if child.type == "link_open" and urlsplit(str(child.attrGet("href") or "")).scheme in ("http", "https"):
+                    child.attrSet("rel", "nofollow noopener ugc")
+
+
+def render_guide(text: str) -> Rendered:
+    """A guide or page body: headings get ids and a table of contents (h2 and h3)."""
+    md = _guide_engine()
+    tokens = md.parse(text)
+    toc = []
+    for index, token in enumerate(tokens):
+        if token.type == "heading_open":
+            if token.tag == "h1":
+                # The page title is the only h1; demote body h1s to keep the outline valid.
+                token.tag = "h2"
+                tokens[index + 2].tag = "h2"
+            level = int(token.tag[1])
+            if level in (2, 3) and token.attrGet("id"):
+                inline = tokens[index + 1]
+                toc.append(Heading(level, str(token.attrGet("id")), inline.content))
+    _external_links(tokens)
+    return Rendered(md.renderer.render(tokens, md.options, {}), toc)
+
+
+def render_profile(text: str) -> str:
+    """A bio or expectations text: headings start at h3 (the page has h1 and h2), no images."""
+    md = _profile_engine()
+    tokens = md.parse(text)
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(6, max(3, int(token.tag[1]) + 2))}"
+    _external_links(tokens)
+    return md.renderer.render(tokens, md.options, {})

@@ -1,0 +1,155 @@
+"""Templates: the theme, site overrides by name, and the functions templates can call.
+
+The site's own `templates/X.html` wins over the theme's `X.html`; `{% extends "!theme/X.html" %}`
+reaches the theme's copy, so an override can replace one block instead of the whole file.
+Content is never compiled as a template: Markdown and profile text arrive as values, so
+`{{ … }}` in a bio is printed, not evaluated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import urljoin
+
+import jinja2
+
+from .config import SiteConfig
+from .diagnostics import Diagnostic
+
+
+@lru_cache(maxsize=1)
+def theme_dir() -> Path:
+    """The default theme: packaged as mentorsite/theme, or the repo's templates/ in a checkout."""
+    packaged = Path(__file__).parent / "theme"
+    if packaged.is_dir():
+        return packaged
+    checkout = Path(__file__).resolve().parents[2] / "templates"
+    if checkout.is_dir():
+        return checkout
+    raise RuntimeError("the mentorsite theme is missing from this installation; reinstall mentorsite")
+
+
+def asset_sources(site_dir: Path) -> dict[str, Path]:
+    """Every asset by its name under assets/: the theme's, then the site's over them."""
+    found: dict[str, Path] = {}
+    for root in (theme_dir() / "assets", site_dir / "templates" / "assets"):
+        if root.is_dir():
+            for path in sorted(root.rglob("*")):
+                if path.is_file() and not path.is_symlink() and not path.name.startswith("."):
+                    found[path.relative_to(root).as_posix()] = path
+    return found
+
+
+def _format_date(value: date | None, fmt: str = "%-d %B %Y") -> str:
+    return value.strftime(fmt) if value else ""
+
+
+def make_environment(site_dir: Path, config: SiteConfig, asset_versions: dict[str, str], today: date) -> jinja2.Environment:
+    """The one Jinja environment of a build, with the site's overrides first."""
+    theme = jinja2.FileSystemLoader(str(theme_dir()))
+    loaders: list[jinja2.BaseLoader] = [jinja2.PrefixLoader({"!theme": theme}, delimiter="/")]
+    site_templates = site_dir / "templates"
+    if site_templates.is_dir() and site_templates.resolve() != theme_dir().resolve():
+        loaders.append(jinja2.FileSystemLoader(str(site_templates)))
+    loaders.append(theme)
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=jinja2.select_autoescape(["html", "xml", "svg"], default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+        auto_reload=False,
+    )
+    base = config.base_path
+
+    def url(path: str = "") -> str:
+        path = str(path)
+        if path.startswith(("http://", "https://", "mailto:")):
+            return path
+        return base + path.lstrip("/")
+
+    def asset(path: str) -> str:
+        version = asset_versions.get(path)
+        return url(f"assets/{path}") + (f"?v={version}" if version else "")
+
+    def abs_url(path: str = "") -> str:
+        return urljoin(config.base_url, url(path))
+
+    def contact_field(name: str) -> str:
+        return config.contact.field_names.get(name, name)  # type: ignore[call-overload]
+
+    env.globals.update(site=config, url=url, asset=asset, abs_url=abs_url, contact_field=contact_field,
+                       build_year=today.year)
+    env.filters["date"] = _format_date
+    return env
+
+
+def version_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:10]
+
+
+class TemplateProblem(Exception):
+    """A template (usually a site override) could not be loaded or rendered."""
+
+    def __init__(self, diagnostic: Diagnostic):
+        self.diagnostic = diagnostic
+        super().__init__(diagnostic.human())
+
+
+def template_diagnostic(exc: Exception, name: str, site_dir: Path) -> Diagnostic:
+    """Position a Jinja error in the template file that caused it, for people, not tracebacks."""
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        filename = exc.filename or name
+        try:
+            filename = Path(filename).resolve().relative_to(site_dir.resolve()).as_posix()
+        except ValueError:
+            pass
+        return Diagnostic(filename, exc.lineno or 0, 1, f"template error: {exc.message}")
+    if isinstance(exc, jinja2.TemplateNotFound):
+        return Diagnostic(f"templates/{name}", 0, 0, f"template '{exc.name}' not found",
+                          "a site template can extend \"!theme/<name>\" to reach the theme's copy")
+    # Runtime errors: find the innermost template frame in the traceback for a line number.
+    line, filename = 0, f"templates/{name}"
+    tb = exc.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code.co_filename.endswith((".html", ".xml", ".txt")):
+            line = tb.tb_lineno
+            filename = code.co_filename
+        tb = tb.tb_next
+    try:
+        filename = Path(filename).resolve().relative_to(site_dir.resolve()).as_posix()
+    except ValueError:
+        pass
+    return Diagnostic(filename, line, 1 if line else 0, f"template error: {exc}")
+
+
+class Renderer:
+    """Renders named templates, turning any template failure into a positioned problem."""
+
+    def __init__(self, env: jinja2.Environment, site_dir: Path):
+        self.env = env
+        self.site_dir = site_dir
+        self._templates: dict[str, jinja2.Template] = {}
+
+    def template(self, name: str) -> jinja2.Template:
+        if name not in self._templates:
+            try:
+                self._templates[name] = self.env.get_template(name)
+            except jinja2.TemplateError as exc:
+                raise TemplateProblem(template_diagnostic(exc, name, self.site_dir)) from None
+        return self._templates[name]
+
+    def render(self, name: str, **context: Any) -> str:
+        template = self.template(name)
+        try:
+            return template.render(**context)
+        except Exception as exc:  # a site override may fail in any way; report, never crash
+            raise TemplateProblem(template_diagnostic(exc, name, self.site_dir)) from None
+
+    def renderer_for(self, name: str) -> Callable[..., str]:
+        return lambda **context: self.render(name, **context)

@@ -1,0 +1,131 @@
+"""Starting points: a new profile (`mentorsite new mentor`) and a new site (`mentorsite init`)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+from pathlib import Path
+
+
+def slugify(name: str) -> str:
+    """'José Ñúñez-Ortega' -> 'jose-nunez-ortega'."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:64].strip("-")
+
+
+def _yaml_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def mentor_profile(name: str, today: date, first_tag: str = "leadership") -> str:
+    """A valid, commented profile for `name`, ready for an editor to fill in."""
+    return f"""# Profile of {name}. Every field is described in README.md ("Profile fields").
+# Lines starting with # are comments; fill in what applies and delete the rest.
+
+name: {_yaml_string(name)}
+# One line: what you can help with.
+headline: "Mentor happy to help with career questions"
+# pronouns: she/her
+# role: "Head of Research"
+# organisation: "Example Organisation"
+# industry: technology          # one of the industries in site.toml
+# location:
+#   city: Lisbon
+#   country: PT                 # two-letter ISO 3166 code
+# timezone: Europe/Lisbon       # IANA time zone
+# languages: [en]               # ISO 639-1 codes
+# formats: [one-to-one]         # one-to-one, group, peer, co-mentoring, reverse
+# meeting_modes: [video]        # video, phone, in-person, email
+# cadence: monthly              # weekly, bi-weekly, monthly
+tags: [{first_tag}]              # expertise, from the tags listed in site.toml
+availability:
+  accepting: true
+  capacity: 2
+  # available_from: {today.isoformat()}
+# cohort: 2010                  # graduation year
+# help_with:
+#   - "Preparing for a first leadership role"
+# expectations: "Come to each meeting with one question you want to work on."
+# links:
+#   - label: "Personal site"
+#     url: "https://example.org"
+# Private: where contact requests are delivered. Never published.
+# email: "name@example.org"
+joined: {today.isoformat()}
+last_reviewed: {today.isoformat()}
+bio: |
+  Write two or three short paragraphs about your experience, what you enjoy helping
+  with, and how you like to work with a mentee. Markdown is allowed: **bold**, lists
+  and links.
+"""
+
+
+STARTER_TOML = """# site.toml: settings of your mentor directory. See the mentorsite README for every key.
+title = "{title}"
+description = "Find a mentor in our community and send a first message."
+organisation = "{title}"
+base_url = "http://localhost:8000/"
+language = "en"
+
+[[nav]]
+label = "Mentors"
+url = "mentors/"
+
+[[nav]]
+label = "Guides"
+url = "guides/"
+
+[contact]
+mode = "receiver"
+action = "http://127.0.0.1:8787/requests"
+
+[[facets]]
+key = "tags"
+label = "Expertise"
+[facets.values]
+leadership = {{ label = "Leadership", aliases = ["management"] }}
+career-change = {{ label = "Career change" }}
+software-engineering = {{ label = "Software engineering", aliases = ["software"] }}
+
+[[facets]]
+key = "languages"
+label = "Language"
+
+[[facets]]
+key = "formats"
+label = "Mentoring format"
+"""
+
+STARTER_GUIDE = """---
+title: "Welcome to the mentor directory"
+summary: "How this directory works and how to make a first contact."
+order: 1
+---
+Browse the [mentor directory](../../mentors/), choose a mentor whose experience matches your
+goals, and send a short, specific first message through the form on their page.
+
+## What to include in a first message
+
+- Who you are, in one or two sentences.
+- What you hope to gain, and why this mentor.
+- A concrete ask, such as a 30-minute call.
+"""
+
+
+def init_site(target: Path, today: date) -> list[Path]:
+    """Create a new, buildable site in `target` (which must be empty or not exist)."""
+    if target.exists() and any(target.iterdir()):
+        raise FileExistsError(f"{target} is not empty")
+    title = target.resolve().name.replace("-", " ").replace("_", " ").title() or "Mentors"
+    files = {
+        target / "site.toml": STARTER_TOML.format(title=title.replace('"', "")),
+        target / "mentors" / "ada-example.yaml": mentor_profile("Ada Example", today),
+        target / "content" / "guides" / "welcome.md": STARTER_GUIDE,
+        target / "templates" / "README.md": "Put a template here with the same name as a theme template to override it.\n",
+        target / ".gitignore": "/_site/\n",
+    }
+    for path, text in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return list(files)

@@ -1,0 +1,176 @@
+"""Public views of mentors and guides: exactly what templates may see.
+
+A view is built field by field from the validated model, so private fields (the contact
+email) never reach a template, an index or a JSON file, whatever a site's templates do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from markupsafe import Markup
+
+from .config import SiteConfig
+from .index import FacetView
+from .load import LoadedGuide
+from .markdown import Heading, render_guide, render_profile
+from .models import Mentor, facet_values
+
+
+@dataclass(frozen=True)
+class FacetRef:
+    key: str
+    label: str
+    #: Site-relative URL of the value's page, or None when the site has no facet for it.
+    url: str | None
+
+
+@dataclass(frozen=True)
+class Photo:
+    url: str
+    width: int
+    height: int
+
+
+@dataclass
+class MentorView:
+    slug: str
+    url: str
+    name: str
+    initials: str
+    headline: str
+    pronouns: str | None
+    role: str | None
+    organisation: str | None
+    industry: FacetRef | None
+    city: str | None
+    country: FacetRef | None
+    timezone: str | None
+    languages: list[FacetRef]
+    formats: list[FacetRef]
+    meeting_modes: list[FacetRef]
+    cadence: FacetRef | None
+    tags: list[FacetRef]
+    accepting: bool
+    capacity: int | None
+    available_from: date | None
+    cohort: int | None
+    help_with: list[str]
+    expectations_html: Markup | None
+    bio_html: Markup
+    links: list[dict]
+    photo: Photo | None
+    featured: bool
+    joined: date | None
+    public_email: str | None
+    similar: list["MentorView"] = field(default_factory=list)
+    card: Markup = Markup("")
+
+
+def initials(name: str) -> str:
+    """Up to two initials for the avatar: first and last name parts."""
+    parts = [p for p in name.replace("-", " ").split() if p[:1].isalpha()]
+    if not parts:
+        return name[:1].upper() or "?"
+    picked = [parts[0], parts[-1]] if len(parts) > 1 else parts[:1]
+    return "".join(p[0] for p in picked).upper()
+
+
+class RefMaker:
+    """Labels and URLs for a mentor's facet values, from the site's facets."""
+
+    def __init__(self, facets: list[FacetView]):
+        self.by_field = {f.field: f for f in facets}
+        from .vocabulary import builtin_values
+
+        self._builtin = builtin_values
+
+    def refs(self, mentor: Mentor, field_name: str) -> list[FacetRef]:
+        facet = self.by_field.get(field_name)
+        refs = []
+        for value in facet_values(mentor, field_name):
+            if facet:
+                refs.append(FacetRef(value, facet.labels.get(value, value), facet.value_url(value)))
+            else:
+                builtin = self._builtin(field_name) or {}
+                label = builtin[value].label if value in builtin else value
+                refs.append(FacetRef(value, label, None))
+        return refs
+
+    def ref(self, mentor: Mentor, field_name: str) -> FacetRef | None:
+        refs = self.refs(mentor, field_name)
+        return refs[0] if refs else None
+
+
+def mentor_view(slug: str, mentor: Mentor, config: SiteConfig, refs: RefMaker, photo: Photo | None) -> MentorView:
+    """The public face of one mentor. Deliberately lists fields one by one (no model_dump)."""
+    availability = mentor.availability
+    return MentorView(
+        slug=slug,
+        url=f"mentors/{slug}/",
+        name=mentor.name,
+        initials=initials(mentor.name),
+        headline=mentor.headline,
+        pronouns=mentor.pronouns,
+        role=mentor.role,
+        organisation=mentor.organisation,
+        industry=refs.ref(mentor, "industry"),
+        city=mentor.location.city if mentor.location else None,
+        country=refs.ref(mentor, "country"),
+        timezone=mentor.timezone,
+        languages=refs.refs(mentor, "languages"),
+        formats=refs.refs(mentor, "formats"),
+        meeting_modes=refs.refs(mentor, "meeting_modes"),
+        cadence=refs.ref(mentor, "cadence"),
+        tags=refs.refs(mentor, "tags"),
+        accepting=availability.accepting,
+        capacity=availability.capacity,
+        available_from=availability.available_from,
+        cohort=mentor.cohort,
+        help_with=list(mentor.help_with),
+        expectations_html=Markup(render_profile(mentor.expectations)) if mentor.expectations else None,
+        bio_html=Markup(render_profile(mentor.bio)),
+        links=[{"label": link.label, "url": link.url} for link in mentor.links],
+        photo=photo,
+        featured=mentor.featured,
+        joined=mentor.joined,
+        public_email=mentor.public_email if config.contact.mode == "mailto" else None,
+    )
+
+
+def similar_mentors(view: MentorView, views: dict[str, MentorView], tag_members: dict[str, list[str]], limit: int = 3) -> list[MentorView]:
+    """Accepting mentors sharing the most expertise tags with this one (for full mentors)."""
+    scores: dict[str, int] = {}
+    for tag in view.tags:
+        taken = 0
+        for slug in tag_members.get(tag.key, ()):
+            # Scan a bounded number of candidates per tag so a 50k directory stays linear.
+            if slug == view.slug or not views[slug].accepting:
+                continue
+            scores[slug] = scores.get(slug, 0) + 1
+            taken += 1
+            if taken >= 50:
+                break
+    ranked = sorted(scores, key=lambda s: (-scores[s], views[s].name))
+    return [views[s] for s in ranked[:limit]]
+
+
+@dataclass
+class GuideView:
+    slug: str
+    kind: str
+    url: str
+    title: str
+    summary: str
+    order: int
+    updated: date | None
+    html: Markup
+    toc: list[Heading]
+
+
+def guide_view(guide: LoadedGuide) -> GuideView:
+    rendered = render_guide(guide.body)
+    url = f"guides/{guide.slug}/" if guide.kind == "guide" else f"{guide.slug}/"
+    return GuideView(guide.slug, guide.kind, url, guide.meta.title, guide.meta.summary, guide.meta.order,
+                     guide.meta.updated, Markup(rendered.html), rendered.toc)
