@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Callable
 from xml.sax.saxutils import escape as xml_escape
 
 from markupsafe import Markup
@@ -18,6 +19,7 @@ from .config import SiteConfig, load_config
 from .diagnostics import Diagnostic, InputError
 from .index import FacetView, build_facets, directory_order, sort_key
 from .load import Loaded, LoadedMentor, load_site
+from .parallel import run_ranges
 from .photos import PublishedPhoto, check_photo
 from .render import Renderer, TemplateProblem, asset_sources, make_environment, version_of
 from .views import GuideView, MentorView, RefMaker, guide_view, mentor_view, similar_mentors
@@ -125,18 +127,20 @@ def build_site(site_dir: Path, output: Path | None = None, *, base_url: str | No
         return report
     output = output or (site_dir / config.output_dir)
     report.output = output
-    staging = Staging(output)
+    staging = Staging(output, {m.mentor.email for m in loaded.mentors if m.mentor.email})
     try:
         published = [m for m in loaded.mentors if m.mentor.active]
         photos, problems = _photos(site_dir, published)
         report.diagnostics += problems
         if problems:
             return report
-        _render(site_dir, config, published, loaded, photos, staging, today)
-        leaks = staging.leaks({m.mentor.email for m in loaded.mentors if m.mentor.email})
-        if leaks:
-            report.diagnostics += [Diagnostic(path, 0, 0, "a private email address reached the output; nothing was published",
-                                              "check the site's template overrides for private fields") for path in leaks]
+        problems = _render(site_dir, config, published, loaded, photos, staging, today)
+        report.diagnostics += problems
+        if staging.leaked:
+            report.diagnostics += [Diagnostic(path, 0, 0, "a private email address reached this output file; nothing was published",
+                                              "check the site's template overrides for private fields")
+                                   for path in sorted(staging.leaked)]
+        if problems or staging.leaked:
             return report
         staging.commit()
         report.written = True
@@ -183,21 +187,52 @@ def _pagination(base: str, number: int, total: int) -> dict:
     }
 
 
-def _listing(render, staging: Staging, base: str, slugs: list[str], views: dict[str, MentorView],
-             per_page: int, origin: str, page_title: str, description: str, **context) -> None:
-    """A paginated listing of mentor cards at base, base/page/2/, …"""
+PageJob = tuple[str, Callable[[], str]]
+
+
+def _listing(render: Callable[..., str], base: str, slugs: list[str], views: dict[str, MentorView],
+             per_page: int, page_title: str, description: str, **context) -> list[PageJob]:
+    """Jobs for a paginated listing of mentor cards at base, base/page/2/, …"""
     chunks = _pages(slugs, per_page)
+    jobs = []
     for number, chunk in enumerate(chunks, start=1):
         path = base if number == 1 else f"{base}page/{number}/"
         title = page_title if number == 1 else f"{page_title} (page {number} of {len(chunks)})"
-        html = render(page={"path": path, "title": title, "description": description},
-                      cards=[views[s].card for s in chunk], pagination=_pagination(base, number, len(chunks)),
-                      total=len(slugs), **context)
-        staging.write(path + "index.html", html, origin)
+
+        def job(path=path, title=title, chunk=chunk, number=number) -> str:
+            return render(page={"path": path, "title": title, "description": description},
+                          cards=[views[s].card for s in chunk], pagination=_pagination(base, number, len(chunks)),
+                          total=len(slugs), **context)
+
+        jobs.append((path + "index.html", job))
+    return jobs
+
+
+def _run_jobs(jobs: list[tuple[str, str, Callable[[], str]]], staging: Staging) -> list[Diagnostic]:
+    """Render and write pages across worker processes; every path was claimed beforehand."""
+
+    def work(start: int, stop: int) -> tuple[list[str], list[Diagnostic]]:
+        leaked, problems = [], []
+        for path, _origin, job in jobs[start:stop]:
+            try:
+                html = job()
+            except TemplateProblem as exc:
+                problems.append(exc.diagnostic)
+                break  # the same template would fail for every page of its kind
+            if not staging.put(path, html):
+                leaked.append(path)
+        return leaked, problems
+
+    problems: list[Diagnostic] = []
+    for leaked, found in run_ranges(len(jobs), work):
+        staging.leaked += leaked
+        problems += [d for d in found if d not in problems]
+    return problems
 
 
 def _render(site_dir: Path, config: SiteConfig, published: list[LoadedMentor], loaded: Loaded,
-            photos: dict[str, PublishedPhoto], staging: Staging, today: date) -> None:
+            photos: dict[str, PublishedPhoto], staging: Staging, today: date) -> list[Diagnostic]:
+    """Render every page into staging; returns template problems (empty when all went well)."""
     # Assets first: their content hashes version the URLs in every page.
     versions = {}
     for name, source in asset_sources(site_dir).items():
@@ -211,7 +246,8 @@ def _render(site_dir: Path, config: SiteConfig, published: list[LoadedMentor], l
     order = directory_order(mentors)
     facets = build_facets(config, mentors, order)
     refs = RefMaker(facets)
-    views = {m.slug: mentor_view(m.slug, m.mentor, config, refs, photos[m.slug].view if m.slug in photos else None)
+    views = {m.slug: mentor_view(m.slug, m.mentor, config, refs, photos[m.slug].view if m.slug in photos else None,
+                                 m.bio_html, m.expectations_html)
              for m in published}
     tag_members = next((f.members for f in facets if f.field == "tags"), {})
     for view in views.values():
@@ -227,23 +263,24 @@ def _render(site_dir: Path, config: SiteConfig, published: list[LoadedMentor], l
     pages = [guide_view(g) for g in loaded.guides if g.kind == "page"]
     guide_url = next((g.url for g in guides if g.slug == config.contact.guide), None)
 
-    # Home
+    # Small, one-off pages render here; the thousands of mentor and listing pages become jobs.
     featured = [views[s].card for s in order if views[s].featured][:6]
     newest = sorted((s for s in order if mentors[s].joined), key=lambda s: (mentors[s].joined, s), reverse=True)[:NEWEST]
     staging.write("index.html", render("home.html", page={"path": "", "title": config.title, "description": config.description},
                                        total=len(order), accepting_count=sum(1 for s in order if views[s].accepting),
                                        featured=featured, newest=[views[s].card for s in newest], guides=guides,
                                        facets=facets), "home page")
-    # Directory and mentor pages
-    _listing(renderer.renderer_for("directory.html"), staging, "mentors/", order, views, config.per_page,
-             "mentor directory", "Mentor directory", f"All {len(order)} mentors of {config.organisation}.", facets=facets)
+    jobs: list[tuple[str, str, Callable[[], str]]] = []
+    directory = renderer.renderer_for("directory.html")
+    jobs += [(path, "mentor directory", job) for path, job in
+             _listing(directory, "mentors/", order, views, config.per_page, "Mentor directory",
+                      f"All {len(order)} mentors of {config.organisation}.", facets=facets)]
     mentor_page = renderer.renderer_for("mentor.html")
     for slug in order:
         view = views[slug]
-        staging.write(f"{view.url}index.html",
-                      mentor_page(page={"path": view.url, "title": view.name, "description": view.headline},
-                                  mentor=view, guide_url=guide_url), f"mentors/{slug}")
-    # Facets
+        jobs.append((f"{view.url}index.html", f"mentors/{slug}",
+                     lambda view=view: mentor_page(page={"path": view.url, "title": view.name, "description": view.headline},
+                                                   mentor=view, guide_url=guide_url)))
     facet_index = renderer.renderer_for("facet_index.html")
     facet_value = renderer.renderer_for("facet_value.html")
     for facet in facets:
@@ -252,11 +289,11 @@ def _render(site_dir: Path, config: SiteConfig, published: list[LoadedMentor], l
                                         "description": f"Mentors by {facet.label.lower()}."}, facet=facet, facets=facets),
                       f"facet '{facet.key}'")
         for value in facet.values:
-            _listing(facet_value, staging, value.url, facet.members[value.key], views, config.per_page,
-                     f"facet '{facet.key}' value '{value.key}'", f"{facet.label}: {value.label}",
-                     f"{value.count} mentors: {facet.label.lower()} {value.label}.", facet=facet, value=value,
-                     facets=facets)
-    # Guides and pages
+            origin = f"facet '{facet.key}' value '{value.key}'"
+            jobs += [(path, origin, job) for path, job in
+                     _listing(facet_value, value.url, facet.members[value.key], views, config.per_page,
+                              f"{facet.label}: {value.label}", f"{value.count} mentors: {facet.label.lower()} {value.label}.",
+                              facet=facet, value=value, facets=facets)]
     staging.write("guides/index.html", render("guides.html", page={"path": "guides/", "title": "Guides",
                                                                     "description": "Guides to finding and working with a mentor."},
                                               guides=guides), "guides index")
@@ -266,10 +303,14 @@ def _render(site_dir: Path, config: SiteConfig, published: list[LoadedMentor], l
                       render(template, page={"path": guide.url, "title": guide.title, "description": guide.summary},
                              guide=guide, guides=guides), f"content/{'guides/' if guide.kind == 'guide' else ''}{guide.slug}.md")
     staging.write("404.html", render("404.html", page={"path": "404.html", "title": "Page not found", "description": ""}), "404 page")
+    for path, origin, _job in jobs:
+        staging.claim(path, origin)
+    problems = _run_jobs(jobs, staging)
     # Crawlers
     pages_for_sitemap = [p[:-len("index.html")] for p in staging.paths if p.endswith("index.html")]
     staging.write("sitemap.xml", sitemap(config, sorted(pages_for_sitemap)), "sitemap")
     staging.write("robots.txt", f"User-agent: *\nAllow: /\nSitemap: {config.base_url}sitemap.xml\n", "robots.txt")
+    return problems
 
 
 def sitemap(config: SiteConfig, paths: list[str]) -> str:

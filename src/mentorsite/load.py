@@ -15,7 +15,9 @@ from pydantic import ValidationError
 
 from .config import SLUG_RE, SiteConfig
 from .diagnostics import Diagnostic, InputError
+from .markdown import render_profile
 from .models import Guide, Mentor
+from .parallel import run_ranges
 from .validation import diagnostics_from
 from .vocabulary import Vocabulary
 from .yamlsource import Document, decode_source, parse_yaml, split_front_matter
@@ -35,6 +37,9 @@ class LoadedMentor:
     path: str
     mentor: Mentor
     document: Document
+    #: bio and expectations as HTML, rendered next to loading so it runs in the same worker.
+    bio_html: str = ""
+    expectations_html: str = ""
 
 
 @dataclass
@@ -169,12 +174,24 @@ def load_site(site_dir: Path, config: SiteConfig, *, today: date) -> Loaded:
     context = {"vocabularies": vocabularies(config)}
     files, problems = _files(site_dir / "mentors", MENTOR_SUFFIXES, site_dir)
     loaded.diagnostics += problems
-    for rel, path in files:
-        mentor, diagnostics = read_mentor(rel, _read(path), context, today=today,
-                                          review_after_months=config.review_after_months)
-        loaded.diagnostics += diagnostics
-        if mentor:
-            loaded.mentors.append(mentor)
+
+    def work(start: int, stop: int) -> list[tuple[LoadedMentor | None, list[Diagnostic]]]:
+        results = []
+        for rel, path in files[start:stop]:
+            mentor, diagnostics = read_mentor(rel, _read(path), context, today=today,
+                                              review_after_months=config.review_after_months)
+            if mentor:
+                mentor.bio_html = render_profile(mentor.mentor.bio)
+                if mentor.mentor.expectations:
+                    mentor.expectations_html = render_profile(mentor.mentor.expectations)
+            results.append((mentor, diagnostics))
+        return results
+
+    for chunk in run_ranges(len(files), work):
+        for mentor, diagnostics in chunk:
+            loaded.diagnostics += diagnostics
+            if mentor:
+                loaded.mentors.append(mentor)
     for folder, kind in ((site_dir / "content" / "guides", "guide"), (site_dir / "content", "page")):
         files, problems = _files(folder, (".md",), site_dir)
         loaded.diagnostics += problems

@@ -103,9 +103,14 @@ class RefMaker:
         return refs[0] if refs else None
 
 
-def mentor_view(slug: str, mentor: Mentor, config: SiteConfig, refs: RefMaker, photo: Photo | None) -> MentorView:
+def mentor_view(slug: str, mentor: Mentor, config: SiteConfig, refs: RefMaker, photo: Photo | None,
+                bio_html: str = "", expectations_html: str = "") -> MentorView:
     """The public face of one mentor. Deliberately lists fields one by one (no model_dump)."""
     availability = mentor.availability
+    if not bio_html:
+        bio_html = render_profile(mentor.bio)
+    if mentor.expectations and not expectations_html:
+        expectations_html = render_profile(mentor.expectations)
     return MentorView(
         slug=slug,
         url=f"mentors/{slug}/",
@@ -129,8 +134,8 @@ def mentor_view(slug: str, mentor: Mentor, config: SiteConfig, refs: RefMaker, p
         available_from=availability.available_from,
         cohort=mentor.cohort,
         help_with=list(mentor.help_with),
-        expectations_html=Markup(render_profile(mentor.expectations)) if mentor.expectations else None,
-        bio_html=Markup(render_profile(mentor.bio)),
+        expectations_html=Markup(expectations_html) if mentor.expectations else None,
+        bio_html=Markup(bio_html),
         links=[{"label": link.label, "url": link.url} for link in mentor.links],
         photo=photo,
         featured=mentor.featured,

@@ -57,7 +57,7 @@ CoreResolver.add_implicit_resolver(
 )
 
 try:  # libyaml: the fast path
-    from yaml import CParser
+    from yaml.cyaml import CParser
 
     class _Composer(CParser, CoreResolver):
         def __init__(self, stream: str):
@@ -149,7 +149,7 @@ def parse_yaml(text: str, path: str, *, line_offset: int = 0) -> Document:
 
     `line_offset` shifts every reported line, for YAML embedded in a larger file (front matter).
     """
-    if len(text.encode("utf-8", "surrogatepass")) > MAX_YAML_BYTES:
+    if len(text) > MAX_YAML_BYTES // 4 and len(text.encode("utf-8", "surrogatepass")) > MAX_YAML_BYTES:
         raise InputError([Diagnostic(path, 0, 0, f"YAML is larger than the limit of {MAX_YAML_BYTES:,} bytes")])
     _check_flow_depth(text, path, line_offset)
     composer = _Composer(text)
@@ -179,17 +179,23 @@ def _check_flow_depth(text: str, path: str, line_offset: int) -> None:
     # Deep flow nesting ("[[[[…") would exhaust the parser's stack before we could count levels
     # while walking, so count brackets first. Brackets inside quotes or block text only make
     # this stricter than needed, and no real profile nests 16 levels.
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return
     depth = 0
-    for index, char in enumerate(text):
-        if char in "[{":
+    for match in _BRACKETS.finditer(text):
+        if match.group() in "[{":
             depth += 1
             if depth > MAX_DEPTH:
+                index = match.start()
                 line = text.count("\n", 0, index) + 1
                 col = index - (text.rfind("\n", 0, index) + 1) + 1
                 raise InputError([Diagnostic(path, line + line_offset, col,
                                              f"YAML is nested too deeply (the limit is {MAX_DEPTH} levels)")])
-        elif char in "]}" and depth:
+        elif depth:
             depth -= 1
+
+
+_BRACKETS = re.compile(r"[\[\]{}]")
 
 
 def _yaml_error(exc: yaml.MarkedYAMLError, path: str, line_offset: int) -> Diagnostic:
@@ -239,7 +245,8 @@ class _Walker:
         if depth > MAX_DEPTH:
             self.error(node, f"YAML is nested too deeply (the limit is {MAX_DEPTH} levels)")
             return None
-        self.values[loc] = self.pos(node)
+        mark = node.start_mark
+        self.values[loc] = (mark.line + 1 + self.line_offset, mark.column + 1)
         if node.tag not in self.allowed_tags:
             self.error(node, f"unsupported YAML tag '{node.tag.replace(_TAG, '!!')}'",
                        "remove the tag; profiles only hold text, numbers, true/false, lists and mappings")

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Set up everything mentorsite needs on a fresh Debian/Ubuntu machine, idempotently:
+# a virtual environment in .venv with mentorsite installed, and, with --test, the test tools
+# (headless Chromium for browser tests, Java and the Nu Html Checker, axe-core).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_test=0
+[ "${1:-}" = "--test" ] && want_test=1
+
+apt_install() {
+  # Install Debian packages that are missing; needs root (CI and dev machines run as root).
+  local missing=()
+  for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" != 0 ]; then
+    echo "setup: please install these Debian packages first: ${missing[*]}" >&2
+    return 1
+  fi
+  echo "setup: installing ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+PYTHON=${PYTHON:-python3}
+if ! "$PYTHON" -c 'import venv, ensurepip' 2>/dev/null; then
+  apt_install python3-venv
+fi
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
+if [ $want_test = 1 ]; then
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+  command -v java >/dev/null 2>&1 || apt_install default-jre-headless
+  command -v npm >/dev/null 2>&1 || apt_install nodejs npm
+  [ -x /usr/bin/chromium ] || apt_install chromium fonts-dejavu-core
+  if [ ! -f node_modules/.package-lock.json ] || [ package.json -nt node_modules/.package-lock.json ]; then
+    npm install --no-audit --no-fund --silent
+  fi
+else
+  .venv/bin/python -m pip install -q --disable-pip-version-check .
+fi
