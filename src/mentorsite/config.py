@@ -19,15 +19,16 @@ Slug = Annotated[str, Field(pattern=SLUG_RE.pattern, max_length=64)]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 class NavLink(Strict):
     """One entry of the main navigation."""
 
     label: str = Field(min_length=1, max_length=40)
-    #: A path inside the site ("mentors/") or an absolute http(s) URL.
+    """Text of the link."""
     url: str = Field(min_length=1, max_length=300)
+    """A path inside the site ("mentors/") or an absolute http(s) URL."""
 
     @field_validator("url")
     @classmethod
@@ -42,23 +43,24 @@ class FacetValue(Strict):
     """An allowed value of a facet: its display label and the spellings that mean it."""
 
     label: str = Field(min_length=1, max_length=60)
+    """Display label, e.g. "Machine learning"."""
     aliases: list[str] = Field(default_factory=list, max_length=20)
+    """Other spellings profiles may use, e.g. ["ML", "AI"]."""
 
 
 class Facet(Strict):
     """A dimension mentees filter by, with its vocabulary."""
 
-    #: Identifier, also the URL segment of its pages: /tags/leadership/.
     key: Slug
-    #: Heading shown to mentees ("Expertise").
+    """Identifier, also the URL segment of its pages: /tags/leadership/."""
     label: str = Field(min_length=1, max_length=40)
-    #: The profile field it reads; defaults to `key`.
+    """Heading shown to mentees ("Expertise")."""
     field: str | None = None
-    #: Whether a mentor may have several values; must match the field.
+    """The profile field it reads; defaults to `key`."""
     multi: bool | None = None
-    #: Allowed values. Empty for `country`, `languages` and the fixed lists, which have
-    #: built-in vocabularies (ISO codes; formats; meeting modes; cadences).
+    """Whether a mentor may have several values; must match the field."""
     values: dict[str, FacetValue | str] = Field(default_factory=dict)
+    """Allowed values. Empty for `country`, `languages` and the fixed lists, which have built-in vocabularies (ISO codes; formats; meeting modes; cadences)."""
 
     @model_validator(mode="after")
     def _check_field(self) -> "Facet":
@@ -93,17 +95,16 @@ class Facet(Strict):
 class ContactConfig(Strict):
     """Where the contact-request form on each mentor page sends its data."""
 
-    #: receiver: the bundled `mentorsite receive` app; endpoint: any form service;
-    #: netlify: Netlify Forms; mailto: only mentors with a public_email; none: no form.
     mode: Literal["receiver", "endpoint", "netlify", "mailto", "none"] = "receiver"
-    #: URL the form posts to (receiver and endpoint modes).
+    """receiver: the bundled `mentorsite receive` app; endpoint: any form service; netlify: Netlify Forms; mailto: only mentors with a public_email; none: no form."""
     action: str = "http://127.0.0.1:8787/requests"
-    #: Field names the endpoint expects, by our field name (endpoint mode).
+    """URL the form posts to (receiver and endpoint modes)."""
     field_names: dict[
         Literal["mentor", "name", "email", "hope_to_gain", "goals", "format", "cadence", "message", "consent"], str
     ] = Field(default_factory=dict)
-    #: Guide linked beside the form.
+    """Field names the endpoint expects, by our field name (endpoint mode)."""
     guide: str = "first-contact-message"
+    """Guide linked beside the form."""
 
     @field_validator("action")
     @classmethod
@@ -117,25 +118,31 @@ class SiteConfig(Strict):
     """Everything in site.toml. Unknown keys are errors."""
 
     title: str = Field(min_length=1, max_length=80)
+    """Name of the site, shown in the header and page titles."""
     description: str = Field(default="", max_length=300)
+    """One or two sentences for the home page and search engines."""
     organisation: str = Field(min_length=1, max_length=120)
-    #: Path of the logo among the theme assets (templates/assets/…); empty for none.
+    """The organisation publishing the directory."""
     logo: str = ""
-    #: Accent colour as #rrggbb.
+    """Path of the logo among the theme assets (templates/assets/…); empty for none."""
     brand_colour: str = Field(default="#1f5f8b", pattern=r"^#[0-9a-fA-F]{6}$")
-    #: Where the site is published; a sub-path such as https://org.github.io/mentors/ works.
+    """Accent colour as #rrggbb."""
     base_url: str = "http://localhost:8000/"
-    #: Language of the site, as a BCP 47 tag.
+    """Where the site is published; a sub-path such as https://org.github.io/mentors/ works."""
     language: str = Field(default="en", pattern=r"^[a-zA-Z]{2,3}(-[A-Za-z0-9]{2,8})*$")
-    #: Output directory, relative to the site.
+    """Language of the site, as a BCP 47 tag."""
     output_dir: str = "_site"
-    #: Mentor cards per directory and facet page.
+    """Output directory, relative to the site."""
     per_page: int = Field(default=24, ge=6, le=200)
-    #: Profiles not reviewed for this many months are flagged.
+    """Mentor cards per directory and facet page."""
     review_after_months: int = Field(default=12, ge=1, le=120)
+    """Profiles not reviewed for this many months are flagged."""
     nav: list[NavLink] = Field(default_factory=list, max_length=12)
+    """Main navigation links, in order."""
     facets: list[Facet] = Field(default_factory=list, max_length=20)
+    """Dimensions mentees filter by (expertise, language, …), each with its vocabulary."""
     contact: ContactConfig = ContactConfig()
+    """Where contact requests go."""
 
     @field_validator("base_url")
     @classmethod

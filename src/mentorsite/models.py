@@ -170,83 +170,93 @@ TimeZone = Annotated[str, Field(max_length=60), AfterValidator(_timezone)]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 class Location(Strict):
     """Where the mentor is based."""
 
     city: ShortLine | None = None
-    #: ISO 3166-1 alpha-2 code, e.g. PT, NO, BR (written in any case).
+    """City or region."""
     country: CountryCode | None = None
+    """ISO 3166-1 alpha-2 code, e.g. PT, NO, BR (written in any case)."""
 
 
 class Availability(Strict):
     """Whether and when the mentor takes new mentees."""
 
-    #: Whether the mentor takes new mentees now.
     accepting: bool = True
-    #: How many mentees they can take on at once.
+    """Whether the mentor takes new mentees now."""
     capacity: int | None = Field(default=None, ge=0, le=50)
-    #: First date they can start with a new mentee.
+    """How many mentees they can take on at once."""
     available_from: date | None = None
+    """First date they can start with a new mentee."""
 
 
 class Link(Strict):
     """A public link shown on the profile."""
 
     label: ShortLine
+    """Text of the link."""
     url: HttpUrl
+    """Full https:// (or http://) address."""
 
 
 class Mentor(Strict):
     """One mentor's profile, from mentors/<slug>.yaml."""
 
-    #: Full name as it should be shown.
     name: Name
-    #: One line under the name: what they can help with.
+    """Full name as it should be shown."""
     headline: Line
-    #: About the mentor, in Markdown.
+    """One line under the name: what they can help with."""
     bio: Markdown
-    #: Areas of expertise, from the site's vocabulary (at least one).
+    """About the mentor, in Markdown."""
     tags: list[Tag] = Field(min_length=1, max_length=12)
-    #: Image file next to the profile, e.g. photos/ana.jpg (JPEG, PNG or WebP).
+    """Areas of expertise, from the site's vocabulary (at least one)."""
     photo: Annotated[str, Field(max_length=200)] | None = None
+    """Image file next to the profile, e.g. photos/ana.jpg (JPEG, PNG or WebP)."""
     pronouns: Annotated[str, AfterValidator(_one_line), Field(max_length=30)] | None = None
+    """Pronouns, e.g. she/her, they/them."""
     role: Line | None = None
+    """Job title."""
     organisation: Line | None = None
+    """Employer or organisation."""
     industry: Industry | None = None
+    """Industry, from the site's vocabulary."""
     location: Location | None = None
-    #: IANA time zone, e.g. Europe/Lisbon.
+    """City and country."""
     timezone: TimeZone | None = None
-    #: ISO 639-1 codes of the languages they mentor in, e.g. [en, es].
+    """IANA time zone, e.g. Europe/Lisbon."""
     languages: list[Language] = Field(default_factory=list, max_length=10)
-    #: one-to-one, group, peer, co-mentoring, reverse.
+    """ISO 639-1 codes of the languages they mentor in, e.g. [en, es]."""
     formats: list[MentoringFormat] = Field(default_factory=list, max_length=5)
-    #: video, phone, in-person, email.
+    """one-to-one, group, peer, co-mentoring, reverse."""
     meeting_modes: list[MeetingMode] = Field(default_factory=list, max_length=4)
-    #: weekly, bi-weekly or monthly.
+    """video, phone, in-person, email."""
     cadence: Cadence | None = None
+    """weekly, bi-weekly or monthly."""
     availability: Availability = Availability()
-    #: Graduation year or cohort.
+    """Whether, how many and from when they take mentees."""
     cohort: int | None = Field(default=None, ge=1900, le=2100)
-    #: "I can help with" topics, one line each.
+    """Graduation year or cohort."""
     help_with: list[Line] = Field(default_factory=list, max_length=12)
-    #: What the mentor expects from a mentee, in Markdown.
+    """"I can help with" topics, one line each."""
     expectations: Annotated[str, AfterValidator(_text), Field(max_length=3000)] | None = None
+    """What the mentor expects from a mentee, in Markdown."""
     links: list[Link] = Field(default_factory=list, max_length=8)
-    #: PRIVATE: where contact requests are delivered. Never published.
+    """Public links (label and URL), e.g. a personal site."""
     email: Email | None = None
-    #: A public address, only used when the site's contact mode is mailto.
+    """PRIVATE: where contact requests are delivered. Never published."""
     public_email: Email | None = None
-    #: Shown on the home page.
+    """A public address, only used when the site's contact mode is mailto."""
     featured: bool = False
-    #: When the mentor joined the directory (newest are shown on the home page).
+    """Shown on the home page."""
     joined: date | None = None
-    #: When an editor last confirmed the profile is current.
+    """When the mentor joined the directory (newest are shown on the home page)."""
     last_reviewed: date | None = None
-    #: false pauses the mentor: kept in the repo, not published.
+    """When an editor last confirmed the profile is current."""
     active: bool = True
+    """false pauses the mentor: kept in the repo, not published."""
 
 
 def facet_values(mentor: "Mentor | dict", field: str) -> list[str]:
@@ -266,14 +276,15 @@ class Guide(Strict):
     """Front matter of a guide in content/guides/ or a page in content/."""
 
     title: Line
-    #: One or two sentences for cards and search results.
+    """Title of the guide or page."""
     summary: Annotated[str, AfterValidator(_one_line), Field(max_length=300)] = ""
-    #: Position in the guides index (lower first).
+    """One or two sentences for cards and search results."""
     order: int = Field(default=100, ge=0, le=10_000)
+    """Position in the guides index (lower first)."""
     updated: date | None = None
     tags: list[ShortLine] = Field(default_factory=list, max_length=12)
-    #: Hidden from the build while true.
     draft: bool = False
+    """Hidden from the build while true."""
 
 
 # Keep these in the module namespace for the docs and JSON Schema generator.
