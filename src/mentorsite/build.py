@@ -22,6 +22,7 @@ from .load import Loaded, LoadedMentor, load_site
 from .parallel import run_ranges
 from .photos import PublishedPhoto, check_photo
 from .render import Renderer, TemplateProblem, asset_sources, make_environment, version_of
+from .search import search_files
 from .views import GuideView, MentorView, RefMaker, guide_view, mentor_view, similar_mentors
 from .write import OutputCollision, Staging
 
@@ -253,6 +254,19 @@ def _render(site_dir: Path, config: SiteConfig, published: list[LoadedMentor], l
     for view in views.values():
         if not view.accepting:
             view.similar = similar_mentors(view, views, tag_members)
+    # The facet sidebar is the same on every page of a listing: render it once per active value.
+    sidebar_macro = None
+    sidebars: dict[tuple, Markup] = {}
+
+    def sidebar(active_key: str | None = None, active_value: str | None = None) -> Markup:
+        nonlocal sidebar_macro
+        if (active_key, active_value) not in sidebars:
+            if sidebar_macro is None:
+                sidebar_macro = renderer.template("_facets.html").module.facet_sidebar
+            sidebars[active_key, active_value] = Markup(sidebar_macro(facets, active_key, active_value))
+        return sidebars[active_key, active_value]
+
+    renderer.env.globals["sidebar"] = sidebar
     card = renderer.template("_card.html")
     for view in views.values():
         view.card = Markup(card.render(mentor=view))
@@ -302,6 +316,8 @@ def _render(site_dir: Path, config: SiteConfig, published: list[LoadedMentor], l
         staging.write(f"{guide.url}index.html",
                       render(template, page={"path": guide.url, "title": guide.title, "description": guide.summary},
                              guide=guide, guides=guides), f"content/{'guides/' if guide.kind == 'guide' else ''}{guide.slug}.md")
+    for path, data in search_files(config, [views[s] for s in order], facets).items():
+        staging.write(path, data, "search index")
     staging.write("404.html", render("404.html", page={"path": "404.html", "title": "Page not found", "description": ""}), "404 page")
     for path, origin, _job in jobs:
         staging.claim(path, origin)
