@@ -61,22 +61,27 @@ def _print_report(report, fmt: str = "human") -> None:
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), help="Output folder (default: output_dir from site.toml).")
 @click.option("--base-url", help="Publish under this URL instead of site.toml's base_url (e.g. for a preview).")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("-v", "--verbose", is_flag=True, help="Print every warning, not just their number.")
 @_no_traceback
-def build(site: Path, output: Path | None, base_url: str | None, strict: bool) -> None:
+def build(site: Path, output: Path | None, base_url: str | None, strict: bool, verbose: bool) -> None:
     """Build the site into its output folder, atomically.
 
     If anything is wrong, nothing is written and the previous output stays as it was.
+    Errors are always printed; warnings with --verbose (or see them with `mentorsite check`).
     """
     from .build import build_site
 
     report = build_site(site, output, base_url=base_url, strict=strict)
-    _print_report(report)
+    shown = report.diagnostics if (verbose or strict) else report.errors
+    if shown:
+        click.echo(format_diagnostics(shown), err=True)
     if not report.written:
         blocking = len(report.errors) + (len(report.warnings) if strict else 0)
         click.echo(f"build failed: {blocking} problem(s); the previous output was left untouched", err=True)
         sys.exit(1)
+    hint = "" if verbose or not report.warnings else "; see them with `mentorsite check`"
     click.echo(f"built {report.mentors} mentors: {report.pages} pages, {report.files} files "
-               f"into {report.output} in {report.seconds:.2f} s ({len(report.warnings)} warnings)")
+               f"into {report.output} in {report.seconds:.2f} s ({len(report.warnings)} warnings{hint})")
 
 
 @cli.command()
@@ -161,7 +166,8 @@ def serve(site: Path, port: int, host: str) -> None:
 
     base_url = f"http://{host}:{port}/"
     report = build_site(site, base_url=base_url)
-    _print_report(report)
+    if report.errors:
+        click.echo(format_diagnostics(report.errors), err=True)
     if not report.written:
         click.echo("build failed; nothing to serve", err=True)
         sys.exit(1)

@@ -56,8 +56,10 @@ joined: {today.isoformat()}
 last_reviewed: {today.isoformat()}
 bio: |
   Write two or three short paragraphs about your experience, what you enjoy helping
-  with, and how you like to work with a mentee. Markdown is allowed: **bold**, lists
-  and links.
+  with, and how you like to work with a mentee. Mentees choose a mentor mostly by this
+  text, so be concrete: the roles you have held, the questions people bring you, and
+  what a good first conversation with you looks like. Markdown is allowed: **bold**,
+  lists and links.
 """
 
 
