@@ -20,11 +20,13 @@ from .diagnostics import Diagnostic, InputError
 from .index import FacetView, build_facets, directory_order, sort_key
 from .load import Loaded, LoadedMentor, load_site
 from .parallel import run_ranges
-from .photos import PublishedPhoto, check_photo
-from .render import Renderer, TemplateProblem, asset_sources, make_environment, version_of
+from .cms import cms_files
+from .photos import PublishedPhoto, check_photo, check_photos, publish_photos
+from .privacy import private_email_problems
+from .render import Renderer, TemplateProblem, asset_sources, check_templates, make_environment, version_of
 from .search import search_files
 from .views import GuideView, MentorView, RefMaker, guide_view, mentor_view, similar_mentors
-from .write import OutputCollision, Staging
+from .write import OutputCollision, Staging, unsafe_destination
 
 #: URL segments the build itself uses; facets and pages may not take them.
 RESERVED = frozenset({"assets", "mentors", "guides", "search", "match", "admin", "contact", "404", "sitemap.xml", "robots.txt"})
@@ -107,6 +109,9 @@ def check_site(site_dir: Path, *, today: date | None = None) -> tuple[SiteConfig
         return None, Loaded(), report
     loaded = load_site(site_dir, config, today=today)
     report.diagnostics = loaded.diagnostics + site_rules(config, loaded)
+    # Photos, private emails in public text and template overrides: what `build` would refuse.
+    loaded.photos, problems = check_photos(site_dir, [m for m in loaded.mentors if m.mentor.active])
+    report.diagnostics += problems + private_email_problems(loaded) + check_templates(site_dir, config, today)
     report.mentors = len(loaded.mentors)
     report.seconds = time.perf_counter() - started
     return config, loaded, report
@@ -128,13 +133,15 @@ def build_site(site_dir: Path, output: Path | None = None, *, base_url: str | No
         return report
     output = output or (site_dir / config.output_dir)
     report.output = output
+    unsafe = unsafe_destination(site_dir, output)
+    if unsafe:
+        report.diagnostics.append(Diagnostic(str(output), 0, 0, unsafe, "choose another output folder (-o or output_dir)"))
+        report.seconds = time.perf_counter() - started
+        return report
     staging = Staging(output, {m.mentor.email for m in loaded.mentors if m.mentor.email})
     try:
-        published = [m for m in loaded.mentors if m.mentor.active]
-        photos, problems = _photos(site_dir, published)
-        report.diagnostics += problems
-        if problems:
-            return report
+        published = [m for m in loaded.mentors if m.mentor.active and not (m.stale and config.stale_profiles == "hide")]
+        photos = {m.slug: loaded.photos[m.slug] for m in published if m.slug in loaded.photos}  # checked by check_site
         problems = _render(site_dir, config, published, loaded, photos, staging, today)
         report.diagnostics += problems
         if staging.leaked:
@@ -248,7 +255,7 @@ def _render(site_dir: Path, config: SiteConfig, published: list[LoadedMentor], l
     facets = build_facets(config, mentors, order)
     refs = RefMaker(facets)
     views = {m.slug: mentor_view(m.slug, m.mentor, config, refs, photos[m.slug].view if m.slug in photos else None,
-                                 m.bio_html, m.expectations_html)
+                                 m.bio_html, m.expectations_html, m.stale)
              for m in published}
     tag_members = next((f.members for f in facets if f.field == "tags"), {})
     for view in views.values():
@@ -270,8 +277,8 @@ def _render(site_dir: Path, config: SiteConfig, published: list[LoadedMentor], l
     card = renderer.template("_card.html")
     for view in views.values():
         view.card = Markup(card.render(mentor=view))
-    for slug, photo in photos.items():
-        staging.copy(photo.output, photo.source, f"mentors/{slug} photo")
+    for output, cached, origin in publish_photos(site_dir, photos):  # resized once, then cached
+        staging.copy(output, cached, origin)
 
     guides = sorted((guide_view(g) for g in loaded.guides if g.kind == "guide"), key=lambda g: (g.order, g.title))
     pages = [guide_view(g) for g in loaded.guides if g.kind == "page"]
@@ -316,6 +323,10 @@ def _render(site_dir: Path, config: SiteConfig, published: list[LoadedMentor], l
         staging.write(f"{guide.url}index.html",
                       render(template, page={"path": guide.url, "title": guide.title, "description": guide.summary},
                              guide=guide, guides=guides), f"content/{'guides/' if guide.kind == 'guide' else ''}{guide.slug}.md")
+    staging.write("match/index.html", render("match.html", page={"path": "match/", "title": "Find my match",
+                                                                 "description": "Get matched with a mentor who is taking mentees."},
+                                             facets=facets, timezones=sorted({v.timezone for v in views.values() if v.timezone})),
+                  "match page")
     for path, data in search_files(config, [views[s] for s in order], facets).items():
         staging.write(path, data, "search index")
     staging.write("404.html", render("404.html", page={"path": "404.html", "title": "Page not found", "description": ""}), "404 page")
@@ -326,6 +337,9 @@ def _render(site_dir: Path, config: SiteConfig, published: list[LoadedMentor], l
     pages_for_sitemap = [p[:-len("index.html")] for p in staging.paths if p.endswith("index.html")]
     staging.write("sitemap.xml", sitemap(config, sorted(pages_for_sitemap)), "sitemap")
     staging.write("robots.txt", f"User-agent: *\nAllow: /\nSitemap: {config.base_url}sitemap.xml\n", "robots.txt")
+    # The web editor (when site.toml enables it) comes after the sitemap, which it stays out of.
+    for path, text in cms_files(config).items():
+        staging.write(path, text, "web editor ([cms] in site.toml)")
     return problems
 
 

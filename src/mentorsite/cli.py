@@ -89,18 +89,98 @@ def build(site: Path, output: Path | None, base_url: str | None, strict: bool, v
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @click.option("--format", "fmt", type=click.Choice(["human", "github", "json"]), default="human", show_default=True,
               help="human: path:line:col: message; github: Actions annotations; json: for tools.")
+@click.option("--changed", metavar="[BASE]", is_flag=False, flag_value="", default=None,
+              help="Only report problems in files changed since the merge base with BASE (default: origin/main, "
+                   "else main); site-wide rules such as duplicates still compare every profile.")
 @_no_traceback
-def check(site: Path, strict: bool, fmt: str) -> None:
+def check(site: Path, strict: bool, fmt: str, changed: str | None) -> None:
     """Validate site.toml, every profile and every guide; report every problem at once."""
     from .build import check_site
 
-    _, _, report = check_site(site)
+    if changed is not None:
+        from .changes import run_changed_check
+
+        sys.exit(run_changed_check(site, changed or None, strict=strict, fmt=fmt, today=date.today()))
+    config, loaded, report = check_site(site)  # photos included, as the build checks them
     _print_report(report, fmt)
     failed = bool(report.errors) or (strict and bool(report.warnings))
     if fmt == "human":
         click.echo(f"checked {report.mentors} valid profiles: {len(report.errors)} errors, {len(report.warnings)} warnings",
                    err=failed)
     sys.exit(1 if failed else 0)
+
+
+@cli.command()
+@click.argument("base", required=False)
+@site_argument
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True,
+              help="markdown: for a pull request's job summary.")
+@_no_traceback
+def changes(base: str | None, site: Path, fmt: str) -> None:
+    """List the mentors added, changed, renamed and removed since the merge base with BASE.
+
+    BASE defaults to origin/main if it exists, else main. Uncommitted edits count.
+    """
+    from .changes import GitError, changed_since, format_changes, mentor_changes
+
+    try:
+        changeset = changed_since(site, base)
+    except GitError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(format_changes(mentor_changes(site, changeset), fmt, changeset.base))
+
+
+@cli.command()
+@site_argument
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
+              help="Write here instead (- for standard output); default: schema/mentor.schema.json in the site.")
+@click.option("--check", "check_only", is_flag=True, help="Write nothing; exit 1 if the site's schema file is stale.")
+@_no_traceback
+def schema(site: Path, output: str | None, check_only: bool) -> None:
+    """Write the JSON Schema of a mentor profile, with the site's vocabularies.
+
+    Editors with YAML schema support autocomplete and check profiles as you type; profiles
+    from `mentorsite new mentor` point at the schema on their first line.
+    """
+    from .config import load_config
+    from .diagnostics import InputError
+    from .schema import schema_file, schema_text, write_schema
+
+    try:
+        config = load_config(site)
+    except InputError as exc:
+        click.echo(format_diagnostics(exc.diagnostics), err=True)
+        sys.exit(1)
+    if check_only:
+        target = Path(output) if output and output != "-" else schema_file(site)
+        current = target.read_text(encoding="utf-8") if target.is_file() else None
+        if current != schema_text(config):
+            click.echo(f"{target} is {'missing' if current is None else 'stale'}; run: mentorsite schema {site}", err=True)
+            sys.exit(1)
+        click.echo(f"{target} is current")
+        return
+    if output == "-":
+        click.echo(schema_text(config), nl=False)
+        return
+    target, changed = write_schema(site, config, Path(output) if output else None)
+    click.echo(f"{'wrote' if changed else 'unchanged:'} {target}")
+
+
+@cli.command()
+@site_argument
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@_no_traceback
+def tags(site: Path, fmt: str) -> None:
+    """Show how many mentors use each facet value (paused ones marked) and values nobody uses."""
+    from .build import check_site
+    from .usage import facet_usage, format_usage
+
+    config, loaded, report = check_site(site)
+    if config is None:
+        _print_report(report)
+        sys.exit(1)
+    invalid = len({d.path for d in report.errors if d.path.startswith("mentors/")})
+    click.echo(format_usage(facet_usage(config, loaded), fmt, invalid=invalid))
 
 
 @cli.group()
@@ -127,7 +207,7 @@ def new_mentor(name: str, site: Path) -> None:
     from .config import load_config
     from .diagnostics import InputError
 
-    first_tag = "leadership"
+    first_tag, config = "leadership", None
     try:
         config = load_config(site)
         tags = next((f for f in config.facets if f.source_field == "tags"), None)
@@ -138,6 +218,10 @@ def new_mentor(name: str, site: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(mentor_profile(name.strip(), date.today(), first_tag), encoding="utf-8")
     click.echo(f"wrote {target}")
+    from .schema import schema_file, write_schema
+
+    if config is not None and not schema_file(site).is_file():  # the profile's first line points at it
+        click.echo(f"wrote {write_schema(site, config)[0]}")
 
 
 @cli.command()
@@ -173,6 +257,12 @@ def serve(site: Path, port: int, host: str) -> None:
         sys.exit(1)
     click.echo(f"built {report.pages} pages; serving {report.output} at {base_url} (Ctrl+C stops)")
     serve_directory(report.output, host, port)
+
+# The bundled contact-request receiver (issue 4): implementations in mentorsite.receiver.commands.
+from .receiver.commands import receive, requests_group  # noqa: E402
+
+cli.add_command(receive)
+cli.add_command(requests_group)
 
 
 def main() -> None:

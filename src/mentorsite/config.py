@@ -15,6 +15,8 @@ from .validation import diagnostics_from
 from .vocabulary import FACET_FIELDS, builtin_values
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+#: A site's own files and folders: never an output folder, which the build replaces wholesale.
+SITE_INPUTS = frozenset({"mentors", "content", "templates", "site.toml", ".git"})
 Slug = Annotated[str, Field(pattern=SLUG_RE.pattern, max_length=64)]
 
 
@@ -106,12 +108,122 @@ class ContactConfig(Strict):
     guide: str = "first-contact-message"
     """Guide linked beside the form."""
 
+    # The bundled receiver (`mentorsite receive`); ignored in the other modes.
+    delivery: Literal["mentor", "coordinator"] = "mentor"
+    """Receiver: who gets each request by email: the mentor's private address, or the programme coordinator."""
+    coordinator_email: str | None = Field(default=None, max_length=254)
+    """Receiver: the coordinator's address; required for delivery = "coordinator", else used for mentors with no private address."""
+    from_email: str | None = Field(default=None, max_length=254)
+    """Receiver: the From address of delivered requests (mentees are in Reply-To); defaults to coordinator_email, else no-reply@<base_url host>."""
+    database: str = "~/.local/share/mentorsite/requests.sqlite3"
+    """Receiver: SQLite file holding requests and the outbox; keep it outside the site's repository and output."""
+    contacts_file: str = ""
+    """Receiver: optional TOML (slug = "address") or CSV (slug,email) file of private addresses kept outside the published tree; overrides profiles' email."""
+    smtp_host: str = "localhost"
+    """Receiver: SMTP server that delivers requests."""
+    smtp_port: int | None = Field(default=None, ge=1, le=65535)
+    """Receiver: SMTP port; defaults to 587 for starttls, 465 for ssl, 25 for none."""
+    smtp_security: Literal["starttls", "ssl", "none"] = "starttls"
+    """Receiver: starttls (upgrade a plain connection), ssl (TLS from the start) or none (only for a relay on this machine)."""
+    smtp_username_env: str = Field(default="MENTORSITE_SMTP_USERNAME", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    """Receiver: environment variable holding the SMTP user name (no login when unset)."""
+    smtp_password_env: str = Field(default="MENTORSITE_SMTP_PASSWORD", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    """Receiver: environment variable holding the SMTP password."""
+    secret_env: str = Field(default="MENTORSITE_RECEIVER_SECRET", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    """Receiver: environment variable with the key that signs form timestamps; when unset, a random key is kept in the database."""
+    rate_limit: int = Field(default=10, ge=0, le=100_000)
+    """Receiver: form posts allowed per client IP per rate_window_seconds (0 turns the limit off)."""
+    rate_window_seconds: int = Field(default=600, ge=1, le=86_400)
+    """Receiver: length of the rate-limit window."""
+    min_fill_seconds: float = Field(default=3.0, ge=0, le=600)
+    """Receiver: a form sent sooner than this after its signed timestamp was issued is treated as a bot."""
+    max_body_bytes: int = Field(default=65_536, ge=4_096, le=1_048_576)
+    """Receiver: larger request bodies are refused with 413."""
+    retry_base_seconds: float = Field(default=30.0, gt=0, le=3_600)
+    """Receiver: first delay before retrying a failed delivery; it doubles on each failure."""
+    retry_max_seconds: float = Field(default=3_600.0, gt=0, le=86_400)
+    """Receiver: longest delay between delivery retries."""
+    allowed_origins: list[str] = Field(default_factory=list, max_length=10)
+    """Receiver: extra origins (scheme://host[:port]) allowed to post, besides base_url's, e.g. a preview."""
+    thanks_path: str = "contact/thanks/"
+    """Receiver: page of the site (relative to base_url) a plain form post is redirected to."""
+
     @field_validator("action")
     @classmethod
     def _http_action(cls, value: str) -> str:
         if urlsplit(value).scheme not in ("http", "https"):
             raise ValueError("the form action must be an http(s) URL")
         return value
+
+    @field_validator("coordinator_email", "from_email")
+    @classmethod
+    def _email_address(cls, value: str | None) -> str | None:
+        from .models import EMAIL_RE
+
+        if value is not None and not EMAIL_RE.match(value.strip()):
+            raise ValueError(f"'{value}' is not a valid email address")
+        return value.strip() if value is not None else None
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            parts = urlsplit(origin)
+            if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/") or parts.query:
+                raise ValueError(f"'{origin}' is not an origin; write scheme://host[:port], e.g. https://example.org")
+        return [o.rstrip("/") for o in value]
+
+    @field_validator("thanks_path")
+    @classmethod
+    def _site_path(cls, value: str) -> str:
+        if urlsplit(value).scheme or urlsplit(value).netloc or ".." in value.split("/"):
+            raise ValueError("thanks_path must be a path inside the site, such as contact/thanks/")
+        return value.lstrip("/")
+
+    @model_validator(mode="after")
+    def _coordinator(self) -> "ContactConfig":
+        if self.delivery == "coordinator" and not self.coordinator_email:
+            raise ValueError('delivery = "coordinator" needs coordinator_email')
+        return self
+
+
+class CmsConfig(Strict):
+    """The web editor at /admin/ (Decap CMS): a form in the browser whose edits become pull requests."""
+
+    enabled: bool = False
+    """Write the web editor to /admin/ (one-time setup: README.md, "Web editor")."""
+    backend: Literal["github", "git-gateway"] = "github"
+    """github: editors log in with GitHub; git-gateway: Netlify Identity accounts, for sites hosted on Netlify."""
+    repo: str = Field(default="", max_length=140)
+    """The repository as owner/name (github backend), e.g. "northbridge/mentors"."""
+    branch: str = Field(default="main", min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._/-]+$")
+    """Branch the pull requests target."""
+    auth_url: str = ""
+    """github backend: the OAuth service that logs editors in, when it is not Netlify's (Decap's backend base_url)."""
+    open_authoring: bool = True
+    """github backend: editors without write access propose changes from their own fork."""
+    local_backend: bool = False
+    """Let the editor use a local checkout through `npx decap-server` when opened on localhost."""
+
+    @field_validator("repo")
+    @classmethod
+    def _owner_name(cls, value: str) -> str:
+        if value and not re.match(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$", value):
+            raise ValueError(f"repo must be written owner/name, not '{value}'")
+        return value
+
+    @field_validator("auth_url")
+    @classmethod
+    def _http_auth(cls, value: str) -> str:
+        if value and (urlsplit(value).scheme not in ("http", "https") or not urlsplit(value).netloc):
+            raise ValueError("auth_url must be an absolute http(s) URL such as https://auth.example.org")
+        return value
+
+    @model_validator(mode="after")
+    def _repo_for_github(self) -> "CmsConfig":
+        if self.enabled and self.backend == "github" and not self.repo:
+            raise ValueError("the github backend needs repo = \"owner/name\"")
+        return self
 
 
 class SiteConfig(Strict):
@@ -137,12 +249,16 @@ class SiteConfig(Strict):
     """Mentor cards per directory and facet page."""
     review_after_months: int = Field(default=12, ge=1, le=120)
     """Profiles not reviewed for this many months are flagged."""
+    stale_profiles: Literal["flag", "hide", "show"] = "flag"
+    """Profiles not reviewed for review_after_months: flag publishes them with a "may be out of date" note, hide leaves them out of the site, show publishes them as usual."""
     nav: list[NavLink] = Field(default_factory=list, max_length=12)
     """Main navigation links, in order."""
     facets: list[Facet] = Field(default_factory=list, max_length=20)
     """Dimensions mentees filter by (expertise, language, …), each with its vocabulary."""
     contact: ContactConfig = ContactConfig()
     """Where contact requests go."""
+    cms: CmsConfig = CmsConfig()
+    """The web editor at /admin/ (Decap CMS)."""
 
     @field_validator("base_url")
     @classmethod
@@ -158,6 +274,9 @@ class SiteConfig(Strict):
         path = Path(value)
         if path.is_absolute() or ".." in path.parts or not value.strip() or value.strip() in (".", "./"):
             raise ValueError("output_dir must be a folder inside the site, such as _site")
+        if len(path.parts) == 1 and path.parts[0].casefold() in SITE_INPUTS:
+            # The build replaces the output folder wholesale: this would delete the site's own files.
+            raise ValueError(f"output_dir must not be the site's own '{path.parts[0]}'; use a folder such as _site")
         return value
 
     @model_validator(mode="after")
@@ -184,16 +303,22 @@ def load_config(site_dir: Path) -> SiteConfig:
     if not path.is_file():
         raise InputError([Diagnostic(name, 0, 0, f"no site.toml in {site_dir}",
                                      "run `mentorsite init DIR` to start a new site")])
-    from .yamlsource import decode_source
+    from .yamlsource import MAX_YAML_BYTES, decode_source
 
-    text = decode_source(path.read_bytes(), name)
+    with path.open("rb") as handle:  # never more than the limit into memory
+        raw = handle.read(MAX_YAML_BYTES + 1)
+    text = decode_source(raw, name, size=path.stat().st_size)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         line, col = _toml_error_position(str(exc))
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
-        raise InputError([Diagnostic(name, line, col, f"invalid TOML: {message}",
-                                     "text values need quotes: title = \"My site\"")]) from None
+        hint = "text values need quotes: title = \"My site\""
+        if "overwrite" in message or "twice" in message:
+            hint = "this key or table is already set above; keep one of them"
+        raise InputError([Diagnostic(name, line, col, f"invalid TOML: {message}", hint)]) from None
+    except RecursionError:  # tomllib recurses once per level of nested arrays and tables
+        raise InputError([Diagnostic(name, 0, 0, "invalid TOML: nested too deeply")]) from None
     try:
         return SiteConfig.model_validate(data)
     except ValidationError as exc:

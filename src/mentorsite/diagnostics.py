@@ -31,12 +31,12 @@ class Diagnostic:
         return self.severity == "error"
 
     def human(self) -> str:
-        where = self.path
+        where = printable(self.path)
         if self.line:
             where += f":{self.line}:{self.col or 1}"
-        text = f"{where}: {self.severity}: {self.message}"
+        text = f"{where}: {self.severity}: {printable(self.message)}"
         if self.hint:
-            text += f"\n    hint: {self.hint}"
+            text += f"\n    hint: {printable(self.hint)}"
         return text
 
     def github(self) -> str:
@@ -47,11 +47,20 @@ class Diagnostic:
         def esc_prop(value: str) -> str:
             return esc(value).replace(":", "%3A").replace(",", "%2C")
 
-        props = [f"file={esc_prop(self.path)}"]
+        props = [f"file={esc_prop(printable(self.path))}"]
         if self.line:
             props += [f"line={self.line}", f"col={self.col or 1}"]
-        body = self.message + (f" (hint: {self.hint})" if self.hint else "")
+        body = printable(self.message + (f" (hint: {self.hint})" if self.hint else ""))
         return f"::{self.severity} {','.join(props)}::{esc(body)}"
+
+
+def printable(text: str) -> str:
+    """Text safe for a terminal or CI log: control, invisible and text-direction characters
+    (from a file name or a quoted value) are shown as escapes such as \\u202e, so they can
+    neither reorder nor hide the rest of the line, nor start a new one."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape", "backslashreplace").decode("ascii") for c in text)
 
 
 class InputError(Exception):

@@ -23,6 +23,9 @@ from .vocabulary import Vocabulary
 from .yamlsource import Document, decode_source, parse_yaml, split_front_matter
 
 MENTOR_SUFFIXES = (".yaml", ".yml")
+#: Characters a guide's Markdown may not contain: control characters (tab and line breaks
+#: are fine) and the text-direction overrides that profiles refuse too.
+_BODY_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e]")
 #: Largest guide or page accepted, in bytes.
 MAX_GUIDE_BYTES = 1024 * 1024
 #: A bio shorter than this (in characters) draws a warning.
@@ -40,6 +43,8 @@ class LoadedMentor:
     #: bio and expectations as HTML, rendered next to loading so it runs in the same worker.
     bio_html: str = ""
     expectations_html: str = ""
+    #: last_reviewed is older than the site's review_after_months (see SiteConfig.stale_profiles).
+    stale: bool = False
 
 
 @dataclass
@@ -57,6 +62,8 @@ class Loaded:
     mentors: list[LoadedMentor] = field(default_factory=list)
     guides: list[LoadedGuide] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    #: Checked photos of active mentors by slug (filled by build.check_site).
+    photos: dict = field(default_factory=dict)
 
 
 def vocabularies(config: SiteConfig) -> dict[str, Vocabulary]:
@@ -67,20 +74,27 @@ def vocabularies(config: SiteConfig) -> dict[str, Vocabulary]:
 def slug_problem(name: str, suffixes: tuple[str, ...]) -> Diagnostic | None:
     """A diagnostic if a file name cannot become a URL slug, else None."""
     stem, dot, suffix = name.rpartition(".")
-    if not dot or "." + suffix not in suffixes:
+    if not dot or "." + suffix.lower() not in suffixes:
         return None
     if SLUG_RE.match(stem) and len(stem) <= 64:
-        return None
+        if "." + suffix in suffixes:
+            return None
+        # "ana.YAML" would otherwise be skipped without a word: the profile silently missing.
+        return Diagnostic(name, 0, 0, f"file extension '.{suffix}' must be lower-case", f"rename it to {stem}.{suffix.lower()}")
     suggestion = re.sub(r"[^a-z0-9]+", "-", stem.casefold().encode("ascii", "ignore").decode()).strip("-")
-    hint = f"rename it to {suggestion}.{suffix}" if suggestion else "use lower-case letters, digits and hyphens"
+    hint = f"rename it to {suggestion}.{suffix.lower()}" if suggestion else "use lower-case letters, digits and hyphens"
     return Diagnostic(name, 0, 0, f"file name '{stem}' is not a valid slug (lower-case a-z, 0-9 and hyphens, at most 64)", hint)
 
 
-def read_mentor(path: str, raw: bytes, context: dict, *, today: date, review_after_months: int = 12) -> tuple[LoadedMentor | None, list[Diagnostic]]:
-    """Validate one profile file's bytes; return the model (or None) and every problem found."""
+def read_mentor(path: str, raw: bytes, context: dict, *, today: date, review_after_months: int = 12,
+                size: int | None = None) -> tuple[LoadedMentor | None, list[Diagnostic]]:
+    """Validate one profile file's bytes; return the model (or None) and every problem found.
+
+    `size` is the file's size on disk when `raw` was cut short (see `_read`).
+    """
     slug = Path(path).stem
     try:
-        document = parse_yaml(decode_source(raw, path), path)
+        document = parse_yaml(decode_source(raw, path, size=size), path)
     except InputError as exc:
         return None, exc.diagnostics
     if not isinstance(document.data, dict):
@@ -91,8 +105,16 @@ def read_mentor(path: str, raw: bytes, context: dict, *, today: date, review_aft
         mentor = Mentor.model_validate(document.data, context=context)
     except ValidationError as exc:
         return None, diagnostics_from(exc, Mentor, path, lambda loc, key: document.position(loc, key=key))
-    loaded = LoadedMentor(slug, path, mentor, document)
+    loaded = LoadedMentor(slug, path, mentor, document, stale=is_stale(mentor, today, review_after_months))
     return loaded, profile_warnings(loaded, today, review_after_months)
+
+
+def is_stale(mentor: Mentor, today: date, review_after_months: int) -> bool:
+    """Whether the profile was last reviewed more than review_after_months calendar months ago."""
+    if mentor.last_reviewed is None:
+        return False
+    months = (today.year - mentor.last_reviewed.year) * 12 + today.month - mentor.last_reviewed.month
+    return months > review_after_months
 
 
 def profile_warnings(loaded: LoadedMentor, today: date, review_after_months: int) -> list[Diagnostic]:
@@ -112,18 +134,16 @@ def profile_warnings(loaded: LoadedMentor, today: date, review_after_months: int
     if availability.accepting and availability.capacity == 0:
         warn(("availability", "capacity"), "capacity is 0 but the mentor is accepting mentees",
              "set accepting: false, or raise the capacity")
-    if mentor.last_reviewed is not None:
-        months = (today.year - mentor.last_reviewed.year) * 12 + today.month - mentor.last_reviewed.month
-        if months > review_after_months:
-            warn(("last_reviewed",), f"profile last reviewed {mentor.last_reviewed.isoformat()}, over {review_after_months} months ago",
-                 "confirm the details with the mentor and update last_reviewed")
+    if mentor.last_reviewed is not None and is_stale(mentor, today, review_after_months):
+        warn(("last_reviewed",), f"profile last reviewed {mentor.last_reviewed.isoformat()}, over {review_after_months} months ago",
+             "confirm the details with the mentor and update last_reviewed")
     return found
 
 
-def read_guide(path: str, raw: bytes, kind: str) -> tuple[LoadedGuide | None, list[Diagnostic]]:
+def read_guide(path: str, raw: bytes, kind: str, *, size: int | None = None) -> tuple[LoadedGuide | None, list[Diagnostic]]:
     """Validate one Markdown file with front matter."""
     try:
-        text = decode_source(raw, path, limit=MAX_GUIDE_BYTES)
+        text = decode_source(raw, path, limit=MAX_GUIDE_BYTES, size=size)
     except InputError as exc:
         return None, exc.diagnostics
     front, body, body_line = split_front_matter(text)
@@ -133,26 +153,48 @@ def read_guide(path: str, raw: bytes, kind: str) -> tuple[LoadedGuide | None, li
     if front == "" and body_line == 1:
         return None, [Diagnostic(path, 1, 1, "front matter is opened with '---' but never closed",
                                  "add a line with '---' after the title and other fields")]
+    if not front.strip():
+        return None, [Diagnostic(path, 2, 1, "front matter is empty", "add at least 'title: …' between the '---' lines")]
+    body_problems = []
+    bad = _BODY_FORBIDDEN.search(body)
+    if bad:
+        line = body_line + body.count("\n", 0, bad.start())
+        col = bad.start() - (body.rfind("\n", 0, bad.start()) + 1) + 1
+        kind_of = "text-direction override" if bad.group() >= "\u202a" else "control"
+        body_problems.append(Diagnostic(path, line, col, f"contains the {kind_of} character U+{ord(bad.group()):04X}",
+                                        "delete it; it was probably pasted in with hidden formatting"))
     try:
         document = parse_yaml(front, path, line_offset=1)
     except InputError as exc:
-        return None, exc.diagnostics
+        return None, exc.diagnostics + body_problems
     if not isinstance(document.data, dict):
-        return None, [Diagnostic(path, 2, 1, "front matter must be a mapping of fields such as 'title: …'")]
+        return None, [Diagnostic(path, 2, 1, "front matter must be a mapping of fields such as 'title: …'")] + body_problems
     try:
         meta = Guide.model_validate(document.data)
     except ValidationError as exc:
-        return None, diagnostics_from(exc, Guide, path, lambda loc, key: document.position(loc, key=key))
+        return None, diagnostics_from(exc, Guide, path, lambda loc, key: document.position(loc, key=key)) + body_problems
+    if body_problems:
+        return None, body_problems
     return LoadedGuide(Path(path).stem, path, kind, meta, body, body_line), []
 
 
 def _files(folder: Path, suffixes: tuple[str, ...], site_dir: Path) -> tuple[list[tuple[str, Path]], list[Diagnostic]]:
     """Files with the given suffixes directly in folder, as (path relative to site, absolute)."""
     found, problems = [], []
+    probe = site_dir
+    for part in folder.relative_to(site_dir).parts:
+        probe = probe / part
+        if probe.is_symlink():
+            # A symlinked folder could publish files from anywhere on the machine. Report it
+            # once, for the folder itself (content/ is read on its own as well as content/guides/).
+            if probe == folder:
+                problems.append(Diagnostic(probe.relative_to(site_dir).as_posix(), 0, 0,
+                                           "symbolic links are not followed", "commit the folder itself"))
+            return found, problems
     if not folder.is_dir():
         return found, problems
     for entry in sorted(folder.iterdir()):
-        if entry.name.startswith(".") or not entry.name.endswith(suffixes):
+        if entry.name.startswith(".") or not entry.name.lower().endswith(suffixes):
             continue
         rel = entry.relative_to(site_dir).as_posix()
         if entry.is_symlink():
@@ -178,8 +220,9 @@ def load_site(site_dir: Path, config: SiteConfig, *, today: date) -> Loaded:
     def work(start: int, stop: int) -> list[tuple[LoadedMentor | None, list[Diagnostic]]]:
         results = []
         for rel, path in files[start:stop]:
-            mentor, diagnostics = read_mentor(rel, _read(path), context, today=today,
-                                              review_after_months=config.review_after_months)
+            raw = _read(path)
+            mentor, diagnostics = read_mentor(rel, raw, context, today=today, review_after_months=config.review_after_months,
+                                              size=_size(path, raw))
             if mentor:
                 mentor.bio_html = render_profile(mentor.mentor.bio)
                 if mentor.mentor.expectations:
@@ -196,11 +239,17 @@ def load_site(site_dir: Path, config: SiteConfig, *, today: date) -> Loaded:
         files, problems = _files(folder, (".md",), site_dir)
         loaded.diagnostics += problems
         for rel, path in files:
-            guide, diagnostics = read_guide(rel, _read(path), kind)
+            raw = _read(path)
+            guide, diagnostics = read_guide(rel, raw, kind, size=_size(path, raw))
             loaded.diagnostics += diagnostics
             if guide and not guide.meta.draft:
                 loaded.guides.append(guide)
     return loaded
+
+
+def _size(path: Path, raw: bytes) -> int | None:
+    """The real size of a file that _read cut short, for the "file is N bytes" message."""
+    return path.stat().st_size if len(raw) > MAX_GUIDE_BYTES else None
 
 
 def _read(path: Path) -> bytes:

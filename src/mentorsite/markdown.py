@@ -12,6 +12,8 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_core.smartquotes import QUOTE_RE, process_inlines
+from markdown_it.rules_core.state_core import StateCore
 from markdown_it.token import Token
 from mdit_py_plugins.anchors import anchors_plugin
 
@@ -23,6 +25,20 @@ def _validate_link(url: str) -> bool:
     # ("jav&#x09;ascript:") are normalised before this check sees them.
     scheme = urlsplit(url.strip()).scheme.lower()
     return scheme == "" or scheme in _SAFE_SCHEMES
+
+
+#: Paragraphs longer than this (in characters) keep straight quotes: markdown-it's smart
+#: quotes take time proportional to length × quotes, minutes for one 1 MB paragraph of quotes.
+SMARTQUOTES_MAX_CHARS = 20_000
+
+
+def _bounded_smartquotes(state: StateCore) -> None:
+    if not state.md.options.typographer:
+        return
+    for token in state.tokens:
+        if (token.type == "inline" and token.children is not None and len(token.content) <= SMARTQUOTES_MAX_CHARS
+                and QUOTE_RE.search(token.content)):
+            process_inlines(token.children, state)
 
 
 @dataclass(frozen=True)
@@ -46,6 +62,7 @@ def _engine(*, anchors: bool, images: bool) -> MarkdownIt:
     if anchors:
         md.use(anchors_plugin, min_level=2, max_level=3, permalink=False)
     md.validateLink = _validate_link
+    md.core.ruler.at("smartquotes", _bounded_smartquotes)
     return md
 
 

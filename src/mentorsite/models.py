@@ -76,13 +76,24 @@ ShortLine = _line(60)
 Markdown = Annotated[str, AfterValidator(_text), Field(min_length=1, max_length=10_000)]
 
 
+def _file_path(value: str) -> str:
+    if _CONTROL_LINE.search(value) or _BIDI.search(value) or _INVISIBLE.search(value):
+        raise _error("control_character", "contains a line break, control or invisible character",
+                     "write the path of the file on one line, e.g. photos/ana.jpg")
+    return value
+
+
 def _http_url(value: str) -> str:
     value = value.strip()
     parts = urlsplit(value)
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc or _CONTROL_LINE.search(value) or " " in value:
         raise _error("url", "must be a full web address starting with https:// or http://",
                      "for example https://example.org/profile")
-    return value
+    # Characters a URL may not hold literally (the HTML would be invalid): percent-encode them.
+    return _URL_UNSAFE.sub(lambda m: f"%{ord(m.group()):02X}", value)
+
+
+_URL_UNSAFE = re.compile(r'["<>`{}|\\^]')
 
 
 def _email(value: str) -> str:
@@ -213,7 +224,7 @@ class Mentor(Strict):
     """About the mentor, in Markdown."""
     tags: list[Tag] = Field(min_length=1, max_length=12)
     """Areas of expertise, from the site's vocabulary (at least one)."""
-    photo: Annotated[str, Field(max_length=200)] | None = None
+    photo: Annotated[str, Field(max_length=200), AfterValidator(_file_path)] | None = None
     """Image file next to the profile, e.g. photos/ana.jpg (JPEG, PNG or WebP)."""
     pronouns: Annotated[str, AfterValidator(_one_line), Field(max_length=30)] | None = None
     """Pronouns, e.g. she/her, they/them."""

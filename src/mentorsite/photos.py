@@ -1,26 +1,70 @@
-"""Mentor photos: check the file is a real image inside the site, then publish it.
+"""Mentor photos: check the file is a real image inside the site, then publish small copies.
 
 Pillow is the image library: it recognises the real format from the bytes (not the file
-name) and gives the dimensions the templates put on <img> to avoid layout shift.
+name), and resizes each photo to small square variants (WebP plus a JPEG fallback) so a
+directory page does not download full-size portraits. The variants carry no EXIF metadata
+(no camera GPS position reaches the site).
+
+Resizing is cached under `<site>/.mentorsite-cache/photos/`, keyed by a hash of the source
+bytes and the recipe, so an unchanged photo is never processed twice.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
+import tempfile
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 from .diagnostics import Diagnostic
 from .views import Photo
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
+#: Largest image accepted, in pixels (a 50-megapixel camera photo); guards memory while decoding.
+MAX_PIXELS = 50_000_000
 FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+#: Widths (and heights: variants are square) of the published variants, in pixels.
+SIZES = (160, 320)
+#: Where resized variants are kept between builds, relative to the site.
+CACHE_DIR = ".mentorsite-cache/photos"
+#: Part of every cache key: change it when the processing below changes.
+RECIPE = "square-v1 webp80 jpeg82"
+WEBP_QUALITY = 80
+JPEG_QUALITY = 82
 
 
 @dataclass(frozen=True)
 class PublishedPhoto:
     view: Photo
     source: Path
-    output: str  # path inside the output directory
+    #: The fallback JPEG's path inside the output directory.
+    output: str
+    #: Cache key: hash of the source bytes and the recipe.
+    digest: str
+    #: Square sizes to publish (SIZES, never larger than the source).
+    sizes: tuple[int, ...]
+
+    def files(self) -> dict[str, str]:
+        """Output path -> cache file name (inside the photo's cache folder) of every variant."""
+        folder = PurePosixPath(self.output).parent
+        found = {}
+        for size in self.sizes:
+            for ext in _extensions():
+                found[f"{folder}/photo-{self.digest[:12]}-{size}.{ext}"] = f"{size}.{ext}"
+        return found
+
+
+def _extensions() -> tuple[str, ...]:
+    return ("webp", "jpg") if _webp_supported() else ("jpg",)
+
+
+@lru_cache(maxsize=1)
+def _webp_supported() -> bool:
+    from PIL import features
+
+    return bool(features.check("webp"))
 
 
 def check_photo(site_dir: Path, profile_path: str, slug: str, photo: str, line: int, col: int) -> tuple[PublishedPhoto | None, Diagnostic | None]:
@@ -51,15 +95,125 @@ def check_photo(site_dir: Path, profile_path: str, slug: str, photo: str, line: 
     if size > MAX_PHOTO_BYTES:
         return problem(f"photo '{photo}' is {size / 1048576:.1f} MB; the limit is 5 MB", "export a smaller image (800 px wide is plenty)")
     try:
+        import warnings
+
         from PIL import Image
 
-        with Image.open(source) as image:
-            kind = image.format
-            width, height = image.size
-            image.verify()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # MAX_PIXELS says it better
+            with Image.open(source) as image:
+                kind = image.format
+                width, height = image.size
+                if kind in FORMATS and width * height <= MAX_PIXELS:
+                    image.verify()
     except Exception:  # Pillow raises many types for broken files; all mean "not an image".
         return problem(f"photo '{photo}' is not a readable image", "export it again as JPEG, PNG or WebP")
     if kind not in FORMATS:
         return problem(f"photo '{photo}' is a {kind} image; use JPEG, PNG or WebP")
-    output = f"mentors/{slug}/photo.{FORMATS[kind]}"
-    return PublishedPhoto(Photo(output, width, height), source, output), None
+    if width * height > MAX_PIXELS:
+        return problem(f"photo '{photo}' is {width}×{height} pixels; the limit is {MAX_PIXELS // 1_000_000} megapixels",
+                       "export a smaller image (800 px wide is plenty)")
+    side = min(width, height)
+    sizes = tuple(sorted({min(s, side) for s in SIZES}))
+    digest = hashlib.sha256(RECIPE.encode() + repr(sizes).encode() + b"\0" + source.read_bytes()).hexdigest()
+    if not (site_dir / CACHE_DIR / digest).is_dir():
+        # verify() reads the structure only; a truncated upload shows when the pixels are decoded.
+        # Resized copies in the cache prove an earlier decode, so this runs once per photo.
+        try:
+            with Image.open(source) as image:
+                if kind == "JPEG":
+                    image.draft("RGB", (max(sizes), max(sizes)))
+                image.load()
+        except Exception as exc:
+            return problem(f"photo '{photo}' is damaged or incomplete ({exc})", "export it again as JPEG, PNG or WebP")
+    folder = f"mentors/{slug}"
+    webp = tuple((f"{folder}/photo-{digest[:12]}-{s}.webp", s) for s in sizes) if _webp_supported() else ()
+    jpeg = tuple((f"{folder}/photo-{digest[:12]}-{s}.jpg", s) for s in sizes)
+    view = Photo(url=jpeg[0][0], width=sizes[0], height=sizes[0], webp=webp, jpeg=jpeg)
+    return PublishedPhoto(view, source, jpeg[0][0], digest, sizes), None
+
+
+def check_photos(site_dir: Path, mentors: list) -> tuple[dict[str, PublishedPhoto], list[Diagnostic]]:
+    """check_photo for every LoadedMentor with a photo: (photos by slug, problems)."""
+    photos, problems = {}, []
+    for item in mentors:
+        if item.mentor.photo:
+            line, col = item.document.position(("photo",))
+            photo, problem = check_photo(site_dir, item.path, item.slug, item.mentor.photo, line, col)
+            if problem:
+                problems.append(problem)
+            elif photo:
+                photos[item.slug] = photo
+    return photos, problems
+
+
+def cache_root(site_dir: Path) -> Path:
+    """The photo cache folder, created on first use; a temporary one if the site is read-only."""
+    root = site_dir / CACHE_DIR
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        if os.access(root, os.W_OK):
+            return root
+    except OSError:
+        pass
+    return Path(tempfile.mkdtemp(prefix="mentorsite-photos-"))
+
+
+def publish_photos(site_dir: Path, photos: dict[str, PublishedPhoto]) -> list[tuple[str, Path, str]]:
+    """Resize every photo that is not cached yet; (output path, cached file, origin) to copy."""
+    root = cache_root(site_dir)
+    copies = []
+    todo: dict[str, tuple[Path, Path, tuple[int, ...]]] = {}
+    for slug, photo in sorted(photos.items()):
+        folder = root / photo.digest
+        files = photo.files()
+        if photo.digest not in todo and not all((folder / name).is_file() for name in files.values()):
+            todo[photo.digest] = (photo.source, folder, photo.sizes)
+        copies += [(output, folder / name, f"mentors/{slug} photo") for output, name in files.items()]
+    jobs = list(todo.values())
+    if len(jobs) == 1:
+        resize(*jobs[0])
+    elif jobs:
+        # Pillow releases the GIL while decoding, resizing and encoding: threads use every core.
+        from concurrent.futures import ThreadPoolExecutor
+
+        from .parallel import default_jobs
+
+        with ThreadPoolExecutor(max_workers=min(len(jobs), default_jobs())) as pool:
+            list(pool.map(lambda job: resize(*job), jobs))
+    return copies
+
+
+def resize(source: Path, folder: Path, sizes: tuple[int, ...]) -> None:
+    """Write <size>.webp and <size>.jpg for each size into folder: centred square crops."""
+    from PIL import Image, ImageOps
+
+    folder.mkdir(parents=True, exist_ok=True)
+    with Image.open(source) as original:
+        if original.format == "JPEG":
+            original.draft("RGB", (max(sizes), max(sizes)))  # decode at reduced scale: much faster
+        image = ImageOps.exif_transpose(original)
+        has_alpha = image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
+        image = image.convert("RGBA" if has_alpha else "RGB")
+        for size in sizes:
+            # Slightly above the centre: portraits put faces in the upper half.
+            square = ImageOps.fit(image, (size, size), Image.Resampling.LANCZOS, centering=(0.5, 0.4))
+            if "webp" in _extensions():
+                _save(square, folder / f"{size}.webp", "WEBP", quality=WEBP_QUALITY, method=6)
+            if has_alpha:
+                flat = Image.new("RGB", square.size, (255, 255, 255))
+                flat.paste(square, mask=square.getchannel("A"))
+                square = flat
+            _save(square, folder / f"{size}.jpg", "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True)
+
+
+def _save(image, target: Path, kind: str, **options) -> None:
+    # Write then rename, so a build that is interrupted never leaves half a file in the cache.
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            image.save(stream, kind, **options)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -16,6 +16,7 @@ from typing import Any, Callable
 from urllib.parse import urljoin
 
 import jinja2
+import jinja2.sandbox
 
 from .config import SiteConfig
 from .diagnostics import Diagnostic
@@ -37,6 +38,11 @@ def asset_sources(site_dir: Path) -> dict[str, Path]:
     """Every asset by its name under assets/: the theme's, then the site's over them."""
     found: dict[str, Path] = {}
     for root in (theme_dir() / "assets", site_dir / "templates" / "assets"):
+        if root != theme_dir() / "assets" and (root.is_symlink() or root.parent.is_symlink()):
+            # A symlinked folder would publish whatever it points at (rglob skips nested ones).
+            link = root.parent if root.parent.is_symlink() else root
+            raise TemplateProblem(Diagnostic(link.relative_to(site_dir).as_posix(), 0, 0,
+                                             "symbolic links are not followed", "commit the folder itself"))
         if root.is_dir():
             for path in sorted(root.rglob("*")):
                 if path.is_file() and not path.is_symlink() and not path.name.startswith("."):
@@ -48,15 +54,39 @@ def _format_date(value: date | None, fmt: str = "%-d %B %Y") -> str:
     return value.strftime(fmt) if value else ""
 
 
+class SiteTemplateLoader(jinja2.FileSystemLoader):
+    """A site's own templates: files inside its templates/ folder, never through a symbolic link."""
+
+    def __init__(self, folder: Path):
+        super().__init__(str(folder))
+        self.folder = folder
+
+    def get_source(self, environment: jinja2.Environment, template: str):
+        probe = self.folder
+        for piece in [None, *jinja2.loaders.split_template_path(template)]:
+            probe = probe / piece if piece else probe
+            if probe.is_symlink():
+                raise jinja2.TemplateError(f"templates/{template} is (or is inside) a symbolic link, which is not followed; "
+                                           "commit the file itself")
+        return super().get_source(environment, template)
+
+
 def make_environment(site_dir: Path, config: SiteConfig, asset_versions: dict[str, str], today: date) -> jinja2.Environment:
-    """The one Jinja environment of a build, with the site's overrides first."""
+    """The one Jinja environment of a build, with the site's overrides first.
+
+    A site with its own templates gets Jinja's sandbox: an override arrives by pull request
+    like a profile, and must not reach Python internals (files, the environment, private
+    fields) through `__class__` and friends. The theme alone runs unsandboxed, which is faster.
+    """
     theme = jinja2.FileSystemLoader(str(theme_dir()))
     loaders: list[jinja2.BaseLoader] = [jinja2.PrefixLoader({"!theme": theme}, delimiter="/")]
     site_templates = site_dir / "templates"
-    if site_templates.is_dir() and site_templates.resolve() != theme_dir().resolve():
-        loaders.append(jinja2.FileSystemLoader(str(site_templates)))
+    overrides = (site_templates.is_dir() or site_templates.is_symlink()) and site_templates.resolve() != theme_dir().resolve()
+    if overrides:
+        loaders.append(SiteTemplateLoader(site_templates))
     loaders.append(theme)
-    env = jinja2.Environment(
+    environment = jinja2.sandbox.SandboxedEnvironment if overrides else jinja2.Environment
+    env = environment(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=jinja2.select_autoescape(["html", "xml", "svg"], default_for_string=True),
         trim_blocks=True,
@@ -112,6 +142,9 @@ def template_diagnostic(exc: Exception, name: str, site_dir: Path) -> Diagnostic
     if isinstance(exc, jinja2.TemplateNotFound):
         return Diagnostic(f"templates/{name}", 0, 0, f"template '{exc.name}' not found",
                           "a site template can extend \"!theme/<name>\" to reach the theme's copy")
+    if isinstance(exc, UnicodeDecodeError):
+        return Diagnostic(f"templates/{name}", 0, 0, "template is not valid UTF-8 text (it, or a template it uses)",
+                          "save the file with UTF-8 encoding")
     # Runtime errors: find the innermost template frame in the traceback for a line number.
     line, filename = 0, f"templates/{name}"
     tb = exc.__traceback__
@@ -128,6 +161,32 @@ def template_diagnostic(exc: Exception, name: str, site_dir: Path) -> Diagnostic
     return Diagnostic(filename, line, 1 if line else 0, f"template error: {exc}")
 
 
+def check_templates(site_dir: Path, config: SiteConfig, today: date) -> list[Diagnostic]:
+    """Compile every template the site overrides, so `check` reports what `build` would.
+
+    Syntax errors, undecodable files and symbolic links show up here; errors that only
+    happen while rendering (an undefined variable) still wait for the build.
+    """
+    folder = site_dir / "templates"
+    if not folder.is_dir() or folder.resolve() == theme_dir().resolve():
+        return []
+    env = make_environment(site_dir, config, {}, today)
+    problems = []
+    try:
+        asset_sources(site_dir)
+    except TemplateProblem as exc:
+        problems.append(exc.diagnostic)
+    for path in sorted(folder.rglob("*")):
+        name = path.relative_to(folder).as_posix()
+        if path.suffix not in (".html", ".xml", ".txt") or name.startswith("assets/") or not (path.is_file() or path.is_symlink()):
+            continue
+        try:
+            env.get_template(name)
+        except Exception as exc:  # as in Renderer.template
+            problems.append(template_diagnostic(exc, name, site_dir))
+    return problems
+
+
 class Renderer:
     """Renders named templates, turning any template failure into a positioned problem."""
 
@@ -140,7 +199,7 @@ class Renderer:
         if name not in self._templates:
             try:
                 self._templates[name] = self.env.get_template(name)
-            except jinja2.TemplateError as exc:
+            except Exception as exc:  # syntax errors, but also undecodable or unreadable files
                 raise TemplateProblem(template_diagnostic(exc, name, self.site_dir)) from None
         return self._templates[name]
 

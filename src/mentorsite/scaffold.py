@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from datetime import date
@@ -15,12 +16,23 @@ def slugify(name: str) -> str:
 
 
 def _yaml_string(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    # A JSON string is a YAML double-quoted scalar: line breaks and control characters become
+    # escapes, so the value can never end the line and start another field.
+    return json.dumps(text, ensure_ascii=False)
 
 
-def mentor_profile(name: str, today: date, first_tag: str = "leadership") -> str:
-    """A valid, commented profile for `name`, ready for an editor to fill in."""
-    return f"""# Profile of {name}. Every field is described in README.md ("Profile fields").
+def mentor_profile(name: str, today: date, first_tag: str = "leadership", *, schema: bool = True) -> str:
+    """A valid, commented profile for `name`, ready for an editor to fill in.
+
+    With `schema`, the first line points editors with YAML schema support (VS Code's YAML
+    extension and others built on yaml-language-server) at the site's JSON Schema, so they
+    autocomplete fields and tags and underline mistakes as you type.
+    """
+    from .schema import MODELINE
+
+    modeline = MODELINE + "\n" if schema else ""
+    comment_name = " ".join(name.split())  # a line break in the name must not end the comment
+    return modeline + f"""# Profile of {comment_name}. Every field is described in README.md ("Profile fields").
 # Lines starting with # are comments; fill in what applies and delete the rest.
 
 name: {_yaml_string(name)}
@@ -125,9 +137,14 @@ def init_site(target: Path, today: date) -> list[Path]:
         target / "mentors" / "ada-example.yaml": mentor_profile("Ada Example", today),
         target / "content" / "guides" / "welcome.md": STARTER_GUIDE,
         target / "templates" / "README.md": "Put a template here with the same name as a theme template to override it.\n",
-        target / ".gitignore": "/_site/\n",
+        target / ".gitignore": "/_site/\n/.mentorsite-cache/\n",
     }
     for path, text in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    return list(files)
+    # The JSON Schema the profiles' first line points at, from the site.toml just written.
+    from .config import load_config
+    from .schema import write_schema
+
+    schema_path, _ = write_schema(target, load_config(target))
+    return [*files, schema_path]

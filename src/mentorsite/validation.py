@@ -39,6 +39,12 @@ def _describe(value: Any) -> str:
     return type(value).__name__
 
 
+def _show(value: Any, limit: int = 60) -> str:
+    """repr() of an offending value, cut short: a message must stay one readable line."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def _unwrap(annotation: Any) -> list[Any]:
     """The model classes reachable through Optional/list/dict/Annotated wrappers."""
     origin = typing.get_origin(annotation)
@@ -110,24 +116,26 @@ def explain(error: dict, root: type[BaseModel]) -> tuple[str, str]:
         hint = "put the value in quotes" if isinstance(value, (int, float, bool)) else ""
         return f"'{name}' must be text, not {_describe(value)}", hint
     if kind in ("int_type", "int_parsing", "int_from_float"):
-        return f"'{name}' must be a whole number, not {_describe(value)} ({value!r})", ""
+        return f"'{name}' must be a whole number, not {_describe(value)} ({_show(value)})", ""
     if kind in ("float_type", "float_parsing"):
         return f"'{name}' must be a number, not {_describe(value)}", ""
     if kind in ("bool_type", "bool_parsing"):
-        return f"'{name}' must be true or false, not {value!r}", ""
+        return f"'{name}' must be true or false, not {_show(value)}", ""
     if kind in ("list_type",):
         hint = f"write it as a list: {loc[-1]}: [{value}]" if isinstance(value, str) else ""
         return f"'{name}' must be a list, not {_describe(value)}", hint
     if kind in ("date_type", "date_parsing", "date_from_datetime_parsing", "date_from_datetime_inexact"):
-        return f"'{name}' must be a date written YYYY-MM-DD, not {value!r}", "for example 2026-03-31"
+        return f"'{name}' must be a date written YYYY-MM-DD, not {_show(value)}", "for example 2026-03-31"
     if kind == "literal_error":
         expected = ctx.get("expected", "")
         hint = did_you_mean(str(value), [e.strip(" '") for e in str(expected).replace(" or ", ",").split(",")])
-        return f"'{name}' must be one of {expected}; got {value!r}", hint
+        return f"'{name}' must be one of {expected}; got {_show(value)}", hint
     if kind == "string_too_long":
         return f"'{name}' is too long ({len(value) if isinstance(value, str) else '?'} characters; the limit is {ctx.get('max_length')})", ""
     if kind == "string_too_short":
         return f"'{name}' must not be empty", ""
+    if kind == "too_long" and isinstance(value, str):  # a length limit checked after other validators
+        return f"'{name}' is too long ({len(value)} characters; the limit is {ctx.get('max_length')})", ""
     if kind == "too_short":
         return f"'{name}' needs at least {ctx.get('min_length')} item(s)", ""
     if kind == "too_long":
@@ -136,7 +144,7 @@ def explain(error: dict, root: type[BaseModel]) -> tuple[str, str]:
         bound = {k: v for k, v in ctx.items()}
         return f"'{name}' is out of range: {error['msg'].lower()}", str(bound.get("hint", ""))
     if kind == "string_pattern_mismatch":
-        return f"'{name}' has an invalid format ({value!r})", ""
+        return f"'{name}' has an invalid format ({_show(value)})", ""
     # Custom errors raised by our own validators carry the hint in their context.
     message = str(error.get("msg", "invalid value"))
     message = message.removeprefix("Value error, ")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Callable
 
 from markupsafe import Markup
 
@@ -28,9 +29,29 @@ class FacetRef:
 
 @dataclass(frozen=True)
 class Photo:
+    """A published photo: a fallback JPEG plus square WebP and JPEG variants for srcset.
+
+    Paths are site-relative like every URL in a view; templates pass their `url` function to
+    the srcset methods: `srcset="{{ mentor.photo.webp_srcset(url) }}"`.
+    """
+
+    #: The fallback image (the smallest JPEG variant).
     url: str
+    #: Intrinsic size of the fallback image, for the width and height attributes.
     width: int
     height: int
+    #: (site-relative path, width in pixels) of each WebP variant, smallest first.
+    webp: tuple[tuple[str, int], ...] = ()
+    #: (site-relative path, width in pixels) of each JPEG variant, smallest first.
+    jpeg: tuple[tuple[str, int], ...] = ()
+
+    def webp_srcset(self, url: Callable[[str], str] = str) -> str:
+        """'<url> 160w, <url> 320w' for a <source type="image/webp">."""
+        return ", ".join(f"{url(path)} {width}w" for path, width in self.webp)
+
+    def jpeg_srcset(self, url: Callable[[str], str] = str) -> str:
+        """'<url> 160w, <url> 320w' for the <img> fallback."""
+        return ", ".join(f"{url(path)} {width}w" for path, width in self.jpeg or ((self.url, self.width),))
 
 
 @dataclass
@@ -66,6 +87,8 @@ class MentorView:
     public_email: str | None
     similar: list["MentorView"] = field(default_factory=list)
     card: Markup = Markup("")
+    #: Shown with a "may be out of date" note (stale profile on a site with stale_profiles = "flag").
+    stale: bool = False
 
 
 def initials(name: str) -> str:
@@ -104,7 +127,7 @@ class RefMaker:
 
 
 def mentor_view(slug: str, mentor: Mentor, config: SiteConfig, refs: RefMaker, photo: Photo | None,
-                bio_html: str = "", expectations_html: str = "") -> MentorView:
+                bio_html: str = "", expectations_html: str = "", stale: bool = False) -> MentorView:
     """The public face of one mentor. Deliberately lists fields one by one (no model_dump)."""
     availability = mentor.availability
     if not bio_html:
@@ -141,6 +164,7 @@ def mentor_view(slug: str, mentor: Mentor, config: SiteConfig, refs: RefMaker, p
         featured=mentor.featured,
         joined=mentor.joined,
         public_email=mentor.public_email if config.contact.mode == "mailto" else None,
+        stale=stale and config.stale_profiles == "flag",
     )
 
 

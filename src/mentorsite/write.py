@@ -7,14 +7,66 @@ was; readers of the output folder see either the old site or the new one.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import tempfile
 from pathlib import Path
 
 from .diagnostics import Diagnostic
 
-_EMAIL_LIKE = re.compile(rb"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+")
+_ALNUM = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789")
+#: Bytes that continue the local part of an address to the left ("x.ada@" is not "ada@").
+_LOCAL_CONTINUES = _ALNUM | frozenset(b"._%+-")
+
+
+class PrivateStrings:
+    """Finds private email addresses in bytes, whatever punctuation surrounds them.
+
+    Matching is by the address itself, case-insensitively, not by first cutting out
+    "email-like" words: those swallow neighbouring characters that may legally sit in an
+    address ("ada@x.org." at the end of a sentence, "?email=ada@x.org" in a link, quotes) and
+    then miss. An address counts when it is not part of a longer one.
+    """
+
+    def __init__(self, emails: set[str] | frozenset[str] = frozenset()):
+        self.by_domain: dict[bytes, set[bytes]] = {}
+        for email in emails:
+            local, at, domain = email.strip().lower().encode("utf-8").rpartition(b"@")
+            if at and local and domain:
+                self.by_domain.setdefault(domain, set()).add(local)
+        self._longest = max(map(len, self.by_domain), default=0)
+
+    def __bool__(self) -> bool:
+        return bool(self.by_domain)
+
+    def found_in(self, data: bytes) -> bool:
+        if not self.by_domain or b"@" not in data:
+            return False
+        lower = data.lower()
+        at = lower.find(b"@")
+        while at >= 0:
+            tail = lower[at + 1:at + 3 + self._longest]
+            for end in range(1, min(len(tail), self._longest) + 1):
+                locals_ = self.by_domain.get(tail[:end])
+                if not locals_ or not self._domain_ends(tail, end):
+                    continue
+                head = lower[max(0, at - 64):at]
+                for local in locals_:
+                    before = len(head) - len(local) - 1
+                    if head.endswith(local) and (before < 0 or head[before] not in _LOCAL_CONTINUES):
+                        return True
+            at = lower.find(b"@", at + 1)
+        return False
+
+    @staticmethod
+    def _domain_ends(tail: bytes, end: int) -> bool:
+        # "ada@x.org" ends at a space, a quote, a full stop that ends a sentence…, but not
+        # inside "ada@x.organic" or "ada@x.org.uk".
+        if end >= len(tail):
+            return True
+        following = tail[end]
+        if following in _ALNUM or following == ord("-"):
+            return False
+        return not (following == ord(".") and end + 1 < len(tail) and tail[end + 1] in _ALNUM)
 
 
 class Staging:
@@ -25,8 +77,8 @@ class Staging:
         destination.parent.mkdir(parents=True, exist_ok=True)
         self.root = Path(tempfile.mkdtemp(prefix=f".{destination.name}.building-", dir=destination.parent))
         self.paths: dict[str, str] = {}  # output path -> what produced it
-        #: Strings that must never be published (mentors' private emails), lower-cased.
-        self.private = {p.lower().encode() for p in private}
+        #: Addresses that must never be published (mentors' private emails).
+        self.private = PrivateStrings(private)
         #: Output files that contained a private string; a build with any must not commit.
         self.leaked: list[str] = []
         self._dirs: set[str] = set()
@@ -44,7 +96,7 @@ class Staging:
     def put(self, path: str, content: str | bytes) -> bool:
         """Write a claimed path; False (and nothing written) if it holds private data."""
         data = content.encode("utf-8") if isinstance(content, str) else content
-        if self.private and b"@" in data and any(m.group(0).lower() in self.private for m in _EMAIL_LIKE.finditer(data)):
+        if self.private.found_in(data):
             return False
         parent = path.rpartition("/")[0]
         if parent not in self._dirs:
@@ -76,6 +128,27 @@ class Staging:
 
     def discard(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def unsafe_destination(site_dir: Path, destination: Path) -> str | None:
+    """Why the build must not swap `destination` for the new site (it replaces the folder
+    wholesale, deleting what was there), or None when it may."""
+    from .config import SITE_INPUTS
+
+    site = site_dir.resolve()
+    # The last component stays unresolved: a symbolic link there is replaced, not followed.
+    target = destination.parent.resolve() / destination.name if destination.name not in ("", ".", "..") else destination.resolve()
+    if target == site or target in site.parents:
+        return "the output folder would replace the site itself (or a folder holding it)"
+    if target.parent == site and target.name.casefold() in SITE_INPUTS:
+        return f"the output folder would replace the site's own '{target.name}'"
+    if target.is_symlink() or not target.exists():
+        return None
+    if not target.is_dir():
+        return "the output path is a file, not a folder"
+    if any(target.iterdir()) and not any((target / name).is_file() for name in ("index.html", "404.html", "sitemap.xml")):
+        return "the output folder is not empty and does not look like a built site; it would be deleted"
+    return None
 
 
 class OutputCollision(Exception):

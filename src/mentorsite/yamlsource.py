@@ -14,6 +14,7 @@ libyaml's C parser is used when PyYAML was built with it (about ten times faster
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -115,13 +116,19 @@ _YAML_HINTS = [
 ]
 
 
-def decode_source(raw: bytes, path: str, *, limit: int = MAX_YAML_BYTES) -> str:
-    """Bytes from disk to text, or an InputError naming the exact problem and position."""
-    if len(raw) > limit:
+def decode_source(raw: bytes, path: str, *, limit: int = MAX_YAML_BYTES, size: int | None = None) -> str:
+    """Bytes from disk to text, or an InputError naming the exact problem and position.
+
+    `size` is the file's size on disk when `raw` holds only its first bytes (a reader that
+    stops past the limit), so the message states the real size.
+    """
+    if len(raw) > limit or (size or 0) > limit:
         raise InputError(
-            [Diagnostic(path, 0, 0, f"file is {len(raw):,} bytes; the limit is {limit:,}",
+            [Diagnostic(path, 0, 0, f"file is {max(len(raw), size or 0):,} bytes; the limit is {limit:,}",
                         "profiles and guides are plain text; is this the right file?")]
         )
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # what Windows editors call "Unicode"
+        raise InputError([Diagnostic(path, 1, 1, "file is UTF-16 text, not UTF-8", "save the file with UTF-8 encoding")])
     nul = raw.find(b"\x00")
     if nul >= 0:
         line, col = _position_of(raw, nul)
@@ -152,11 +159,22 @@ def parse_yaml(text: str, path: str, *, line_offset: int = 0) -> Document:
     if len(text) > MAX_YAML_BYTES // 4 and len(text.encode("utf-8", "surrogatepass")) > MAX_YAML_BYTES:
         raise InputError([Diagnostic(path, 0, 0, f"YAML is larger than the limit of {MAX_YAML_BYTES:,} bytes")])
     _check_flow_depth(text, path, line_offset)
-    composer = _Composer(text)
+    _check_block_depth(text, path, line_offset)
+    where = _Lines(text)
+    try:
+        composer = _Composer(text)
+    except UnicodeEncodeError as exc:  # a lone surrogate: only possible for text not read from disk
+        line, col = _text_position(text, exc.start)
+        raise InputError([Diagnostic(path, line + line_offset, col, "text contains an invalid character (a lone surrogate)")]) from None
     try:
         node = composer.get_single_node()
     except yaml.MarkedYAMLError as exc:
-        raise InputError([_yaml_error(exc, path, line_offset)]) from None
+        raise InputError([_yaml_error(exc, path, line_offset, where)]) from None
+    except yaml.reader.ReaderError as exc:
+        # YAML refuses most control characters; say which one and where, not a byte offset.
+        line, col = _text_position(text, text.find(chr(exc.character)))
+        raise InputError([Diagnostic(path, line + line_offset, col, f"file contains the control character U+{exc.character:04X}",
+                                     "delete it; it was probably pasted in with hidden formatting")]) from None
     except yaml.YAMLError as exc:
         raise InputError([Diagnostic(path, 0, 0, f"invalid YAML: {exc}")]) from None
     except RecursionError:
@@ -168,7 +186,7 @@ def parse_yaml(text: str, path: str, *, line_offset: int = 0) -> Document:
     if node is None:
         raise InputError([Diagnostic(path, 1 + line_offset, 1, "file is empty",
                                      "start from `mentorsite new mentor \"Full Name\"` for a valid profile")])
-    walker = _Walker(path, line_offset)
+    walker = _Walker(path, line_offset, where)
     data = walker.convert(node, (), 0)
     if walker.errors:
         raise InputError(walker.errors)
@@ -196,11 +214,75 @@ def _check_flow_depth(text: str, path: str, line_offset: int) -> None:
 
 
 _BRACKETS = re.compile(r"[\[\]{}]")
+#: Indentation and block indicators at the start of a line ("- - ? x" nests three levels).
+_BLOCK_PREFIX = re.compile(r"^[ \t]*(?:[-?:](?:[ \t]+|$))*", re.MULTILINE)
 
 
-def _yaml_error(exc: yaml.MarkedYAMLError, path: str, line_offset: int) -> Diagnostic:
+def _check_block_depth(text: str, path: str, line_offset: int) -> None:
+    # libyaml's composer recurses once per level: "- - - - …" tens of thousands deep on one
+    # line overflows the C stack and kills the process (no exception to catch). Every block
+    # level costs at least one column of indentation or indicators, so only text with a wide
+    # line prefix can nest deeper than the limit; for it, count levels on the parser's event
+    # stream, which libyaml produces without recursion.
+    if max((len(m.group()) for m in _BLOCK_PREFIX.finditer(text)), default=0) <= MAX_DEPTH:
+        return
+    try:
+        parser = _Composer(text)
+    except UnicodeEncodeError:
+        return  # parse_yaml reports the character
+    depth = 0
+    try:
+        while not parser.check_event(yaml.StreamEndEvent):
+            event = parser.get_event()
+            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    line, col = _Lines(text)(event.start_mark)
+                    raise InputError([Diagnostic(path, line + line_offset, col,
+                                                 f"YAML is nested too deeply (the limit is {MAX_DEPTH} levels)")])
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                depth -= 1
+    except yaml.YAMLError:
+        return  # composing reports the syntax error with its position
+    finally:
+        dispose = getattr(parser, "dispose", None)
+        if dispose:
+            dispose()
+
+
+def _text_position(text: str, index: int) -> Position:
+    if index < 0:
+        return 0, 0
+    line = text.count("\n", 0, index) + 1
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
+class _Lines:
+    """(line, column) of a YAML mark as an editor counts them.
+
+    YAML also breaks lines at NEL (U+0085) and U+2028/U+2029, which editors show inside one
+    line; only when the text has any are positions recounted from the mark's character index.
+    """
+
+    def __init__(self, text: str):
+        self.starts: list[int] | None = None
+        if _ODD_BREAKS.search(text):
+            self.starts = [0] + [m.end() for m in re.finditer("\r\n|\r|\n", text)]
+
+    def __call__(self, mark: Any) -> Position:
+        if self.starts is None:
+            return mark.line + 1, mark.column + 1
+        line = bisect.bisect_right(self.starts, mark.index)
+        return line, mark.index - self.starts[line - 1] + 1
+
+
+_ODD_BREAKS = re.compile("[\x85\u2028\u2029]")
+
+
+def _yaml_error(exc: yaml.MarkedYAMLError, path: str, line_offset: int, where: _Lines) -> Diagnostic:
     mark = exc.problem_mark or exc.context_mark
-    line, col = (mark.line + 1 + line_offset, mark.column + 1) if mark else (0, 0)
+    line, col = where(mark) if mark else (0, 0)
+    line += line_offset if mark else 0
     problem = exc.problem or "invalid YAML"
     if "expected a single document" in (exc.context or "") + problem:
         return Diagnostic(path, line, col, "file holds more than one YAML document",
@@ -217,25 +299,31 @@ class _Walker:
 
     allowed_tags = {_TAG + t for t in ("str", "int", "float", "bool", "null", "seq", "map")}
 
-    def __init__(self, path: str, line_offset: int):
+    def __init__(self, path: str, line_offset: int, where: _Lines):
         self.path = path
         self.line_offset = line_offset
+        self.where = where
         self.values: dict[Path, Position] = {}
         self.keys: dict[Path, Position] = {}
         self.errors: list[Diagnostic] = []
         self.seen: set[int] = set()
+        self.aliased: set[int] = set()
 
     def pos(self, node: Node) -> Position:
-        return node.start_mark.line + 1 + self.line_offset, node.start_mark.column + 1
+        line, col = self.where(node.start_mark)
+        return line + self.line_offset, col
 
     def error(self, node: Node, message: str, hint: str = "") -> None:
         self.errors.append(Diagnostic(self.path, *self.pos(node), message, hint))
 
     def convert(self, node: Node, loc: Path, depth: int) -> Any:
         if id(node) in self.seen:
-            # The composer hands back the very same node for every alias of an anchor.
-            self.error(node, "anchors and aliases (& and *) are not allowed",
-                       "write the value out in full; a '*' or '&' at the start of a text needs quotes")
+            # The composer hands back the very same node for every alias of an anchor:
+            # report each anchor once, however many aliases (a "billion laughs" has many).
+            if id(node) not in self.aliased:
+                self.aliased.add(id(node))
+                self.error(node, "anchors and aliases (& and *) are not allowed",
+                           "write the value out in full; a '*' or '&' at the start of a text needs quotes")
             return None
         self.seen.add(id(node))
         if len(self.seen) > MAX_NODES:
@@ -245,8 +333,7 @@ class _Walker:
         if depth > MAX_DEPTH:
             self.error(node, f"YAML is nested too deeply (the limit is {MAX_DEPTH} levels)")
             return None
-        mark = node.start_mark
-        self.values[loc] = (mark.line + 1 + self.line_offset, mark.column + 1)
+        self.values[loc] = self.pos(node)
         if node.tag not in self.allowed_tags:
             self.error(node, f"unsupported YAML tag '{node.tag.replace(_TAG, '!!')}'",
                        "remove the tag; profiles only hold text, numbers, true/false, lists and mappings")

@@ -1,0 +1,69 @@
+"""Private emails written into public text: found at `check` time, where they were written.
+
+The build's last line of defence (write.Staging) refuses to publish any output file holding a
+private address, but it can only name the output file. This rule names the profile or guide
+and the line, so the editor knows what to fix before a build ever runs.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from .diagnostics import Diagnostic
+from .load import Loaded
+from .models import PRIVATE_FIELDS
+from .validation import loc_name
+from .write import PrivateStrings
+
+
+def _strings(data: Any, loc: tuple = ()) -> Iterator[tuple[tuple, str]]:
+    """Every text value in parsed YAML data with its location."""
+    if isinstance(data, str):
+        yield loc, data
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield from _strings(value, loc + (key,))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from _strings(value, loc + (index,))
+
+
+def private_email_problems(loaded: Loaded) -> list[Diagnostic]:
+    """An error for every public field, profile or guide that contains a mentor's private email."""
+    owners = {m.mentor.email.strip().lower(): m.path for m in loaded.mentors if m.mentor.email}
+    private = PrivateStrings(set(owners))
+    if not private:
+        return []
+
+    def whose(text: str) -> str:
+        found = [path for email, path in owners.items() if PrivateStrings({email}).found_in(text.encode("utf-8"))]
+        return ", ".join(sorted(found))
+
+    problems = []
+    for item in loaded.mentors:
+        texts = [(loc, text) for loc, text in _strings(item.document.data) if not (loc and loc[0] in PRIVATE_FIELDS)]
+        if not private.found_in("\n".join(text for _, text in texts).encode("utf-8")):
+            continue
+        for loc, text in texts:
+            if private.found_in(text.encode("utf-8")):
+                owner = whose(text)
+                mine = owner == item.path
+                problems.append(Diagnostic(
+                    item.path, *item.document.position(loc),
+                    f"'{loc_name(loc)}' contains {'this profile' if mine else owner}'s private email, which is never published",
+                    "use public_email for an address that may be shown" if mine else "remove the address"))
+    for guide in loaded.guides:
+        meta = guide.meta.model_dump(mode="json")
+        if private.found_in(guide.body.encode("utf-8")):
+            lower = guide.body.lower()
+            index = min((i for i in (lower.find(e) for e in owners) if i >= 0), default=-1)
+            line = guide.body_line + guide.body.count("\n", 0, index) if index >= 0 else 0
+            problems.append(Diagnostic(guide.path, line, 1 if line else 0,
+                                       f"contains {whose(guide.body)}'s private email, which is never published",
+                                       "remove the address"))
+        for loc, text in _strings(meta):
+            if private.found_in(text.encode("utf-8")):
+                problems.append(Diagnostic(guide.path, 0, 0,
+                                           f"'{loc_name(loc)}' contains {whose(text)}'s private email, which is never published",
+                                           "remove the address"))
+    return problems

@@ -1,0 +1,249 @@
+"""Command-line commands of the receiver: `mentorsite receive` and `mentorsite requests …`.
+
+Registered in ``mentorsite.cli``; the heavy imports (waitress, the build) happen when a
+command runs, so ``mentorsite --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import json
+import logging
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import click
+
+site_argument = click.argument("site", default=".", type=click.Path(file_okay=False, path_type=Path))
+database_option = click.option("--database", type=click.Path(dir_okay=False, path_type=Path),
+                               help="Request database (default: [contact] database in site.toml).")
+
+
+def _friendly(func):
+    """Settings problems are one line and exit 1; no traceback for people running a service."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        from ..diagnostics import InputError, format_diagnostics
+        from .settings import SettingsError
+
+        try:
+            return func(*args, **kwargs)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except InputError as exc:
+            click.echo(format_diagnostics(exc.diagnostics), err=True)
+            sys.exit(1)
+        except (SettingsError, FileNotFoundError) as exc:
+            click.echo(f"mentorsite: {exc}", err=True)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+        except Exception as exc:  # pragma: no cover - the safety net itself
+            click.echo(f"mentorsite: internal error: {type(exc).__name__}: {exc}", err=True)
+            sys.exit(1)
+
+    return wrapper
+
+
+def _settings(site: Path, **overrides):
+    from ..config import load_config
+    from .settings import resolve
+
+    return resolve(site, load_config(site), **overrides)
+
+
+def _store(site: Path, database: Path | None, *, create: bool = False):
+    from .store import Store
+
+    if database is None:
+        from ..config import load_config
+        from .settings import _path
+
+        database = _path(load_config(site).contact.database, site)
+    return Store(database, create=create)
+
+
+@click.command()
+@site_argument
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (keep 127.0.0.1 behind a reverse proxy).")
+@click.option("--port", type=click.IntRange(0, 65535), help="Port (default: the port of [contact] action, else 8787; 0 picks a free one).")
+@database_option
+@click.option("--contacts", "contacts_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Private addresses file (slug -> email, .toml or .csv), outside the published tree.")
+@click.option("--smtp-host", help="SMTP server (default: [contact] smtp_host).")
+@click.option("--smtp-port", type=click.IntRange(1, 65535), help="SMTP port (default: [contact] smtp_port).")
+@click.option("--smtp-security", type=click.Choice(["starttls", "ssl", "none"]), help="SMTP transport security.")
+@click.option("--origin", "origins", multiple=True, help="Another origin allowed to post (e.g. http://127.0.0.1:8000 for a preview); repeatable.")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64), help="Worker threads.")
+@click.option("--trusted-proxy", help="IP address of the reverse proxy whose X-Forwarded-For gives the client address.")
+@click.option("--check", "check_only", is_flag=True, help="Check the settings and the mentors' addresses, then exit.")
+@_friendly
+def receive(site: Path, host: str, port: int | None, database: Path | None, contacts_file: Path | None,
+            smtp_host: str | None, smtp_port: int | None, smtp_security: str | None, origins: tuple[str, ...],
+            threads: int, trusted_proxy: str | None, check_only: bool) -> None:
+    """Receive contact requests for SITE: store them, then deliver them by SMTP.
+
+    The site's form posts here ([contact] mode = "receiver"; action = this server's URL).
+    Each request is stored in SQLite before the sender gets an answer, then mailed to the
+    mentor's private address (or the coordinator) with retries until the SMTP server takes it.
+    SMTP credentials come from the environment ($MENTORSITE_SMTP_USERNAME and
+    $MENTORSITE_SMTP_PASSWORD unless site.toml names other variables).
+    """
+    from urllib.parse import urlsplit
+
+    from .directory import load_directory
+
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s")
+    settings = _settings(site, database=database, contacts_file=contacts_file, smtp_host=smtp_host,
+                         smtp_port=smtp_port, smtp_security=smtp_security, origins=origins)
+    if settings.config.contact.mode != "receiver":
+        click.echo(f"note: site.toml has [contact] mode = \"{settings.config.contact.mode}\"; the built pages do not "
+                   "post to this receiver", err=True)
+    if check_only:
+        directory = load_directory(settings)
+        for warning in directory.warnings:
+            click.echo(f"warning: {warning}", err=True)
+        click.echo(f"{len(directory.entries)} mentors, {directory.reachable} reachable; database {settings.database}; "
+                   f"SMTP {settings.smtp_host}:{settings.smtp_port} ({settings.smtp_security}, "
+                   f"{'login as ' + settings.smtp_username if settings.smtp_username else 'no login'}); "
+                   f"origins {', '.join(sorted(settings.origins))}")
+        return
+    if port is None:
+        port = urlsplit(settings.config.contact.action).port or 8787
+    from .server import serve
+
+    serve(settings, host=host, port=port, threads=threads, trusted_proxy=trusted_proxy,
+          echo=lambda text: click.echo(text))
+
+
+@click.group("requests")
+def requests_group() -> None:
+    """Follow up contact requests and honour data-retention rules.
+
+    Reads the receiver's database (site.toml's [contact] database, or --database); safe to run
+    while the receiver is running.
+    """
+
+
+def _since(days: float | None) -> datetime | None:
+    return datetime.now(timezone.utc) - timedelta(days=days) if days is not None else None
+
+
+@requests_group.command("list")
+@site_argument
+@database_option
+@click.option("--status", type=click.Choice(["queued", "sending", "sent", "failed"]), help="Only requests in this state.")
+@click.option("--mentor", help="Only requests to this mentor (slug).")
+@click.option("--days", type=click.FloatRange(min=0), help="Only requests from the last DAYS days.")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(min=0), help="At most this many (0: all).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line, every field.")
+@_friendly
+def list_requests(site: Path, database: Path | None, status: str | None, mentor: str | None, days: float | None,
+                  limit: int, as_json: bool) -> None:
+    """List requests, newest first, with their delivery state."""
+    store = _store(site, database)
+    rows = store.rows(status=status, mentor=mentor, since=_since(days), limit=limit or None)
+    if as_json:
+        for row in rows:
+            click.echo(json.dumps(row.as_dict(), ensure_ascii=False))
+        return
+    counts = store.counts()
+    click.echo("  ".join(f"{n} {s}" for s, n in counts.items()))
+    if not rows:
+        click.echo("no requests match")
+        return
+    click.echo(f"{'REFERENCE':<13}  {'RECEIVED (UTC)':<16}  {'STATUS':<7}  {'TRIES':>5}  {'MENTOR':<24}  FROM")
+    for row in rows:
+        status_text = row.status + ("*" if row.interrupted else "")
+        click.echo(f"{row.reference:<13}  {row.created_at[:16].replace('T', ' '):<16}  {status_text:<7}  "
+                   f"{row.attempts:>5}  {row.mentor:<24.24}  {row.name} <{row.email}>")
+        if row.status in ("failed", "queued") and row.last_error:
+            click.echo(f"{'':<15}last error: {row.last_error}")
+    if any(r.interrupted for r in rows):
+        click.echo("* was being sent when the receiver stopped, and was sent again after the restart")
+
+
+@requests_group.command("show")
+@click.argument("reference")
+@site_argument
+@database_option
+@_friendly
+def show_request(reference: str, site: Path, database: Path | None) -> None:
+    """Show one request in full."""
+    row = _store(site, database).get(reference)
+    if row is None:
+        raise click.ClickException(f"no request {reference}")
+    for key, value in row.as_dict().items():
+        click.echo(f"{key}: {value}")
+
+
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value) -> str:
+    """Spreadsheet-safe text: a cell starting like a formula is prefixed with an apostrophe,
+    because the mentee's text would otherwise run as a formula when the CSV is opened."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA) else text
+
+
+@requests_group.command("export")
+@site_argument
+@database_option
+@click.option("--csv", "as_csv", is_flag=True, default=True, help="CSV with a header row (the default and only format).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file instead of standard output.")
+@click.option("--status", type=click.Choice(["queued", "sending", "sent", "failed"]), help="Only requests in this state.")
+@click.option("--days", type=click.FloatRange(min=0), help="Only requests from the last DAYS days.")
+@_friendly
+def export_requests(site: Path, database: Path | None, as_csv: bool, output: Path | None, status: str | None,
+                    days: float | None) -> None:
+    """Export requests (oldest first) as CSV, e.g. for follow-up in a spreadsheet."""
+    from .store import COLUMNS
+
+    rows = _store(site, database).rows(status=status, since=_since(days), newest_first=False)
+    handle = output.open("w", newline="", encoding="utf-8") if output else None
+    try:
+        writer = csv.writer(handle or sys.stdout, lineterminator="\r\n" if handle else "\n")
+        writer.writerow(COLUMNS)
+        for row in rows:
+            writer.writerow([_cell(v) for v in row.as_dict().values()])
+    finally:
+        if handle:
+            handle.close()
+            output.chmod(0o600)
+    if output:
+        click.echo(f"exported {len(rows)} requests to {output}", err=True)
+
+
+@requests_group.command("purge")
+@site_argument
+@database_option
+@click.option("--older-than", "days", required=True, type=click.FloatRange(min=0), metavar="DAYS",
+              help="Delete requests received more than DAYS days ago.")
+@click.option("--include-undelivered", is_flag=True, help="Also delete requests that were never delivered.")
+@click.option("--dry-run", is_flag=True, help="Only count what would be deleted.")
+@_friendly
+def purge_requests(site: Path, database: Path | None, days: float, include_undelivered: bool, dry_run: bool) -> None:
+    """Delete old requests for data retention (by default only delivered or failed ones).
+
+    Deleted data is overwritten in the file (SQLite secure_delete) and the write-ahead log is
+    truncated. Run it from cron, e.g. daily: mentorsite requests purge --older-than 180 SITE
+    """
+    count = _store(site, database).purge(days, include_undelivered=include_undelivered, dry_run=dry_run)
+    click.echo(f"{'would delete' if dry_run else 'deleted'} {count} request(s) received more than {days:g} days ago")
+
+
+@requests_group.command("retry")
+@click.argument("reference")
+@site_argument
+@database_option
+@_friendly
+def retry_request(reference: str, site: Path, database: Path | None) -> None:
+    """Queue a failed request again (after fixing what made the SMTP server refuse it)."""
+    if not _store(site, database).retry(reference):
+        raise click.ClickException(f"{reference}: no failed request with this reference")
+    click.echo(f"{reference}: queued again; a running receiver sends it within a few seconds")

@@ -1,0 +1,211 @@
+"""SMTP delivery through the outbox: retries with exponential backoff, nothing dropped.
+
+One thread drains the outbox. For each due row it commits ``sending``, sends, then commits
+``sent``; see ``store`` for the state machine and its one unavoidable SMTP window.
+
+Failures are sorted by what retrying can achieve:
+
+* the server is unreachable, times out, or answers 4xx to the connection, login or message:
+  *temporary*. If the whole server is down, the row goes straight back to the queue and the
+  worker waits (``retry_base_seconds``, doubling up to ``retry_max_seconds``) before probing
+  again with one message; when a probe succeeds the backlog drains at once. A 4xx for one
+  recipient backs off that row alone.
+* a 5xx for the message or recipient: *permanent*. The row is kept as ``failed`` with the
+  server's answer, shown by ``mentorsite requests list --status failed``, and can be re-queued
+  with ``mentorsite requests retry REF`` once fixed.
+* a login refused (535): treated as temporary and logged loudly: fixing the credentials
+  must not require re-sending anything by hand.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import smtplib
+import ssl
+import threading
+import time
+from typing import Callable
+
+from .mail import build_message
+from .settings import Settings
+from .store import Row, Store
+
+log = logging.getLogger("mentorsite.receiver")
+
+
+class TemporaryFailure(Exception):
+    def __init__(self, message: str, *, server_down: bool):
+        super().__init__(message)
+        self.server_down = server_down
+
+
+class PermanentFailure(Exception):
+    pass
+
+
+def backoff(failures: int, base: float, cap: float) -> float:
+    """Delay after the n-th consecutive failure: base·2^(n-1), capped, with ±10 % jitter."""
+    delay = min(cap, base * (2 ** max(0, failures - 1)))
+    return delay * random.uniform(0.9, 1.1)
+
+
+def _code_message(code: int, message) -> str:
+    text = message.decode("utf-8", "replace") if isinstance(message, bytes) else str(message)
+    return f"{code} {text}".strip()
+
+
+class SmtpTransport:
+    """One SMTP connection, opened lazily and reused for a batch of messages."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._smtp: smtplib.SMTP | None = None
+
+    def _open(self) -> smtplib.SMTP:
+        s = self.settings
+        context = ssl.create_default_context()
+        try:
+            if s.smtp_security == "ssl":
+                smtp = smtplib.SMTP_SSL(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout, context=context)
+            else:
+                smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout)
+                if s.smtp_security == "starttls":
+                    smtp.ehlo()
+                    smtp.starttls(context=context)
+            smtp.ehlo()
+            if s.smtp_username:
+                smtp.login(s.smtp_username, s.smtp_password or "")
+        except smtplib.SMTPAuthenticationError as exc:
+            log.error("SMTP login refused for user %r: %s (fix $%s / $%s; requests stay queued)",
+                      s.smtp_username, _code_message(exc.smtp_code, exc.smtp_error),
+                      s.contact.smtp_username_env, s.contact.smtp_password_env)
+            raise TemporaryFailure(f"login refused: {_code_message(exc.smtp_code, exc.smtp_error)}", server_down=True) from None
+        except smtplib.SMTPNotSupportedError as exc:
+            raise TemporaryFailure(f"server does not support {s.smtp_security}: {exc}", server_down=True) from None
+        except (smtplib.SMTPException, OSError) as exc:
+            raise TemporaryFailure(f"cannot reach SMTP server {s.smtp_host}:{s.smtp_port}: {exc}", server_down=True) from None
+        return smtp
+
+    def send(self, row: Row) -> None:
+        s = self.settings
+        try:
+            message = build_message(row, sender=s.from_email, site_title=s.config.title, organisation=s.config.organisation,
+                                    base_url=s.config.base_url, coordinator_mode=s.contact.delivery == "coordinator")
+        except (ValueError, TypeError) as exc:
+            raise PermanentFailure(f"cannot build the message: {exc}") from None
+        if self._smtp is None:
+            self._smtp = self._open()
+        try:
+            refused = self._smtp.send_message(message, from_addr=s.from_email, to_addrs=[row.recipient])
+        except smtplib.SMTPRecipientsRefused as exc:
+            code, text = next(iter(exc.recipients.values()))
+            self.close()
+            if code >= 500:
+                raise PermanentFailure(f"recipient refused: {_code_message(code, text)}") from None
+            raise TemporaryFailure(f"recipient deferred: {_code_message(code, text)}", server_down=False) from None
+        except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
+            self.close()
+            detail = _code_message(exc.smtp_code, exc.smtp_error)
+            if exc.smtp_code >= 500:
+                raise PermanentFailure(f"message refused: {detail}") from None
+            raise TemporaryFailure(f"message deferred: {detail}", server_down=False) from None
+        except (smtplib.SMTPException, OSError) as exc:
+            self.close()
+            raise TemporaryFailure(f"connection lost: {exc}", server_down=True) from None
+        if refused:  # only possible with several recipients; kept for completeness
+            raise PermanentFailure(f"recipient refused: {refused}")
+
+    def close(self) -> None:
+        if self._smtp is not None:
+            try:
+                self._smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                try:
+                    self._smtp.close()
+                except OSError:
+                    pass
+            self._smtp = None
+
+
+class Outbox(threading.Thread):
+    """The delivery worker. ``wake()`` after storing a request; ``stop()`` to finish."""
+
+    #: Longest sleep between looks at the database (re-queued rows from the CLI are seen then).
+    POLL = 2.0
+
+    def __init__(self, store: Store, settings: Settings,
+                 transport_factory: Callable[[Settings], SmtpTransport] = SmtpTransport):
+        super().__init__(name="outbox", daemon=True)
+        self.store = store
+        self.settings = settings
+        self.transport_factory = transport_factory
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self.server_failures = 0
+        self.server_retry_at = 0.0
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stopping.set()
+        self._wake.set()
+        if self.is_alive():
+            self.join(timeout)
+
+    def run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                delay = self.drain()
+            except Exception:  # never let the worker die: log, wait, go on
+                log.exception("outbox: unexpected error; retrying in %.0f s", self.POLL)
+                delay = self.POLL
+            if delay > 0:
+                self._wake.wait(delay)
+                self._wake.clear()
+
+    def drain(self) -> float:
+        """Send what is due; return how long to sleep before looking again."""
+        contact = self.settings.contact
+        now = time.time()
+        if now < self.server_retry_at:
+            return min(self.server_retry_at - now, self.POLL)
+        batch = self.store.due(now, limit=100)
+        if not batch:
+            upcoming = self.store.next_due()
+            return self.POLL if upcoming is None else max(0.01, min(self.POLL, upcoming - now))
+        transport = self.transport_factory(self.settings)
+        try:
+            for row in batch:
+                if self._stopping.is_set():
+                    break
+                if not self.store.claim(row.id):
+                    continue
+                try:
+                    transport.send(row)
+                except PermanentFailure as exc:
+                    self.store.mark_failed(row.id, str(exc))
+                    log.error("request %s: delivery failed permanently: %s (kept; see `mentorsite requests list "
+                              "--status failed`)", row.reference, exc)
+                except TemporaryFailure as exc:
+                    if exc.server_down:
+                        self.store.mark_retry(row.id, str(exc), time.time())
+                        self.server_failures += 1
+                        wait = backoff(self.server_failures, contact.retry_base_seconds, contact.retry_max_seconds)
+                        self.server_retry_at = time.time() + wait
+                        log.warning("SMTP unavailable (%s); %d request(s) waiting, next try in %.1f s",
+                                    exc, sum(1 for _ in batch), wait)
+                        return 0.0
+                    wait = backoff(row.attempts + 1, contact.retry_base_seconds, contact.retry_max_seconds)
+                    self.store.mark_retry(row.id, str(exc), time.time() + wait)
+                    log.warning("request %s: %s; retrying in %.1f s", row.reference, exc, wait)
+                else:
+                    self.store.mark_sent(row.id)
+                    if self.server_failures:
+                        log.info("SMTP is back after %d failed attempt(s)", self.server_failures)
+                    self.server_failures = 0
+                    log.info("request %s: delivered", row.reference)
+        finally:
+            transport.close()
+        return 0.0

@@ -1,0 +1,307 @@
+"""Durable storage of requests and their outbox state, in one SQLite file.
+
+Durability: WAL journal with ``synchronous=FULL``, so a COMMIT has reached the disk (the WAL
+is fsynced) before it returns; the web app answers 2xx only after that commit.
+
+Delivery bookkeeping (the outbox) is a state machine on each row::
+
+    queued --claim--> sending --250 OK--> sent
+       ^                 |  \\--5xx-----> failed   (kept; `mentorsite requests retry` re-queues)
+       +---4xx / down----+
+       +---crash while sending (requeued at the next start, counted in `interrupted`)
+
+Each transition is its own committed transaction, so after any crash the file says exactly
+which mails were confirmed by the SMTP server. The one window SMTP itself leaves open is a
+crash after the server accepted a message but before ``sent`` was committed (well under a
+millisecond): such a row is re-sent once at the next start with the *same* Message-ID, and
+its ``interrupted`` count makes it visible. One receiver process owns a database at a time
+(``server`` holds a lock file), so a row in ``sending`` at start-up was interrupted for sure.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from .validation import Submission
+
+SCHEMA_VERSION = 1
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS requests (
+    id INTEGER PRIMARY KEY,
+    reference TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    mentor TEXT NOT NULL,
+    mentor_name TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    name TEXT NOT NULL,
+    email TEXT NOT NULL,
+    hope_to_gain TEXT NOT NULL,
+    goals TEXT NOT NULL,
+    format TEXT NOT NULL,
+    cadence TEXT NOT NULL,
+    message TEXT NOT NULL,
+    consent INTEGER NOT NULL,
+    token_nonce TEXT UNIQUE,
+    content_hash TEXT NOT NULL,
+    message_id TEXT NOT NULL UNIQUE,
+    status TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'sending', 'sent', 'failed')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    interrupted INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at REAL NOT NULL,
+    last_error TEXT,
+    sent_at TEXT
+);
+CREATE INDEX IF NOT EXISTS requests_due ON requests (status, next_attempt_at);
+CREATE INDEX IF NOT EXISTS requests_created ON requests (created_at);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+STATUSES = ("queued", "sending", "sent", "failed")
+#: Columns in list/export order.
+COLUMNS = ("reference", "created_at", "status", "attempts", "interrupted", "sent_at", "last_error", "mentor",
+           "mentor_name", "recipient", "name", "email", "hope_to_gain", "goals", "format", "cadence", "message",
+           "consent", "message_id")
+_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
+
+
+def new_reference() -> str:
+    """A short reference people can read out on the phone, e.g. MR-7K3M-Q9XD."""
+    chars = "".join(secrets.choice(_ALPHABET) for _ in range(8))
+    return f"MR-{chars[:4]}-{chars[4:]}"
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class TokenReused(Exception):
+    """The form's token already stored a different request."""
+
+
+@dataclass(frozen=True)
+class Row:
+    id: int
+    reference: str
+    created_at: str
+    mentor: str
+    mentor_name: str
+    recipient: str
+    name: str
+    email: str
+    hope_to_gain: str
+    goals: str
+    format: str
+    cadence: str
+    message: str
+    consent: int
+    token_nonce: str | None
+    content_hash: str
+    message_id: str
+    status: str
+    attempts: int
+    interrupted: int
+    next_attempt_at: float
+    last_error: str | None
+    sent_at: str | None
+
+    def as_dict(self) -> dict:
+        return {column: getattr(self, column) for column in COLUMNS}
+
+
+class Store:
+    """Thread-safe access: one connection per thread, writes in short IMMEDIATE transactions."""
+
+    def __init__(self, path: Path, *, create: bool = True):
+        self.path = Path(path)
+        if not create and not self.path.is_file():
+            raise FileNotFoundError(f"no request database at {self.path}")
+        if create:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if not self.path.exists():
+                # Personal data: readable by the receiver's user only.
+                fd = os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600)
+                os.close(fd)
+        self._local = threading.local()
+        conn = self._conn()
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.executescript(SCHEMA)
+        conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA busy_timeout=30000")
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA secure_delete=ON")
+            self._local.conn = conn
+        return conn
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    def _write(self, func):
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            result = func(conn)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        return result
+
+    # Settings kept with the data
+    def secret(self) -> bytes:
+        """The token-signing key, created once and kept so tokens survive a restart."""
+
+        def get(conn):
+            row = conn.execute("SELECT value FROM meta WHERE key = 'signing_key'").fetchone()
+            if row:
+                return bytes.fromhex(row[0])
+            key = secrets.token_bytes(32)
+            conn.execute("INSERT INTO meta (key, value) VALUES ('signing_key', ?)", (key.hex(),))
+            return key
+
+        return self._write(get)
+
+    # The web app
+    def add(self, submission: Submission, *, mentor_name: str, recipient: str, token_nonce: str | None,
+            domain: str) -> tuple[str, bool]:
+        """Store a request durably; return (reference, True), or the earlier (reference, False)
+        when this token already stored the same content. Raises TokenReused otherwise."""
+        content_hash = submission.content_hash()
+        now = utcnow()
+
+        def add(conn):
+            if token_nonce:
+                row = conn.execute("SELECT reference, content_hash FROM requests WHERE token_nonce = ?",
+                                   (token_nonce,)).fetchone()
+                if row:
+                    if row["content_hash"] == content_hash:
+                        return row["reference"], False
+                    raise TokenReused(row["reference"])
+            for _ in range(10):
+                reference = new_reference()
+                message_id = f"<{reference.lower()}.{secrets.token_hex(6)}@{domain}>"
+                try:
+                    conn.execute(
+                        "INSERT INTO requests (reference, created_at, mentor, mentor_name, recipient, name, email,"
+                        " hope_to_gain, goals, format, cadence, message, consent, token_nonce, content_hash,"
+                        " message_id, next_attempt_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                        (reference, iso(now), submission.mentor, mentor_name, recipient, submission.name,
+                         submission.email, submission.hope_to_gain, submission.goals, submission.format,
+                         submission.cadence, submission.message, int(submission.consent), token_nonce,
+                         content_hash, message_id, now.timestamp()))
+                    return reference, True
+                except sqlite3.IntegrityError as exc:
+                    if "reference" not in str(exc) and "message_id" not in str(exc):
+                        raise
+            raise RuntimeError("could not allocate a unique reference")  # pragma: no cover
+
+        return self._write(add)
+
+    # The outbox
+    def requeue_interrupted(self) -> int:
+        """At start-up: rows left in 'sending' by a crash go back to the queue."""
+        return self._write(lambda conn: conn.execute(
+            "UPDATE requests SET status = 'queued', interrupted = interrupted + 1, next_attempt_at = ?"
+            " WHERE status = 'sending'", (time.time(),)).rowcount)
+
+    def due(self, now: float, limit: int = 100) -> list[Row]:
+        rows = self._conn().execute(
+            "SELECT * FROM requests WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
+            (now, limit)).fetchall()
+        return [Row(**dict(r)) for r in rows]
+
+    def next_due(self) -> float | None:
+        row = self._conn().execute("SELECT MIN(next_attempt_at) FROM requests WHERE status = 'queued'").fetchone()
+        return row[0]
+
+    def claim(self, row_id: int) -> bool:
+        """queued -> sending, committed before the SMTP transaction starts."""
+        return self._write(lambda conn: conn.execute(
+            "UPDATE requests SET status = 'sending', attempts = attempts + 1 WHERE id = ? AND status = 'queued'",
+            (row_id,)).rowcount == 1)
+
+    def mark_sent(self, row_id: int) -> None:
+        self._write(lambda conn: conn.execute(
+            "UPDATE requests SET status = 'sent', sent_at = ?, last_error = NULL WHERE id = ? AND status = 'sending'",
+            (iso(utcnow()), row_id)))
+
+    def mark_retry(self, row_id: int, error: str, next_attempt_at: float) -> None:
+        self._write(lambda conn: conn.execute(
+            "UPDATE requests SET status = 'queued', last_error = ?, next_attempt_at = ? WHERE id = ? AND status = 'sending'",
+            (error[:500], next_attempt_at, row_id)))
+
+    def mark_failed(self, row_id: int, error: str) -> None:
+        self._write(lambda conn: conn.execute(
+            "UPDATE requests SET status = 'failed', last_error = ? WHERE id = ? AND status = 'sending'",
+            (error[:500], row_id)))
+
+    # The organisation's commands
+    def counts(self) -> dict[str, int]:
+        found = dict.fromkeys(STATUSES, 0)
+        for status, count in self._conn().execute("SELECT status, COUNT(*) FROM requests GROUP BY status"):
+            found[status] = count
+        return found
+
+    def rows(self, *, status: str | None = None, mentor: str | None = None, since: datetime | None = None,
+             limit: int | None = None, newest_first: bool = True) -> list[Row]:
+        where, params = [], []
+        if status:
+            where.append("status = ?")
+            params.append(status)
+        if mentor:
+            where.append("mentor = ?")
+            params.append(mentor)
+        if since:
+            where.append("created_at >= ?")
+            params.append(iso(since))
+        sql = "SELECT * FROM requests" + (" WHERE " + " AND ".join(where) if where else "")
+        sql += " ORDER BY created_at DESC, id DESC" if newest_first else " ORDER BY created_at, id"
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        return [Row(**dict(r)) for r in self._conn().execute(sql, params)]
+
+    def get(self, reference: str) -> Row | None:
+        row = self._conn().execute("SELECT * FROM requests WHERE reference = ?", (reference.strip().upper(),)).fetchone()
+        return Row(**dict(row)) if row else None
+
+    def retry(self, reference: str) -> bool:
+        """failed -> queued, due now (after fixing whatever made the server refuse it)."""
+        return self._write(lambda conn: conn.execute(
+            "UPDATE requests SET status = 'queued', next_attempt_at = ? WHERE reference = ? AND status = 'failed'",
+            (time.time(), reference.strip().upper())).rowcount == 1)
+
+    def purge(self, older_than_days: float, *, include_undelivered: bool = False, dry_run: bool = False) -> int:
+        """Delete requests created more than N days ago (by default only sent or failed ones).
+
+        secure_delete overwrites the freed pages and the WAL is checkpointed and truncated, so
+        the personal data does not linger in the file."""
+        cutoff = iso(utcnow() - timedelta(days=older_than_days))
+        statuses = STATUSES if include_undelivered else ("sent", "failed")
+        marks = ",".join("?" * len(statuses))
+        if dry_run:
+            return self._conn().execute(f"SELECT COUNT(*) FROM requests WHERE created_at < ? AND status IN ({marks})",
+                                        (cutoff, *statuses)).fetchone()[0]
+        count = self._write(lambda conn: conn.execute(
+            f"DELETE FROM requests WHERE created_at < ? AND status IN ({marks})", (cutoff, *statuses)).rowcount)
+        if count:
+            self._conn().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return count

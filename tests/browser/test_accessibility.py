@@ -1,0 +1,64 @@
+"""axe-core audits (WCAG 2.x A/AA rules and best practices) in headless Chromium: zero violations."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+
+def violations(page, axe) -> list[str]:
+    page.add_script_tag(path=str(axe))
+    found = page.evaluate("""async () => {
+        const result = await axe.run(document, {resultTypes: ['violations']});
+        return result.violations.map(v => `${v.id} (${v.impact}): ${v.help}\\n    ` +
+            v.nodes.map(n => n.target.join(' ') + ' — ' + (n.failureSummary || '').replace(/\\n/g, ' ')).join('\\n    '));
+    }""")
+    return found
+
+
+@pytest.mark.parametrize("path", ["", "mentors/", "guides/first-contact-message/", "guides/"])
+def test_static_pages_have_no_axe_violations(page, site_url, axe, path):
+    page.goto(site_url + path)
+    assert violations(page, axe) == []
+
+
+def test_mentor_pages_have_no_axe_violations(page, site_url, axe, oracle):
+    people = {p.slug: p for p in oracle.people}
+    accepting = next(s for s in oracle.order if people[s].accepting)
+    full = next(s for s in oracle.order if not people[s].accepting)
+    for slug in (accepting, full):
+        page.goto(site_url + f"mentors/{slug}/")
+        assert violations(page, axe) == [], slug
+
+
+def test_directory_with_filters_open_has_no_axe_violations(page, site_url, axe):
+    page.goto(site_url + "mentors/?q=design&accepting=1&languages=en")
+    expect(page.locator("#results")).to_have_attribute("data-search-ready", "true")
+    expect(page.locator(".filter-chip")).to_have_count(2)
+    page.locator("fieldset", has=page.locator("legend", has_text="Country")).get_by_role("button", name="Show all").click()
+    assert violations(page, axe) == []
+    # A phone-sized screen: the panel opens from its "Filters" button.
+    page.set_viewport_size({"width": 390, "height": 844})
+    toggle = page.get_by_role("button", name="Filters", exact=True)
+    expect(toggle).to_be_visible()
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(page.locator("#filters")).to_be_visible()
+    assert violations(page, axe) == []
+
+
+def test_match_page_with_results_has_no_axe_violations(page, site_url, axe):
+    page.goto(site_url + "match/")
+    expect(page.locator("#match-form")).to_have_attribute("data-match-ready", "true")
+    assert violations(page, axe) == []
+    page.get_by_label("Leadership", exact=True).check()
+    page.get_by_role("button", name="Find my match").click()
+    expect(page.locator("#matches > li").first).to_be_visible()
+    assert violations(page, axe) == []
+
+
+def test_the_audit_catches_a_violation(page, site_url, axe):
+    """Guards the audits above: an image without alt text must be reported."""
+    page.goto(site_url + "guides/")
+    page.evaluate("document.querySelector('main').insertAdjacentHTML('beforeend', '<img src=\"x.png\">')")
+    assert any(v.startswith("image-alt") for v in violations(page, axe))
