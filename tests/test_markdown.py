@@ -86,7 +86,6 @@ def test_autolinks_in_guides_get_rel():
     assert render_guide("<https://x.org>").html == f'<p><a href="https://x.org" {REL}>https://x.org</a></p>\n'
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: protocol-relative links (//host/…) leave the site but get no rel")
 def test_protocol_relative_links_get_rel():
     """A //host/path link points at another site, so it gets the external rel too."""
     assert render_profile("[a](//evil.example/x)") == f'<p><a href="//evil.example/x" {REL}>a</a></p>\n'
@@ -124,8 +123,6 @@ def test_guide_h1_is_demoted():
     assert html.startswith("<h2") and "Intro</h2>" in html
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a body h1 demoted to h2 gets no id and is missing from the "
-                                        "table of contents (anchors run before the demotion)")
 def test_demoted_h1_is_in_toc():
     """A demoted # heading is an h2 like any other: it has an id and a TOC entry."""
     rendered = render_guide("# Intro\n\n## Next\n")

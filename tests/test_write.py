@@ -79,8 +79,6 @@ def test_discard_leaves_destination_untouched(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["_site"]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the output folder comes from mkdtemp and keeps mode 0700 after "
-                                        "commit, so a web server running as another user cannot read it")
 def test_committed_output_has_normal_permissions(tmp_path):
     """The committed folder has the permissions a plain mkdir would give it (umask applied)."""
     umask = os.umask(0)

@@ -194,7 +194,6 @@ def test_empty_file(text):
     assert problems(text) == [EMPTY]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a file holding only '---' parses to None instead of 'file is empty'")
 def test_document_marker_only_is_empty():
     """A file holding only '---' (and comments) is reported as empty like a blank file."""
     assert problems("---\n# fill me in\n") == [EMPTY]
@@ -295,7 +294,6 @@ def test_unclosed_quote_hint():
     ]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: libyaml's message has no '\\t', so the tab hint never matches")
 def test_tab_indentation_hint():
     """A tab used for indentation is an error at its line with the 'indent with spaces' hint."""
     found = problems("a:\n\tb: 1\n")
@@ -304,7 +302,6 @@ def test_tab_indentation_hint():
     assert found[0].endswith("\n    hint: indent with spaces; YAML does not allow tabs")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: libyaml's message does not name '@', so the quotes hint never matches")
 def test_at_sign_hint():
     """A value starting with '@' is an error with the 'put it in quotes' hint."""
     found = problems("name: @ada\n")

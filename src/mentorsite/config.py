@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BeforeValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .diagnostics import Diagnostic, InputError
 from .validation import diagnostics_from
@@ -50,6 +50,11 @@ class FacetValue(Strict):
     """Other spellings profiles may use, e.g. ["ML", "AI"]."""
 
 
+def _label_only(value: object) -> object:
+    # `leadership = "Leadership"` is shorthand for `leadership = { label = "Leadership" }`.
+    return {"label": value} if isinstance(value, str) else value
+
+
 class Facet(Strict):
     """A dimension mentees filter by, with its vocabulary."""
 
@@ -61,7 +66,7 @@ class Facet(Strict):
     """The profile field it reads; defaults to `key`."""
     multi: bool | None = None
     """Whether a mentor may have several values; must match the field."""
-    values: dict[str, FacetValue | str] = Field(default_factory=dict)
+    values: dict[str, Annotated[FacetValue, BeforeValidator(_label_only)]] = Field(default_factory=dict)
     """Allowed values. Empty for `country`, `languages` and the fixed lists, which have built-in vocabularies (ISO codes; formats; meeting modes; cadences)."""
 
     @model_validator(mode="after")
@@ -90,7 +95,7 @@ class Facet(Strict):
         """Every allowed value with its label: site.toml's entries over the built-in ones."""
         merged = dict(builtin_values(self.source_field) or {})
         for key, value in self.values.items():
-            merged[key] = value if isinstance(value, FacetValue) else FacetValue(label=value)
+            merged[key] = value
         return merged
 
 
@@ -279,13 +284,6 @@ class SiteConfig(Strict):
             raise ValueError(f"output_dir must not be the site's own '{path.parts[0]}'; use a folder such as _site")
         return value
 
-    @model_validator(mode="after")
-    def _unique_facets(self) -> "SiteConfig":
-        keys = [f.key for f in self.facets]
-        duplicates = sorted({k for k in keys if keys.count(k) > 1})
-        if duplicates:
-            raise ValueError(f"facet key '{duplicates[0]}' is used twice")
-        return self
 
     @property
     def base_path(self) -> str:
@@ -313,17 +311,25 @@ def load_config(site_dir: Path) -> SiteConfig:
     except tomllib.TOMLDecodeError as exc:
         line, col = _toml_error_position(str(exc))
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
-        hint = "text values need quotes: title = \"My site\""
-        if "overwrite" in message or "twice" in message:
+        hint = ""
+        if "invalid value" in message.lower():
+            hint = "text values need quotes: title = \"My site\""
+        elif "overwrite" in message or "twice" in message:
             hint = "this key or table is already set above; keep one of them"
         raise InputError([Diagnostic(name, line, col, f"invalid TOML: {message}", hint)]) from None
     except RecursionError:  # tomllib recurses once per level of nested arrays and tables
         raise InputError([Diagnostic(name, 0, 0, "invalid TOML: nested too deeply")]) from None
     try:
-        return SiteConfig.model_validate(data)
+        config = SiteConfig.model_validate(data)
     except ValidationError as exc:
-        locator = TomlLocator(text)
-        raise InputError(diagnostics_from(exc, SiteConfig, name, locator)) from None
+        raise InputError(diagnostics_from(exc, SiteConfig, name, TomlLocator(text))) from None
+    keys = [facet.key for facet in config.facets]
+    for index, key in enumerate(keys):
+        if key in keys[:index]:
+            line, col = TomlLocator(text)(("facets", index, "key"), True)
+            raise InputError([Diagnostic(name, line, col, f"facet key '{key}' is used twice",
+                                         "each [[facets]] table needs a key of its own")])
+    return config
 
 
 def _toml_error_position(message: str) -> tuple[int, int]:

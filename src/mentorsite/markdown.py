@@ -54,12 +54,21 @@ class Rendered:
     toc: list[Heading] = field(default_factory=list)
 
 
+def _demote_h1(state: StateCore) -> None:
+    for token in state.tokens:
+        if token.type in ("heading_open", "heading_close") and token.tag == "h1":
+            token.tag = "h2"
+
+
 def _engine(*, anchors: bool, images: bool) -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": True})
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
     if not images:
         md.disable("image")
     if anchors:
+        # The page title is the only h1: body h1s become h2 *before* anchors are assigned,
+        # so they get an id and a place in the table of contents like any h2.
+        md.core.ruler.push("demote_h1", _demote_h1)
         md.use(anchors_plugin, min_level=2, max_level=3, permalink=False)
     md.validateLink = _validate_link
     md.core.ruler.at("smartquotes", _bounded_smartquotes)
@@ -80,7 +89,9 @@ def _external_links(tokens: list[Token]) -> None:
     for token in tokens:
         if token.type == "inline" and token.children:
             for child in token.children:
-                if child.type == "link_open" and urlsplit(str(child.attrGet("href") or "")).scheme in ("http", "https"):
+                href = str(child.attrGet("href") or "")
+                # Absolute and protocol-relative (//host/…) links both leave the site.
+                if child.type == "link_open" and (urlsplit(href).scheme in ("http", "https") or href.startswith("//")):
                     child.attrSet("rel", "nofollow noopener ugc")
 
 
@@ -91,10 +102,6 @@ def render_guide(text: str) -> Rendered:
     toc = []
     for index, token in enumerate(tokens):
         if token.type == "heading_open":
-            if token.tag == "h1":
-                # The page title is the only h1; demote body h1s to keep the outline valid.
-                token.tag = "h2"
-                tokens[index + 2].tag = "h2"
             level = int(token.tag[1])
             if level in (2, 3) and token.attrGet("id"):
                 inline = tokens[index + 1]

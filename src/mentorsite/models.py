@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo
+from pydantic import AfterValidator, model_validator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo
 from pydantic_core import PydanticCustomError
 
 from .diagnostics import did_you_mean
@@ -180,8 +180,25 @@ CountryCode = Annotated[str, BeforeValidator(_stringify_code), Field(max_length=
 TimeZone = Annotated[str, Field(max_length=60), AfterValidator(_timezone)]
 
 
+def _unique(values: list[str]) -> list[str]:
+    # "ml" and "AI" are both machine-learning: keep each canonical value once, in order,
+    # so a mentor is never listed or counted twice on a facet page.
+    return list(dict.fromkeys(values))
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_is_unset(cls, data: Any) -> Any:
+        # An optional field left blank (`role: ""`, or cleared in the web editor, which saves
+        # "") means "not given", not "an empty role".
+        if isinstance(data, dict):
+            return {key: value for key, value in data.items()
+                    if not (isinstance(value, str) and not value.strip() and key in cls.model_fields
+                            and not cls.model_fields[key].is_required())}
+        return data
 
 
 class Location(Strict):
@@ -222,7 +239,7 @@ class Mentor(Strict):
     """One line under the name: what they can help with."""
     bio: Markdown
     """About the mentor, in Markdown."""
-    tags: list[Tag] = Field(min_length=1, max_length=12)
+    tags: Annotated[list[Tag], AfterValidator(_unique)] = Field(min_length=1, max_length=12)
     """Areas of expertise, from the site's vocabulary (at least one)."""
     photo: Annotated[str, Field(max_length=200), AfterValidator(_file_path)] | None = None
     """Image file next to the profile, e.g. photos/ana.jpg (JPEG, PNG or WebP)."""
@@ -238,11 +255,11 @@ class Mentor(Strict):
     """City and country."""
     timezone: TimeZone | None = None
     """IANA time zone, e.g. Europe/Lisbon."""
-    languages: list[Language] = Field(default_factory=list, max_length=10)
+    languages: Annotated[list[Language], AfterValidator(_unique)] = Field(default_factory=list, max_length=10)
     """ISO 639-1 codes of the languages they mentor in, e.g. [en, es]."""
-    formats: list[MentoringFormat] = Field(default_factory=list, max_length=5)
+    formats: Annotated[list[MentoringFormat], AfterValidator(_unique)] = Field(default_factory=list, max_length=5)
     """one-to-one, group, peer, co-mentoring, reverse."""
-    meeting_modes: list[MeetingMode] = Field(default_factory=list, max_length=4)
+    meeting_modes: Annotated[list[MeetingMode], AfterValidator(_unique)] = Field(default_factory=list, max_length=4)
     """video, phone, in-person, email."""
     cadence: Cadence | None = None
     """weekly, bi-weekly or monthly."""

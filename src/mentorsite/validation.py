@@ -148,6 +148,8 @@ def explain(error: dict, root: type[BaseModel]) -> tuple[str, str]:
     # Custom errors raised by our own validators carry the hint in their context.
     message = str(error.get("msg", "invalid value"))
     message = message.removeprefix("Value error, ")
+    if not loc:  # a rule about the whole file: the message says what it is about
+        return message, str(ctx.get("hint", ""))
     return f"'{name}': {message}", str(ctx.get("hint", ""))
 
 

@@ -76,6 +76,11 @@ class Staging:
         self.destination = destination
         destination.parent.mkdir(parents=True, exist_ok=True)
         self.root = Path(tempfile.mkdtemp(prefix=f".{destination.name}.building-", dir=destination.parent))
+        # mkdtemp makes the folder private (0700); the published site must be readable by a
+        # web server running as another user, as a plain mkdir would make it.
+        umask = os.umask(0)
+        os.umask(umask)
+        self.root.chmod(0o777 & ~umask)
         self.paths: dict[str, str] = {}  # output path -> what produced it
         #: Addresses that must never be published (mentors' private emails).
         self.private = PrivateStrings(private)

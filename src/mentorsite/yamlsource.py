@@ -169,7 +169,7 @@ def parse_yaml(text: str, path: str, *, line_offset: int = 0) -> Document:
     try:
         node = composer.get_single_node()
     except yaml.MarkedYAMLError as exc:
-        raise InputError([_yaml_error(exc, path, line_offset, where)]) from None
+        raise InputError([_yaml_error(exc, path, line_offset, where, text)]) from None
     except yaml.reader.ReaderError as exc:
         # YAML refuses most control characters; say which one and where, not a byte offset.
         line, col = _text_position(text, text.find(chr(exc.character)))
@@ -183,7 +183,8 @@ def parse_yaml(text: str, path: str, *, line_offset: int = 0) -> Document:
         dispose = getattr(composer, "dispose", None)
         if dispose:
             dispose()
-    if node is None:
+    if node is None or (isinstance(node, ScalarNode) and node.tag == _TAG + "null" and node.value == ""):
+        # Nothing but comments or a lone '---' is as empty as a blank file.
         raise InputError([Diagnostic(path, 1 + line_offset, 1, "file is empty",
                                      "start from `mentorsite new mentor \"Full Name\"` for a valid profile")])
     walker = _Walker(path, line_offset, where)
@@ -279,7 +280,7 @@ class _Lines:
 _ODD_BREAKS = re.compile("[\x85\u2028\u2029]")
 
 
-def _yaml_error(exc: yaml.MarkedYAMLError, path: str, line_offset: int, where: _Lines) -> Diagnostic:
+def _yaml_error(exc: yaml.MarkedYAMLError, path: str, line_offset: int, where: _Lines, text: str = "") -> Diagnostic:
     mark = exc.problem_mark or exc.context_mark
     line, col = where(mark) if mark else (0, 0)
     line += line_offset if mark else 0
@@ -291,6 +292,15 @@ def _yaml_error(exc: yaml.MarkedYAMLError, path: str, line_offset: int, where: _
     if exc.context:
         message += f" ({exc.context})"
     hint = next((h for needle, h in _YAML_HINTS if needle in problem or needle in (exc.context or "")), "")
+    # libyaml does not name the offending character ("found character that cannot start any
+    # token"), so look at the text under the mark for the two usual culprits.
+    lines = text.split("\n") if not hint and mark is not None else []
+    if mark is not None and mark.line < len(lines) and mark.column < len(lines[mark.line]):
+        found = lines[mark.line][mark.column]
+        if found == "\t":
+            hint = "indent with spaces; YAML does not allow tabs"
+        elif found in "@`":
+            hint = "a text starting with '@' or '`' must be put in quotes"
     return Diagnostic(path, line, col, message, hint)
 
 

@@ -75,7 +75,8 @@
     this.chunks = {};   // number -> promise
     this.records = {};  // number -> array of records once arrived
     this.postings = {}; // token -> {ords, weights}
-    this.matches = {};  // query word -> [[token, factor], ...]
+    this.matches = {};  // query word -> [[prefix, token, factor], ...]
+    this.textCache = new Map(); // query words -> ranked text matches (most recent 24)
     this.facetData = null;
     this.facetPromise = null;
   }
@@ -293,10 +294,12 @@
     return found;
   };
 
-  /* Text relevance: {ords: [...], score: Float64Array} of the mentors matching every word,
-     {need: [...]} if shards are missing, or null for an empty query. */
+  /* Text relevance: {ords: [...]} of the mentors matching every word, best first, {need: [...]}
+     if shards are missing, or null for an empty query. */
   Index.prototype.textScores = function (words) {
     if (!words.length) return null;
+    var key = words.join(" ");
+    if (this.textCache.has(key)) return this.textCache.get(key);
     var n = this.manifest.count, need = [], perWord = [];
     for (var w = 0; w < words.length; w++) {
       var m = this.matchWord(words[w]);
@@ -324,7 +327,12 @@
     }
     var ords = [];
     for (var i = 0; i < n; i++) if (hits[i] === perWord.length) ords.push(i);
-    return { ords: ords, score: total };
+    // Best first; equal scores keep directory order (accepting mentors first, then by name).
+    ords.sort(function (x, y) { return total[y] - total[x] || x - y; });
+    var result = { ords: ords };
+    if (this.textCache.size >= 24) this.textCache.delete(this.textCache.keys().next().value);
+    this.textCache.set(key, result);
+    return result;
   };
 
   /* The whole query: text, then filters (OR within a facet, AND across), with the live count
@@ -377,10 +385,6 @@
         var colx = fd.columns[failed], cx = counts[failed];
         for (k = colx.off[i]; k < colx.off[i + 1]; k++) cx[colx.vals[k]]++;
       }
-    }
-    if (text) {
-      var score = text.score;
-      results.sort(function (x, y) { return score[y] - score[x] || x - y; });
     }
     return { ords: results, counts: counts, accepting: acceptingCount };
   };
@@ -728,7 +732,9 @@
       this.restoreStatic();
       return;
     }
+    var started = performance.now();
     var result = index.run(this.state);
+    this.computeMs = performance.now() - started;
     if (result.need) {
       clearTimeout(this.fetchTimer);
       var fetchAll = function () {
@@ -808,7 +814,7 @@
 
   Directory.prototype.rendered = function () {
     this.results.setAttribute("data-search-state", this.query());
-    document.dispatchEvent(new CustomEvent("mentorsite:results", { detail: { state: this.query() } }));
+    document.dispatchEvent(new CustomEvent("mentorsite:results", { detail: { state: this.query(), computeMs: this.computeMs || 0 } }));
   };
 
   /* Live counts next to every value; zero-count values are disabled unless checked. */
