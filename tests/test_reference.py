@@ -11,7 +11,7 @@ def test_readme_reference_is_current():
     """README.md embeds exactly what `python -m mentorsite.reference` prints."""
     text = README.read_text(encoding="utf-8")
     embedded = text[text.index(BEGIN): text.index(END) + len(END)]
-    assert embedded == reference(), "run: python -m mentorsite.reference, and paste it into README.md"
+    assert embedded == reference(), "run: python -m mentorsite.reference --write README.md"
 
 
 def test_reference_lists_every_profile_field():

@@ -1,6 +1,7 @@
 """Field references for the README, generated from the pydantic models (one source of truth).
 
-    python -m mentorsite.reference    # prints the Markdown the README embeds
+    python -m mentorsite.reference                    # prints the Markdown the README embeds
+    python -m mentorsite.reference --write README.md  # updates the README in place
 
 A test fails when README.md's copy is stale.
 """
@@ -74,5 +75,24 @@ def reference() -> str:
     return "\n".join(parts)
 
 
+def update_readme(path) -> bool:
+    """Replace the generated block in a README; True when it changed."""
+    from pathlib import Path
+
+    readme = Path(path)
+    text = readme.read_text(encoding="utf-8")
+    start, end = text.index(BEGIN), text.index(END) + len(END)
+    updated = text[:start] + reference() + text[end:]
+    if updated != text:
+        readme.write_text(updated, encoding="utf-8")
+    return updated != text
+
+
 if __name__ == "__main__":
-    print(reference())
+    import sys
+
+    if sys.argv[1:2] == ["--write"]:
+        target = sys.argv[2] if len(sys.argv) > 2 else "README.md"
+        print(f"{target}: {'updated' if update_readme(target) else 'already current'}")
+    else:
+        print(reference())
