@@ -145,6 +145,8 @@ def kb(n: int) -> str:
 
 
 def category(path: str) -> str:
+    if "/pagefind/" in path:
+        return "pagefind " + path.rsplit("/", 1)[-1].rsplit(".", 1)[-1].split("_")[0]
     if "/search/t/" in path:
         return "token shards"
     if "/search/r/" in path:

@@ -94,6 +94,16 @@ def test_rate_limiter_memory_is_bounded():
     assert len(limiter._hits) == 3
 
 
+def test_client_address_behind_a_trusted_proxy_only():
+    from mentorsite.receiver.app import Request
+
+    forwarded = {"REMOTE_ADDR": "10.0.0.5", "HTTP_X_FORWARDED_FOR": "6.6.6.6, 203.0.113.9"}
+    assert Request(forwarded).client_ip("10.0.0.5") == "203.0.113.9"  # the proxy's own entry, not the client's claim
+    assert Request(forwarded).client_ip(None) == "10.0.0.5"
+    assert Request(forwarded).client_ip("10.0.0.6") == "10.0.0.5"
+    assert Request({"REMOTE_ADDR": "10.0.0.5"}).client_ip("10.0.0.5") == "10.0.0.5"
+
+
 # Parsing and validation -------------------------------------------------------------------------
 
 def test_parse_form_maps_names_and_refuses_repeats():

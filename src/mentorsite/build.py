@@ -330,11 +330,20 @@ def _render(site_dir: Path, config: SiteConfig, published: list[LoadedMentor], l
     for path, data in search_files(config, [views[s] for s in order], facets).items():
         staging.write(path, data, "search index")
     staging.write("404.html", render("404.html", page={"path": "404.html", "title": "Page not found", "description": ""}), "404 page")
+    if config.contact.mode in ("receiver", "netlify"):
+        # Where a plain (no-JavaScript) form post lands after the receiver or Netlify stored it.
+        thanks = config.contact.thanks_path
+        staging.write(f"{thanks}index.html",
+                      render("contact_thanks.html", page={"path": thanks, "title": "Request sent",
+                                                          "description": "Your contact request was received."}),
+                      "contact thank-you page")
     for path, origin, _job in jobs:
         staging.claim(path, origin)
     problems = _run_jobs(jobs, staging)
     # Crawlers
-    pages_for_sitemap = [p[:-len("index.html")] for p in staging.paths if p.endswith("index.html")]
+    unlisted = {config.contact.thanks_path}  # noindex pages stay out of the sitemap
+    pages_for_sitemap = [p[:-len("index.html")] for p in staging.paths
+                         if p.endswith("index.html") and p[:-len("index.html")] not in unlisted]
     staging.write("sitemap.xml", sitemap(config, sorted(pages_for_sitemap)), "sitemap")
     staging.write("robots.txt", f"User-agent: *\nAllow: /\nSitemap: {config.base_url}sitemap.xml\n", "robots.txt")
     # The web editor (when site.toml enables it) comes after the sitemap, which it stays out of.

@@ -67,9 +67,14 @@ class Request:
     def origin(self) -> str | None:
         return self.environ.get("HTTP_ORIGIN")
 
-    @property
-    def ip(self) -> str:
-        return self.environ.get("REMOTE_ADDR", "") or "unknown"
+    def client_ip(self, trusted_proxy: str | None) -> str:
+        """The client's address: the peer, or behind the trusted reverse proxy the address it
+        reports last in X-Forwarded-For (earlier entries are whatever the client claimed)."""
+        peer = self.environ.get("REMOTE_ADDR", "") or "unknown"
+        forwarded = self.environ.get("HTTP_X_FORWARDED_FOR", "")
+        if trusted_proxy and peer == trusted_proxy and forwarded.strip():
+            return forwarded.split(",")[-1].strip() or peer
+        return peer
 
     @property
     def wants_json(self) -> bool:
@@ -80,8 +85,9 @@ class Receiver:
     """The WSGI app. Everything it needs is passed in, so tests can build one in-process."""
 
     def __init__(self, settings: Settings, store: Store, directory: Directory, signer: Signer, outbox: Outbox | None,
-                 pages: Pages | None = None):
+                 pages: Pages | None = None, *, trusted_proxy: str | None = None):
         contact = settings.contact
+        self.trusted_proxy = trusted_proxy
         self.settings = settings
         self.store = store
         self.directory = directory
@@ -192,7 +198,7 @@ class Receiver:
         refused = self.forbidden_origin(request)
         if refused:
             return refused
-        wait = self.token_limiter.hit(request.ip)
+        wait = self.token_limiter.hit(request.client_ip(self.trusted_proxy))
         if wait:
             return self.problem(request, 429, "rate_limited", "Too many requests from your network; please try later.",
                                 retry_after=round(wait, 1))
@@ -203,7 +209,7 @@ class Receiver:
         refused = self.forbidden_origin(request)
         if refused:
             return refused
-        wait = self.limiter.hit(request.ip)
+        wait = self.limiter.hit(request.client_ip(self.trusted_proxy))
         if wait:
             self.stats["rate_limited"] += 1
             minutes = max(1, round(wait / 60))

@@ -1,6 +1,6 @@
 """Command-line commands of the receiver: `mentorsite receive` and `mentorsite requests …`.
 
-Registered in ``mentorsite.cli``; the heavy imports (waitress, the build) happen when a
+Registered in ``mentorsite.cli``; the heavy imports (cheroot, the build) happen when a
 command runs, so ``mentorsite --help`` stays fast.
 """
 

@@ -103,8 +103,11 @@ class SmtpSink:
 def _death_signal():
     """A pre-exec hook for the child: on Linux, get SIGTERM when the test process dies, however
     it dies, so a killed test run leaves no receiver behind. Resolved in the parent, so the
-    child (forked from a process with threads) only makes one system call."""
-    if not sys.platform.startswith("linux"):
+    child (forked from a process with threads) only makes one system call.
+
+    Linux sends this signal when the *thread* that started the child ends, so it is only set
+    up from the main thread (a receiver restarted from a worker thread would die with it)."""
+    if not sys.platform.startswith("linux") or threading.current_thread() is not threading.main_thread():
         return None
     import ctypes
 

@@ -1,0 +1,160 @@
+"""The static search index (mentorsite.search): exact contents for a tiny site, and privacy."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import textwrap
+from datetime import date
+
+import pytest
+
+from mentorsite.build import build_site
+from mentorsite.search import CHUNK, normalise, tokens
+
+from conftest import BIO, write_site
+
+
+def dedent(text: str) -> str:
+    return textwrap.dedent(text).lstrip("\n")
+
+ADA = f"""\
+name: Ada Example
+headline: Data leader happy to help with a first management role
+tags: [leadership, writing]
+industry: technology
+location:
+  city: Lisbon
+  country: PT
+timezone: Europe/Lisbon
+languages: [en, pt]
+formats: [one-to-one]
+availability:
+  accepting: true
+last_reviewed: 2026-05-01
+email: ada.private@example.org
+bio: |
+  {BIO}
+"""
+
+JOSE = dedent("""
+    name: José Núñez
+    headline: Quant turned machine-learning engineer
+    tags: [ml]
+    industry: finance
+    location:
+      country: ES
+    timezone: Europe/Madrid
+    languages: [es]
+    formats: [group]
+    availability:
+      accepting: false
+    last_reviewed: 2026-04-02
+    email: jose.private@example.org
+    bio: Fifteen years of models in banking; now I mostly help people move from research code to production systems.
+""")
+
+BO = dedent("""
+    name: Bo Chen
+    headline: Engineering manager for small teams
+    tags: [management]
+    availability:
+      accepting: true
+    last_reviewed: 2026-03-03
+    bio: I help new managers find their feet, one conversation at a time, with plenty of practical exercises.
+""")
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory):
+    site = write_site(tmp_path_factory.mktemp("search") / "site",
+                      {"ada.yaml": ADA, "jose.yaml": JOSE, "bo.yaml": BO})
+    report = build_site(site, today=date(2026, 6, 1))
+    assert report.written, [d.human() for d in report.errors]
+    out = site / "_site"
+    files = {p.relative_to(out).as_posix(): p.read_bytes() for p in (out / "search").rglob("*") if p.is_file()}
+    manifest = json.loads(files["search/manifest.json"])
+
+    def shard(prefix: str) -> dict:
+        return json.loads(files[f"search/t/{manifest['shards'][prefix]}.json"])
+
+    return {"files": files, "manifest": manifest, "shard": shard,
+            "facets": json.loads(files["search/facets.json"]), "out": out}
+
+
+def test_normalise_folds_case_and_accents_the_way_people_type():
+    assert normalise("José ÑÚÑEZ") == "jose nunez"
+    assert tokens("José Łucja Søren ÆSIR Straße Yıldırım, C-3PO & a") == ["jose", "lucja", "soren", "aesir", "strasse",
+                                                                          "yildirim", "3po"]
+    assert tokens("松田健二 (Kenji)") == ["松田健二", "kenji"]
+
+
+def test_manifest_lists_counts_vocabularies_and_shards(index):
+    m = index["manifest"]
+    assert m["format"] == 1 and m["count"] == 3 and m["accepting"] == 2 and m["chunk"] == CHUNK and m["prefix"] == 2
+    facets = {f["key"]: f for f in m["facets"]}
+    assert list(facets) == ["tags", "industry", "countries", "languages", "formats"]
+    assert facets["tags"]["values"] == [["leadership", "Leadership", 2], ["machine-learning", "Machine learning", 1],
+                                        ["writing", "Writing", 1]]
+    assert facets["tags"]["multi"] is True and facets["industry"]["multi"] is False
+    assert facets["industry"]["values"] == [["finance", "Finance and banking", 1], ["technology", "Technology", 1]]
+    assert facets["countries"]["values"] == [["pt", "Portugal", 1], ["es", "Spain", 1]]  # equal counts: by label
+    assert m["zones"] == ["Europe/Lisbon", "Europe/Madrid"]
+    assert m["fold"]["ł"] == "l" and "the" in m["stop"]
+    assert all(len(prefix) == 2 for prefix in m["shards"])
+    assert sorted(m["shards"].values()) == list(range(len(m["shards"])))
+
+
+def test_facet_columns_hold_each_mentors_values_in_directory_order(index):
+    # Directory order: accepting first, then by name: Ada (0), Bo (1), José (2).
+    f = index["facets"]
+    assert f["accepting"] == "110"
+    assert f["columns"]["tags"] == "02,0,1"          # Ada: leadership+writing; Bo: leadership; José: ML
+    assert f["columns"]["industry"] == "1~0"         # single-valued: one code each, ~ for none
+    assert f["columns"]["countries"] == "0~1"
+    assert f["columns"]["languages"] == "01,,2"      # values: en, pt, es (equal counts by label)
+    assert f["tz"] == "0~1"
+
+
+def test_postings_are_exact(index):
+    shard = index["shard"]
+    # weight digit + ordinal delta in base 26: name 9, tag 8, headline 5, place/org/language 4, bio 1.
+    assert shard("ad")["ada"] == "9b"
+    assert shard("jo")["jose"] == "9d"
+    assert shard("nu")["nunez"] == "9d"
+    assert shard("le")["leadership"] == "8b8b"        # Ada (tag, also in her bio) and Bo (alias "management")
+    assert shard("ma")["management"] == "8b8b"        # the tag's alias; Ada's headline word is outweighed
+    assert shard("ma")["machine"] == "8d"             # José: tag label, above his headline
+    assert shard("sp")["spanish"] == "4d"             # language label
+    assert shard("po")["portugal"] == "4b"
+    assert shard("li")["lisbon"] == "4b"
+    assert shard("ba")["banking"] == "4d"             # industry label "Finance and banking"
+    assert shard("pr")["production"] == "1d"          # bio only
+    assert shard("gr")["group"] == "2d"               # mentoring format label
+    assert "the" not in shard("th") and "of" not in index["manifest"]["shards"]   # stop words are not indexed
+
+
+def test_records_hold_exactly_what_a_card_shows(index):
+    chunk = json.loads(index["files"]["search/r/0.json"])
+    assert [r[1] for r in chunk] == ["Ada Example", "Bo Chen", "José Núñez"]
+    assert chunk[0] == ["mentors/ada/", "Ada Example", "AE", "Data leader happy to help with a first management role",
+                        "", "", "Lisbon", "Portugal", [["Leadership", "tags/leadership/"], ["Writing", "tags/writing/"]],
+                        1, 0]
+    assert chunk[2][9] == 0  # not accepting
+
+
+def test_no_private_field_reaches_any_index_file(index):
+    for path, data in index["files"].items():
+        text = data.decode("utf-8")
+        for secret in ("ada.private@example.org", "jose.private@example.org", "private@", "@example.org",
+                       "2026-05-01", "2026-04-02", "last_reviewed"):
+            assert secret not in text, f"{secret} in {path}"
+
+
+def test_index_is_split_so_a_search_fetches_a_small_part(index):
+    files = index["files"]
+    shard_files = [p for p in files if p.startswith("search/t/")]
+    assert len(shard_files) == len(index["manifest"]["shards"]) > 10
+    biggest = max(len(gzip.compress(files[p])) for p in shard_files)
+    total = sum(len(gzip.compress(d)) for d in files.values())
+    assert biggest < total / 10
