@@ -158,28 +158,18 @@ def _mentor_tokens(view: MentorView, aliases: dict[str, tuple[str, ...]]) -> dic
     overwrites a token's weight."""
     found: dict[str, int] = dict.fromkeys(tokens(_plain(view.bio_html)), WEIGHTS["bio"])
     update = found.update
-    weight = WEIGHTS["formats"]
-    for ref in view.formats + view.meeting_modes + ([view.cadence] if view.cadence else []):
-        update(dict.fromkeys(_label_tokens(ref.label), weight))
-    weight = WEIGHTS["topics"]
-    for topic in view.help_with:
-        update(dict.fromkeys(tokens(topic), weight))
-    weight = WEIGHTS["location"]  # == languages == industry == role == organisation
-    for ref in view.languages:
-        update(dict.fromkeys(_label_tokens(ref.label), weight))
-    for ref in (view.industry, view.country):
-        if ref:
-            update(dict.fromkeys(_label_tokens(ref.label), weight))
-    for text in (view.city, view.organisation):
-        if text:
-            update(dict.fromkeys(_label_tokens(text), weight))
-    if view.role:
-        update(dict.fromkeys(tokens(view.role), weight))
+    labels = _label_tokens
+    refs = view.formats + view.meeting_modes + ([view.cadence] if view.cadence else [])
+    update(dict.fromkeys([t for ref in refs for t in labels(ref.label)], WEIGHTS["formats"]))
+    if view.help_with:
+        update(dict.fromkeys(tokens(" ".join(view.help_with)), WEIGHTS["topics"]))
+    # Places, organisation, role, industry and languages share one weight.
+    refs = view.languages + [ref for ref in (view.industry, view.country) if ref]
+    texts = [t for text in (view.city, view.organisation) if text for t in labels(text)]
+    update(dict.fromkeys([t for ref in refs for t in labels(ref.label)] + texts
+                         + (tokens(view.role) if view.role else []), WEIGHTS["location"]))
     update(dict.fromkeys(tokens(view.headline), WEIGHTS["headline"]))
-    weight = WEIGHTS["tags"]
-    for ref in view.tags:
-        update(dict.fromkeys(_label_tokens(ref.label), weight))
-        update(dict.fromkeys(aliases.get(ref.key, ()), weight))
+    update(dict.fromkeys([t for ref in view.tags for t in labels(ref.label) + aliases.get(ref.key, ())], WEIGHTS["tags"]))
     update(dict.fromkeys(tokens(view.name), WEIGHTS["name"]))
     for word in STOP_WORDS.intersection(found):
         if found[word] not in _WHOLE_FIELD_WEIGHTS:
@@ -223,10 +213,11 @@ def _column(per_mentor: list[list[int]], width: int, multi: bool) -> str:
     """Facet values of every mentor: fixed-width codes, mentors separated by ',' when multi.
 
     Single-valued facets use one code per mentor ('~' * width when the mentor has none)."""
+    codes = [_code(i, width) for i in range(max((max(v) for v in per_mentor if v), default=0) + 1)]
     if multi:
-        return ",".join("".join(_code(i, width) for i in values) for values in per_mentor)
+        return ",".join(["".join([codes[i] for i in values]) for values in per_mentor])
     none = "~" * width
-    return "".join(_code(values[0], width) if values else none for values in per_mentor)
+    return "".join([codes[values[0]] if values else none for values in per_mentor])
 
 
 def search_files(config: SiteConfig, mentors: list[MentorView], facets: list[FacetView]) -> dict[str, bytes]:
@@ -264,14 +255,14 @@ def _search_files(config: SiteConfig, mentors: list[MentorView], facets: list[Fa
     # Posting strings: weight digit + ordinal delta in base 26 ("a".."z"), e.g. "9b1c" = ordinal 1
     # with weight 9, then ordinal 3 with weight 1.
     deltas = [_b26(d) for d in range(count + 1)]
+    digits = _DIGITS
     shards: dict[str, dict[str, str]] = {}
     for token in sorted(postings):
-        parts, previous = [], -1
-        for packed in postings[token]:
-            i = packed >> 4
-            parts.append(_DIGITS[packed & 15] + deltas[i - previous])
-            previous = i
-        shards.setdefault(token[:PREFIX], {})[token] = "".join(parts)
+        packed = postings[token]
+        ords = [p >> 4 for p in packed]
+        previous = [-1, *ords]
+        shards.setdefault(token[:PREFIX], {})[token] = "".join(
+            [digits[p & 15] + deltas[o - q] for p, o, q in zip(packed, ords, previous)])
 
     files: dict[str, bytes] = {}
     shard_map: dict[str, int] = {}

@@ -216,7 +216,8 @@ def _check_flow_depth(text: str, path: str, line_offset: int) -> None:
 
 _BRACKETS = re.compile(r"[\[\]{}]")
 #: Indentation and block indicators at the start of a line ("- - ? x" nests three levels).
-_BLOCK_PREFIX = re.compile(r"^[ \t]*(?:[-?:](?:[ \t]+|$))*", re.MULTILINE)
+#: A line prefix (indentation and indicators) wider than MAX_DEPTH: the only way to nest deeper.
+_DEEP_PREFIX = re.compile(r"^(?:[ \t]|[-?:](?=[ \t]|$)){%d}" % (MAX_DEPTH + 1), re.MULTILINE)
 
 
 def _check_block_depth(text: str, path: str, line_offset: int) -> None:
@@ -225,7 +226,7 @@ def _check_block_depth(text: str, path: str, line_offset: int) -> None:
     # level costs at least one column of indentation or indicators, so only text with a wide
     # line prefix can nest deeper than the limit; for it, count levels on the parser's event
     # stream, which libyaml produces without recursion.
-    if max((len(m.group()) for m in _BLOCK_PREFIX.finditer(text)), default=0) <= MAX_DEPTH:
+    if not _DEEP_PREFIX.search(text):
         return
     try:
         parser = _Composer(text)
@@ -320,7 +321,10 @@ class _Walker:
         self.aliased: set[int] = set()
 
     def pos(self, node: Node) -> Position:
-        line, col = self.where(node.start_mark)
+        mark = node.start_mark
+        if self.where.starts is None:  # the common case, inlined: this runs for every node
+            return mark.line + 1 + self.line_offset, mark.column + 1
+        line, col = self.where(mark)
         return line + self.line_offset, col
 
     def error(self, node: Node, message: str, hint: str = "") -> None:
@@ -371,8 +375,9 @@ class _Walker:
                     self.error(key_node, f"duplicate key '{key}'",
                                f"'{key}' is first set on line {first_line[key]}; keep one of them")
                     continue
-                first_line[key] = self.pos(key_node)[0]
-                self.keys[loc + (key,)] = self.pos(key_node)
+                key_pos = self.pos(key_node)
+                first_line[key] = key_pos[0]
+                self.keys[loc + (key,)] = key_pos
                 result[key] = self.convert(value_node, loc + (key,), depth + 1)
             return result
         self.error(node, "unsupported YAML node")  # pragma: no cover - composer makes only these
