@@ -215,8 +215,8 @@ def _check_flow_depth(text: str, path: str, line_offset: int) -> None:
 
 
 _BRACKETS = re.compile(r"[\[\]{}]")
-#: Indentation and block indicators at the start of a line ("- - ? x" nests three levels).
-#: A line prefix (indentation and indicators) wider than MAX_DEPTH: the only way to nest deeper.
+#: A line prefix (indentation and indicators) wider than MAX_DEPTH: the only way to nest deeper
+#: (each of "- - ? x" nests one level).
 _DEEP_PREFIX = re.compile(r"^(?:[ \t]|[-?:](?=[ \t]|$)){%d}" % (MAX_DEPTH + 1), re.MULTILINE)
 
 

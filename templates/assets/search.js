@@ -476,9 +476,10 @@
       self.applyStateToControls();
       self.update("history");
     });
+    // The facet columns (the largest index file) load when the filter panel is about to be used,
+    // or just after the first search results are on screen, never before them.
     var warm = function () { self.index.facets().catch(function () {}); };
     ["focusin", "pointerover", "touchstart"].forEach(function (type) {
-      (self.form || document).addEventListener(type, warm, { once: true, passive: true });
       self.panel.addEventListener(type, warm, { once: true, passive: true });
     });
     if (!isEmpty(this.state)) this.update("load");
@@ -747,10 +748,6 @@
       else fetchAll();
       return;
     }
-    if (!index.facetData) {
-      // Counts need the facet columns; show results now, counts when they arrive.
-      index.facets().then(function () { if (seq === self.seq) self.updateCounts(index.run(self.state)); }, function () {});
-    }
     var visible = result.ords.slice(0, this.shown);
     var missing = index.missingChunks(visible);
     if (missing) {
@@ -810,6 +807,14 @@
     this.renderChips();
     this.updateCounts(result);
     this.rendered();
+    if (!index.facetData) {
+      // Live counts need the facet columns: results first, counts as soon as they arrive.
+      var self = this, seq = this.seq;
+      this.panel.setAttribute("aria-busy", "true");
+      index.facets().then(function () {
+        if (seq === self.seq) self.updateCounts(index.run(self.state));
+      }, function () {});
+    }
   };
 
   Directory.prototype.rendered = function () {
@@ -824,6 +829,7 @@
       result = { counts: m.facets.map(function (f) { return f.values.map(function (v) { return v[2]; }); }), accepting: m.accepting };
     }
     if (!result || !result.counts) return;
+    panel.removeAttribute("aria-busy");
     setCount(panel, "f-accepting", "c-accepting", result.accepting);
     m.facets.forEach(function (f, fi) {
       for (var vi = 0; vi < f.values.length; vi++) {

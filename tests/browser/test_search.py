@@ -118,6 +118,7 @@ def panel_counts(page, key: str) -> dict[str, tuple[int, bool]]:
 
 
 def check_counts(page, oracle: Oracle, q: str, filters: dict[str, list[str]], accepting: bool) -> None:
+    expect(page.locator("#filters")).not_to_have_attribute("aria-busy", "true")
     expected = oracle.counts(q, filters, accepting)
     for facet in ["accepting"] + [f.key for f in oracle.facets]:
         shown = panel_counts(page, facet)
