@@ -35,6 +35,7 @@ if [ $want_test = 1 ]; then
   command -v java >/dev/null 2>&1 || apt_install default-jre-headless
   command -v npm >/dev/null 2>&1 || apt_install nodejs npm
   [ -x /usr/bin/chromium ] || apt_install chromium fonts-dejavu-core
+  command -v shellcheck >/dev/null 2>&1 || apt_install shellcheck
   if [ ! -f node_modules/.package-lock.json ] || [ package.json -nt node_modules/.package-lock.json ]; then
     npm install --no-audit --no-fund --silent
   fi
