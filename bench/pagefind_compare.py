@@ -142,8 +142,16 @@ def main() -> None:
             print(f"Pagefind first search 'leadership': {served(entries) / 1024:.1f} KB fetched "
                   f"({len(entries)} files, {first['count']} results, {first['ms']:.0f} ms): "
                   + sb.summarise([(p, r, min(r, g)) for p, r, g in entries]))
-            for probe in ("tomas", "leadershp", "lucja"):
-                print(f"  Pagefind '{probe}': {page.evaluate(RUN, [probe, {}, []])['count']} results")
+            ours = context.new_page()
+            ours.goto(url + "mentors/")
+            ours.wait_for_selector("#results[data-search-ready]")
+            for probe in ("leadership", "tomas", "leadershp", "lucja", "zoe"):
+                ours.fill("#q", probe)
+                ours.wait_for_function("q => document.getElementById('results').getAttribute('data-search-state') === "
+                                       "'?q=' + q", arg=probe)
+                print(f"  '{probe}': Pagefind {page.evaluate(RUN, [probe, {}, []])['count']} results, "
+                      f"mentorsite {ours.text_content('#result-count')}")
+            ours.close()
             ops: list[tuple[str, dict]] = []
             q = ""
             for ch in "leadership":

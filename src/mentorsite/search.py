@@ -11,7 +11,8 @@ in directory order, so "lower ordinal" already means "accepting first, then by n
     so a rebuild never mixes old and new pieces), ``count``, record ``chunk`` size, stop words,
     field weights, every facet's vocabulary (key, label, field, values with display labels and
     global counts, most used first) and the shard map (token prefix -> shard number).
-``search/facets.json`` (fetched once, for filtering, live counts and matching)
+``search/facets.json`` (fetched once, for filtering, live counts and matching: after the first
+results are on screen, or as soon as the filter panel is touched)
     one column per facet with every mentor's values as indices into the manifest's value list,
     plus ``accepting`` (one "1"/"0" per mentor) and ``tz`` (time-zone index, for matching).
     Columns beat per-value postings and bitsets by measurement (10k mentors: 58 KB gzipped
@@ -30,15 +31,42 @@ in directory order, so "lower ordinal" already means "accepting first, then by n
     only the chunks of the mentors they show; ties rank by ordinal, so most first pages come
     from the first few chunks.
 
-Why hand-built rather than Pagefind (measured on the 10,000-mentor synthetic site, headless
-Chromium, see bench/search_bench.py and the note of issue 3): Pagefind 1.5 (`pagefind[extended]`,
-custom records with filters and metadata) wrote its index in ~7 s against ~0.6 s here, and a
-first search for "leadership" fetched ~170 KB (its WASM runtime, filter index and fragments)
-against ~100 KB here, including the directory page itself. More decisive than the weights:
-Pagefind has no typo tolerance, no per-field weights for custom records, no accent folding
-for names outside its stemmer languages, and its filter counts are for the current result set,
-not "the other active filters", so every count would need one extra search per facet; a
-keystroke with three active facets took ~35-80 ms there against a few ms here.
+Matching rules (search.js): every query word must match (AND); a word matches the index tokens
+it equals (factor 1) or starts (0.8); a word of four or more letters that starts no token is
+retried with one typo (0.5): an insertion, deletion, substitution or swap of neighbours,
+anywhere after its first two letters (the shard it lives in), or a swap/extra letter among
+them (up to three more shards). A mentor's score is the sum over words of the best field
+weight times factor; ties keep ordinal order, so accepting mentors come first.
+
+Why hand-built rather than Pagefind: measured on the 10,000-mentor synthetic site in headless
+Chromium (bench/search_bench.py and bench/pagefind_compare.py, same data, same server):
+
+================================  =======================  ==========================
+                                  this index               Pagefind 1.5.2 (custom
+                                                           records, Python API)
+================================  =======================  ==========================
+written in                        0.9 s (452 files,        7-8 s (10,057 files,
+                                  854 KB gzipped)          8,063 KB); the stock Python
+                                                           wrapper polls each reply
+                                                           every 100 ms: 10k records
+                                                           take over 1,000 s
+fetched for the first results     84 KB of index           223 KB (WASM 71 KB, meta
+of "leadership" (24 cards)        (110 KB with the page,   59 KB, index 55 KB, 24
+                                  CSS and JS)              fragment files 14 KB)
+33 keystrokes/filter changes      median 10-13 ms (event   median 540 ms (call to 24
+                                  to results in the DOM)   records in memory); 990 ms with
+                                                           counts under the other
+                                                           filters (one search per
+                                                           active facet)
+"lucja" (for "Łucja")             306 mentors              0
+"leadershp" (one typo)            9,832 (= "leadership")   1,950
+per-field weights, typo rule,     yes                      no weights for custom
+"other filters" counts                                     records; counts for the
+                                                           current results only
+================================  =======================  ==========================
+
+Pagefind is built for full-text search over pages; a directory needs facet counting and short,
+field-aware records, which this format gives for a fraction of the bytes and time.
 """
 
 from __future__ import annotations

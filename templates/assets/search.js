@@ -641,6 +641,13 @@
       (target || (self.input || active.querySelector(".clear-all"))).focus();
     });
 
+    var none = document.createElement("p");
+    none.className = "empty no-results";
+    none.hidden = true;
+    none.textContent = "No mentors match all of these choices. Remove a filter or try other words.";
+    this.cards.parentNode.insertBefore(none, this.cards.nextSibling);
+    this.noResults = none;
+
     // "Show more" button below the cards.
     var more = document.createElement("button");
     more.type = "button";
@@ -761,8 +768,10 @@
   };
 
   Directory.prototype.failed = function () {
-    this.results.removeAttribute("aria-busy");
-    this.count.textContent = "Search is unavailable right now; the pages below still list every mentor.";
+    this.seq++;
+    this.showingStatic = false;
+    this.restoreStatic();
+    this.count.textContent = "Search is unavailable right now; the directory pages still list every mentor.";
   };
 
   Directory.prototype.restoreStatic = function () {
@@ -772,6 +781,7 @@
       if (this.pagination) this.pagination.hidden = false;
       if (this.emptyNote) this.emptyNote.hidden = false;
       this.more.hidden = true;
+      this.noResults.hidden = true;
       this.showingStatic = true;
     }
     this.results.removeAttribute("aria-busy");
@@ -796,6 +806,7 @@
     if (this.pagination) this.pagination.hidden = true;
     if (this.emptyNote) this.emptyNote.hidden = true;
     this.count.textContent = plural(result.ords.length);
+    this.noResults.hidden = result.ords.length > 0;
     var rest = result.ords.length - visible.length;
     this.more.hidden = rest <= 0;
     if (rest > 0) {
@@ -1043,5 +1054,13 @@
   index.load().then(function () {
     if (host.id === "results" && document.getElementById("cards")) new Directory(host, index).start();
     else if (host.id === "match-form") new Matcher(host, index).start();
-  }, function () { /* no index: the static pages keep working */ });
+  }, function () {
+    // No index (e.g. opened from disk): the directory stays a plain list; say so on the match page.
+    if (host.id === "match-form") {
+      var note = document.createElement("p");
+      note.className = "notice";
+      note.textContent = "The matcher could not load the mentor index. Please browse the directory instead.";
+      host.parentNode.insertBefore(note, host);
+    }
+  });
 })();
