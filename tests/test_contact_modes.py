@@ -104,3 +104,18 @@ def test_none_mode_has_no_form(tmp_path, mode):
     assert "<form" not in html
     assert 'href="/mentors/guides/first-contact-message/"' in html
     assert not (out / "contact").exists()
+
+
+def test_coordinator_address_is_never_published(tmp_path):
+    """A template override printing the coordinator's address makes the build refuse to publish."""
+    site = tmp_path / "site"
+    shutil.copytree(FIXTURE, site)
+    with (site / "site.toml").open("a", encoding="utf-8") as toml:
+        toml.write('\n[contact]\nmode = "receiver"\ncoordinator_email = "coordinator@example.org"\n')
+    (site / "templates").mkdir()
+    (site / "templates" / "404.html").write_text(
+        '{% extends "!theme/404.html" %}{% block content %}{{ site.contact.coordinator_email }}{% endblock %}')
+    report = build_site(site, today=date(2026, 11, 23))
+    assert not report.written and not (site / "_site").exists()
+    assert [d.path for d in report.errors] == ["404.html"]
+    assert report.errors[0].message == "a private email address reached this output file; nothing was published"

@@ -138,7 +138,11 @@ def build_site(site_dir: Path, output: Path | None = None, *, base_url: str | No
         report.diagnostics.append(Diagnostic(str(output), 0, 0, unsafe, "choose another output folder (-o or output_dir)"))
         report.seconds = time.perf_counter() - started
         return report
-    staging = Staging(output, {m.mentor.email for m in loaded.mentors if m.mentor.email})
+    # Mentors' private addresses and the receiver's coordinator address must never be published.
+    private = {m.mentor.email for m in loaded.mentors if m.mentor.email}
+    if config.contact.coordinator_email:
+        private.add(config.contact.coordinator_email)
+    staging = Staging(output, private)
     try:
         published = [m for m in loaded.mentors if m.mentor.active and not (m.stale and config.stale_profiles == "hide")]
         photos = {m.slug: loaded.photos[m.slug] for m in published if m.slug in loaded.photos}  # checked by check_site
