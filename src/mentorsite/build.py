@@ -17,15 +17,15 @@ from markupsafe import Markup
 
 from .config import SiteConfig, load_config
 from .diagnostics import Diagnostic, InputError
-from .index import FacetView, build_facets, directory_order, sort_key
+from .index import build_facets, directory_order, sort_key
 from .load import Loaded, LoadedMentor, load_site
 from .parallel import run_ranges
 from .cms import cms_files
-from .photos import PublishedPhoto, check_photo, check_photos, publish_photos
+from .photos import PublishedPhoto, check_photos, publish_photos
 from .privacy import private_email_problems
 from .render import Renderer, TemplateProblem, asset_sources, check_templates, make_environment, version_of
 from .search import search_files
-from .views import GuideView, MentorView, RefMaker, guide_view, mentor_view, similar_mentors
+from .views import MentorView, RefMaker, guide_view, mentor_view, similar_mentors
 from .write import OutputCollision, Staging, unsafe_destination
 
 #: URL segments the build itself uses; facets and pages may not take them.
@@ -166,19 +166,6 @@ def build_site(site_dir: Path, output: Path | None = None, *, base_url: str | No
             staging.discard()
         report.seconds = time.perf_counter() - started
     return report
-
-
-def _photos(site_dir: Path, mentors: list[LoadedMentor]) -> tuple[dict[str, PublishedPhoto], list[Diagnostic]]:
-    photos, problems = {}, []
-    for item in mentors:
-        if item.mentor.photo:
-            line, col = item.document.position(("photo",))
-            photo, problem = check_photo(site_dir, item.path, item.slug, item.mentor.photo, line, col)
-            if problem:
-                problems.append(problem)
-            elif photo:
-                photos[item.slug] = photo
-    return photos, problems
 
 
 def _pages(items: list, per_page: int) -> list[list]:
