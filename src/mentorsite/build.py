@@ -58,8 +58,14 @@ def site_rules(config: SiteConfig, loaded: Loaded) -> list[Diagnostic]:
     """Rules across files: one URL per slug, one profile per person, no reserved names."""
     found: list[Diagnostic] = []
     first_slug: dict[str, str] = {}
-    first_name: dict[str, LoadedMentor] = {}
-    first_email: dict[str, LoadedMentor] = {}
+    # One person, one profile: the same name (accents and case aside) or private email twice.
+    same_person = (
+        ("name", lambda m: sort_key(m.name), lambda m, other: f"'{m.name}' already has a profile in {other.path}",
+         "update that file instead, or remove one of the two"),
+        ("email", lambda m: m.email.lower() if m.email else None,
+         lambda m, other: f"this email is already used by {other.path}", "the same person should have one profile"),
+    )
+    first_seen: dict[tuple[str, str], LoadedMentor] = {}
     kept: list[LoadedMentor] = []
     for item in loaded.mentors:
         if item.slug in first_slug:
@@ -67,23 +73,13 @@ def site_rules(config: SiteConfig, loaded: Loaded) -> list[Diagnostic]:
                                     "each mentor needs a file name of their own"))
             continue
         first_slug[item.slug] = item.path
-        name = sort_key(item.mentor.name)
-        if name in first_name:
-            other = first_name[name]
-            found.append(Diagnostic(item.path, *item.document.position(("name",)),
-                                    f"'{item.mentor.name}' already has a profile in {other.path}",
-                                    "update that file instead, or remove one of the two"))
-        else:
-            first_name[name] = item
-        if item.mentor.email:
-            email = item.mentor.email.lower()
-            if email in first_email:
-                other = first_email[email]
-                found.append(Diagnostic(item.path, *item.document.position(("email",)),
-                                        f"this email is already used by {other.path}",
-                                        "the same person should have one profile"))
-            else:
-                first_email[email] = item
+        for field, key_of, message, hint in same_person:
+            key = key_of(item.mentor)
+            if key is None:
+                continue
+            other = first_seen.setdefault((field, key), item)
+            if other is not item:
+                found.append(Diagnostic(item.path, *item.document.position((field,)), message(item.mentor, other), hint))
         kept.append(item)
     loaded.mentors = kept
     for facet in config.facets:
