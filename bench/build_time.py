@@ -33,15 +33,20 @@ def main() -> None:
         times = []
         for _ in range(args.runs):
             started = time.perf_counter()
-            result = subprocess.run([sys.executable, "-m", "mentorsite", "build", str(site), "-o", str(site / "_site")],
-                                    capture_output=True, text=True)
+            result = subprocess.run(
+                [sys.executable, "-m", "mentorsite", "build", str(site), "-o", str(site / "_site")],
+                capture_output=True,
+                text=True,
+            )
             times.append(time.perf_counter() - started)
             if result.returncode != 0:
                 print(result.stdout, result.stderr)
                 raise SystemExit(f"build of {size} mentors failed")
         pages = result.stdout.strip().splitlines()[-1]
-        print(f"{size:>6} mentors: median {statistics.median(times):.2f} s over {args.runs} runs "
-              f"(min {min(times):.2f}, max {max(times):.2f}) | {pages}")
+        print(
+            f"{size:>6} mentors: median {statistics.median(times):.2f} s over {args.runs} runs "
+            f"(min {min(times):.2f}, max {max(times):.2f}) | {pages}"
+        )
 
 
 if __name__ == "__main__":

@@ -80,11 +80,28 @@ def main() -> int:
 
     work = Path(tempfile.mkdtemp(prefix="contact-load-"))
     port = free_port()
-    profiles = {f"mentor-{n:02d}": {"name": f"Mentor {n:02d}", "accepting": True, "email": f"mentor{n:02d}@example.org",
-                                    "formats": ["one-to-one"]} for n in range(MENTORS)}
-    site = write_site(work / "site", base_url=f"{SITE_ORIGIN}/", action=f"http://{HOST}:{port}/requests",
-                      profiles=profiles, contact={"rate_limit": 0, "min_fill_seconds": 0, "retry_base_seconds": 0.25,
-                                                  "retry_max_seconds": 1.0, "from_email": "mentors@example.org"})
+    profiles = {
+        f"mentor-{n:02d}": {
+            "name": f"Mentor {n:02d}",
+            "accepting": True,
+            "email": f"mentor{n:02d}@example.org",
+            "formats": ["one-to-one"],
+        }
+        for n in range(MENTORS)
+    }
+    site = write_site(
+        work / "site",
+        base_url=f"{SITE_ORIGIN}/",
+        action=f"http://{HOST}:{port}/requests",
+        profiles=profiles,
+        contact={
+            "rate_limit": 0,
+            "min_fill_seconds": 0,
+            "retry_base_seconds": 0.25,
+            "retry_max_seconds": 1.0,
+            "from_email": "mentors@example.org",
+        },
+    )
     sink = SmtpSink().start()
     database = work / "data" / "requests.sqlite3"
     receivers = [ReceiverProcess(site, database, smtp_port=sink.port, port=port, args=("--threads", "8")).start()]
@@ -92,7 +109,7 @@ def main() -> int:
     lock = threading.Lock()
     next_index = iter(range(args.requests))
     done = Counter()
-    acked: dict[int, str] = {}          # submission index -> reference
+    acked: dict[int, str] = {}  # submission index -> reference
     statuses = Counter()
     latencies: list[float] = []
     events: list[str] = []
@@ -115,9 +132,17 @@ def main() -> int:
                         if status != 200:
                             raise OSError(f"token {status}")
                         ts = answer["ts"]
-                        body = urlencode({"mentor": mentor, "name": f"Load Tester {index}", "email": f"t{index}@example.org",
-                                          "hope_to_gain": "Advice.", "message": f"Load request number {index}.",
-                                          "consent": "yes", "ts": ts})
+                        body = urlencode(
+                            {
+                                "mentor": mentor,
+                                "name": f"Load Tester {index}",
+                                "email": f"t{index}@example.org",
+                                "hope_to_gain": "Advice.",
+                                "message": f"Load request number {index}.",
+                                "consent": "yes",
+                                "ts": ts,
+                            }
+                        )
                     status, answer = client.call("POST", "/requests", body)
                 except (OSError, http.client.HTTPException):
                     with lock:
@@ -139,8 +164,11 @@ def main() -> int:
                 break
 
     def faults() -> None:
-        marks = {int(args.requests * 0.2): "stop_smtp", int(args.requests * 0.5): "kill_receiver",
-                 int(args.requests * 0.7): "start_smtp"}
+        marks = {
+            int(args.requests * 0.2): "stop_smtp",
+            int(args.requests * 0.5): "kill_receiver",
+            int(args.requests * 0.7): "start_smtp",
+        }
         while marks and time.monotonic() < deadline:
             with lock:
                 progress = done["acknowledged"] + done["refused"]
@@ -154,8 +182,11 @@ def main() -> int:
                         sink.start()
                     else:
                         receivers[-1].kill()
-                        receivers.append(ReceiverProcess(site, database, smtp_port=sink.port, port=port,
-                                                         args=("--threads", "8")).start())
+                        receivers.append(
+                            ReceiverProcess(
+                                site, database, smtp_port=sink.port, port=port, args=("--threads", "8")
+                            ).start()
+                        )
                     events.append(f"{at:6.2f} s  after {progress:>5} answers: {action.replace('_', ' ')}")
             time.sleep(0.005)
 
@@ -187,8 +218,10 @@ def main() -> int:
     sink.stop()
 
     with sqlite3.connect(database) as conn:
-        stored = {ref: (status, interrupted) for ref, status, interrupted in
-                  conn.execute("SELECT reference, status, interrupted FROM requests")}
+        stored = {
+            ref: (status, interrupted)
+            for ref, status, interrupted in conn.execute("SELECT reference, status, interrupted FROM requests")
+        }
     mails = Counter(m["X-Mentorsite-Reference"] for m in sink.messages())
     refs = set(acked.values())
     duplicates = sum(n - 1 for n in mails.values() if n > 1)
@@ -196,26 +229,38 @@ def main() -> int:
     lost_mail = sorted(refs - set(mails))
     orphans = sorted(set(stored) - refs)
     reused = len(acked) - len(refs)
-    ok = (len(acked) == args.requests and not lost_store and not lost_mail and duplicates == 0 and reused == 0)
+    ok = len(acked) == args.requests and not lost_store and not lost_mail and duplicates == 0 and reused == 0
 
-    print(f"contact receiver load & faults: {args.requests} requests, concurrency {args.concurrency}, "
-          f"{MENTORS} mentors, loopback only")
+    print(
+        f"contact receiver load & faults: {args.requests} requests, concurrency {args.concurrency}, "
+        f"{MENTORS} mentors, loopback only"
+    )
     for event in events:
         print(f"  {event}")
-    print(f"submission phase     {submit_seconds:8.2f} s   throughput {len(acked) / submit_seconds:8.1f} requests/s (2xx)")
+    print(
+        f"submission phase     {submit_seconds:8.2f} s   throughput {len(acked) / submit_seconds:8.1f} requests/s (2xx)"
+    )
     if latencies:
         q = statistics.quantiles(latencies, n=100)
-        print(f"latency (token+post) p50 {q[49] * 1000:6.1f} ms  p95 {q[94] * 1000:6.1f} ms  max {max(latencies) * 1000:6.1f} ms")
+        print(
+            f"latency (token+post) p50 {q[49] * 1000:6.1f} ms  p95 {q[94] * 1000:6.1f} ms  max {max(latencies) * 1000:6.1f} ms"
+        )
     print(f"drain after the run  {drain_seconds:8.2f} s")
-    print(f"HTTP answers         {dict(sorted(statuses.items()))}  (200 = a repeated post answered with its first reference)")
+    print(
+        f"HTTP answers         {dict(sorted(statuses.items()))}  (200 = a repeated post answered with its first reference)"
+    )
     print(f"2xx acknowledged     {len(acked):6d}   distinct references {len(refs)}")
     print(f"stored rows          {len(stored):6d}   (stored but never acknowledged: {len(orphans)})")
     print(f"delivered emails     {sum(mails.values()):6d}   distinct {len(mails)}")
     print(f"duplicates           {duplicates:6d}")
-    print(f"lost                 {len(lost_store) + len(lost_mail):6d}   (acknowledged but not stored: {len(lost_store)}, "
-          f"not delivered: {len(lost_mail)})")
-    print(f"client retries while the receiver was down {done['connection_retries']}, "
-          f"rows re-sent after the kill (interrupted) {sum(1 for s in stored.values() if s[1])}")
+    print(
+        f"lost                 {len(lost_store) + len(lost_mail):6d}   (acknowledged but not stored: {len(lost_store)}, "
+        f"not delivered: {len(lost_mail)})"
+    )
+    print(
+        f"client retries while the receiver was down {done['connection_retries']}, "
+        f"rows re-sent after the kill (interrupted) {sum(1 for s in stored.values() if s[1])}"
+    )
     if ok and not args.keep:
         shutil.rmtree(work, ignore_errors=True)
         print("RESULT: OK")

@@ -16,22 +16,113 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-FIRST = ["Ana", "Bruno", "Chidi", "Dana", "Elif", "Farah", "Gustav", "Hana", "Ivan", "Jia", "Kofi", "Lena",
-         "Mateo", "Nadia", "Omar", "Priya", "Quentin", "Rosa", "Sven", "Tomás", "Uma", "Viktor", "Wen", "Ximena",
-         "Yusuf", "Zoë", "Åsa", "Çağla", "Dương", "Łucja", "Ngũgĩ", "Ólafur"]
-LAST = ["Almeida", "Bergström", "Castillo", "Dlamini", "Eriksen", "Fonseca", "Gallagher", "Haddad", "Ito", "Jensen",
-        "Kowalska", "Lindqvist", "Mensah", "Nakamura", "Okafor", "Petrova", "Quispe", "Rahman", "Sato", "Tanaka",
-        "Usman", "Varga", "Wójcik", "Xu", "Yilmaz", "Zapata", "Núñez", "Søndergaard"]
-CITIES = [("Lisbon", "PT", "Europe/Lisbon"), ("Oslo", "NO", "Europe/Oslo"), ("Lagos", "NG", "Africa/Lagos"),
-          ("Bogotá", "CO", "America/Bogota"), ("Osaka", "JP", "Asia/Tokyo"), ("Pune", "IN", "Asia/Kolkata"),
-          ("Kraków", "PL", "Europe/Warsaw"), ("Nairobi", "KE", "Africa/Nairobi"), ("Toronto", "CA", "America/Toronto"),
-          ("Hanoi", "VN", "Asia/Ho_Chi_Minh"), ("Izmir", "TR", "Europe/Istanbul"), ("Reykjavík", "IS", "Atlantic/Reykjavik")]
+FIRST = [
+    "Ana",
+    "Bruno",
+    "Chidi",
+    "Dana",
+    "Elif",
+    "Farah",
+    "Gustav",
+    "Hana",
+    "Ivan",
+    "Jia",
+    "Kofi",
+    "Lena",
+    "Mateo",
+    "Nadia",
+    "Omar",
+    "Priya",
+    "Quentin",
+    "Rosa",
+    "Sven",
+    "Tomás",
+    "Uma",
+    "Viktor",
+    "Wen",
+    "Ximena",
+    "Yusuf",
+    "Zoë",
+    "Åsa",
+    "Çağla",
+    "Dương",
+    "Łucja",
+    "Ngũgĩ",
+    "Ólafur",
+]
+LAST = [
+    "Almeida",
+    "Bergström",
+    "Castillo",
+    "Dlamini",
+    "Eriksen",
+    "Fonseca",
+    "Gallagher",
+    "Haddad",
+    "Ito",
+    "Jensen",
+    "Kowalska",
+    "Lindqvist",
+    "Mensah",
+    "Nakamura",
+    "Okafor",
+    "Petrova",
+    "Quispe",
+    "Rahman",
+    "Sato",
+    "Tanaka",
+    "Usman",
+    "Varga",
+    "Wójcik",
+    "Xu",
+    "Yilmaz",
+    "Zapata",
+    "Núñez",
+    "Søndergaard",
+]
+CITIES = [
+    ("Lisbon", "PT", "Europe/Lisbon"),
+    ("Oslo", "NO", "Europe/Oslo"),
+    ("Lagos", "NG", "Africa/Lagos"),
+    ("Bogotá", "CO", "America/Bogota"),
+    ("Osaka", "JP", "Asia/Tokyo"),
+    ("Pune", "IN", "Asia/Kolkata"),
+    ("Kraków", "PL", "Europe/Warsaw"),
+    ("Nairobi", "KE", "Africa/Nairobi"),
+    ("Toronto", "CA", "America/Toronto"),
+    ("Hanoi", "VN", "Asia/Ho_Chi_Minh"),
+    ("Izmir", "TR", "Europe/Istanbul"),
+    ("Reykjavík", "IS", "Atlantic/Reykjavik"),
+]
 LANGS = ["en", "es", "pt", "fr", "de", "sw", "yo", "hi", "ja", "zh", "ar", "pl", "tr", "vi", "no", "is"]
 FORMATS = ["one-to-one", "group", "peer", "co-mentoring", "reverse"]
 MODES = ["video", "phone", "in-person", "email"]
 CADENCES = ["weekly", "bi-weekly", "monthly"]
-WORDS = ("mentoring career leadership product data research team growth design strategy learning finance "
-         "engineering community practice feedback goals planning negotiation writing speaking health policy").split()
+WORDS = [
+    "mentoring",
+    "career",
+    "leadership",
+    "product",
+    "data",
+    "research",
+    "team",
+    "growth",
+    "design",
+    "strategy",
+    "learning",
+    "finance",
+    "engineering",
+    "community",
+    "practice",
+    "feedback",
+    "goals",
+    "planning",
+    "negotiation",
+    "writing",
+    "speaking",
+    "health",
+    "policy",
+]
 
 
 def sentence(rng: random.Random, n: int) -> str:
@@ -47,8 +138,8 @@ def profile(rng: random.Random, index: int, tags: list[str], industries: list[st
     lines = [
         f'name: "{name}"',
         f'headline: "{sentence(rng, 7)[:-1]}"',
-        f"role: \"{rng.choice(['Director', 'Lead', 'Senior analyst', 'Professor', 'Founder'])}\"",
-        f"organisation: \"{rng.choice(LAST)} {rng.choice(['Labs', 'Group', 'Partners', 'Institute'])}\"",
+        f'role: "{rng.choice(["Director", "Lead", "Senior analyst", "Professor", "Founder"])}"',
+        f'organisation: "{rng.choice(LAST)} {rng.choice(["Labs", "Group", "Partners", "Institute"])}"',
         f"industry: {rng.choice(industries)}",
         "location:",
         f'  city: "{city}"',
@@ -89,7 +180,9 @@ def generate(count: int, target: Path, seed: int = 20261123) -> Path:
     industries = sorted(facets["industry"]["values"])
     rng = random.Random(seed)
     for index in range(count):
-        (target / "mentors" / f"mentor-{index:05d}.yaml").write_text(profile(rng, index, tags, industries), encoding="utf-8")
+        (target / "mentors" / f"mentor-{index:05d}.yaml").write_text(
+            profile(rng, index, tags, industries), encoding="utf-8"
+        )
     return target
 
 

@@ -56,19 +56,43 @@ RUN = """async ([q, filters, others]) => {
 def records(views, facets):
     by_field = {f.field: f for f in facets}
     for v in views:
-        text = " ".join(filter(None, [v.name, v.headline, v.role, v.organisation, v.city, v.country.label if v.country else "",
-                                      " ".join(t.label for t in v.tags), " ".join(v.help_with),
-                                      html.unescape(re.sub(r"<[^>]+>", " ", v.bio_html))]))
+        text = " ".join(
+            filter(
+                None,
+                [
+                    v.name,
+                    v.headline,
+                    v.role,
+                    v.organisation,
+                    v.city,
+                    v.country.label if v.country else "",
+                    " ".join(t.label for t in v.tags),
+                    " ".join(v.help_with),
+                    html.unescape(re.sub(r"<[^>]+>", " ", v.bio_html)),
+                ],
+            )
+        )
         filters = {"accepting": ["yes" if v.accepting else "no"]}
-        for field, refs in (("tags", v.tags), ("industry", [v.industry] if v.industry else []),
-                            ("country", [v.country] if v.country else []), ("languages", v.languages),
-                            ("formats", v.formats), ("meeting_modes", v.meeting_modes),
-                            ("cadence", [v.cadence] if v.cadence else [])):
+        for field, refs in (
+            ("tags", v.tags),
+            ("industry", [v.industry] if v.industry else []),
+            ("country", [v.country] if v.country else []),
+            ("languages", v.languages),
+            ("formats", v.formats),
+            ("meeting_modes", v.meeting_modes),
+            ("cadence", [v.cadence] if v.cadence else []),
+        ):
             if field in by_field and refs:
                 filters[by_field[field].key] = [r.key for r in refs]
-        meta = {"title": v.name, "headline": v.headline, "role": v.role or "", "organisation": v.organisation or "",
-                "location": ", ".join(filter(None, [v.city, v.country.label if v.country else ""])),
-                "tags": ", ".join(t.label for t in v.tags[:4]), "accepting": "yes" if v.accepting else "no"}
+        meta = {
+            "title": v.name,
+            "headline": v.headline,
+            "role": v.role or "",
+            "organisation": v.organisation or "",
+            "location": ", ".join(filter(None, [v.city, v.country.label if v.country else ""])),
+            "tags": ", ".join(t.label for t in v.tags[:4]),
+            "accepting": "yes" if v.accepting else "no",
+        }
         yield {"url": "/" + v.url, "content": text, "language": "en", "meta": meta, "filters": filters}
 
 
@@ -126,8 +150,10 @@ def main() -> None:
         seconds = asyncio.run(write_pagefind(views, facets, out))
         files = [p for p in (out / "pagefind").rglob("*") if p.is_file()]
         raw = sum(p.stat().st_size for p in files)
-        print(f"Pagefind: {len(files)} files, {raw / 1024:.0f} KB as served, written in {seconds:.1f} s "
-              f"(mentorsite: {ours_gz / 1024:.0f} KB gzipped; its time is on the 'built' line above)")
+        print(
+            f"Pagefind: {len(files)} files, {raw / 1024:.0f} KB as served, written in {seconds:.1f} s "
+            f"(mentorsite: {ours_gz / 1024:.0f} KB gzipped; its time is on the 'built' line above)"
+        )
         (out / "pf-bench.html").write_text(PAGE, encoding="utf-8")
         url = f"http://127.0.0.1:{port}/site-{count}/"
         with sync_playwright() as driver:
@@ -139,18 +165,23 @@ def main() -> None:
             page.wait_for_function("window.pfReady === true")
             first = page.evaluate(RUN, ["leadership", {}, []])
             entries = recorder.since(start)
-            print(f"Pagefind first search 'leadership': {served(entries) / 1024:.1f} KB fetched "
-                  f"({len(entries)} files, {first['count']} results, {first['ms']:.0f} ms): "
-                  + sb.summarise([(p, r, min(r, g)) for p, r, g in entries]))
+            print(
+                f"Pagefind first search 'leadership': {served(entries) / 1024:.1f} KB fetched "
+                f"({len(entries)} files, {first['count']} results, {first['ms']:.0f} ms): "
+                + sb.summarise([(p, r, min(r, g)) for p, r, g in entries])
+            )
             ours = context.new_page()
             ours.goto(url + "mentors/")
             ours.wait_for_selector("#results[data-search-ready]")
             for probe in ("leadership", "tomas", "leadershp", "lucja", "zoe"):
                 ours.fill("#q", probe)
-                ours.wait_for_function("q => document.getElementById('results').getAttribute('data-search-state') === "
-                                       "'?q=' + q", arg=probe)
-                print(f"  '{probe}': Pagefind {page.evaluate(RUN, [probe, {}, []])['count']} results, "
-                      f"mentorsite {ours.text_content('#result-count')}")
+                ours.wait_for_function(
+                    "q => document.getElementById('results').getAttribute('data-search-state') === '?q=' + q", arg=probe
+                )
+                print(
+                    f"  '{probe}': Pagefind {page.evaluate(RUN, [probe, {}, []])['count']} results, "
+                    f"mentorsite {ours.text_content('#result-count')}"
+                )
             ours.close()
             ops: list[tuple[str, dict]] = []
             q = ""
@@ -185,8 +216,10 @@ def main() -> None:
             for query, active in ops:
                 plain.append(page.evaluate(RUN, [query.strip(), active, []])["ms"])
                 counted.append(page.evaluate(RUN, [query.strip(), active, list(active)])["ms"])
-            print(f"Pagefind {len(ops)} operations: median {statistics.median(plain):.1f} ms (max {max(plain):.1f}) for results; "
-                  f"median {statistics.median(counted):.1f} ms (max {max(counted):.1f}) with counts under the other filters")
+            print(
+                f"Pagefind {len(ops)} operations: median {statistics.median(plain):.1f} ms (max {max(plain):.1f}) for results; "
+                f"median {statistics.median(counted):.1f} ms (max {max(counted):.1f}) with counts under the other filters"
+            )
             context.close()
             browser.close()
         print(f"(whole comparison {time.perf_counter() - started:.0f} s)")

@@ -43,8 +43,14 @@ from generate import generate  # noqa: E402
 OUT = HERE / "out"
 WORK = OUT / "search-bench"
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 BUDGET_1K = 150 * 1024
 BUDGET_10K = 400 * 1024
 BUDGET_MS = 50.0
@@ -127,7 +133,9 @@ def build(count: int, port: int) -> tuple[Path, float]:
 
     build_module.search_files = timed
     try:
-        report = build_module.build_site(site, out, base_url=f"http://127.0.0.1:{port}/site-{count}/", today=date(2026, 11, 23))
+        report = build_module.build_site(
+            site, out, base_url=f"http://127.0.0.1:{port}/site-{count}/", today=date(2026, 11, 23)
+        )
     finally:
         build_module.search_files = original
     if not report.written:
@@ -135,8 +143,10 @@ def build(count: int, port: int) -> tuple[Path, float]:
     files = timing["files"]
     index_raw = sum(len(d) for d in files.values())
     index_gz = sum(len(gzip.compress(d, 9)) for d in files.values())
-    print(f"  built {count} mentors in {report.seconds:.1f} s; search index: {len(files)} files, "
-          f"{index_raw / 1024:.0f} KB raw, {index_gz / 1024:.0f} KB gzipped, written in {timing['search']:.2f} s")
+    print(
+        f"  built {count} mentors in {report.seconds:.1f} s; search index: {len(files)} files, "
+        f"{index_raw / 1024:.0f} KB raw, {index_gz / 1024:.0f} KB gzipped, written in {timing['search']:.2f} s"
+    )
     return out, index_gz
 
 
@@ -183,8 +193,10 @@ document.addEventListener('mentorsite:results', (e) => {
 def wait_results(page, n: int, what: str = "") -> None:
     try:
         page.wait_for_function("n => window.__lat.length >= n", arg=n, timeout=30_000)
-    except Exception:
-        raise SystemExit(f"no results after operation {n} ({what}); latencies so far: {page.evaluate('window.__lat')}")
+    except Exception as exc:
+        raise SystemExit(
+            f"no results after operation {n} ({what}); latencies so far: {page.evaluate('window.__lat')}"
+        ) from exc
 
 
 def first_load(browser, url: str, recorder: Recorder) -> tuple[int, int, list]:
@@ -210,7 +222,9 @@ def first_search(browser, url: str, recorder: Recorder, query: str = "leadership
     page.wait_for_selector("#results[data-search-ready]")
     page.click("#q")
     page.keyboard.type(query, delay=50)
-    page.wait_for_function("q => document.getElementById('results').getAttribute('data-search-state') === '?q=' + q", arg=query)
+    page.wait_for_function(
+        "q => document.getElementById('results').getAttribute('data-search-state') === '?q=' + q", arg=query
+    )
     entries = recorder.since(start)
     count = page.text_content("#result-count")
     context.close()
@@ -225,11 +239,14 @@ def arriving_with_query(browser, url: str, recorder: Recorder, query: str = "lea
     page.add_init_script(INSTRUMENT)
     page.goto(url + "mentors/?q=" + query)
     page.wait_for_function("q => (window.__rendered || []).some(r => r[0] === '?q=' + q)", arg=query)
-    started = page.evaluate("""q => {
+    started = page.evaluate(
+        """q => {
         const at = window.__rendered.find(r => r[0] === '?q=' + q)[1];
         return [location.pathname].concat(performance.getEntriesByType('resource')
             .filter(e => e.startTime <= at).map(e => new URL(e.name).pathname));
-    }""", query)
+    }""",
+        query,
+    )
     context.close()
     entries = []
     for path in started:
@@ -310,31 +327,41 @@ def main() -> None:
                 out, index_gz = build(count, port)
                 url = f"http://127.0.0.1:{port}/site-{count}/"
                 loaded, critical, entries = first_load(browser, url, recorder)
-                print(f"  directory first load: {kb(loaded)} gzipped until search is ready "
-                      f"(HTML+CSS {kb(critical)}): {summarise(entries)}")
+                print(
+                    f"  directory first load: {kb(loaded)} gzipped until search is ready "
+                    f"(HTML+CSS {kb(critical)}): {summarise(entries)}"
+                )
                 results[f"first_load_{count}"] = loaded
                 if count == 1000:
                     print(f"  budget 1k first load <= {kb(BUDGET_1K)}: {'PASS' if loaded <= BUDGET_1K else 'FAIL'}")
                 searched, entries, shown = first_search(browser, url, recorder)
                 index_part = sum(gz for path, _, gz in entries if "/search/" in path)
-                print(f"  first search 'leadership' ({shown}): {kb(searched)} gzipped before the first result; "
-                      f"search index part {kb(index_part)} = {100 * index_part / index_gz:.1f}% of the {kb(index_gz)} index: "
-                      f"{summarise(entries)}")
+                print(
+                    f"  first search 'leadership' ({shown}): {kb(searched)} gzipped before the first result; "
+                    f"search index part {kb(index_part)} = {100 * index_part / index_gz:.1f}% of the {kb(index_gz)} index: "
+                    f"{summarise(entries)}"
+                )
                 results[f"first_search_{count}"] = searched
                 arrived, entries = arriving_with_query(browser, url, recorder)
-                print(f"  arriving with ?q=leadership: {kb(arrived)} gzipped before the results render "
-                      f"(the facet columns for live counts follow them): {summarise(entries)}")
+                print(
+                    f"  arriving with ?q=leadership: {kb(arrived)} gzipped before the results render "
+                    f"(the facet columns for live counts follow them): {summarise(entries)}"
+                )
                 results[f"arrive_with_query_{count}"] = arrived
                 if count == 10000:
-                    print(f"  budget 10k bytes before first result <= {kb(BUDGET_10K)}: "
-                          f"{'PASS' if searched <= BUDGET_10K else 'FAIL'}")
+                    print(
+                        f"  budget 10k bytes before first result <= {kb(BUDGET_10K)}: "
+                        f"{'PASS' if searched <= BUDGET_10K else 'FAIL'}"
+                    )
                 if count >= 10000:
                     lat, paint, compute, ops = latencies(browser, url)
                     median, p90 = statistics.median(lat), sorted(lat)[int(0.9 * (len(lat) - 1))]
-                    print(f"  {len(lat)} operations: median {median:.1f} ms input-to-results (p90 {p90:.1f}, max {max(lat):.1f}); "
-                          f"median {statistics.median(paint):.1f} ms to the next frame; "
-                          f"query+filter+count computation median {statistics.median(compute):.1f} ms (max {max(compute):.1f})")
-                    slow = sorted(zip(lat, ops), reverse=True)[:3]
+                    print(
+                        f"  {len(lat)} operations: median {median:.1f} ms input-to-results (p90 {p90:.1f}, max {max(lat):.1f}); "
+                        f"median {statistics.median(paint):.1f} ms to the next frame; "
+                        f"query+filter+count computation median {statistics.median(compute):.1f} ms (max {max(compute):.1f})"
+                    )
+                    slow = sorted(zip(lat, ops, strict=False), reverse=True)[:3]
                     print("  slowest: " + "; ".join(f"{op} {ms:.1f} ms" for ms, op in slow))
                     results[f"median_ms_{count}"] = median
                     if count == 10000:

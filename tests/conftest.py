@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import sys
 import tomllib
 from datetime import date
@@ -109,8 +110,13 @@ def tiny_jpeg() -> bytes:
     return buffer.getvalue()
 
 
-def write_site(root: Path, profiles: dict[str, str] | None = None, *, toml: str = SITE_TOML,
-               files: dict[str, str | bytes] | None = None) -> Path:
+def write_site(
+    root: Path,
+    profiles: dict[str, str] | None = None,
+    *,
+    toml: str = SITE_TOML,
+    files: dict[str, str | bytes] | None = None,
+) -> Path:
     """Write site.toml, mentors/<name> per profile, mentors/photos/ada.jpg and other files."""
     root.mkdir(parents=True, exist_ok=True)
     (root / "site.toml").write_text(toml, encoding="utf-8")
@@ -153,16 +159,12 @@ def context():
 # caller does) the set-up script installs them all, so a skip there means something is
 # missing: report it as a failure instead of letting the suite pass without those tests.
 
-import os as _os
-
-import pytest as _pytest
-
 
 def _ci() -> bool:
-    return bool(_os.environ.get("CI"))
+    return bool(os.environ.get("CI"))
 
 
-@_pytest.hookimpl(hookwrapper=True)
+@pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
@@ -171,7 +173,7 @@ def pytest_runtest_makereport(item, call):
         report.longrepr = f"skipped in CI, which must run every test: {report.longrepr}"
 
 
-@_pytest.hookimpl(hookwrapper=True)
+@pytest.hookimpl(hookwrapper=True)
 def pytest_make_collect_report(collector):
     outcome = yield
     report = outcome.get_result()

@@ -20,7 +20,6 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from click.testing import CliRunner
-
 from conftest import BIO, SITE_TOML
 
 #: Seconds any one command may take before the test calls it a hang.
@@ -59,7 +58,9 @@ Start with people you already know.
 def profile(name: str = "Ada Example", email: str | None = None, **replace: str) -> str:
     """PROFILE for another person (a unique name and private email), with text replaced."""
     first = name.split()[0].lower()
-    text = PROFILE.replace("Ada Example", name).replace("ada.private@example.org", email or f"{first}.private@example.org")
+    text = PROFILE.replace("Ada Example", name).replace(
+        "ada.private@example.org", email or f"{first}.private@example.org"
+    )
     for old, new in replace.items():
         text = text.replace(old, new)
     return text
@@ -75,8 +76,9 @@ def write_files(root: Path, files: dict[str, str | bytes]) -> None:
             path.write_text(content, encoding="utf-8")
 
 
-def make_site(root: Path, files: dict[str, str | bytes] | None = None, *, toml: str = SITE_TOML,
-              base: bool = True) -> Path:
+def make_site(
+    root: Path, files: dict[str, str | bytes] | None = None, *, toml: str = SITE_TOML, base: bool = True
+) -> Path:
     """A site in root: site.toml, (with base) one good profile and one guide, then `files`."""
     root.mkdir(parents=True, exist_ok=True)
     (root / "site.toml").write_text(toml, encoding="utf-8")
@@ -108,6 +110,7 @@ class Timeout(Exception):
 @contextlib.contextmanager
 def time_limit(seconds: int = TIMEOUT):
     """Fail (instead of hanging the suite) if the block runs longer than `seconds`."""
+
     def expire(signum, frame):
         raise Timeout(f"took longer than {seconds} s: a hang")
 
@@ -145,8 +148,14 @@ def cli(*args: str, timeout: int = TIMEOUT) -> Run:
 
 def subprocess_cli(*args: str, timeout: int = TIMEOUT, env: dict | None = None) -> Run:
     """`python -m mentorsite ARGS` in a real process: catches crashes the runner cannot see."""
-    result = subprocess.run([sys.executable, "-m", "mentorsite", *map(str, args)], capture_output=True, text=True,
-                            timeout=timeout, env={**os.environ, **(env or {})}, stdin=subprocess.DEVNULL)
+    result = subprocess.run(
+        [sys.executable, "-m", "mentorsite", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+        stdin=subprocess.DEVNULL,
+    )
     run = Run(result.returncode, result.stdout + result.stderr)
     assert result.returncode >= 0, f"killed by signal {-result.returncode}: {run.output}"
     run.assert_clean()
@@ -159,8 +168,15 @@ class Outcome:
     build: Run
 
 
-def assert_refused(site: Path, expected: list[str], *, out: Path | None = None, previous: Path | None = None,
-                   check_fails: bool = True, runner=cli) -> Outcome:
+def assert_refused(
+    site: Path,
+    expected: list[str],
+    *,
+    out: Path | None = None,
+    previous: Path | None = None,
+    check_fails: bool = True,
+    runner=cli,
+) -> Outcome:
     """check and build must both report every `expected` line, exit 1 and leave the output alone.
 
     The previous output is a real earlier build (copied from `previous`) or, without one, a

@@ -10,18 +10,29 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import GOOD_PROFILE, TODAY, write_site
-from mentorsite.changes import (Change, GitError, MentorChange, changed_since, default_base, format_changes,
-                                mentor_changes, scoped_check)
+
+from mentorsite.changes import (
+    Change,
+    GitError,
+    MentorChange,
+    changed_since,
+    default_base,
+    format_changes,
+    mentor_changes,
+    scoped_check,
+)
 from mentorsite.cli import cli
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
 GIT_ENV = {
-    "GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.org",
-    "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.org",
-    "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_AUTHOR_NAME": "Test",
+    "GIT_AUTHOR_EMAIL": "test@example.org",
+    "GIT_COMMITTER_NAME": "Test",
+    "GIT_COMMITTER_EMAIL": "test@example.org",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_CONFIG_NOSYSTEM": "1",
 }
 
 
@@ -44,11 +55,15 @@ def repo(tmp_path, monkeypatch) -> Path:
     for key, value in GIT_ENV.items():
         monkeypatch.setenv(key, value)
     root = tmp_path / "repo"
-    write_site(root, {
-        "ana-lima.yaml": profile("Ana Lima", "ana@example.org"),
-        "bo-chen.yaml": profile("Bo Chen", "bo@example.org"),
-        "zoe-west.yaml": profile("Zoe West", "zoe@example.org"),
-    }, files={".gitignore": "/_site/\n.mentorsite-cache/\n"})
+    write_site(
+        root,
+        {
+            "ana-lima.yaml": profile("Ana Lima", "ana@example.org"),
+            "bo-chen.yaml": profile("Bo Chen", "bo@example.org"),
+            "zoe-west.yaml": profile("Zoe West", "zoe@example.org"),
+        },
+        files={".gitignore": "/_site/\n.mentorsite-cache/\n"},
+    )
     git(root, "init", "-q", "-b", "main")
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "site")
@@ -120,14 +135,18 @@ def test_site_in_a_subfolder_gets_site_relative_paths_and_a_prefix(tmp_path, mon
     git(root, "init", "-q", "-b", "main")
     commit(root, "site")
     (root / "README.md").write_text("changed, but outside the site\n")
-    (root / "directory" / "mentors" / "bo-chen.yaml").write_text(profile("Bo Chen", "bo@example.org") + "headlin: typo\n")
+    (root / "directory" / "mentors" / "bo-chen.yaml").write_text(
+        profile("Bo Chen", "bo@example.org") + "headlin: typo\n"
+    )
     changes = changed_since(root / "directory", "main")
     assert changes.prefix == "directory/"
     assert changes.changes == [Change("added", "mentors/bo-chen.yaml")]
     result = CliRunner().invoke(cli, ["check", str(root / "directory"), "--changed", "main", "--format", "github"])
     assert result.exit_code == 1
-    assert result.stdout == ("::error file=directory/mentors/bo-chen.yaml,line=18,col=1::unknown field 'headlin' "
-                             "(hint: did you mean 'headline'?)\n")
+    assert result.stdout == (
+        "::error file=directory/mentors/bo-chen.yaml,line=18,col=1::unknown field 'headlin' "
+        "(hint: did you mean 'headline'?)\n"
+    )
 
 
 def test_scoped_check_reports_only_changed_files(repo):
@@ -173,11 +192,16 @@ def test_removed_profiles_are_listed_not_errors(repo):
 def test_a_changed_site_toml_checks_everything(repo):
     """Changing the vocabulary can break any profile, so every file is in scope."""
     toml = (repo / "site.toml").read_text()
-    (repo / "site.toml").write_text(toml.replace('leadership = { label = "Leadership", aliases = ["management"] }\n', ""))
+    (repo / "site.toml").write_text(
+        toml.replace('leadership = { label = "Leadership", aliases = ["management"] }\n', "")
+    )
     result = scoped_check(repo, changed_since(repo, "main"), today=TODAY)
     assert result.everything is True
-    assert sorted({d.path for d in result.diagnostics}) == ["mentors/ana-lima.yaml", "mentors/bo-chen.yaml",
-                                                            "mentors/zoe-west.yaml"]
+    assert sorted({d.path for d in result.diagnostics}) == [
+        "mentors/ana-lima.yaml",
+        "mentors/bo-chen.yaml",
+        "mentors/zoe-west.yaml",
+    ]
 
 
 def test_a_changed_photo_brings_its_profile_into_scope(repo):
@@ -200,10 +224,12 @@ def test_check_changed_cli_formats(repo):
     assert github.stdout == (
         "::error file=mentors/bo-chen.yaml,line=4,col=8::'tags item 1': 'writting' is not a known expertise tag "
         "(hint: did you mean 'writing'?)\n"
-        "::notice title=Removed::mentors/zoe-west.yaml was removed (not an error)\n")
+        "::notice title=Removed::mentors/zoe-west.yaml was removed (not an error)\n"
+    )
     merge_base = git(repo, "merge-base", "main", "HEAD").strip()
-    assert github.stderr == (f"checked 1 changed file(s) against main (merge base {merge_base[:10]}); "
-                             "1 removed: 1 errors, 0 warnings\n")
+    assert github.stderr == (
+        f"checked 1 changed file(s) against main (merge base {merge_base[:10]}); 1 removed: 1 errors, 0 warnings\n"
+    )
     human = runner.invoke(cli, ["check", str(repo), "--changed", "main"])
     assert human.exit_code == 1
     assert human.stdout == ""
@@ -215,11 +241,21 @@ def test_check_changed_cli_formats(repo):
     ]
     data = json.loads(runner.invoke(cli, ["check", str(repo), "--changed", "main", "--format", "json"]).stdout)
     assert data == {
-        "base": "main", "merge_base": merge_base, "everything": False,
-        "checked": ["mentors/bo-chen.yaml"], "removed": ["mentors/zoe-west.yaml"],
-        "diagnostics": [{"path": "mentors/bo-chen.yaml", "line": 4, "col": 8,
-                         "message": "'tags item 1': 'writting' is not a known expertise tag",
-                         "hint": "did you mean 'writing'?", "severity": "error"}],
+        "base": "main",
+        "merge_base": merge_base,
+        "everything": False,
+        "checked": ["mentors/bo-chen.yaml"],
+        "removed": ["mentors/zoe-west.yaml"],
+        "diagnostics": [
+            {
+                "path": "mentors/bo-chen.yaml",
+                "line": 4,
+                "col": 8,
+                "message": "'tags item 1': 'writting' is not a known expertise tag",
+                "hint": "did you mean 'writing'?",
+                "severity": "error",
+            }
+        ],
     }
 
 
@@ -253,7 +289,9 @@ def test_mentor_changes_names_notes_and_formats(repo):
         MentorChange("added", "broken", "mentors/broken.yaml", "broken", None, "has errors"),
         MentorChange("added", "new-person", "mentors/new-person.yaml", "Nú <b>Person</b> *"),
         MentorChange("changed", "bo-chen", "mentors/bo-chen.yaml", "Bo Chen", None, "paused"),
-        MentorChange("renamed", "ana-lima-souza", "mentors/ana-lima-souza.yaml", "Ana Lima Souza", "mentors/ana-lima.yaml"),
+        MentorChange(
+            "renamed", "ana-lima-souza", "mentors/ana-lima-souza.yaml", "Ana Lima Souza", "mentors/ana-lima.yaml"
+        ),
         MentorChange("removed", "zoe-west", "mentors/zoe-west.yaml", "Zoe West"),
     ]
     assert format_changes(items, "markdown", "origin/main") == (
@@ -295,12 +333,21 @@ def test_resumed_mentor_and_the_changes_command(repo):
     runner = CliRunner()
     result = runner.invoke(cli, ["changes", "main", str(repo), "--format", "json"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout) == [{"change": "changed", "slug": "bo-chen", "path": "mentors/bo-chen.yaml",
-                                          "name": "Bo Chen", "old_path": None, "note": "resumed"}]
+    assert json.loads(result.stdout) == [
+        {
+            "change": "changed",
+            "slug": "bo-chen",
+            "path": "mentors/bo-chen.yaml",
+            "name": "Bo Chen",
+            "old_path": None,
+            "note": "resumed",
+        }
+    ]
     git(repo, "checkout", "-q", "--", ".")
     empty = runner.invoke(cli, ["changes", "main", str(repo), "--format", "markdown"])
-    assert empty.stdout == ("### Mentor profiles (compared with `main`)\n\n"
-                            "No mentor profiles were added, changed or removed.\n\n")
+    assert empty.stdout == (
+        "### Mentor profiles (compared with `main`)\n\nNo mentor profiles were added, changed or removed.\n\n"
+    )
     missing = runner.invoke(cli, ["changes", "origin/gone", str(repo)])
     assert missing.exit_code == 1
     assert "unknown branch or commit 'origin/gone'" in missing.stderr

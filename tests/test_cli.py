@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from conftest import BIO, GOOD_PROFILE, PRIVATE_EMAIL
 
 import mentorsite
-from conftest import BIO, GOOD_PROFILE, PRIVATE_EMAIL
 from mentorsite.cli import cli
 
 TODAY = date.today().isoformat()
@@ -28,8 +28,10 @@ def fresh(profile: str) -> str:
 
 def person(name: str, slug: str) -> str:
     """A valid profile for another person (own name and private email)."""
-    return fresh(GOOD_PROFILE).replace("name: Ada Example", f"name: {name}").replace(
-        PRIVATE_EMAIL, f"{slug}.private@example.org"
+    return (
+        fresh(GOOD_PROFILE)
+        .replace("name: Ada Example", f"name: {name}")
+        .replace(PRIVATE_EMAIL, f"{slug}.private@example.org")
     )
 
 
@@ -97,7 +99,11 @@ def test_check_clean_site(make_site):
     """A site with no problems: exit 0, summary on stdout, nothing on stderr."""
     site = make_site({"ada-example.yaml": fresh(GOOD_PROFILE)})
     result = run("check", site)
-    assert (result.exit_code, result.stdout, result.stderr) == (0, "checked 1 valid profiles: 0 errors, 0 warnings\n", "")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        0,
+        "checked 1 valid profiles: 0 errors, 0 warnings\n",
+        "",
+    )
 
 
 def test_check_warnings_only_passes_unless_strict(make_site):
@@ -109,18 +115,26 @@ def test_check_warnings_only_passes_unless_strict(make_site):
     )
     result = run("check", site)
     assert (result.exit_code, result.stdout, result.stderr) == (
-        0, "checked 1 valid profiles: 0 errors, 1 warnings\n", warning)
+        0,
+        "checked 1 valid profiles: 0 errors, 1 warnings\n",
+        warning,
+    )
     result = run("check", "--strict", site)
     assert (result.exit_code, result.stdout, result.stderr) == (
-        1, "", warning + "checked 1 valid profiles: 0 errors, 1 warnings\n")
+        1,
+        "",
+        warning + "checked 1 valid profiles: 0 errors, 1 warnings\n",
+    )
 
 
 def test_check_format_github(make_site):
     """--format github prints one workflow command per problem, with file, line and col."""
-    site = make_site({
-        "ada-example.yaml": fresh(GOOD_PROFILE).replace("tags: [leadership, writing]", "tags: [leadrship]"),
-        "bea-example.yaml": person("Bea Example", "bea").replace("photo: photos/ada.jpg\n", ""),
-    })
+    site = make_site(
+        {
+            "ada-example.yaml": fresh(GOOD_PROFILE).replace("tags: [leadership, writing]", "tags: [leadrship]"),
+            "bea-example.yaml": person("Bea Example", "bea").replace("photo: photos/ada.jpg\n", ""),
+        }
+    )
     result = run("check", "--format", "github", site)
     assert result.exit_code == 1
     assert result.stdout == (
@@ -136,11 +150,16 @@ def test_check_format_json(make_site):
     site = make_site({"ada-example.yaml": fresh(GOOD_PROFILE).replace("capacity: 2", "capacity: 99")})
     result = run("check", "--format", "json", site)
     assert result.exit_code == 1
-    assert json.loads(result.stdout) == [{
-        "path": "mentors/ada-example.yaml", "line": 14, "col": 13,
-        "message": "'availability.capacity' is out of range: input should be less than or equal to 50",
-        "hint": "", "severity": "error",
-    }]
+    assert json.loads(result.stdout) == [
+        {
+            "path": "mentors/ada-example.yaml",
+            "line": 14,
+            "col": 13,
+            "message": "'availability.capacity' is out of range: input should be less than or equal to 50",
+            "hint": "",
+            "severity": "error",
+        }
+    ]
 
 
 def test_check_bad_site_toml(make_site):
@@ -157,12 +176,22 @@ def test_check_bad_site_toml(make_site):
 def test_check_hostile_files_never_crash(make_site):
     """Binary, bomb, deep, huge, mis-encoded, tagged, symlinked and mis-named files are all just errors."""
     bomb = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
-        f"{n}: &{n} [{', '.join(['*' + p] * 9)}]\n" for p, n in zip("abcdefgh", "bcdefghi"))
+        f"{n}: &{n} [{', '.join(['*' + p] * 9)}]\n" for p, n in zip("abcdefgh", "bcdefghi", strict=False)
+    )
     site = make_site(
-        {"ada-example.yaml": fresh(GOOD_PROFILE), "bomb.yaml": bomb, "deep.yaml": "- " * 50_000 + "x\n",
-         "Bad Name.yaml": "x: 1\n", "tagged.yaml": "name: !!python/object/apply:os.system ['echo pwned']\n"},
-        files={"mentors/binary.yaml": bytes(range(256)), "mentors/huge.yaml": b"a: " + b"x" * 300_000,
-               "mentors/latin.yaml": b"name: Jos\xe9\n", "content/guides/g.md": "no front matter\n"},
+        {
+            "ada-example.yaml": fresh(GOOD_PROFILE),
+            "bomb.yaml": bomb,
+            "deep.yaml": "- " * 50_000 + "x\n",
+            "Bad Name.yaml": "x: 1\n",
+            "tagged.yaml": "name: !!python/object/apply:os.system ['echo pwned']\n",
+        },
+        files={
+            "mentors/binary.yaml": bytes(range(256)),
+            "mentors/huge.yaml": b"a: " + b"x" * 300_000,
+            "mentors/latin.yaml": b"name: Jos\xe9\n",
+            "content/guides/g.md": "no front matter\n",
+        },
     )
     (site / "mentors" / "dir.yaml").mkdir()
     os.symlink(site / "site.toml", site / "mentors" / "link.yaml")
@@ -170,9 +199,15 @@ def test_check_hostile_files_never_crash(make_site):
     assert result.exit_code == 1
     firsts = [line.split(": error: ")[0] for line in result.stderr.splitlines() if ": error: " in line]
     assert firsts == [
-        "content/guides/g.md:1:1", "mentors/Bad Name.yaml", "mentors/binary.yaml:1:1",
-        *[f"mentors/bomb.yaml:{n}:4" for n in range(1, 9)], "mentors/deep.yaml:1:33", "mentors/huge.yaml",
-        "mentors/latin.yaml:1:10", "mentors/link.yaml", "mentors/tagged.yaml:1:7",
+        "content/guides/g.md:1:1",
+        "mentors/Bad Name.yaml",
+        "mentors/binary.yaml:1:1",
+        *[f"mentors/bomb.yaml:{n}:4" for n in range(1, 9)],
+        "mentors/deep.yaml:1:33",
+        "mentors/huge.yaml",
+        "mentors/latin.yaml:1:10",
+        "mentors/link.yaml",
+        "mentors/tagged.yaml:1:7",
     ]
     assert result.stderr.endswith("checked 1 valid profiles: 16 errors, 0 warnings\n")
 
@@ -233,17 +268,28 @@ def test_init_then_build(tmp_path):
     result = run("init", site)
     created = [p for p in site.rglob("*") if p.is_file()]
     assert {"site.toml", "mentors/ada-example.yaml", "content/guides/welcome.md"} <= {
-        p.relative_to(site).as_posix() for p in created}
+        p.relative_to(site).as_posix() for p in created
+    }
     assert (result.exit_code, result.stdout) == (
-        0, f"created {len(created)} files in {site}; next: mentorsite build {site}\n")
+        0,
+        f"created {len(created)} files in {site}; next: mentorsite build {site}\n",
+    )
     assert run("check", site).exit_code == 0
     result = run("build", site)
     skip_if_theme_incomplete(result)
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.startswith(f"built 1 mentors: ")
+    assert result.stdout.startswith("built 1 mentors: ")
     assert f" into {site / '_site'} in " in result.stdout
-    for page in ("index.html", "404.html", "sitemap.xml", "robots.txt", "mentors/index.html",
-                 "mentors/ada-example/index.html", "guides/welcome/index.html", "tags/leadership/index.html"):
+    for page in (
+        "index.html",
+        "404.html",
+        "sitemap.xml",
+        "robots.txt",
+        "mentors/index.html",
+        "mentors/ada-example/index.html",
+        "guides/welcome/index.html",
+        "tags/leadership/index.html",
+    ):
         assert (site / "_site" / page).is_file(), page
 
 
@@ -272,21 +318,29 @@ def test_built_pages_show_bio_markup_inertly(make_site):
 
 BREAKERS = {
     # an input error: found before anything is rendered
-    "profile error": ("mentors/ada-example.yaml", lambda text: text.replace("country: PT", "country: Portugal"),
-                      "mentors/ada-example.yaml:8:12: error: 'location.country': 'Portugal' is not an ISO 3166 "
-                      "country code\n    hint: use the two-letter code 'PT'\n"),
+    "profile error": (
+        "mentors/ada-example.yaml",
+        lambda text: text.replace("country: PT", "country: Portugal"),
+        "mentors/ada-example.yaml:8:12: error: 'location.country': 'Portugal' is not an ISO 3166 "
+        "country code\n    hint: use the two-letter code 'PT'\n",
+    ),
     # a template error: found half-way through rendering, after files were staged
-    "template error": ("templates/mentor.html", lambda text: "{{ mentor.no_such_field.oops }}\n",
-                       "templates/mentor.html:1:1: error: template error: "
-                       "'mentorsite.views.MentorView object' has no attribute 'no_such_field'\n"),
+    "template error": (
+        "templates/mentor.html",
+        lambda text: "{{ mentor.no_such_field.oops }}\n",
+        "templates/mentor.html:1:1: error: template error: "
+        "'mentorsite.views.MentorView object' has no attribute 'no_such_field'\n",
+    ),
 }
 
 
 @pytest.mark.parametrize("breaker", list(BREAKERS))
 def test_failed_build_keeps_previous_output(make_site, breaker):
     """A failing build exits 1, says why, and leaves the previous output byte-for-byte identical."""
-    site = make_site({"ada-example.yaml": fresh(GOOD_PROFILE), "bea-example.yaml": person("Bea Example", "bea")},
-                     files={"templates/README.md": "overrides\n"})
+    site = make_site(
+        {"ada-example.yaml": fresh(GOOD_PROFILE), "bea-example.yaml": person("Bea Example", "bea")},
+        files={"templates/README.md": "overrides\n"},
+    )
     first = run("build", site)
     skip_if_theme_incomplete(first)
     assert first.exit_code == 0, first.stderr

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import tomllib
-import typing
 
 import pytest
 import yaml
+from conftest import GOOD_PROFILE, SITE_TOML, TODAY
 from pydantic import BaseModel
 
-from conftest import GOOD_PROFILE, SITE_TOML, TODAY
 from mentorsite.build import build_site
 from mentorsite.cms import DECAP_INTEGRITY, DECAP_VERSION, cms_config, cms_files
 from mentorsite.config import SiteConfig, load_config
@@ -83,29 +82,52 @@ def test_config_lists_every_model_field_at_every_level(parsed):
 def test_widgets_follow_the_models_and_vocabularies(parsed):
     fields = by_name(next(c for c in parsed["collections"] if c["name"] == "mentors")["fields"])
     assert fields["tags"] == {
-        "label": "Expertise", "name": "tags", "hint": "Areas of expertise, from the site's vocabulary (at least one).",
-        "required": True, "widget": "select", "multiple": True,
-        "options": [{"label": "Leadership", "value": "leadership"}, {"label": "Machine learning", "value": "machine-learning"},
-                    {"label": "Writing", "value": "writing"}],
-        "min": 1, "max": 12,
+        "label": "Expertise",
+        "name": "tags",
+        "hint": "Areas of expertise, from the site's vocabulary (at least one).",
+        "required": True,
+        "widget": "select",
+        "multiple": True,
+        "options": [
+            {"label": "Leadership", "value": "leadership"},
+            {"label": "Machine learning", "value": "machine-learning"},
+            {"label": "Writing", "value": "writing"},
+        ],
+        "min": 1,
+        "max": 12,
     }
     assert fields["industry"]["widget"] == "select" and "multiple" not in fields["industry"]
-    assert fields["industry"]["options"] == [{"label": "Technology", "value": "technology"},
-                                             {"label": "Finance and banking", "value": "finance"}]
+    assert fields["industry"]["options"] == [
+        {"label": "Technology", "value": "technology"},
+        {"label": "Finance and banking", "value": "finance"},
+    ]
     assert fields["formats"]["options"][0] == {"label": "One-to-one", "value": "one-to-one"}
-    assert fields["cadence"]["options"] == [{"label": "Weekly", "value": "weekly"},
-                                            {"label": "Every two weeks", "value": "bi-weekly"},
-                                            {"label": "Monthly", "value": "monthly"}]
+    assert fields["cadence"]["options"] == [
+        {"label": "Weekly", "value": "weekly"},
+        {"label": "Every two weeks", "value": "bi-weekly"},
+        {"label": "Monthly", "value": "monthly"},
+    ]
     assert {"label": "English (en)", "value": "en"} in fields["languages"]["options"]
     assert fields["bio"]["widget"] == "markdown" and fields["expectations"]["widget"] == "markdown"
     assert fields["headline"]["widget"] == "string"
     assert fields["headline"]["pattern"] == ["^[^\\n]{1,160}$", "one line, at most 160 characters"]
     assert fields["photo"]["widget"] == "image"
-    assert fields["cohort"] == {"label": "Cohort", "name": "cohort", "hint": "Graduation year or cohort.",
-                                "required": False, "widget": "number", "value_type": "int", "min": 1900, "max": 2100}
+    assert fields["cohort"] == {
+        "label": "Cohort",
+        "name": "cohort",
+        "hint": "Graduation year or cohort.",
+        "required": False,
+        "widget": "number",
+        "value_type": "int",
+        "min": 1900,
+        "max": 2100,
+    }
     assert fields["joined"]["widget"] == "datetime"
     assert (fields["joined"]["format"], fields["joined"]["date_format"], fields["joined"]["time_format"]) == (
-        "YYYY-MM-DD", "YYYY-MM-DD", False)
+        "YYYY-MM-DD",
+        "YYYY-MM-DD",
+        False,
+    )
     assert fields["featured"]["default"] is False and fields["active"]["default"] is True
     assert fields["email"]["label"] == "Email (private)"
     assert fields["email"]["hint"].startswith("PRIVATE:") and "Never published" in fields["email"]["hint"]
@@ -118,43 +140,76 @@ def test_widgets_follow_the_models_and_vocabularies(parsed):
     assert "Europe/Lisbon" in [o["value"] for o in fields["timezone"]["options"]]
     availability = by_name(fields["availability"]["fields"])
     assert availability["capacity"]["value_type"] == "int"
-    assert availability["accepting"] == {"label": "Accepting", "name": "accepting",
-                                         "hint": "Whether the mentor takes new mentees now.", "required": False,
-                                         "widget": "boolean", "default": True}
+    assert availability["accepting"] == {
+        "label": "Accepting",
+        "name": "accepting",
+        "hint": "Whether the mentor takes new mentees now.",
+        "required": False,
+        "widget": "boolean",
+        "default": True,
+    }
 
 
 def test_admin_page_loads_a_pinned_decap_release():
     page = cms_files(config())["admin/index.html"]
-    assert (f'<script src="https://unpkg.com/decap-cms@{DECAP_VERSION}/dist/decap-cms.js" '
-            f'integrity="{DECAP_INTEGRITY}" crossorigin="anonymous"></script>') in page
+    assert (
+        f'<script src="https://unpkg.com/decap-cms@{DECAP_VERSION}/dist/decap-cms.js" '
+        f'integrity="{DECAP_INTEGRITY}" crossorigin="anonymous"></script>'
+    ) in page
     assert '<meta name="robots" content="noindex, nofollow">' in page
     assert "identity.netlify.com" not in page
 
 
 def test_git_gateway_and_other_options():
-    toml = CMS_TOML.replace('repo = "example-org/mentors"', 'backend = "git-gateway"\nbranch = "live"\nlocal_backend = true')
+    toml = CMS_TOML.replace(
+        'repo = "example-org/mentors"', 'backend = "git-gateway"\nbranch = "live"\nlocal_backend = true'
+    )
     data = cms_config(config(toml))
-    assert data["backend"] == {"name": "git-gateway", "branch": "live", "commit_messages": data["backend"]["commit_messages"]}
+    assert data["backend"] == {
+        "name": "git-gateway",
+        "branch": "live",
+        "commit_messages": data["backend"]["commit_messages"],
+    }
     assert data["local_backend"] is True
-    assert '<script src="https://identity.netlify.com/v1/netlify-identity-widget.js"></script>' in \
-        cms_files(config(toml))["admin/index.html"]
-    oauth = cms_config(config(CMS_TOML.replace('repo = "example-org/mentors"', 'repo = "a/b"\nauth_url = "https://auth.example.org/"\nopen_authoring = false')))
+    assert (
+        '<script src="https://identity.netlify.com/v1/netlify-identity-widget.js"></script>'
+        in cms_files(config(toml))["admin/index.html"]
+    )
+    oauth = cms_config(
+        config(
+            CMS_TOML.replace(
+                'repo = "example-org/mentors"',
+                'repo = "a/b"\nauth_url = "https://auth.example.org/"\nopen_authoring = false',
+            )
+        )
+    )
     assert oauth["backend"]["base_url"] == "https://auth.example.org"
     assert "open_authoring" not in oauth["backend"]
 
 
-@pytest.mark.parametrize(("table", "message"), [
-    ('[cms]\nenabled = true\n', "site.toml:1:1: error: 'cms': the github backend needs repo = \"owner/name\""),
-    ('[cms]\nrepo = "not a repo"\n', "site.toml:2:1: error: 'cms.repo': repo must be written owner/name, not 'not a repo'"),
-    ('[cms]\nbackend = "gitlab"\n', "site.toml:2:1: error: 'cms.backend' must be one of 'github' or 'git-gateway'; got 'gitlab'"),
-])
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ("[cms]\nenabled = true\n", "site.toml:1:1: error: 'cms': the github backend needs repo = \"owner/name\""),
+        (
+            '[cms]\nrepo = "not a repo"\n',
+            "site.toml:2:1: error: 'cms.repo': repo must be written owner/name, not 'not a repo'",
+        ),
+        (
+            '[cms]\nbackend = "gitlab"\n',
+            "site.toml:2:1: error: 'cms.backend' must be one of 'github' or 'git-gateway'; got 'gitlab'",
+        ),
+    ],
+)
 def test_cms_settings_are_validated(tmp_path, table, message):
     (tmp_path / "site.toml").write_text(SITE_TOML + "\n" + table, encoding="utf-8")
     with pytest.raises(InputError) as caught:
         load_config(tmp_path)
     assert [d.human().split("\n")[0] for d in caught.value.diagnostics] == [
-        message.replace("site.toml:1:1", f"site.toml:{SITE_TOML.count(chr(10)) + 2}:1")
-        .replace("site.toml:2:1", f"site.toml:{SITE_TOML.count(chr(10)) + 3}:1")]
+        message.replace("site.toml:1:1", f"site.toml:{SITE_TOML.count(chr(10)) + 2}:1").replace(
+            "site.toml:2:1", f"site.toml:{SITE_TOML.count(chr(10)) + 3}:1"
+        )
+    ]
 
 
 def test_build_writes_admin_outside_the_sitemap(make_site):
@@ -162,7 +217,10 @@ def test_build_writes_admin_outside_the_sitemap(make_site):
     report = build_site(site, today=TODAY)
     assert report.errors == [] and report.written
     out = site / "_site"
-    assert yaml.safe_load((out / "admin" / "config.yml").read_text(encoding="utf-8"))["backend"]["repo"] == "example-org/mentors"
+    assert (
+        yaml.safe_load((out / "admin" / "config.yml").read_text(encoding="utf-8"))["backend"]["repo"]
+        == "example-org/mentors"
+    )
     assert "decap-cms" in (out / "admin" / "index.html").read_text(encoding="utf-8")
     assert "admin" not in (out / "sitemap.xml").read_text(encoding="utf-8")
 
@@ -172,6 +230,6 @@ def test_float_fields_become_number_widgets():
     from mentorsite.cms import field_widget
 
     class Odd(BaseModel):
-        when: typing.Optional[float] = None
+        when: float | None = None
 
     assert field_widget("when", Odd.model_fields["when"], None)["widget"] == "number"

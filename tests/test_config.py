@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import SITE_TOML
+
 from mentorsite.config import load_config
 from mentorsite.diagnostics import InputError
 
@@ -56,7 +56,9 @@ def test_renamed_required_key_reports_both(tmp_path):
 def test_nested_unknown_key_did_you_mean(tmp_path):
     """A misspelt key in a table is reported at its line, with the table's own keys as hint."""
     toml = SITE_TOML + '\n[contact]\nmod = "receiver"\n'
-    assert config_problems(tmp_path, toml) == ["site.toml:40:1: error: unknown field 'mod'\n    hint: did you mean 'mode'?"]
+    assert config_problems(tmp_path, toml) == [
+        "site.toml:40:1: error: unknown field 'mod'\n    hint: did you mean 'mode'?"
+    ]
 
 
 def test_key_after_a_table_belongs_to_that_table(tmp_path):
@@ -77,7 +79,9 @@ def test_toml_syntax_error_line_and_col(tmp_path):
 def test_repeated_toml_key_has_no_quotes_hint(tmp_path):
     """A key set twice is reported at the repeat without the unrelated quotes hint."""
     found = config_problems(tmp_path, edit('language = "en"\n', 'language = "en"\nlanguage = "pt"\n'))
-    assert found == ["site.toml:6:16: error: invalid TOML: Cannot overwrite a value\n    hint: this key or table is already set above; keep one of them"]
+    assert found == [
+        "site.toml:6:16: error: invalid TOML: Cannot overwrite a value\n    hint: this key or table is already set above; keep one of them"
+    ]
 
 
 @pytest.mark.parametrize("url", ["localhost:8000", "ftp://example.org/", "/mentors/", "https://"])
@@ -132,8 +136,9 @@ def test_facet_without_values(tmp_path):
 def test_duplicate_facet_keys_are_an_error(tmp_path):
     """Two facets with the same key are exactly one error naming the key."""
     found = config_problems(tmp_path, edit('key = "industry"', 'key = "tags"'))
-    assert found == ["site.toml:20:1: error: facet key 'tags' is used twice\n"
-                     "    hint: each [[facets]] table needs a key of its own"]
+    assert found == [
+        "site.toml:20:1: error: facet key 'tags' is used twice\n    hint: each [[facets]] table needs a key of its own"
+    ]
 
 
 def test_duplicate_facet_key_position(tmp_path):

@@ -42,7 +42,7 @@ def form_tag(html: str) -> str:
 
 
 def field_names(html: str) -> list[str]:
-    form = html[html.index("<form"): html.index("</form>")]
+    form = html[html.index("<form") : html.index("</form>")]
     return re.findall(r'<(?:input|textarea|select)[^>]* name="([^"]+)"', form)
 
 
@@ -53,19 +53,44 @@ def test_receiver_mode_posts_to_the_receiver_with_a_token_url(tmp_path):
     assert 'action="https://forms.example.org/requests"' in tag
     assert 'data-token-url="https://forms.example.org/requests/token"' in tag
     assert field_names(page(out, "ana-lima")) == [
-        "mentor", "ts", "name", "email", "hope_to_gain", "goals", "format", "cadence", "message", "consent", "website"]
+        "mentor",
+        "ts",
+        "name",
+        "email",
+        "hope_to_gain",
+        "goals",
+        "format",
+        "cadence",
+        "message",
+        "consent",
+        "website",
+    ]
     assert (out / "contact" / "thanks" / "index.html").is_file()
 
 
 def test_endpoint_mode_uses_the_configured_field_names(tmp_path):
     """A generic form service gets its own field names; unmapped fields keep ours."""
-    out = build_with(tmp_path, 'mode = "endpoint"\naction = "https://forms.example.org/f/abc"\n'
-                               'field_names = { name = "fullname", email = "_replyto", message = "body" }\n')
+    out = build_with(
+        tmp_path,
+        'mode = "endpoint"\naction = "https://forms.example.org/f/abc"\n'
+        'field_names = { name = "fullname", email = "_replyto", message = "body" }\n',
+    )
     html = page(out, "ana-lima")
     tag = form_tag(html)
     assert 'action="https://forms.example.org/f/abc"' in tag and "data-token-url" not in tag
     assert field_names(html) == [
-        "mentor", "ts", "fullname", "_replyto", "hope_to_gain", "goals", "format", "cadence", "body", "consent", "website"]
+        "mentor",
+        "ts",
+        "fullname",
+        "_replyto",
+        "hope_to_gain",
+        "goals",
+        "format",
+        "cadence",
+        "body",
+        "consent",
+        "website",
+    ]
 
 
 def test_netlify_mode_emits_netlify_attributes(tmp_path):
@@ -114,7 +139,8 @@ def test_coordinator_address_is_never_published(tmp_path):
         toml.write('\n[contact]\nmode = "receiver"\ncoordinator_email = "coordinator@example.org"\n')
     (site / "templates").mkdir()
     (site / "templates" / "404.html").write_text(
-        '{% extends "!theme/404.html" %}{% block content %}{{ site.contact.coordinator_email }}{% endblock %}')
+        '{% extends "!theme/404.html" %}{% block content %}{{ site.contact.coordinator_email }}{% endblock %}'
+    )
     report = build_site(site, today=date(2026, 11, 23))
     assert not report.written and not (site / "_site").exists()
     assert [d.path for d in report.errors] == ["404.html"]

@@ -61,7 +61,7 @@ def target_file(out: Path, url: str) -> Path | None:
     path = urlsplit(url).path
     if not path.startswith("/mentors/"):
         return None
-    rel = path[len("/mentors/"):]
+    rel = path[len("/mentors/") :]
     candidate = out / rel
     return candidate / "index.html" if rel == "" or rel.endswith("/") else candidate
 
@@ -114,7 +114,12 @@ def test_facet_index_pages_count_values(site):
     for value in ("leadership", "data-science", "writing"):
         assert f'href="/mentors/tags/{value}/"' in html
     assert not (site / "countries" / "pt").exists()  # only the paused mentor is in PT
-    assert sorted(p.name for p in (site / "formats").iterdir() if p.is_dir()) == ["group", "one-to-one", "peer", "reverse"]
+    assert sorted(p.name for p in (site / "formats").iterdir() if p.is_dir()) == [
+        "group",
+        "one-to-one",
+        "peer",
+        "reverse",
+    ]
 
 
 def test_every_internal_link_and_asset_resolves(site):
@@ -180,13 +185,17 @@ def test_pagination_splits_the_directory(tmp_path):
     shutil.copytree(FIXTURE, work)
     source = (work / "mentors" / "ana-lima.yaml").read_text()
     for index in range(8):
-        (work / "mentors" / f"extra-{index}.yaml").write_text(source.replace("Ana Lima", f"Extra Person {index}")
-                                                            .replace("ana-lima.private", f"extra{index}.private"))
+        (work / "mentors" / f"extra-{index}.yaml").write_text(
+            source.replace("Ana Lima", f"Extra Person {index}").replace("ana-lima.private", f"extra{index}.private")
+        )
     report = build_site(work, today=date(2026, 11, 23))
     assert report.errors == []
     out = work / "_site" / "mentors"
-    pages = [mentor_slugs_on(out / "index.html"), mentor_slugs_on(out / "page" / "2" / "index.html"),
-             mentor_slugs_on(out / "page" / "3" / "index.html")]
+    pages = [
+        mentor_slugs_on(out / "index.html"),
+        mentor_slugs_on(out / "page" / "2" / "index.html"),
+        mentor_slugs_on(out / "page" / "3" / "index.html"),
+    ]
     assert [len(p) for p in pages] == [6, 6, 1]
     assert set().union(*pages) == PUBLISHED | {f"extra-{i}" for i in range(8)}
     assert not (out / "page" / "4").exists()

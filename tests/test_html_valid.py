@@ -15,7 +15,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from hostile_kit import assert_builds, make_site
 
 REPO = Path(__file__).resolve().parents[1]
@@ -40,15 +39,27 @@ def pages(tmp_path_factory) -> dict[str, list[Path]]:
 
     root = tmp_path_factory.mktemp("html")
     _, example = assert_builds(REPO, root / "example")
-    hostile_site = make_site(root / "hostile", {"mentors/eve.yaml": HOSTILE_PROFILE, "content/guides/hostile.md": HOSTILE_GUIDE,
-                                                "content/about.md": HOSTILE_GUIDE}, toml=HOSTILE_TOML)
+    hostile_site = make_site(
+        root / "hostile",
+        {
+            "mentors/eve.yaml": HOSTILE_PROFILE,
+            "content/guides/hostile.md": HOSTILE_GUIDE,
+            "content/about.md": HOSTILE_GUIDE,
+        },
+        toml=HOSTILE_TOML,
+    )
     _, hostile = assert_builds(hostile_site, root / "hostile-out")
     return {"example": sorted(example.rglob("*.html")), "hostile": sorted(hostile.rglob("*.html"))}
 
 
 def test_the_example_site_has_every_kind_of_page(pages):
     names = {p.as_posix() for p in pages["example"]}
-    for part in ("/example/index.html", "/example/mentors/index.html", "/example/404.html", "/example/guides/index.html"):
+    for part in (
+        "/example/index.html",
+        "/example/mentors/index.html",
+        "/example/404.html",
+        "/example/guides/index.html",
+    ):
         assert any(name.endswith(part) for name in names), part
     assert sum("/mentors/" in name for name in names) > 40
     assert sum("/guides/" in name for name in names) >= 7
@@ -57,10 +68,14 @@ def test_the_example_site_has_every_kind_of_page(pages):
 def test_every_page_is_valid_html5(pages):
     command = vnu_command()
     files = pages["example"] + pages["hostile"]
-    result = subprocess.run([*command, "--errors-only", "--format", "json", *map(str, files)],
-                            capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [*command, "--errors-only", "--format", "json", *map(str, files)], capture_output=True, text=True, timeout=600
+    )
     report = json.loads(result.stderr or result.stdout)
-    errors = [f"{m.get('url', '').rsplit('/', 3)[-3:]} line {m.get('lastLine')}: {m.get('message')}"
-              for m in report.get("messages", []) if m.get("type") in ("error", "non-document-error")]
+    errors = [
+        f"{m.get('url', '').rsplit('/', 3)[-3:]} line {m.get('lastLine')}: {m.get('message')}"
+        for m in report.get("messages", [])
+        if m.get("type") in ("error", "non-document-error")
+    ]
     assert not errors, "\n".join(errors[:50])
     assert result.returncode == 0, result.stderr[-2000:]

@@ -15,7 +15,6 @@ from html import unescape
 from pathlib import Path
 
 import pytest
-
 from conftest import SITE_TOML
 from hostile_kit import assert_builds, assert_refused, cli, elements, make_site, profile
 
@@ -25,7 +24,7 @@ JINJA_BLOCK = "{% if true %}IF-RAN{% endif %}"
 JINJA_MARK = "{{ 6007*7 }}"
 SCRIPT = "<script>alert(1)</script>"
 HANDLER = "<img src=x onerror=alert(2)>"
-ANCHOR = "<a href=\"javascript:alert(3)\">x</a>"
+ANCHOR = '<a href="javascript:alert(3)">x</a>'
 BREAKOUT = "\"'><svg onload=alert(4)>"
 
 #: One line of everything, for one-line fields (each fits 160 characters).
@@ -64,7 +63,9 @@ script:alert(1)) [k](javascript&colon;alert(1))
     {SCRIPT} {JINJA} indented code
 """
 
-GUIDE_MARKDOWN = MARKDOWN + f"""
+GUIDE_MARKDOWN = (
+    MARKDOWN
+    + f"""
 ![img](javascript:alert(1)) ![img2](data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+)
 
 ## Heading {SCRIPT} {JINJA}
@@ -73,15 +74,20 @@ GUIDE_MARKDOWN = MARKDOWN + f"""
 
 [ok](https://example.org/ok) [rel](../mentors/)
 """
+)
 
-HOSTILE_TOML = SITE_TOML.replace('title = "Test Mentors"', f'title = "T {SCRIPT[:30]}"').replace(
-    'description = "A small site for tests."', f"description = {json.dumps(LINE)}").replace(
-    'organisation = "Test Org"', f"organisation = {json.dumps(LINE[:120])}").replace(
-    'label = "Expertise"', 'label = "<b>E</b>{{ 7*7 }}"').replace(
-    'leadership = { label = "Leadership", aliases = ["management"] }',
-    'leadership = { label = "<script>x</script>{{ 7*7 }}", aliases = ["management"] }').replace(
-    'label = "Mentors"', 'label = "<i>M</i>{{ 7*7 }}"').replace(
-    'language = "en"', 'language = "en"\nlogo = "javascript:alert(1)"')
+HOSTILE_TOML = (
+    SITE_TOML.replace('title = "Test Mentors"', f'title = "T {SCRIPT[:30]}"')
+    .replace('description = "A small site for tests."', f"description = {json.dumps(LINE)}")
+    .replace('organisation = "Test Org"', f"organisation = {json.dumps(LINE[:120])}")
+    .replace('label = "Expertise"', 'label = "<b>E</b>{{ 7*7 }}"')
+    .replace(
+        'leadership = { label = "Leadership", aliases = ["management"] }',
+        'leadership = { label = "<script>x</script>{{ 7*7 }}", aliases = ["management"] }',
+    )
+    .replace('label = "Mentors"', 'label = "<i>M</i>{{ 7*7 }}"')
+    .replace('language = "en"', 'language = "en"\nlogo = "javascript:alert(1)"')
+)
 
 LINK_URL = 'https://ok.example/?q="><script>alert(1)</script>{{7*7}}'
 INDENTED_MARKDOWN = "\n".join("  " + line if line else "" for line in MARKDOWN.splitlines())
@@ -121,10 +127,42 @@ tags: [{json.dumps("<b>" + JINJA + "</b>")}]
 {GUIDE_MARKDOWN}"""
 
 DANGEROUS_SCHEME = re.compile(r"^(?:javascript|data|vbscript|file|blob|filesystem):", re.IGNORECASE)
-URL_ATTRIBUTES = {"href", "src", "action", "formaction", "srcset", "poster", "data", "background", "cite",
-                  "xlink:href", "longdesc", "ping", "manifest", "codebase", "archive", "lowsrc", "dynsrc"}
-FORBIDDEN_TAGS = {"iframe", "frame", "frameset", "object", "embed", "applet", "svg", "math", "base", "xmp",
-                  "plaintext", "noembed", "template", "portal", "isindex"}
+URL_ATTRIBUTES = {
+    "href",
+    "src",
+    "action",
+    "formaction",
+    "srcset",
+    "poster",
+    "data",
+    "background",
+    "cite",
+    "xlink:href",
+    "longdesc",
+    "ping",
+    "manifest",
+    "codebase",
+    "archive",
+    "lowsrc",
+    "dynsrc",
+}
+FORBIDDEN_TAGS = {
+    "iframe",
+    "frame",
+    "frameset",
+    "object",
+    "embed",
+    "applet",
+    "svg",
+    "math",
+    "base",
+    "xmp",
+    "plaintext",
+    "noembed",
+    "template",
+    "portal",
+    "isindex",
+}
 JSON_SCRIPT_TYPES = {"application/json", "application/ld+json"}
 
 
@@ -138,12 +176,16 @@ def dangerous(url: str) -> bool:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("injection")
-    site = make_site(root / "site", {
-        "mentors/eve.yaml": HOSTILE_PROFILE,
-        "mentors/sam.yaml": profile("Sam Safe", **{"Ada has spent": f"{JINJA} Ada has spent"}),
-        "content/guides/hostile.md": HOSTILE_GUIDE,
-        "content/about.md": HOSTILE_GUIDE,
-    }, toml=HOSTILE_TOML)
+    site = make_site(
+        root / "site",
+        {
+            "mentors/eve.yaml": HOSTILE_PROFILE,
+            "mentors/sam.yaml": profile("Sam Safe", **{"Ada has spent": f"{JINJA} Ada has spent"}),
+            "content/guides/hostile.md": HOSTILE_GUIDE,
+            "content/about.md": HOSTILE_GUIDE,
+        },
+        toml=HOSTILE_TOML,
+    )
     check = cli("check", site)
     assert check.code == 0, check.output
     _, out = assert_builds(site, root / "out")
@@ -157,8 +199,16 @@ def html_files(out: Path) -> list[Path]:
 
 
 def test_hostile_pages_exist(built):
-    for page in ("mentors/eve/index.html", "mentors/sam/index.html", "guides/hostile/index.html", "about/index.html",
-                 "index.html", "mentors/index.html", "tags/leadership/index.html", "guides/index.html"):
+    for page in (
+        "mentors/eve/index.html",
+        "mentors/sam/index.html",
+        "guides/hostile/index.html",
+        "about/index.html",
+        "index.html",
+        "mentors/index.html",
+        "tags/leadership/index.html",
+        "guides/index.html",
+    ):
         assert (built / page).is_file(), page
 
 
@@ -214,7 +264,7 @@ def test_jinja_syntax_is_printed_literally_never_evaluated(built):
 def test_html_in_fields_is_shown_as_text(built):
     eve_html = (built / "mentors/eve/index.html").read_text(encoding="utf-8")
     text = "".join(elements(eve_html).text)
-    assert SCRIPT in text                      # the text a person typed, visible as typed
+    assert SCRIPT in text  # the text a person typed, visible as typed
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in eve_html
     assert "<h1>Eve &lt;b onmouseover=alert(1)&gt;{{ 7*7 }}&lt;/b&gt;</h1>" in eve_html
 
@@ -231,7 +281,9 @@ def test_title_and_meta_attributes_stay_closed(built):
 
 def test_links_keep_their_markup_safe(built):
     eve = elements((built / "mentors/eve/index.html").read_text(encoding="utf-8"))
-    external = [attrs for tag, attrs in eve.tags if tag == "a" and (attrs.get("href") or "").startswith("https://ok.example/")]
+    external = [
+        attrs for tag, attrs in eve.tags if tag == "a" and (attrs.get("href") or "").startswith("https://ok.example/")
+    ]
     assert external and all("ugc" in (attrs.get("rel") or "") for attrs in external)
     guide = elements((built / "guides/hostile/index.html").read_text(encoding="utf-8"))
     hrefs = [attrs.get("href") for tag, attrs in guide.tags if tag == "a"]
@@ -253,27 +305,61 @@ def test_json_in_script_elements_stays_inside_them(built):
             json.loads(unescape(block) if block.lstrip().startswith("&") else block)
 
 
-@pytest.mark.parametrize("url", [
-    "javascript:alert(1)", "JaVaScRiPt:alert(1)", " javascript:alert(1)", "\\tjavascript:alert(1)", "java\\tscript:alert(1)",
-    "\\u0001javascript:alert(1)", "javascript&#58;alert(1)", "data:text/html,<script>alert(1)</script>",
-    "DATA:text/html;base64,PHNjcmlwdD4=", "vbscript:msgbox(1)", "VbScRiPt:msgbox(1)", "//evil.example/x",
-    "https:javascript:alert(1)", "file:///etc/passwd", "https://exa mple.org/",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        "JaVaScRiPt:alert(1)",
+        " javascript:alert(1)",
+        "\\tjavascript:alert(1)",
+        "java\\tscript:alert(1)",
+        "\\u0001javascript:alert(1)",
+        "javascript&#58;alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "DATA:text/html;base64,PHNjcmlwdD4=",
+        "vbscript:msgbox(1)",
+        "VbScRiPt:msgbox(1)",
+        "//evil.example/x",
+        "https:javascript:alert(1)",
+        "file:///etc/passwd",
+        "https://exa mple.org/",
+    ],
+)
 def test_profile_links_must_be_web_addresses(tmp_path, url):
     text = profile("Bo Two") + f'links:\n  - label: mine\n    url: "{url}"\n'
     site = make_site(tmp_path / "site", {"mentors/bo.yaml": text})
-    assert_refused(site, ["mentors/bo.yaml:18:10: error: 'links item 1 url': must be a full web address starting with https:// or http://"])
+    assert_refused(
+        site,
+        [
+            "mentors/bo.yaml:18:10: error: 'links item 1 url': must be a full web address starting with https:// or http://"
+        ],
+    )
 
 
-@pytest.mark.parametrize("field, value, message", [
-    ("[[nav]]\nlabel = \"x\"\nurl", "javascript:alert(1)", "'nav item 1 url': links must be http(s) or a path inside the site, not 'javascript:'"),
-    ("[[nav]]\nlabel = \"x\"\nurl", " JaVaScRiPt:alert(1)", "'nav item 1 url': links must be http(s) or a path inside the site, not 'javascript:'"),
-    ("[[nav]]\nlabel = \"x\"\nurl", "data:text/html,x", "'nav item 1 url': links must be http(s) or a path inside the site, not 'data:'"),
-    ("[contact]\naction", "javascript:alert(1)", "'contact.action': the form action must be an http(s) URL"),
-    ("base_url", "javascript:alert(1)//", "'base_url': base_url must be an absolute http(s) URL"),
-])
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        (
+            '[[nav]]\nlabel = "x"\nurl',
+            "javascript:alert(1)",
+            "'nav item 1 url': links must be http(s) or a path inside the site, not 'javascript:'",
+        ),
+        (
+            '[[nav]]\nlabel = "x"\nurl',
+            " JaVaScRiPt:alert(1)",
+            "'nav item 1 url': links must be http(s) or a path inside the site, not 'javascript:'",
+        ),
+        (
+            '[[nav]]\nlabel = "x"\nurl',
+            "data:text/html,x",
+            "'nav item 1 url': links must be http(s) or a path inside the site, not 'data:'",
+        ),
+        ("[contact]\naction", "javascript:alert(1)", "'contact.action': the form action must be an http(s) URL"),
+        ("base_url", "javascript:alert(1)//", "'base_url': base_url must be an absolute http(s) URL"),
+    ],
+)
 def test_site_toml_urls_must_be_safe(tmp_path, field, value, message):
-    toml = f'{field} = {json.dumps(value)}\n'
+    toml = f"{field} = {json.dumps(value)}\n"
     if not field.startswith("["):
         toml = SITE_TOML.replace('base_url = "http://localhost:8000/"', toml.strip())
     else:
@@ -283,13 +369,20 @@ def test_site_toml_urls_must_be_safe(tmp_path, field, value, message):
 
 
 def test_public_email_in_mailto_mode_is_inert(tmp_path):
-    toml = SITE_TOML.replace('language = "en"', 'language = "en"\n\n[contact]\nmode = "mailto"\n\n[cms]\nenabled = false')
+    toml = SITE_TOML.replace(
+        'language = "en"', 'language = "en"\n\n[contact]\nmode = "mailto"\n\n[cms]\nenabled = false'
+    )
     address = "{{7*7}}'&x`|~@example.org"
-    site = make_site(tmp_path / "site", {"mentors/ada.yaml": profile("Ada Example") + f"public_email: {json.dumps(address)}\n"},
-                     toml=toml)
+    site = make_site(
+        tmp_path / "site",
+        {"mentors/ada.yaml": profile("Ada Example") + f"public_email: {json.dumps(address)}\n"},
+        toml=toml,
+    )
     _, out = assert_builds(site)
     page = elements((out / "mentors/ada/index.html").read_text(encoding="utf-8"))
-    mailto = [attrs["href"] for tag, attrs in page.tags if tag == "a" and (attrs.get("href") or "").startswith("mailto:")]
+    mailto = [
+        attrs["href"] for tag, attrs in page.tags if tag == "a" and (attrs.get("href") or "").startswith("mailto:")
+    ]
     assert mailto and all(not dangerous(href) for href in mailto)
     assert address in "".join(page.text)
     assert "49" not in "".join(page.text)

@@ -29,10 +29,15 @@ def test_raw_html_block_is_escaped_in_guides():
 @pytest.mark.parametrize(
     "url",
     [
-        "javascript:alert(1)", "JaVaScRiPt:alert(1)", "JAVASCRIPT:alert(1)",
-        "data:text/html;base64,PHNjcmlwdD4=", "DATA:text/html,x",
-        "vbscript:msgbox(1)", "VBScript:msgbox(1)",
-        "&#106;avascript:alert(1)", "file:///etc/passwd",
+        "javascript:alert(1)",
+        "JaVaScRiPt:alert(1)",
+        "JAVASCRIPT:alert(1)",
+        "data:text/html;base64,PHNjcmlwdD4=",
+        "DATA:text/html,x",
+        "vbscript:msgbox(1)",
+        "VBScript:msgbox(1)",
+        "&#106;avascript:alert(1)",
+        "file:///etc/passwd",
     ],
 )
 def test_unsafe_link_schemes_are_not_links(url):

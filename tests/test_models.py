@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-
 from conftest import BIO, GOOD_PROFILE, PRIVATE_EMAIL, TODAY
+
 from mentorsite.load import read_mentor
 
 PATH = "mentors/ada-example.yaml"
@@ -185,7 +185,9 @@ def test_name_not_text_gets_quotes_hint(context, value, kind):
 
 def test_empty_name(context):
     """An empty name says it must be text, not nothing."""
-    assert errors(edit("name: Ada Example", "name:"), context) == [f"{PATH}:1:6: error: 'name' must be text, not nothing"]
+    assert errors(edit("name: Ada Example", "name:"), context) == [
+        f"{PATH}:1:6: error: 'name' must be text, not nothing"
+    ]
 
 
 def test_availability_not_a_mapping(context):
@@ -274,8 +276,14 @@ def test_name_is_trimmed_and_nfc_normalised(context):
 
 @pytest.mark.parametrize(
     "url",
-    ["javascript:alert(1)", "JavaScript://example.org/%0aalert(1)", "data:text/html,hi", "example.org",
-     "https://", "https://exa mple.org/"],
+    [
+        "javascript:alert(1)",
+        "JavaScript://example.org/%0aalert(1)",
+        "data:text/html,hi",
+        "example.org",
+        "https://",
+        "https://exa mple.org/",
+    ],
 )
 def test_link_url_must_be_http(context, url):
     """Only absolute http(s) URLs are accepted as profile links."""
@@ -288,9 +296,11 @@ def test_link_url_must_be_http(context, url):
 
 def test_good_link(context):
     """An https link validates."""
-    text = edit("formats: [one-to-one]\n", "formats: [one-to-one]\nlinks:\n  - label: Site\n    url: https://example.org/a\n")
+    text = edit(
+        "formats: [one-to-one]\n", "formats: [one-to-one]\nlinks:\n  - label: Site\n    url: https://example.org/a\n"
+    )
     mentor, _ = valid(text, context)
-    assert [(l.label, l.url) for l in mentor.links] == [("Site", "https://example.org/a")]
+    assert [(link.label, link.url) for link in mentor.links] == [("Site", "https://example.org/a")]
 
 
 # --- time zone, capacity, email, lengths -------------------------------------------------------
@@ -333,7 +343,6 @@ def test_invalid_email(context, email):
     ]
 
 
-
 def test_impossible_date(context):
     """February 30th is not a date."""
     assert errors(edit("last_reviewed: 2026-05-01", "last_reviewed: 2026-02-30"), context) == [
@@ -357,8 +366,9 @@ def test_empty_tags(context):
 
 def test_headline_too_long(context):
     """A 161-character headline says it is too long, with its length and the limit."""
-    assert errors(edit("headline: Data leader happy to help with a first management role", "headline: " + "x" * 161),
-                  context) == [f"{PATH}:2:11: error: 'headline' is too long (161 characters; the limit is 160)"]
+    assert errors(
+        edit("headline: Data leader happy to help with a first management role", "headline: " + "x" * 161), context
+    ) == [f"{PATH}:2:11: error: 'headline' is too long (161 characters; the limit is 160)"]
 
 
 # --- warnings --------------------------------------------------------------------------------

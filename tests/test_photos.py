@@ -7,9 +7,9 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import GOOD_PROFILE, TODAY
 from PIL import Image
 
-from conftest import GOOD_PROFILE, TODAY
 from mentorsite import photos
 from mentorsite.build import build_site
 from mentorsite.photos import CACHE_DIR, check_photo, publish_photos
@@ -46,20 +46,26 @@ def test_a_real_photo_is_accepted_with_square_variants(site):
     digest = published.digest[:12]
     assert published.sizes == (160, 320)
     assert published.view == Photo(
-        url=f"mentors/ada/photo-{digest}-160.jpg", width=160, height=160,
+        url=f"mentors/ada/photo-{digest}-160.jpg",
+        width=160,
+        height=160,
         webp=((f"mentors/ada/photo-{digest}-160.webp", 160), (f"mentors/ada/photo-{digest}-320.webp", 320)),
         jpeg=((f"mentors/ada/photo-{digest}-160.jpg", 160), (f"mentors/ada/photo-{digest}-320.jpg", 320)),
     )
     assert published.view.webp_srcset(lambda p: "/base/" + p) == (
-        f"/base/mentors/ada/photo-{digest}-160.webp 160w, /base/mentors/ada/photo-{digest}-320.webp 320w")
+        f"/base/mentors/ada/photo-{digest}-160.webp 160w, /base/mentors/ada/photo-{digest}-320.webp 320w"
+    )
     assert published.view.jpeg_srcset() == (
-        f"mentors/ada/photo-{digest}-160.jpg 160w, mentors/ada/photo-{digest}-320.jpg 320w")
+        f"mentors/ada/photo-{digest}-160.jpg 160w, mentors/ada/photo-{digest}-320.jpg 320w"
+    )
 
 
 def test_not_an_image(site):
     (site / "mentors" / "photos" / "fake.jpg").write_text("this is text, not a JPEG")
-    assert message(site, "photos/fake.jpg") == ("mentors/ada.yaml:3:8: error: photo 'photos/fake.jpg' is not a readable image\n"
-                                               "    hint: export it again as JPEG, PNG or WebP")
+    assert message(site, "photos/fake.jpg") == (
+        "mentors/ada.yaml:3:8: error: photo 'photos/fake.jpg' is not a readable image\n"
+        "    hint: export it again as JPEG, PNG or WebP"
+    )
 
 
 def test_a_corrupted_png_fails_verification(site):
@@ -77,12 +83,16 @@ def test_a_truncated_jpeg_is_caught_before_the_build_resizes_it(site):
     data = buffer.getvalue()
     (site / "mentors" / "photos" / "cut.jpg").write_bytes(data[: len(data) // 2])
     assert message(site, "photos/cut.jpg").startswith(
-        "mentors/ada.yaml:3:8: error: photo 'photos/cut.jpg' is damaged or incomplete (image file is truncated")
+        "mentors/ada.yaml:3:8: error: photo 'photos/cut.jpg' is damaged or incomplete (image file is truncated"
+    )
 
 
 def test_format_must_be_jpeg_png_or_webp(site):
     (site / "mentors" / "photos" / "anim.gif").write_bytes(image_bytes(kind="GIF", mode="P", colour=1))
-    assert message(site, "photos/anim.gif") == "mentors/ada.yaml:3:8: error: photo 'photos/anim.gif' is a GIF image; use JPEG, PNG or WebP"
+    assert (
+        message(site, "photos/anim.gif")
+        == "mentors/ada.yaml:3:8: error: photo 'photos/anim.gif' is a GIF image; use JPEG, PNG or WebP"
+    )
     # The format comes from the bytes, not the name: a PNG called .jpg is fine.
     (site / "mentors" / "photos" / "named-wrong.jpg").write_bytes(image_bytes(kind="PNG"))
     assert check(site, "photos/named-wrong.jpg")[1] is None
@@ -91,8 +101,10 @@ def test_format_must_be_jpeg_png_or_webp(site):
 def test_at_most_5_mb(site):
     with (site / "mentors" / "photos" / "huge.jpg").open("wb") as handle:
         handle.truncate(5 * 1024 * 1024 + 1)
-    assert message(site, "photos/huge.jpg") == ("mentors/ada.yaml:3:8: error: photo 'photos/huge.jpg' is 5.0 MB; the limit is 5 MB\n"
-                                               "    hint: export a smaller image (800 px wide is plenty)")
+    assert message(site, "photos/huge.jpg") == (
+        "mentors/ada.yaml:3:8: error: photo 'photos/huge.jpg' is 5.0 MB; the limit is 5 MB\n"
+        "    hint: export a smaller image (800 px wide is plenty)"
+    )
     with (site / "mentors" / "photos" / "limit.jpg").open("wb") as handle:
         handle.write(image_bytes())
         handle.truncate(5 * 1024 * 1024)  # exactly 5 MB: padding after the JPEG's end marker
@@ -100,22 +112,34 @@ def test_at_most_5_mb(site):
 
 
 def test_too_many_pixels(site):
-    (site / "mentors" / "photos" / "wide.png").write_bytes(image_bytes(size=(10_000, 5_001), kind="PNG", mode="1", colour=1))
+    (site / "mentors" / "photos" / "wide.png").write_bytes(
+        image_bytes(size=(10_000, 5_001), kind="PNG", mode="1", colour=1)
+    )
     assert message(site, "photos/wide.png") == (
         "mentors/ada.yaml:3:8: error: photo 'photos/wide.png' is 10000×5001 pixels; the limit is 50 megapixels\n"
-        "    hint: export a smaller image (800 px wide is plenty)")
+        "    hint: export a smaller image (800 px wide is plenty)"
+    )
 
 
-@pytest.mark.parametrize(("photo", "expected"), [
-    ("/etc/passwd", "photo '/etc/passwd' must be a path next to the profile, not an absolute path or URL"),
-    ("~/ada.jpg", "photo '~/ada.jpg' must be a path next to the profile, not an absolute path or URL"),
-    ("https://example.org/ada.jpg", "photo 'https://example.org/ada.jpg' must be a path next to the profile, not an absolute path or URL"),
-    ("C:\\photos\\ada.jpg", "photo 'C:\\photos\\ada.jpg' must be a path next to the profile, not an absolute path or URL"),
-    ("../site.toml", "photo '../site.toml' points outside the mentors folder"),
-    ("photos/../../site.toml", "photo 'photos/../../site.toml' points outside the mentors folder"),
-    ("photos\\..\\..\\site.toml", "photo 'photos\\..\\..\\site.toml' points outside the mentors folder"),
-    ("photos/nobody.jpg", "photo 'photos/nobody.jpg' does not exist"),
-])
+@pytest.mark.parametrize(
+    ("photo", "expected"),
+    [
+        ("/etc/passwd", "photo '/etc/passwd' must be a path next to the profile, not an absolute path or URL"),
+        ("~/ada.jpg", "photo '~/ada.jpg' must be a path next to the profile, not an absolute path or URL"),
+        (
+            "https://example.org/ada.jpg",
+            "photo 'https://example.org/ada.jpg' must be a path next to the profile, not an absolute path or URL",
+        ),
+        (
+            "C:\\photos\\ada.jpg",
+            "photo 'C:\\photos\\ada.jpg' must be a path next to the profile, not an absolute path or URL",
+        ),
+        ("../site.toml", "photo '../site.toml' points outside the mentors folder"),
+        ("photos/../../site.toml", "photo 'photos/../../site.toml' points outside the mentors folder"),
+        ("photos\\..\\..\\site.toml", "photo 'photos\\..\\..\\site.toml' points outside the mentors folder"),
+        ("photos/nobody.jpg", "photo 'photos/nobody.jpg' does not exist"),
+    ],
+)
 def test_photo_must_be_a_file_inside_the_mentors_folder(site, photo, expected):
     assert message(site, photo).split("\n")[0] == f"mentors/ada.yaml:3:8: error: {expected}"
 
@@ -124,10 +148,14 @@ def test_symbolic_links_are_refused(site, tmp_path):
     outside = tmp_path / "outside.jpg"
     outside.write_bytes(image_bytes())
     (site / "mentors" / "photos" / "link.jpg").symlink_to(outside)
-    assert message(site, "photos/link.jpg").split("\n")[0] == "mentors/ada.yaml:3:8: error: photo 'photos/link.jpg' is a symbolic link"
+    assert (
+        message(site, "photos/link.jpg").split("\n")[0]
+        == "mentors/ada.yaml:3:8: error: photo 'photos/link.jpg' is a symbolic link"
+    )
     (site / "mentors" / "linked-folder").symlink_to(tmp_path)
     assert message(site, "linked-folder/outside.jpg").split("\n")[0] == (
-        "mentors/ada.yaml:3:8: error: photo 'linked-folder/outside.jpg' is a symbolic link")
+        "mentors/ada.yaml:3:8: error: photo 'linked-folder/outside.jpg' is a symbolic link"
+    )
     # Even a link that stays inside the site is refused: commit the file itself.
     (site / "mentors" / "photos" / "same.jpg").symlink_to(site / "mentors" / "photos" / "ada.jpg")
     assert "is a symbolic link" in message(site, "photos/same.jpg")
@@ -146,8 +174,10 @@ def test_variants_are_square_webp_and_jpeg_without_metadata(site):
     copies = publish_photos(site, {"ada": published})
     assert [(output, cached.name) for output, cached, _ in copies] == [
         (f"mentors/ada/photo-{published.digest[:12]}-{size}.{ext}", f"{size}.{ext}")
-        for size in (160, 320) for ext in ("webp", "jpg")]
-    for output, cached, origin in copies:
+        for size in (160, 320)
+        for ext in ("webp", "jpg")
+    ]
+    for _output, cached, origin in copies:
         assert origin == "mentors/ada photo"
         assert cached.parent == site / CACHE_DIR / published.digest
         with Image.open(cached) as image:
@@ -155,12 +185,17 @@ def test_variants_are_square_webp_and_jpeg_without_metadata(site):
             assert image.size == (size, size)
             assert image.format == ("WEBP" if cached.suffix == ".webp" else "JPEG")
             assert dict(image.getexif()) == {}
-            top, bottom = image.convert("RGB").getpixel((size // 2, 4)), image.convert("RGB").getpixel((size // 2, size - 5))
+            top, bottom = (
+                image.convert("RGB").getpixel((size // 2, 4)),
+                image.convert("RGB").getpixel((size // 2, size - 5)),
+            )
             assert top[0] > 150 > top[2] and bottom[2] > 150 > bottom[0], (cached.name, top, bottom)
 
 
 def test_small_photos_are_not_enlarged_and_transparency_becomes_white_in_jpeg(site):
-    (site / "mentors" / "photos" / "small.png").write_bytes(image_bytes(size=(120, 100), kind="PNG", mode="RGBA", colour=(0, 0, 0, 0)))
+    (site / "mentors" / "photos" / "small.png").write_bytes(
+        image_bytes(size=(120, 100), kind="PNG", mode="RGBA", colour=(0, 0, 0, 0))
+    )
     published, _ = check(site, "photos/small.png")
     assert published.sizes == (100,)
     assert (published.view.width, published.view.height) == (100, 100)
@@ -193,8 +228,11 @@ def test_second_build_reuses_the_cache(make_site, monkeypatch):
 
 
 def test_pages_use_picture_with_webp_and_a_jpeg_fallback(make_site):
-    second = GOOD_PROFILE.replace("name: Ada Example", "name: Bo Chen").replace("photo: photos/ada.jpg\n", "") \
+    second = (
+        GOOD_PROFILE.replace("name: Ada Example", "name: Bo Chen")
+        .replace("photo: photos/ada.jpg\n", "")
         .replace("ada.private@example.org", "bo.private@example.org")
+    )
     site = make_site({"ada-example.yaml": GOOD_PROFILE, "bo-chen.yaml": second})
     (site / "mentors" / "photos" / "ada.jpg").write_bytes(image_bytes(size=(900, 700)))
     assert build_site(site, today=TODAY).written
@@ -202,17 +240,22 @@ def test_pages_use_picture_with_webp_and_a_jpeg_fallback(make_site):
     page = (out / "mentors" / "ada-example" / "index.html").read_text(encoding="utf-8")
     digest = re.search(r"photo-([0-9a-f]{12})-160\.webp", page).group(1)
     base = "/mentors/ada-example/photo-" + digest
-    assert (f'<source type="image/webp" srcset="{base}-160.webp 160w, {base}-320.webp 320w" sizes="7rem">'
-            f'<img class="avatar avatar-lg" src="{base}-160.jpg" srcset="{base}-160.jpg 160w, {base}-320.jpg 320w" '
-            'sizes="7rem" width="160" height="160" alt="">') in page
+    assert (
+        f'<source type="image/webp" srcset="{base}-160.webp 160w, {base}-320.webp 320w" sizes="7rem">'
+        f'<img class="avatar avatar-lg" src="{base}-160.jpg" srcset="{base}-160.jpg 160w, {base}-320.jpg 320w" '
+        'sizes="7rem" width="160" height="160" alt="">'
+    ) in page
     card = (out / "mentors" / "index.html").read_text(encoding="utf-8")
-    assert (f'<img class="avatar" src="{base}-160.jpg" srcset="{base}-160.jpg 160w, {base}-320.jpg 320w" '
-            'sizes="3.5rem" width="160" height="160" alt="" loading="lazy" decoding="async">') in card
+    assert (
+        f'<img class="avatar" src="{base}-160.jpg" srcset="{base}-160.jpg 160w, {base}-320.jpg 320w" '
+        'sizes="3.5rem" width="160" height="160" alt="" loading="lazy" decoding="async">'
+    ) in card
     published = sorted(p.name for p in (out / "mentors" / "ada-example").iterdir())
     assert published == ["index.html", *sorted(f"photo-{digest}-{s}.{e}" for s in (160, 320) for e in ("jpg", "webp"))]
     # No photo: the initials avatar.
-    assert '<span class="avatar avatar-lg" aria-hidden="true">BC</span>' in \
-        (out / "mentors" / "bo-chen" / "index.html").read_text(encoding="utf-8")
+    assert '<span class="avatar avatar-lg" aria-hidden="true">BC</span>' in (
+        out / "mentors" / "bo-chen" / "index.html"
+    ).read_text(encoding="utf-8")
 
 
 def test_a_bad_photo_stops_the_build_and_check_reports_it(make_site):
@@ -225,7 +268,8 @@ def test_a_bad_photo_stops_the_build_and_check_reports_it(make_site):
     report = build_site(site, today=TODAY)
     assert not report.written
     assert [d.human().split("\n")[0] for d in report.errors] == [
-        "mentors/ada-example.yaml:3:8: error: photo 'photos/ada.jpg' is not a readable image"]
+        "mentors/ada-example.yaml:3:8: error: photo 'photos/ada.jpg' is not a readable image"
+    ]
     result = CliRunner().invoke(cli, ["check", str(site)])
     assert result.exit_code == 1
     assert "mentors/ada-example.yaml:3:8: error: photo 'photos/ada.jpg' is not a readable image" in result.stderr

@@ -9,11 +9,12 @@ there, leaving the previous output as it was.
 from __future__ import annotations
 
 import pytest
-
 from conftest import SITE_TOML
 from hostile_kit import GUIDE, PROFILE, assert_builds, assert_refused, cli, make_site, profile
 
-MAILTO_TOML = SITE_TOML.replace('language = "en"', 'language = "en"\n\n[contact]\nmode = "mailto"\n\n[cms]\nenabled = false')
+MAILTO_TOML = SITE_TOML.replace(
+    'language = "en"', 'language = "en"\n\n[contact]\nmode = "mailto"\n\n[cms]\nenabled = false'
+)
 PRIVATE = ["ada.private@example.org", "bo.private@example.org", "cy.private@example.org"]
 
 
@@ -34,10 +35,14 @@ def assert_no_private_email(out, emails=PRIVATE) -> int:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     root = tmp_path_factory.mktemp("privacy")
-    site = make_site(root / "site", {
-        "mentors/bo.yaml": profile("Bo Other") + "public_email: bo.public@example.org\n",
-        "mentors/cy.yaml": profile("Cy Paused") + "active: false\n",
-    }, toml=MAILTO_TOML)
+    site = make_site(
+        root / "site",
+        {
+            "mentors/bo.yaml": profile("Bo Other") + "public_email: bo.public@example.org\n",
+            "mentors/cy.yaml": profile("Cy Paused") + "active: false\n",
+        },
+        toml=MAILTO_TOML,
+    )
     _, out = assert_builds(site, root / "out")
     return out
 
@@ -59,78 +64,151 @@ def test_paused_mentor_is_not_published(built):
 
 
 def test_template_override_printing_mentor_email_fails_cleanly(tmp_path):
-    site = make_site(tmp_path / "site", {"templates/mentor.html":
-                                         '{% extends "!theme/mentor.html" %}\n{% block content %}\n<p>{{ mentor.email }}</p>\n{% endblock %}\n'})
-    outcome = assert_refused(site, ["templates/mentor.html:3:1: error: template error: "
-                                    "'mentorsite.views.MentorView object' has no attribute 'email'"], check_fails=False)
+    site = make_site(
+        tmp_path / "site",
+        {
+            "templates/mentor.html": '{% extends "!theme/mentor.html" %}\n{% block content %}\n<p>{{ mentor.email }}</p>\n{% endblock %}\n'
+        },
+    )
+    outcome = assert_refused(
+        site,
+        [
+            "templates/mentor.html:3:1: error: template error: "
+            "'mentorsite.views.MentorView object' has no attribute 'email'"
+        ],
+        check_fails=False,
+    )
     assert "ada.private" not in outcome.build.output
 
 
-@pytest.mark.parametrize("expression", [
-    "mentor.email|default('')", "mentor['email']|default('')", "(mentor|attr('email'))|default('')",
-    "mentor.public_email or ''",  # not the private one, and None outside mailto mode
-])
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "mentor.email|default('')",
+        "mentor['email']|default('')",
+        "(mentor|attr('email'))|default('')",
+        "mentor.public_email or ''",  # not the private one, and None outside mailto mode
+    ],
+)
 def test_template_override_probing_for_email_prints_nothing_private(tmp_path, expression):
-    site = make_site(tmp_path / "site", {"templates/mentor.html":
-                                         '{% extends "!theme/mentor.html" %}\n{% block content %}\n'
-                                         f'<p id="probe">[{{{{ {expression} }}}}]</p>\n{{% endblock %}}\n'})
+    site = make_site(
+        tmp_path / "site",
+        {
+            "templates/mentor.html": '{% extends "!theme/mentor.html" %}\n{% block content %}\n'
+            f'<p id="probe">[{{{{ {expression} }}}}]</p>\n{{% endblock %}}\n'
+        },
+    )
     _, out = assert_builds(site)
     assert '<p id="probe">[]</p>' in (out / "mentors/ada/index.html").read_text(encoding="utf-8")
     assert_no_private_email(out)
 
 
-@pytest.mark.parametrize("leak", [
-    "ada.private@example.org",
-    "ADA.Private@Example.ORG",
-    "write to ada.private@example.org.",                 # a full stop after the address
-    '<a href="https://cal.example/?email=ada.private@example.org">book</a>',  # a query string
-    "'ada.private@example.org'",                         # quotes
-    "mailto:ada.private@example.org?subject=hi",
-    "(ada.private@example.org)",
-])
+@pytest.mark.parametrize(
+    "leak",
+    [
+        "ada.private@example.org",
+        "ADA.Private@Example.ORG",
+        "write to ada.private@example.org.",  # a full stop after the address
+        '<a href="https://cal.example/?email=ada.private@example.org">book</a>',  # a query string
+        "'ada.private@example.org'",  # quotes
+        "mailto:ada.private@example.org?subject=hi",
+        "(ada.private@example.org)",
+    ],
+)
 def test_hard_coded_private_email_in_an_override_blocks_the_build(tmp_path, leak):
-    site = make_site(tmp_path / "site", {"templates/404.html":
-                                         '{% extends "!theme/404.html" %}\n{% block content %}<p>' + leak + '</p>{% endblock %}\n'})
-    outcome = assert_refused(site, ["404.html: error: a private email address reached this output file; nothing was published"],
-                             check_fails=False)
+    site = make_site(
+        tmp_path / "site",
+        {
+            "templates/404.html": '{% extends "!theme/404.html" %}\n{% block content %}<p>'
+            + leak
+            + "</p>{% endblock %}\n"
+        },
+    )
+    outcome = assert_refused(
+        site,
+        ["404.html: error: a private email address reached this output file; nothing was published"],
+        check_fails=False,
+    )
     assert outcome.check.code == 0
 
 
 def test_email_like_text_that_is_not_the_private_address_is_published(tmp_path):
-    site = make_site(tmp_path / "site", {"templates/404.html":
-                                         '{% extends "!theme/404.html" %}\n{% block content %}'
-                                         '<p>xada.private@example.org ada.private@example.org.uk ada.private@example.organic</p>'
-                                         '{% endblock %}\n'})
+    site = make_site(
+        tmp_path / "site",
+        {
+            "templates/404.html": '{% extends "!theme/404.html" %}\n{% block content %}'
+            "<p>xada.private@example.org ada.private@example.org.uk ada.private@example.organic</p>"
+            "{% endblock %}\n"
+        },
+    )
     assert_builds(site)
 
 
 def test_private_email_in_own_bio_is_reported_where_written(tmp_path):
-    site = make_site(tmp_path / "site", {"mentors/ada.yaml": PROFILE.replace("Ada has spent", "Mail ada.private@example.org. Ada has spent")})
-    assert_refused(site, ["mentors/ada.yaml:14:6: error: 'bio' contains this profile's private email, which is never published",
-                          "hint: use public_email for an address that may be shown"])
+    site = make_site(
+        tmp_path / "site",
+        {"mentors/ada.yaml": PROFILE.replace("Ada has spent", "Mail ada.private@example.org. Ada has spent")},
+    )
+    assert_refused(
+        site,
+        [
+            "mentors/ada.yaml:14:6: error: 'bio' contains this profile's private email, which is never published",
+            "hint: use public_email for an address that may be shown",
+        ],
+    )
 
 
 def test_private_email_as_public_email_is_reported(tmp_path):
-    site = make_site(tmp_path / "site", {"mentors/ada.yaml": PROFILE + "public_email: Ada.Private@example.org\n"}, toml=MAILTO_TOML)
-    assert_refused(site, ["mentors/ada.yaml:16:15: error: 'public_email' contains this profile's private email, which is never published"])
+    site = make_site(
+        tmp_path / "site", {"mentors/ada.yaml": PROFILE + "public_email: Ada.Private@example.org\n"}, toml=MAILTO_TOML
+    )
+    assert_refused(
+        site,
+        [
+            "mentors/ada.yaml:16:15: error: 'public_email' contains this profile's private email, which is never published"
+        ],
+    )
 
 
 def test_someone_elses_private_email_in_a_profile_is_reported(tmp_path):
-    site = make_site(tmp_path / "site", {"mentors/bo.yaml": profile("Bo Other") + "links:\n  - label: Ada\n    url: \"https://x.example/?to=ada.private@example.org\"\n"})
-    assert_refused(site, ["mentors/bo.yaml:18:10: error: 'links item 1 url' contains mentors/ada.yaml's private email, which is never published"])
+    site = make_site(
+        tmp_path / "site",
+        {
+            "mentors/bo.yaml": profile("Bo Other")
+            + 'links:\n  - label: Ada\n    url: "https://x.example/?to=ada.private@example.org"\n'
+        },
+    )
+    assert_refused(
+        site,
+        [
+            "mentors/bo.yaml:18:10: error: 'links item 1 url' contains mentors/ada.yaml's private email, which is never published"
+        ],
+    )
 
 
 def test_private_email_in_a_guide_is_reported(tmp_path):
-    site = make_site(tmp_path / "site", {"content/guides/contact.md": GUIDE + "\nWrite to **ada.private@example.org** today.\n",
-                                         "content/about.md": "---\ntitle: About\nsummary: Ask ada.private@example.org\n---\nbody\n"})
-    assert_refused(site, ["content/guides/contact.md:9:1: error: contains mentors/ada.yaml's private email, which is never published",
-                          "content/about.md: error: 'summary' contains mentors/ada.yaml's private email, which is never published"])
+    site = make_site(
+        tmp_path / "site",
+        {
+            "content/guides/contact.md": GUIDE + "\nWrite to **ada.private@example.org** today.\n",
+            "content/about.md": "---\ntitle: About\nsummary: Ask ada.private@example.org\n---\nbody\n",
+        },
+    )
+    assert_refused(
+        site,
+        [
+            "content/guides/contact.md:9:1: error: contains mentors/ada.yaml's private email, which is never published",
+            "content/about.md: error: 'summary' contains mentors/ada.yaml's private email, which is never published",
+        ],
+    )
 
 
 def test_template_cannot_read_profiles_from_disk(tmp_path):
     # The sandbox closes the usual ways out of a template (globals, subclasses, imports).
-    site = make_site(tmp_path / "site", {"templates/404.html":
-                                         "{{ url.__globals__['__builtins__']['open']('mentors/ada.yaml').read() }}\n"})
+    site = make_site(
+        tmp_path / "site",
+        {"templates/404.html": "{{ url.__globals__['__builtins__']['open']('mentors/ada.yaml').read() }}\n"},
+    )
     outcome = assert_refused(site, ["templates/404.html:1:1: error: template error: "], check_fails=False)
     assert "unsafe" in outcome.build.output
     assert "ada.private" not in outcome.build.output
@@ -148,10 +226,29 @@ def test_staging_matches_addresses_exactly():
     from mentorsite.write import PrivateStrings
 
     private = PrivateStrings({"Ada.Private@example.org", "bo@x.io"})
-    found = [b"ada.private@example.org", b"ADA.PRIVATE@EXAMPLE.ORG", b"end ada.private@example.org.", b"?e=ada.private@example.org&x=1",
-             b"'bo@x.io'", b"<b>bo@x.io</b>", b"a/bo@x.io", b"mailto:bo@x.io?subject=x", b"bo@x.io\n", b'"bo@x.io"']
-    not_found = [b"xada.private@example.org", b"ada.private@example.organic", b"ada.private@example.org.uk",
-                 b"x.ada.private@example.org", b"jbo@x.io", b"bo@x.io-x", b"ada.private@example.or", b"@@@", b""]
+    found = [
+        b"ada.private@example.org",
+        b"ADA.PRIVATE@EXAMPLE.ORG",
+        b"end ada.private@example.org.",
+        b"?e=ada.private@example.org&x=1",
+        b"'bo@x.io'",
+        b"<b>bo@x.io</b>",
+        b"a/bo@x.io",
+        b"mailto:bo@x.io?subject=x",
+        b"bo@x.io\n",
+        b'"bo@x.io"',
+    ]
+    not_found = [
+        b"xada.private@example.org",
+        b"ada.private@example.organic",
+        b"ada.private@example.org.uk",
+        b"x.ada.private@example.org",
+        b"jbo@x.io",
+        b"bo@x.io-x",
+        b"ada.private@example.or",
+        b"@@@",
+        b"",
+    ]
     assert all(private.found_in(data) for data in found)
     assert not any(private.found_in(data) for data in not_found)
     assert not PrivateStrings().found_in(b"a@b.c")

@@ -26,8 +26,13 @@ PATH = "mentors/someone.yaml"
 
 #: MENTORSITE_PROPERTY_EXAMPLES=5000 runs a longer, random hunt locally (no database either way).
 EXAMPLES = int(os.environ.get("MENTORSITE_PROPERTY_EXAMPLES", "0")) or None
-CI_SETTINGS = settings(max_examples=EXAMPLES or 200, deadline=None, derandomize=EXAMPLES is None, database=None,
-                       suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+CI_SETTINGS = settings(
+    max_examples=EXAMPLES or 200,
+    deadline=None,
+    derandomize=EXAMPLES is None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 def assert_diagnostics(diagnostics, path=PATH) -> None:
@@ -58,7 +63,9 @@ def parse_or_diagnose(text: str):
 
 
 # Text with YAML's special characters much more often than chance would give.
-YAML_ALPHABET = string.ascii_letters[:8] + string.digits[:4] + " \t\n-:?[]{}&*!|>'\"%@`#,.~\\\x00\x07\x85\ufeff\u202e\u200b"
+YAML_ALPHABET = (
+    string.ascii_letters[:8] + string.digits[:4] + " \t\n-:?[]{}&*!|>'\"%@`#,.~\\\x00\x07\x85\ufeff\u202e\u200b"
+)
 yaml_like_text = st.text(alphabet=YAML_ALPHABET, max_size=300)
 
 
@@ -104,11 +111,20 @@ def check_result(loaded, diagnostics) -> None:
         assert not any(d.is_error for d in diagnostics)
 
 
-scalars = (st.none() | st.booleans() | st.integers(min_value=-10**30, max_value=10**30)
-           | st.floats(allow_nan=True, allow_infinity=True) | st.text(max_size=40)
-           | st.dates().map(str) | st.sampled_from(["no", "on", "yes", "off", "1e3", "0x10", "2026-02-30", "~", "NO", "null"]))
-yaml_data = st.recursive(scalars, lambda children: st.lists(children, max_size=5)
-                         | st.dictionaries(st.text(max_size=12), children, max_size=5), max_leaves=30)
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**30), max_value=10**30)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=40)
+    | st.dates().map(str)
+    | st.sampled_from(["no", "on", "yes", "off", "1e3", "0x10", "2026-02-30", "~", "NO", "null"])
+)
+yaml_data = st.recursive(
+    scalars,
+    lambda children: st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=12), children, max_size=5),
+    max_leaves=30,
+)
 
 
 def dump(data) -> bytes:
@@ -145,10 +161,31 @@ VALID = {
     "joined": st.just("2026-01-09"),
     "active": st.booleans(),
 }
-INVALID = (st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=300) | st.lists(st.text(max_size=5), max_size=3)
-           | st.dictionaries(st.text(max_size=5), st.integers(), max_size=2)
-           | st.sampled_from(["javascript:alert(1)", "<script>x</script>", "{{ 7*7 }}", "a\u202eb", "x\u200by", "\x07", "",
-                              "2026-13-45", "no", "Europe/Nowhere", "not an email", "x" * 20_000]))
+INVALID = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text(max_size=300)
+    | st.lists(st.text(max_size=5), max_size=3)
+    | st.dictionaries(st.text(max_size=5), st.integers(), max_size=2)
+    | st.sampled_from(
+        [
+            "javascript:alert(1)",
+            "<script>x</script>",
+            "{{ 7*7 }}",
+            "a\u202eb",
+            "x\u200by",
+            "\x07",
+            "",
+            "2026-13-45",
+            "no",
+            "Europe/Nowhere",
+            "not an email",
+            "x" * 20_000,
+        ]
+    )
+)
 
 
 @st.composite
@@ -168,8 +205,9 @@ def mixed_profiles(draw):
 @CI_SETTINGS
 @given(mixed_profiles())
 def test_profiles_mixing_valid_and_invalid_values_give_a_model_or_diagnostics(profile):
-    from conftest import SITE_TOML
     import tomllib
+
+    from conftest import SITE_TOML
 
     from mentorsite.config import SiteConfig
     from mentorsite.load import vocabularies
@@ -183,8 +221,15 @@ def test_profiles_mixing_valid_and_invalid_values_give_a_model_or_diagnostics(pr
 
 
 def test_all_valid_fields_give_a_model(context):
-    data = {"name": "Ada Example", "headline": "Helps", "bio": BIO, "tags": ["leadership"], "location": {"city": "Oslo", "country": "no"},
-            "availability": {"accepting": True, "capacity": 2}, "email": "someone@example.org"}
+    data = {
+        "name": "Ada Example",
+        "headline": "Helps",
+        "bio": BIO,
+        "tags": ["leadership"],
+        "location": {"city": "Oslo", "country": "no"},
+        "availability": {"accepting": True, "capacity": 2},
+        "email": "someone@example.org",
+    }
     loaded, diagnostics = read_mentor(PATH, dump(data), context, today=TODAY)
     assert loaded is not None, diagnostics
     assert loaded.mentor.location.country == "NO"
@@ -212,7 +257,9 @@ def test_lone_surrogate_is_positioned():
     try:
         parse_yaml("a: 1\nb: x\ud800\n", PATH)
     except InputError as exc:
-        assert [d.human() for d in exc.diagnostics] == [f"{PATH}:2:5: error: text contains an invalid character (a lone surrogate)"]
+        assert [d.human() for d in exc.diagnostics] == [
+            f"{PATH}:2:5: error: text contains an invalid character (a lone surrogate)"
+        ]
     else:
         raise AssertionError("parsed")
 

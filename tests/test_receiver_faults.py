@@ -29,15 +29,29 @@ SITE = "http://127.0.0.1:8000"
 @pytest.fixture
 def rig(tmp_path):
     port = free_port()
-    site = write_site(tmp_path / "site", base_url=f"{SITE}/", action=f"http://127.0.0.1:{port}/requests", contact={
-        "rate_limit": 0, "min_fill_seconds": 1.0, "retry_base_seconds": 0.1, "retry_max_seconds": 0.4,
-        "from_email": "mentors@example.org"})
+    site = write_site(
+        tmp_path / "site",
+        base_url=f"{SITE}/",
+        action=f"http://127.0.0.1:{port}/requests",
+        contact={
+            "rate_limit": 0,
+            "min_fill_seconds": 1.0,
+            "retry_base_seconds": 0.1,
+            "retry_max_seconds": 0.4,
+            "from_email": "mentors@example.org",
+        },
+    )
     sink = SmtpSink()  # not started: the SMTP server is down
     receivers = []
 
     def receiver() -> ReceiverProcess:
-        process = ReceiverProcess(site, tmp_path / "data" / "requests.sqlite3", smtp_port=sink.port, port=port,
-                                  env={"MENTORSITE_RECEIVER_SECRET": SECRET})
+        process = ReceiverProcess(
+            site,
+            tmp_path / "data" / "requests.sqlite3",
+            smtp_port=sink.port,
+            port=port,
+            env={"MENTORSITE_RECEIVER_SECRET": SECRET},
+        )
         receivers.append(process)
         return process.start()
 
@@ -48,10 +62,21 @@ def rig(tmp_path):
 
 
 def submit(receiver: ReceiverProcess, message: str) -> str:
-    data = {"mentor": "ana-example", "name": "Zoë Mentee", "email": "zoe@example.org", "hope_to_gain": "Confidence.",
-            "message": message, "consent": "yes", "ts": Signer(SECRET.encode()).issue(now=time.time() - 5)}
-    req = urllib.request.Request(f"{receiver.url}/requests", data=urlencode(data).encode(), method="POST",
-                                 headers={"Accept": "application/json", "Origin": SITE})
+    data = {
+        "mentor": "ana-example",
+        "name": "Zoë Mentee",
+        "email": "zoe@example.org",
+        "hope_to_gain": "Confidence.",
+        "message": message,
+        "consent": "yes",
+        "ts": Signer(SECRET.encode()).issue(now=time.time() - 5),
+    }
+    req = urllib.request.Request(
+        f"{receiver.url}/requests",
+        data=urlencode(data).encode(),
+        method="POST",
+        headers={"Accept": "application/json", "Origin": SITE},
+    )
     with urllib.request.urlopen(req, timeout=10) as response:
         assert response.status == 201
         return json.loads(response.read())["reference"]
@@ -80,8 +105,10 @@ def test_smtp_down_requests_queue_then_deliver_once_when_it_returns(rig):
     site, sink, receiver, database = rig
     process = receiver()
     refs = [submit(process, f"Request {n}") for n in range(3)]
-    wait_until(lambda: all(r["attempts"] >= 1 and r["last_error"] for r in rows(database).values()),
-               what="a failed delivery attempt")
+    wait_until(
+        lambda: all(r["attempts"] >= 1 and r["last_error"] for r in rows(database).values()),
+        what="a failed delivery attempt",
+    )
     stored = rows(database)
     assert set(stored) == set(refs)
     assert all(r["status"] == "queued" and "cannot reach SMTP server" in r["last_error"] for r in stored.values())
@@ -89,7 +116,7 @@ def test_smtp_down_requests_queue_then_deliver_once_when_it_returns(rig):
     sink.start()
     wait_until(lambda: all(r["status"] == "sent" for r in rows(database).values()), what="delivery after SMTP returned")
     time.sleep(0.5)  # would anything be sent a second time?
-    assert delivered_refs(sink) == Counter({ref: 1 for ref in refs})
+    assert delivered_refs(sink) == Counter(dict.fromkeys(refs, 1))
     assert "SMTP is back" in process.output()
 
 
@@ -104,7 +131,7 @@ def test_sigkill_after_the_answer_loses_nothing(rig):
     second = receiver()
     wait_until(lambda: all(r["status"] == "sent" for r in rows(database).values()), what="delivery after restart")
     time.sleep(0.3)
-    assert delivered_refs(sink) == Counter({ref: 1 for ref in refs})
+    assert delivered_refs(sink) == Counter(dict.fromkeys(refs, 1))
     # The same key (from the environment) still accepts a form fetched before the crash.
     assert submit(second, "After the restart").startswith("MR-")
 
@@ -135,8 +162,12 @@ def test_refused_mail_is_kept_as_failed_and_can_be_retried(rig):
     wait_until(lambda: rows(database)[ref]["status"] == "failed", what="permanent failure")
     assert rows(database)[ref]["last_error"] == "recipient refused: 550 5.1.1 Mailbox unavailable"
     sink.refuse.clear()
-    result = subprocess.run([sys.executable, "-m", "mentorsite", "requests", "retry", ref, str(site),
-                             "--database", str(database)], capture_output=True, text=True, timeout=30)
+    result = subprocess.run(
+        [sys.executable, "-m", "mentorsite", "requests", "retry", ref, str(site), "--database", str(database)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert result.returncode == 0, result.stderr
     wait_until(lambda: rows(database)[ref]["status"] == "sent", timeout=15, what="retry")  # the outbox polls every 2 s
     assert delivered_refs(sink) == Counter({ref: 1})
@@ -145,8 +176,22 @@ def test_refused_mail_is_kept_as_failed_and_can_be_retried(rig):
 def test_one_receiver_per_database(rig):
     site, sink, receiver, database = rig
     receiver()
-    second = subprocess.run([sys.executable, "-m", "mentorsite", "receive", str(site), "--port", str(free_port()),
-                             "--database", str(database)], capture_output=True, text=True, timeout=30)
+    second = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mentorsite",
+            "receive",
+            str(site),
+            "--port",
+            str(free_port()),
+            "--database",
+            str(database),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert second.returncode == 1
     assert "another receiver is already using" in second.stderr
 
@@ -156,14 +201,26 @@ def test_sighup_reloads_the_directory(rig):
     sink.start()
     process = receiver()
     profile = (site / "mentors" / "ana-example.yaml").read_text(encoding="utf-8")
-    (site / "mentors" / "eve-new.yaml").write_text(profile.replace("Ana Example", "Eve New")
-                                                   .replace("ana.private@", "eve.private@"), encoding="utf-8")
-    data = {"mentor": "eve-new", "name": "Zoë", "email": "zoe@example.org", "hope_to_gain": "Advice.",
-            "message": "Hello", "consent": "yes", "ts": Signer(SECRET.encode()).issue(now=time.time() - 5)}
+    (site / "mentors" / "eve-new.yaml").write_text(
+        profile.replace("Ana Example", "Eve New").replace("ana.private@", "eve.private@"), encoding="utf-8"
+    )
+    data = {
+        "mentor": "eve-new",
+        "name": "Zoë",
+        "email": "zoe@example.org",
+        "hope_to_gain": "Advice.",
+        "message": "Hello",
+        "consent": "yes",
+        "ts": Signer(SECRET.encode()).issue(now=time.time() - 5),
+    }
 
     def post() -> int:
-        req = urllib.request.Request(f"{process.url}/requests", data=urlencode(data).encode(), method="POST",
-                                     headers={"Accept": "application/json"})
+        req = urllib.request.Request(
+            f"{process.url}/requests",
+            data=urlencode(data).encode(),
+            method="POST",
+            headers={"Accept": "application/json"},
+        )
         try:
             with urllib.request.urlopen(req, timeout=10) as response:
                 return response.status

@@ -67,12 +67,29 @@ def service(tmp_path_factory):
     contacts.write_text('cleo-example = "cleo@example.org"\n', encoding="utf-8")
     sink = SmtpSink().start()
     port = free_port()
-    site = write_site(root / "site", base_url=f"{SITE}/", action=f"http://127.0.0.1:{port}/requests", contact={
-        "rate_limit": 5, "rate_window_seconds": 600, "min_fill_seconds": 1.0, "max_body_bytes": 4096,
-        "retry_base_seconds": 0.2, "retry_max_seconds": 1.0, "from_email": "mentors@example.org",
-        "contacts_file": str(contacts)})
-    receiver = ReceiverProcess(site, root / "data" / "requests.sqlite3", smtp_port=sink.port, port=port,
-                               args=("--trusted-proxy", "127.0.0.1"), env={"MENTORSITE_RECEIVER_SECRET": SECRET})
+    site = write_site(
+        root / "site",
+        base_url=f"{SITE}/",
+        action=f"http://127.0.0.1:{port}/requests",
+        contact={
+            "rate_limit": 5,
+            "rate_window_seconds": 600,
+            "min_fill_seconds": 1.0,
+            "max_body_bytes": 4096,
+            "retry_base_seconds": 0.2,
+            "retry_max_seconds": 1.0,
+            "from_email": "mentors@example.org",
+            "contacts_file": str(contacts),
+        },
+    )
+    receiver = ReceiverProcess(
+        site,
+        root / "data" / "requests.sqlite3",
+        smtp_port=sink.port,
+        port=port,
+        args=("--trusted-proxy", "127.0.0.1"),
+        env={"MENTORSITE_RECEIVER_SECRET": SECRET},
+    )
     try:
         yield Service(receiver.start(), sink, receiver.database)
     finally:
@@ -88,17 +105,34 @@ def token(age: float = 5.0) -> str:
 
 
 def form(**changes) -> dict:
-    data = {"mentor": "ana-example", "name": "Zoë Mentee", "email": "zoe@example.org",
-            "hope_to_gain": "Confidence leading a team.", "goals": "Run a team of five within a year.",
-            "format": "one-to-one", "cadence": "monthly", "message": "Hello Ana,\r\ncould we have a 30-minute call?",
-            "consent": "yes", "website": "", "ts": token()}
+    data = {
+        "mentor": "ana-example",
+        "name": "Zoë Mentee",
+        "email": "zoe@example.org",
+        "hope_to_gain": "Confidence leading a team.",
+        "goals": "Run a team of five within a year.",
+        "format": "one-to-one",
+        "cadence": "monthly",
+        "message": "Hello Ana,\r\ncould we have a 30-minute call?",
+        "consent": "yes",
+        "website": "",
+        "ts": token(),
+    }
     data.update(changes)
     return {k: v for k, v in data.items() if v is not None}
 
 
-def request(service: Service, method: str, path: str, body: bytes | str | dict | None = None, *,
-            json_answer: bool = False, origin: str | None = SITE, ip: str | None = None,
-            headers: dict | None = None) -> tuple[int, dict, bytes]:
+def request(
+    service: Service,
+    method: str,
+    path: str,
+    body: bytes | str | dict | None = None,
+    *,
+    json_answer: bool = False,
+    origin: str | None = SITE,
+    ip: str | None = None,
+    headers: dict | None = None,
+) -> tuple[int, dict, bytes]:
     conn = http.client.HTTPConnection("127.0.0.1", service.receiver.port, timeout=10)
     sent = {"X-Forwarded-For": ip or f"198.51.100.{next(_ips)}"}
     if json_answer:
@@ -128,6 +162,7 @@ def hidden_token(page: str) -> str:
 
 # The happy paths --------------------------------------------------------------------------------
 
+
 def test_fetch_submission_is_stored_then_delivered_exactly(service):
     status, headers, answer = post_json(service, form())
     assert status == 201
@@ -135,26 +170,56 @@ def test_fetch_submission_is_stored_then_delivered_exactly(service):
     assert headers["access-control-allow-origin"] == SITE
     reference = answer["reference"]
     assert REF.match(reference)
-    assert answer == {"ok": True, "reference": reference, "thanks_url": f"{THANKS}?ref={reference}",
-                      "message": f"Thank you! Your request has been received (reference {reference}). "
-                                 "The mentor will reply to you by email."}
+    assert answer == {
+        "ok": True,
+        "reference": reference,
+        "thanks_url": f"{THANKS}?ref={reference}",
+        "message": f"Thank you! Your request has been received (reference {reference}). "
+        "The mentor will reply to you by email.",
+    }
     # Stored before the answer: the row exists the moment the 201 arrives.
     row = service.row(reference)
-    assert {k: row[k] for k in ("mentor", "mentor_name", "recipient", "name", "email", "hope_to_gain", "goals",
-                                "format", "cadence", "message", "consent")} == {
-        "mentor": "ana-example", "mentor_name": "Ana Example", "recipient": "ana.private@example.org",
-        "name": "Zoë Mentee", "email": "zoe@example.org", "hope_to_gain": "Confidence leading a team.",
-        "goals": "Run a team of five within a year.", "format": "one-to-one", "cadence": "monthly",
-        "message": "Hello Ana,\ncould we have a 30-minute call?", "consent": 1}
+    assert {
+        k: row[k]
+        for k in (
+            "mentor",
+            "mentor_name",
+            "recipient",
+            "name",
+            "email",
+            "hope_to_gain",
+            "goals",
+            "format",
+            "cadence",
+            "message",
+            "consent",
+        )
+    } == {
+        "mentor": "ana-example",
+        "mentor_name": "Ana Example",
+        "recipient": "ana.private@example.org",
+        "name": "Zoë Mentee",
+        "email": "zoe@example.org",
+        "hope_to_gain": "Confidence leading a team.",
+        "goals": "Run a team of five within a year.",
+        "format": "one-to-one",
+        "cadence": "monthly",
+        "message": "Hello Ana,\ncould we have a 30-minute call?",
+        "consent": 1,
+    }
     (received,) = service.delivered(row["message_id"])
     assert received.mail_from == "mentors@example.org"
     assert received.rcpt_tos == ["ana.private@example.org"]
     msg = received.message
     created = datetime.fromisoformat(row["created_at"].replace("Z", "+00:00"))
     assert {k: str(msg[k]) for k in ("From", "To", "Reply-To", "Subject", "Message-ID", "X-Mentorsite-Reference")} == {
-        "From": "Receiver Test Mentors <mentors@example.org>", "To": "Ana Example <ana.private@example.org>",
-        "Reply-To": "Zoë Mentee <zoe@example.org>", "Subject": "Mentoring request from Zoë Mentee",
-        "Message-ID": row["message_id"], "X-Mentorsite-Reference": reference}
+        "From": "Receiver Test Mentors <mentors@example.org>",
+        "To": "Ana Example <ana.private@example.org>",
+        "Reply-To": "Zoë Mentee <zoe@example.org>",
+        "Subject": "Mentoring request from Zoë Mentee",
+        "Message-ID": row["message_id"],
+        "X-Mentorsite-Reference": reference,
+    }
     assert msg["Bcc"] is None and msg["Cc"] is None
     assert msg.get_content().replace("\r\n", "\n") == (
         "Hello Ana Example,\n\n"
@@ -168,7 +233,8 @@ def test_fetch_submission_is_stored_then_delivered_exactly(service):
         "-- \n"
         f"Reference {reference}, received {created.strftime('%-d %B %Y at %H:%M UTC')}\n"
         "through the contact form of Receiver Test Mentors (Test Org).\n"
-        "Your address was not shown to Zoë Mentee; it is theirs only if you reply.\n")
+        "Your address was not shown to Zoë Mentee; it is theirs only if you reply.\n"
+    )
     deadline = time.monotonic() + 5
     while service.row(reference)["status"] != "sent" and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -226,15 +292,22 @@ def test_no_javascript_form_post_reviews_then_redirects_303(service):
 
 # Refusals ---------------------------------------------------------------------------------------
 
+
 def test_invalid_fields_422_json(service):
     before = len(service.rows())
     status, headers, answer = post_json(service, form(name="", email="zoe@", message="x" * 2001, consent=None))
     assert status == 422 and headers["access-control-allow-origin"] == SITE
-    assert answer == {"ok": False, "code": "invalid", "message": "Please correct the 4 highlighted fields; nothing was sent yet.",
-                      "errors": {"name": "Please enter your name.",
-                                 "email": "Please enter a valid email address, such as name@example.org.",
-                                 "message": "Please keep a short message to 2,000 characters or fewer (it has 2,001).",
-                                 "consent": "Please agree that your details are shared with the mentor; we cannot send the request otherwise."}}
+    assert answer == {
+        "ok": False,
+        "code": "invalid",
+        "message": "Please correct the 4 highlighted fields; nothing was sent yet.",
+        "errors": {
+            "name": "Please enter your name.",
+            "email": "Please enter a valid email address, such as name@example.org.",
+            "message": "Please keep a short message to 2,000 characters or fewer (it has 2,001).",
+            "consent": "Please agree that your details are shared with the mentor; we cannot send the request otherwise.",
+        },
+    }
     assert len(service.rows()) == before
 
 
@@ -249,11 +322,14 @@ def test_invalid_fields_422_review_page_keeps_the_text(service):
     assert 'value="zoe at example"' in page
 
 
-@pytest.mark.parametrize("mentor, message", [
-    ("ben-example", "Ben Example is not taking new mentees right now. Please choose another mentor."),
-    ("dev-example", "Dev Example cannot be contacted through this form yet. Please choose another mentor."),
-    ("no-such-mentor", "This mentor is not in the directory any more. Please choose another mentor."),
-])
+@pytest.mark.parametrize(
+    "mentor, message",
+    [
+        ("ben-example", "Ben Example is not taking new mentees right now. Please choose another mentor."),
+        ("dev-example", "Dev Example cannot be contacted through this form yet. Please choose another mentor."),
+        ("no-such-mentor", "This mentor is not in the directory any more. Please choose another mentor."),
+    ],
+)
 def test_mentor_not_available_422(service, mentor, message):
     status, _, answer = post_json(service, form(mentor=mentor))
     assert (status, answer["errors"]) == (422, {"mentor": message})
@@ -267,7 +343,7 @@ def test_header_injection_cannot_add_headers(service):
     assert (status, answer["errors"]) == (422, {"email": "Please write your email address on one line."})
     assert len(service.rows()) == before
     # Address syntax inside a one-line name stays part of the display name.
-    status, _, answer = post_json(service, form(name='Eve <ceo@example.org>, Bcc: victim@example.org'))
+    status, _, answer = post_json(service, form(name="Eve <ceo@example.org>, Bcc: victim@example.org"))
     assert status == 201
     (received,) = service.delivered(service.row(answer["reference"])["message_id"])
     assert received.rcpt_tos == ["ana.private@example.org"]
@@ -341,7 +417,9 @@ def test_token_problems_tell_the_script_to_fetch_a_new_one(service):
 def test_other_methods_types_and_paths(service):
     status, headers, _ = request(service, "GET", "/requests", json_answer=True)
     assert status == 405 and headers["allow"] == "POST, OPTIONS"
-    status, _, answer = request(service, "POST", "/requests", b"{}", json_answer=True, headers={"Content-Type": "application/json"})
+    status, _, answer = request(
+        service, "POST", "/requests", b"{}", json_answer=True, headers={"Content-Type": "application/json"}
+    )
     assert status == 415
     status, _, answer = post_json(service, "name=a&name=b")
     assert status == 400 and answer["code"] == "bad_form"

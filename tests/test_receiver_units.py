@@ -31,13 +31,24 @@ from mentorsite.receiver.validation import FormError, Submission, parse_form, va
 
 KEY = b"k" * 32
 ANA = Entry("ana-example", "Ana Example", True, (("one-to-one", "One-to-one"),), "ana.private@example.org")
-DIRECTORY = Directory({
-    "ana-example": ANA,
-    "ben-example": Entry("ben-example", "Ben Example", False, (), "ben.private@example.org"),
-    "dev-example": Entry("dev-example", "Dev Example", True, (), None),
-})
-GOOD = {"mentor": "ana-example", "name": "Zoë Mentee", "email": "zoe@example.org", "hope_to_gain": "Confidence leading a team.",
-        "goals": "", "format": "one-to-one", "cadence": "monthly", "message": "Hello Ana,\r\ncould we talk?", "consent": "yes"}
+DIRECTORY = Directory(
+    {
+        "ana-example": ANA,
+        "ben-example": Entry("ben-example", "Ben Example", False, (), "ben.private@example.org"),
+        "dev-example": Entry("dev-example", "Dev Example", True, (), None),
+    }
+)
+GOOD = {
+    "mentor": "ana-example",
+    "name": "Zoë Mentee",
+    "email": "zoe@example.org",
+    "hope_to_gain": "Confidence leading a team.",
+    "goals": "",
+    "format": "one-to-one",
+    "cadence": "monthly",
+    "message": "Hello Ana,\r\ncould we talk?",
+    "consent": "yes",
+}
 
 
 def submission(**changes) -> Submission:
@@ -48,6 +59,7 @@ def submission(**changes) -> Submission:
 
 # Tokens -----------------------------------------------------------------------------------------
 
+
 def test_token_round_trip_and_fill_time():
     signer = Signer(KEY)
     token = signer.issue(now=1000.0)
@@ -57,13 +69,16 @@ def test_token_round_trip_and_fill_time():
     assert check.ok and check.nonce == token.split(".")[1]
 
 
-@pytest.mark.parametrize("mutate, status", [
-    (lambda t: "", "missing"),
-    (lambda t: t[:-2] + ("AA" if not t.endswith("AA") else "BB"), "invalid"),
-    (lambda t: str(int(t.split(".")[0]) - 5000) + t[t.index("."):], "invalid"),  # earlier time, same signature
-    (lambda t: "not.a.token", "invalid"),
-    (lambda t: "x" * 200, "invalid"),
-])
+@pytest.mark.parametrize(
+    "mutate, status",
+    [
+        (lambda t: "", "missing"),
+        (lambda t: t[:-2] + ("AA" if not t.endswith("AA") else "BB"), "invalid"),
+        (lambda t: str(int(t.split(".")[0]) - 5000) + t[t.index(".") :], "invalid"),  # earlier time, same signature
+        (lambda t: "not.a.token", "invalid"),
+        (lambda t: "x" * 200, "invalid"),
+    ],
+)
 def test_token_tampering_is_refused(mutate, status):
     signer = Signer(KEY)
     assert signer.check(mutate(signer.issue(now=1000.0)), 0, now=1010.0).status == status
@@ -77,6 +92,7 @@ def test_token_from_another_key_or_too_old_or_future():
 
 
 # Rate limits ------------------------------------------------------------------------------------
+
 
 def test_rate_limiter_sliding_window():
     limiter = RateLimiter(2, 60)
@@ -106,6 +122,7 @@ def test_client_address_behind_a_trusted_proxy_only():
 
 # Parsing and validation -------------------------------------------------------------------------
 
+
 def test_parse_form_maps_names_and_refuses_repeats():
     assert parse_form(b"name=Zo%C3%AB&x=1") == {"name": "Zoë", "x": "1"}
     assert parse_form(b"full_name=Ann", {"name": "full_name"}) == {"name": "Ann"}
@@ -117,14 +134,30 @@ def test_parse_form_maps_names_and_refuses_repeats():
 
 def test_valid_submission_is_normalised():
     sub = submission(name="  Zoe\u0308 Mentee ", message="Hello Ana,\r\ncould we talk?\r\n")
-    assert sub == Submission("ana-example", "Zoë Mentee", "zoe@example.org", "Confidence leading a team.", "",
-                             "one-to-one", "monthly", "Hello Ana,\ncould we talk?", True)
+    assert sub == Submission(
+        "ana-example",
+        "Zoë Mentee",
+        "zoe@example.org",
+        "Confidence leading a team.",
+        "",
+        "one-to-one",
+        "monthly",
+        "Hello Ana,\ncould we talk?",
+        True,
+    )
     assert submission(format="", cadence="").format == "no-preference"
 
 
 def test_validation_reports_every_field_with_a_clear_message():
-    form = {"mentor": "ana-example", "name": "", "email": "not-an-email", "hope_to_gain": "x" * 1001,
-            "message": "", "format": "telepathy", "cadence": "hourly"}
+    form = {
+        "mentor": "ana-example",
+        "name": "",
+        "email": "not-an-email",
+        "hope_to_gain": "x" * 1001,
+        "message": "",
+        "format": "telepathy",
+        "cadence": "hourly",
+    }
     sub, errors, entry = validate(form, DIRECTORY)
     assert sub is None and entry == ANA
     assert errors == {
@@ -145,25 +178,35 @@ def test_line_breaks_count_once_like_the_browser_maxlength():
     assert submission(hope_to_gain=text.replace("\n", "\r\n")).hope_to_gain == text.strip()
 
 
-@pytest.mark.parametrize("field, value, message", [
-    ("name", "Eve\r\nBcc: victim@example.org", "Please write your name on one line."),
-    ("name", "Eve\u2028Bcc: victim@example.org", "Please write your name on one line."),
-    ("name", "Eve\u202egnp.exe", "Please retype your name: it contains hidden formatting characters."),
-    ("email", "eve@example.org\r\nBcc: victim@example.org", "Please write your email address on one line."),
-    ("email", "eve@example.org, victim@example.org", "Please enter a valid email address, such as name@example.org."),
-    ("message", "hi\x00there", "Please remove the control characters from a short message."),
-])
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("name", "Eve\r\nBcc: victim@example.org", "Please write your name on one line."),
+        ("name", "Eve\u2028Bcc: victim@example.org", "Please write your name on one line."),
+        ("name", "Eve\u202egnp.exe", "Please retype your name: it contains hidden formatting characters."),
+        ("email", "eve@example.org\r\nBcc: victim@example.org", "Please write your email address on one line."),
+        (
+            "email",
+            "eve@example.org, victim@example.org",
+            "Please enter a valid email address, such as name@example.org.",
+        ),
+        ("message", "hi\x00there", "Please remove the control characters from a short message."),
+    ],
+)
 def test_header_injection_and_control_characters_are_refused(field, value, message):
     _, errors, _ = validate({**GOOD, field: value}, DIRECTORY)
     assert errors == {field: message}
 
 
-@pytest.mark.parametrize("slug, message", [
-    ("nobody", "This mentor is not in the directory any more. Please choose another mentor."),
-    ("../etc", "This mentor is not in the directory any more. Please choose another mentor."),
-    ("ben-example", "Ben Example is not taking new mentees right now. Please choose another mentor."),
-    ("dev-example", "Dev Example cannot be contacted through this form yet. Please choose another mentor."),
-])
+@pytest.mark.parametrize(
+    "slug, message",
+    [
+        ("nobody", "This mentor is not in the directory any more. Please choose another mentor."),
+        ("../etc", "This mentor is not in the directory any more. Please choose another mentor."),
+        ("ben-example", "Ben Example is not taking new mentees right now. Please choose another mentor."),
+        ("dev-example", "Dev Example cannot be contacted through this form yet. Please choose another mentor."),
+    ],
+)
 def test_mentor_must_exist_accept_and_be_reachable(slug, message):
     _, errors, _ = validate({**GOOD, "mentor": slug}, DIRECTORY)
     assert errors == {"mentor": message}
@@ -171,16 +214,28 @@ def test_mentor_must_exist_accept_and_be_reachable(slug, message):
 
 # Mail -------------------------------------------------------------------------------------------
 
+
 def _row(store: Store, **changes):
-    ref, _ = store.add(submission(**changes), mentor_name="Ana Example", recipient="ana.private@example.org",
-                       token_nonce=None, domain="example.org")
+    ref, _ = store.add(
+        submission(**changes),
+        mentor_name="Ana Example",
+        recipient="ana.private@example.org",
+        token_nonce=None,
+        domain="example.org",
+    )
     return store.get(ref)
 
 
 def test_message_headers_and_body(tmp_path):
     row = _row(Store(tmp_path / "r.db"), goals="Lead a team of five.")
-    msg = build_message(row, sender="mentors@example.org", site_title="Test Mentors", organisation="Test Org",
-                        base_url="https://example.org/m/", coordinator_mode=False)
+    msg = build_message(
+        row,
+        sender="mentors@example.org",
+        site_title="Test Mentors",
+        organisation="Test Org",
+        base_url="https://example.org/m/",
+        coordinator_mode=False,
+    )
     assert msg["From"] == "Test Mentors <mentors@example.org>"
     assert msg["To"] == "Ana Example <ana.private@example.org>"
     assert msg["Reply-To"] == "Zoë Mentee <zoe@example.org>"
@@ -195,16 +250,27 @@ def test_message_headers_and_body(tmp_path):
     assert "Their message\n-------------\nHello Ana,\ncould we talk?\n" in body
     assert f"-- \nReference {row.reference}, received" in body
     # Same row, same bytes apart from nothing: a retry is recognisably the same message.
-    again = build_message(row, sender="mentors@example.org", site_title="Test Mentors", organisation="Test Org",
-                          base_url="https://example.org/m/", coordinator_mode=False)
+    again = build_message(
+        row,
+        sender="mentors@example.org",
+        site_title="Test Mentors",
+        organisation="Test Org",
+        base_url="https://example.org/m/",
+        coordinator_mode=False,
+    )
     assert bytes(again) == bytes(msg)
 
 
 def test_coordinator_message(tmp_path):
     row = _row(Store(tmp_path / "r.db"))
-    msg = build_message(replace(row, recipient="coord@example.org"), sender="mentors@example.org",
-                        site_title="Test Mentors", organisation="Test Org", base_url="https://example.org/m/",
-                        coordinator_mode=True)
+    msg = build_message(
+        replace(row, recipient="coord@example.org"),
+        sender="mentors@example.org",
+        site_title="Test Mentors",
+        organisation="Test Org",
+        base_url="https://example.org/m/",
+        coordinator_mode=True,
+    )
     assert msg["To"] == "coord@example.org"
     assert msg["Subject"] == "Mentoring request for Ana Example from Zoë Mentee"
     assert "Mentor: Ana Example (https://example.org/m/mentors/ana-example/)" in msg.get_content()
@@ -212,18 +278,33 @@ def test_coordinator_message(tmp_path):
 
 def test_mail_policy_refuses_injected_headers_even_without_validation(tmp_path):
     row = _row(Store(tmp_path / "r.db"))
-    for changes in ({"name": "Eve\r\nBcc: victim@example.org"}, {"name": "Eve\nBcc: victim@example.org"},
-                    {"email": "eve@example.org\r\nBcc: victim@example.org"}):
+    for changes in (
+        {"name": "Eve\r\nBcc: victim@example.org"},
+        {"name": "Eve\nBcc: victim@example.org"},
+        {"email": "eve@example.org\r\nBcc: victim@example.org"},
+    ):
         forged = replace(row, **changes)
         with pytest.raises(ValueError):
-            build_message(forged, sender="m@example.org", site_title="T", organisation="O",
-                          base_url="https://example.org/", coordinator_mode=False)
+            build_message(
+                forged,
+                sender="m@example.org",
+                site_title="T",
+                organisation="O",
+                base_url="https://example.org/",
+                coordinator_mode=False,
+            )
 
 
 def test_display_name_with_address_syntax_stays_a_name(tmp_path):
     row = _row(Store(tmp_path / "r.db"), name='Eve "Boss" <ceo@example.org>, Bcc: victim@example.org')
-    msg = build_message(row, sender="m@example.org", site_title="T", organisation="O",
-                        base_url="https://example.org/", coordinator_mode=False)
+    msg = build_message(
+        row,
+        sender="m@example.org",
+        site_title="T",
+        organisation="O",
+        base_url="https://example.org/",
+        coordinator_mode=False,
+    )
     reply_to = msg["Reply-To"].addresses
     assert [a.addr_spec for a in reply_to] == ["zoe@example.org"]
     assert reply_to[0].display_name == 'Eve "Boss" <ceo@example.org>, Bcc: victim@example.org'
@@ -231,6 +312,7 @@ def test_display_name_with_address_syntax_stays_a_name(tmp_path):
 
 
 # Storage ----------------------------------------------------------------------------------------
+
 
 def test_store_is_durable_wal_full_sync_and_private(tmp_path):
     store = Store(tmp_path / "sub" / "r.db")
@@ -242,7 +324,12 @@ def test_store_is_durable_wal_full_sync_and_private(tmp_path):
 
 def test_same_token_same_content_is_one_request(tmp_path):
     store = Store(tmp_path / "r.db")
-    args = dict(mentor_name="Ana Example", recipient="ana.private@example.org", token_nonce="n1", domain="example.org")
+    args = {
+        "mentor_name": "Ana Example",
+        "recipient": "ana.private@example.org",
+        "token_nonce": "n1",
+        "domain": "example.org",
+    }
     ref, created = store.add(submission(), **args)
     assert created and ref.startswith("MR-")
     assert store.add(submission(), **args) == (ref, False)
@@ -287,6 +374,7 @@ def test_purge_keeps_undelivered_unless_asked(tmp_path):
 
 # The outbox worker, with a scripted transport -----------------------------------------------------
 
+
 class ScriptedTransport:
     def __init__(self, outcomes):
         self.outcomes = outcomes
@@ -306,8 +394,12 @@ class ScriptedTransport:
 
 
 def _outbox(tmp_path, outcomes):
-    site = write_site(tmp_path / "site", base_url="https://example.org/", action="https://example.org/requests",
-                      contact={"retry_base_seconds": 60, "retry_max_seconds": 600})
+    site = write_site(
+        tmp_path / "site",
+        base_url="https://example.org/",
+        action="https://example.org/requests",
+        contact={"retry_base_seconds": 60, "retry_max_seconds": 600},
+    )
     from mentorsite.config import load_config
 
     settings = resolve(site, load_config(site), database=tmp_path / "r.db")
@@ -331,8 +423,9 @@ def test_outbox_server_down_keeps_rows_due_and_backs_off(tmp_path):
 
 
 def test_outbox_permanent_and_per_recipient_failures(tmp_path):
-    outbox, store, transport = _outbox(tmp_path, [PermanentFailure("550 no such user"),
-                                                  TemporaryFailure("451 try later", server_down=False)])
+    outbox, store, transport = _outbox(
+        tmp_path, [PermanentFailure("550 no such user"), TemporaryFailure("451 try later", server_down=False)]
+    )
     a, b, c = _row(store), _row(store, message="2"), _row(store, message="3")
     outbox.drain()
     assert store.get(a.reference).status == "failed" and store.get(a.reference).last_error == "550 no such user"
@@ -349,6 +442,7 @@ def test_backoff_doubles_and_caps():
 
 # Settings, directory, config --------------------------------------------------------------------
 
+
 def test_config_defaults_keep_old_site_toml_valid_and_check_new_fields():
     config = SiteConfig.model_validate({"title": "T", "organisation": "O"})
     assert config.contact.delivery == "mentor" and config.contact.min_fill_seconds == 3.0
@@ -363,12 +457,21 @@ def test_config_defaults_keep_old_site_toml_valid_and_check_new_fields():
 
 
 def test_settings_resolve(tmp_path):
-    site = write_site(tmp_path / "site", base_url="https://Example.org:443/mentors/", action="https://forms.example.org/in/",
-                      contact={"allowed_origins": ["http://127.0.0.1:8000"], "smtp_security": "ssl",
-                               "coordinator_email": "coord@example.org"})
+    site = write_site(
+        tmp_path / "site",
+        base_url="https://Example.org:443/mentors/",
+        action="https://forms.example.org/in/",
+        contact={
+            "allowed_origins": ["http://127.0.0.1:8000"],
+            "smtp_security": "ssl",
+            "coordinator_email": "coord@example.org",
+        },
+    )
     from mentorsite.config import load_config
 
-    settings = resolve(site, load_config(site), environ={"MENTORSITE_SMTP_USERNAME": "u", "MENTORSITE_SMTP_PASSWORD": "p"})
+    settings = resolve(
+        site, load_config(site), environ={"MENTORSITE_SMTP_USERNAME": "u", "MENTORSITE_SMTP_PASSWORD": "p"}
+    )
     assert settings.origins == {"https://example.org", "https://forms.example.org", "http://127.0.0.1:8000"}
     assert (settings.submit_path, settings.token_path) == ("/in/", "/in/token")
     assert settings.thanks_url == "https://Example.org:443/mentors/contact/thanks/"
@@ -383,7 +486,11 @@ def test_a_local_preview_is_one_origin_under_every_loopback_name(tmp_path):
     from mentorsite.config import load_config
 
     assert resolve(site, load_config(site)).origins == {
-        "http://localhost:8000", "http://127.0.0.1:8000", "http://[::1]:8000", "http://127.0.0.1:8787"}
+        "http://localhost:8000",
+        "http://127.0.0.1:8000",
+        "http://[::1]:8000",
+        "http://127.0.0.1:8787",
+    }
 
 
 def test_settings_refuse_private_data_in_the_published_tree(tmp_path):
@@ -415,23 +522,37 @@ def test_contacts_file_toml_and_csv(tmp_path):
 def test_directory_from_profiles_and_contacts_file(tmp_path):
     contacts = tmp_path / "private" / "contacts.toml"
     contacts.parent.mkdir()
-    contacts.write_text('cleo-example = "cleo@example.org"\nana-example = "ana.override@example.org"\nghost = "g@example.org"\n')
-    site = write_site(tmp_path / "site", base_url="https://example.org/", action="https://example.org/requests",
-                      contact={"contacts_file": str(contacts)})
+    contacts.write_text(
+        'cleo-example = "cleo@example.org"\nana-example = "ana.override@example.org"\nghost = "g@example.org"\n'
+    )
+    site = write_site(
+        tmp_path / "site",
+        base_url="https://example.org/",
+        action="https://example.org/requests",
+        contact={"contacts_file": str(contacts)},
+    )
     from mentorsite.config import load_config
 
     directory = load_directory(resolve(site, load_config(site)))
     recipients = {slug: e.recipient for slug, e in directory.entries.items()}
-    assert recipients == {"ana-example": "ana.override@example.org", "ben-example": "ben.private@example.org",
-                          "cleo-example": "cleo@example.org", "dev-example": None}
+    assert recipients == {
+        "ana-example": "ana.override@example.org",
+        "ben-example": "ben.private@example.org",
+        "cleo-example": "cleo@example.org",
+        "dev-example": None,
+    }
     assert directory.entries["cleo-example"].formats == (("peer", "Peer"),)
     assert any("dev-example.yaml: no private address" in w for w in directory.warnings)
     assert any("'ghost' is not a published mentor" in w for w in directory.warnings)
 
 
 def test_coordinator_mode_sends_everything_to_the_coordinator(tmp_path):
-    site = write_site(tmp_path / "site", base_url="https://example.org/", action="https://example.org/requests",
-                      contact={"delivery": "coordinator", "coordinator_email": "coord@example.org"})
+    site = write_site(
+        tmp_path / "site",
+        base_url="https://example.org/",
+        action="https://example.org/requests",
+        contact={"delivery": "coordinator", "coordinator_email": "coord@example.org"},
+    )
     from mentorsite.config import load_config
 
     directory = load_directory(resolve(site, load_config(site)))
@@ -445,13 +566,14 @@ def test_example_site_toml_still_valid():
 
 # Commands ---------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def filled_db(tmp_path):
     store = Store(tmp_path / "r.db")
     sent = _row(store)
     store.claim(sent.id)
     store.mark_sent(sent.id)
-    failed = _row(store, message="=HYPERLINK(\"http://evil.example\")", name="-Eve")
+    failed = _row(store, message='=HYPERLINK("http://evil.example")', name="-Eve")
     store.claim(failed.id)
     store.mark_failed(failed.id, "recipient refused: 550 no such user")
     queued = _row(store, message="Third")
@@ -466,7 +588,11 @@ def test_requests_list(filled_db):
     lines = result.output.splitlines()
     assert lines[0] == "1 queued  0 sending  1 sent  1 failed"
     assert lines[1].split() == ["REFERENCE", "RECEIVED", "(UTC)", "STATUS", "TRIES", "MENTOR", "FROM"]
-    assert [line.split()[0] for line in lines[2:] if line.startswith("MR-")] == [queued.reference, failed.reference, sent.reference]
+    assert [line.split()[0] for line in lines[2:] if line.startswith("MR-")] == [
+        queued.reference,
+        failed.reference,
+        sent.reference,
+    ]
     assert "last error: recipient refused: 550 no such user" in result.output
     only_failed = CliRunner().invoke(cli, ["requests", "list", "--database", str(db), "--status", "failed", "--json"])
     assert only_failed.exit_code == 0
@@ -480,7 +606,7 @@ def test_requests_export_csv_is_spreadsheet_safe(filled_db):
     rows = list(csv.DictReader(io.StringIO(result.output)))
     assert [r["reference"] for r in rows] == [sent.reference, failed.reference, queued.reference]
     assert rows[0]["status"] == "sent" and rows[0]["message"] == "Hello Ana,\ncould we talk?"
-    assert rows[1]["message"] == "'=HYPERLINK(\"http://evil.example\")" and rows[1]["name"] == "'-Eve"
+    assert rows[1]["message"] == '\'=HYPERLINK("http://evil.example")' and rows[1]["name"] == "'-Eve"
 
 
 def test_requests_purge_retry_and_show(filled_db, tmp_path):
@@ -496,7 +622,9 @@ def test_requests_purge_retry_and_show(filled_db, tmp_path):
     result = runner.invoke(cli, ["requests", "purge", "--older-than", "0", "--database", str(db)])
     assert result.output == "deleted 1 request(s) received more than 0 days ago\n"
     shown = runner.invoke(cli, ["requests", "show", queued.reference.lower(), "--database", str(db)])
-    assert shown.exit_code == 0 and f"reference: {queued.reference}" in shown.output and "message: Third" in shown.output
+    assert (
+        shown.exit_code == 0 and f"reference: {queued.reference}" in shown.output and "message: Third" in shown.output
+    )
     missing = runner.invoke(cli, ["requests", "list", "--database", str(tmp_path / "none.db")])
     assert missing.exit_code == 1 and "no request database" in missing.output
     with sqlite3.connect(db) as conn:

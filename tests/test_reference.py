@@ -10,7 +10,7 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 def test_readme_reference_is_current():
     """README.md embeds exactly what `python -m mentorsite.reference` prints."""
     text = README.read_text(encoding="utf-8")
-    embedded = text[text.index(BEGIN): text.index(END) + len(END)]
+    embedded = text[text.index(BEGIN) : text.index(END) + len(END)]
     assert embedded == reference(), "run: python -m mentorsite.reference --write README.md"
 
 

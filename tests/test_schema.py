@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import SITE_TOML, TODAY
 from jsonschema import Draft7Validator
 
-from conftest import SITE_TOML, TODAY
 from mentorsite.build import build_site
 from mentorsite.cli import cli
 from mentorsite.config import SiteConfig, load_config
@@ -68,7 +68,12 @@ def test_facet_vocabularies_are_offered_as_enums(schema):
     industry = schema["properties"]["industry"]["anyOf"][0]["anyOf"][0]
     assert industry["enum"] == list(config.facet("industry").values)
     assert schema["properties"]["formats"]["items"]["anyOf"][0]["enum"] == [
-        "one-to-one", "group", "peer", "co-mentoring", "reverse"]
+        "one-to-one",
+        "group",
+        "peer",
+        "co-mentoring",
+        "reverse",
+    ]
     assert schema["properties"]["cadence"]["anyOf"][0]["anyOf"][0]["enum"] == ["weekly", "bi-weekly", "monthly"]
     country = schema["$defs"]["Location"]["properties"]["country"]["anyOf"][0]["anyOf"][0]
     assert {"PT", "NO", "BR"} <= set(country["enum"]) and len(country["enum"]) > 240
@@ -82,11 +87,23 @@ def test_every_example_profile_validates(schema):
         assert [e.message for e in check.iter_errors(data)] == [], path.name
 
 
-@pytest.mark.parametrize(("value", "ok"), [
-    ("leadership", True), ("Leadership", True), ("management", True), ("ML", True), ("ai", True),
-    ("Machine learning", True), ("machine_learning", True), ("  Machine -  Learning ", True),
-    ("leadrship", False), ("machine", False), ("learning", False), ("", False),
-])
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        ("leadership", True),
+        ("Leadership", True),
+        ("management", True),
+        ("ML", True),
+        ("ai", True),
+        ("Machine learning", True),
+        ("machine_learning", True),
+        ("  Machine -  Learning ", True),
+        ("leadrship", False),
+        ("machine", False),
+        ("learning", False),
+        ("", False),
+    ],
+)
 def test_tag_spellings_match_what_check_accepts(test_schema, context, value, ok):
     """The schema accepts exactly the spellings mentorsite's vocabulary resolves."""
     from mentorsite.models import Mentor
@@ -103,9 +120,17 @@ def test_tag_spellings_match_what_check_accepts(test_schema, context, value, ok)
 
 def test_mistakes_are_underlined(test_schema):
     data = {
-        "name": "Ada", "headline": "Helps", "bio": "Text", "tags": ["leadrship"], "headlin": "typo",
-        "industry": "tech", "location": {"country": "XX"}, "availability": {"capacity": "two"},
-        "joined": "2026-13-40", "languages": ["english"], "links": [{"label": "Site"}],
+        "name": "Ada",
+        "headline": "Helps",
+        "bio": "Text",
+        "tags": ["leadrship"],
+        "headlin": "typo",
+        "industry": "tech",
+        "location": {"country": "XX"},
+        "availability": {"capacity": "two"},
+        "joined": "2026-13-40",
+        "languages": ["english"],
+        "links": [{"label": "Site"}],
     }
     assert errors(test_schema, data) == [
         ([], "additionalProperties"),
@@ -144,8 +169,7 @@ def test_new_mentor_writes_a_missing_schema(tmp_path):
     runner.invoke(cli, ["init", str(site)])
     (site / SCHEMA_PATH).unlink()
     result = runner.invoke(cli, ["new", "mentor", "Bo Chen", str(site)])
-    assert result.stdout == (f"wrote {site / 'mentors' / 'bo-chen.yaml'}\n"
-                             f"wrote {site / SCHEMA_PATH}\n")
+    assert result.stdout == (f"wrote {site / 'mentors' / 'bo-chen.yaml'}\nwrote {site / SCHEMA_PATH}\n")
 
 
 def test_schema_command_writes_checks_and_prints(tmp_path):

@@ -8,15 +8,15 @@ import textwrap
 from datetime import date
 
 import pytest
+from conftest import BIO, write_site
 
 from mentorsite.build import build_site
 from mentorsite.search import CHUNK, normalise, tokens
 
-from conftest import BIO, write_site
-
 
 def dedent(text: str) -> str:
     return textwrap.dedent(text).lstrip("\n")
+
 
 ADA = f"""\
 name: Ada Example
@@ -67,8 +67,7 @@ BO = dedent("""
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory):
-    site = write_site(tmp_path_factory.mktemp("search") / "site",
-                      {"ada.yaml": ADA, "jose.yaml": JOSE, "bo.yaml": BO})
+    site = write_site(tmp_path_factory.mktemp("search") / "site", {"ada.yaml": ADA, "jose.yaml": JOSE, "bo.yaml": BO})
     report = build_site(site, today=date(2026, 6, 1))
     assert report.written, [d.human() for d in report.errors]
     out = site / "_site"
@@ -78,14 +77,26 @@ def index(tmp_path_factory):
     def shard(prefix: str) -> dict:
         return json.loads(files[f"search/t/{manifest['shards'][prefix]}.json"])
 
-    return {"files": files, "manifest": manifest, "shard": shard,
-            "facets": json.loads(files["search/facets.json"]), "out": out}
+    return {
+        "files": files,
+        "manifest": manifest,
+        "shard": shard,
+        "facets": json.loads(files["search/facets.json"]),
+        "out": out,
+    }
 
 
 def test_normalise_folds_case_and_accents_the_way_people_type():
     assert normalise("José ÑÚÑEZ") == "jose nunez"
-    assert tokens("José Łucja Søren ÆSIR Straße Yıldırım, C-3PO & a") == ["jose", "lucja", "soren", "aesir", "strasse",
-                                                                          "yildirim", "3po"]
+    assert tokens("José Łucja Søren ÆSIR Straße Yıldırım, C-3PO & a") == [
+        "jose",
+        "lucja",
+        "soren",
+        "aesir",
+        "strasse",
+        "yildirim",
+        "3po",
+    ]
     assert tokens("松田健二 (Kenji)") == ["松田健二", "kenji"]
 
 
@@ -94,8 +105,11 @@ def test_manifest_lists_counts_vocabularies_and_shards(index):
     assert m["format"] == 1 and m["count"] == 3 and m["accepting"] == 2 and m["chunk"] == CHUNK and m["prefix"] == 2
     facets = {f["key"]: f for f in m["facets"]}
     assert list(facets) == ["tags", "industry", "countries", "languages", "formats"]
-    assert facets["tags"]["values"] == [["leadership", "Leadership", 2], ["machine-learning", "Machine learning", 1],
-                                        ["writing", "Writing", 1]]
+    assert facets["tags"]["values"] == [
+        ["leadership", "Leadership", 2],
+        ["machine-learning", "Machine learning", 1],
+        ["writing", "Writing", 1],
+    ]
     assert facets["tags"]["multi"] is True and facets["industry"]["multi"] is False
     assert facets["industry"]["values"] == [["finance", "Finance and banking", 1], ["technology", "Technology", 1]]
     assert facets["countries"]["values"] == [["pt", "Portugal", 1], ["es", "Spain", 1]]  # equal counts: by label
@@ -109,10 +123,10 @@ def test_facet_columns_hold_each_mentors_values_in_directory_order(index):
     # Directory order: accepting first, then by name: Ada (0), Bo (1), José (2).
     f = index["facets"]
     assert f["accepting"] == "110"
-    assert f["columns"]["tags"] == "02,0,1"          # Ada: leadership+writing; Bo: leadership; José: ML
-    assert f["columns"]["industry"] == "1~0"         # single-valued: one code each, ~ for none
+    assert f["columns"]["tags"] == "02,0,1"  # Ada: leadership+writing; Bo: leadership; José: ML
+    assert f["columns"]["industry"] == "1~0"  # single-valued: one code each, ~ for none
     assert f["columns"]["countries"] == "0~1"
-    assert f["columns"]["languages"] == "01,,2"      # values: en, pt, es (equal counts by label)
+    assert f["columns"]["languages"] == "01,,2"  # values: en, pt, es (equal counts by label)
     assert f["tz"] == "0~1"
 
 
@@ -122,32 +136,49 @@ def test_postings_are_exact(index):
     assert shard("ad")["ada"] == "9b"
     assert shard("jo")["jose"] == "9d"
     assert shard("nu")["nunez"] == "9d"
-    assert shard("le")["leadership"] == "8b8b"        # Ada (tag, also in her bio) and Bo (alias "management")
-    assert shard("ma")["management"] == "8b8b"        # the tag's alias; Ada's headline word is outweighed
-    assert shard("ma")["machine"] == "8d"             # José: tag label, above his headline
-    assert shard("sp")["spanish"] == "4d"             # language label
+    assert shard("le")["leadership"] == "8b8b"  # Ada (tag, also in her bio) and Bo (alias "management")
+    assert shard("ma")["management"] == "8b8b"  # the tag's alias; Ada's headline word is outweighed
+    assert shard("ma")["machine"] == "8d"  # José: tag label, above his headline
+    assert shard("sp")["spanish"] == "4d"  # language label
     assert shard("po")["portugal"] == "4b"
     assert shard("li")["lisbon"] == "4b"
-    assert shard("ba")["banking"] == "4d"             # industry label "Finance and banking"
-    assert shard("pr")["production"] == "1d"          # bio only
-    assert shard("gr")["group"] == "2d"               # mentoring format label
-    assert "the" not in shard("th") and "of" not in index["manifest"]["shards"]   # stop words are not indexed
+    assert shard("ba")["banking"] == "4d"  # industry label "Finance and banking"
+    assert shard("pr")["production"] == "1d"  # bio only
+    assert shard("gr")["group"] == "2d"  # mentoring format label
+    assert "the" not in shard("th") and "of" not in index["manifest"]["shards"]  # stop words are not indexed
 
 
 def test_records_hold_exactly_what_a_card_shows(index):
     chunk = json.loads(index["files"]["search/r/0.json"])
     assert [r[1] for r in chunk] == ["Ada Example", "Bo Chen", "José Núñez"]
-    assert chunk[0] == ["mentors/ada/", "Ada Example", "AE", "Data leader happy to help with a first management role",
-                        "", "", "Lisbon", "Portugal", [["Leadership", "tags/leadership/"], ["Writing", "tags/writing/"]],
-                        1, 0]
+    assert chunk[0] == [
+        "mentors/ada/",
+        "Ada Example",
+        "AE",
+        "Data leader happy to help with a first management role",
+        "",
+        "",
+        "Lisbon",
+        "Portugal",
+        [["Leadership", "tags/leadership/"], ["Writing", "tags/writing/"]],
+        1,
+        0,
+    ]
     assert chunk[2][9] == 0  # not accepting
 
 
 def test_no_private_field_reaches_any_index_file(index):
     for path, data in index["files"].items():
         text = data.decode("utf-8")
-        for secret in ("ada.private@example.org", "jose.private@example.org", "private@", "@example.org",
-                       "2026-05-01", "2026-04-02", "last_reviewed"):
+        for secret in (
+            "ada.private@example.org",
+            "jose.private@example.org",
+            "private@",
+            "@example.org",
+            "2026-05-01",
+            "2026-04-02",
+            "last_reviewed",
+        ):
             assert secret not in text, f"{secret} in {path}"
 
 

@@ -3,31 +3,43 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import GOOD_PROFILE, SITE_TOML, TODAY
+
 from mentorsite.build import build_site
 from mentorsite.config import load_config
 from mentorsite.diagnostics import InputError
 
-NOTE = ('<p class="notice profile-stale" role="note"><strong>This profile may be out of date.</strong> '
-        "It has not been reviewed for over 12 months, so details such as availability may have changed.</p>")
+NOTE = (
+    '<p class="notice profile-stale" role="note"><strong>This profile may be out of date.</strong> '
+    "It has not been reviewed for over 12 months, so details such as availability may have changed.</p>"
+)
 
 # TODAY is 2026-06-01: 2026-05-01 is fresh, 2025-05-01 is 13 months old.
 FRESH = GOOD_PROFILE
-STALE = (GOOD_PROFILE.replace("name: Ada Example", "name: Old Reviewed").replace("last_reviewed: 2026-05-01", "last_reviewed: 2025-05-01")
-         .replace("ada.private@example.org", "old.private@example.org"))
-NEVER = (GOOD_PROFILE.replace("name: Ada Example", "name: Never Reviewed").replace("last_reviewed: 2026-05-01\n", "")
-         .replace("ada.private@example.org", "never.private@example.org"))
+STALE = (
+    GOOD_PROFILE.replace("name: Ada Example", "name: Old Reviewed")
+    .replace("last_reviewed: 2026-05-01", "last_reviewed: 2025-05-01")
+    .replace("ada.private@example.org", "old.private@example.org")
+)
+NEVER = (
+    GOOD_PROFILE.replace("name: Ada Example", "name: Never Reviewed")
+    .replace("last_reviewed: 2026-05-01\n", "")
+    .replace("ada.private@example.org", "never.private@example.org")
+)
 
 
 def site_toml(setting: str | None, months: int | None = None) -> str:
-    extra = (f'stale_profiles = "{setting}"\n' if setting else "") + (f"review_after_months = {months}\n" if months else "")
+    extra = (f'stale_profiles = "{setting}"\n' if setting else "") + (
+        f"review_after_months = {months}\n" if months else ""
+    )
     return SITE_TOML.replace("[[nav]]", extra + "\n[[nav]]", 1)
 
 
 def build(make_site, setting: str | None, months: int | None = None):
-    site = make_site({"ada-example.yaml": FRESH, "old-reviewed.yaml": STALE, "never-reviewed.yaml": NEVER},
-                     toml=site_toml(setting, months))
+    site = make_site(
+        {"ada-example.yaml": FRESH, "old-reviewed.yaml": STALE, "never-reviewed.yaml": NEVER},
+        toml=site_toml(setting, months),
+    )
     report = build_site(site, today=TODAY)
     assert report.errors == [] and report.written
     return report, site / "_site"
@@ -45,7 +57,8 @@ def test_flag_is_the_default_and_publishes_a_note(make_site):
     assert report.mentors == 3
     assert [d.human() for d in report.warnings if "reviewed" in d.message] == [
         "mentors/old-reviewed.yaml:15:16: warning: profile last reviewed 2025-05-01, over 12 months ago\n"
-        "    hint: confirm the details with the mentor and update last_reviewed"]
+        "    hint: confirm the details with the mentor and update last_reviewed"
+    ]
 
 
 def test_hide_leaves_stale_profiles_out_of_the_site(make_site):

@@ -5,25 +5,47 @@ from __future__ import annotations
 import json
 
 from click.testing import CliRunner
-
 from conftest import BIO
+
 from mentorsite.cli import cli
 
 
-def profile(name: str, *, tags: str, industry: str, country: str, languages: str, formats: str,
-            active: bool = True) -> str:
-    return (f"name: {name}\nheadline: Helps with careers\ntags: {tags}\nindustry: {industry}\n"
-            f"location:\n  country: {country}\nlanguages: {languages}\nformats: {formats}\n"
-            f"active: {str(active).lower()}\nbio: |\n  {BIO}\n")
+def profile(
+    name: str, *, tags: str, industry: str, country: str, languages: str, formats: str, active: bool = True
+) -> str:
+    return (
+        f"name: {name}\nheadline: Helps with careers\ntags: {tags}\nindustry: {industry}\n"
+        f"location:\n  country: {country}\nlanguages: {languages}\nformats: {formats}\n"
+        f"active: {str(active).lower()}\nbio: |\n  {BIO}\n"
+    )
 
 
 PROFILES = {
-    "ana-lima.yaml": profile("Ana Lima", tags="[leadership, ML]", industry="technology", country="PT",
-                             languages="[en, pt]", formats="[one-to-one]"),
-    "bo-chen.yaml": profile("Bo Chen", tags="[management, writing]", industry="technology", country="br",
-                            languages="[pt]", formats="[one-to-one, group]", active=False),
-    "chidi-okeke.yaml": profile("Chidi Okeke", tags="[Machine learning]", industry="technology", country="PT",
-                                languages="[en]", formats="[peer]"),
+    "ana-lima.yaml": profile(
+        "Ana Lima",
+        tags="[leadership, ML]",
+        industry="technology",
+        country="PT",
+        languages="[en, pt]",
+        formats="[one-to-one]",
+    ),
+    "bo-chen.yaml": profile(
+        "Bo Chen",
+        tags="[management, writing]",
+        industry="technology",
+        country="br",
+        languages="[pt]",
+        formats="[one-to-one, group]",
+        active=False,
+    ),
+    "chidi-okeke.yaml": profile(
+        "Chidi Okeke",
+        tags="[Machine learning]",
+        industry="technology",
+        country="PT",
+        languages="[en]",
+        formats="[peer]",
+    ),
     "broken.yaml": "name: Broken\nheadline: x\nbio: y\ntags: [leadrship]\n",
 }
 
@@ -66,7 +88,10 @@ def test_tags_json(make_site):
     assert data["profiles_with_errors"] == 0
     industry = next(f for f in data["facets"] if f["key"] == "industry")
     assert industry == {
-        "key": "industry", "label": "Industry", "field": "industry", "vocabulary_size": 2,
+        "key": "industry",
+        "label": "Industry",
+        "field": "industry",
+        "vocabulary_size": 2,
         "used": [{"key": "technology", "label": "Technology", "mentors": 3, "paused": 1}],
         "unused": [{"key": "finance", "label": "Finance and banking", "mentors": 0, "paused": 0}],
     }

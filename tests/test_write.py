@@ -155,7 +155,9 @@ def test_unsafe_destinations(tmp_path):
     (tmp_path / "oldsite").mkdir()
     (tmp_path / "oldsite" / "index.html").write_text("x")
     assert unsafe_destination(site, site) == "the output folder would replace the site itself (or a folder holding it)"
-    assert unsafe_destination(site, tmp_path) == "the output folder would replace the site itself (or a folder holding it)"
+    assert (
+        unsafe_destination(site, tmp_path) == "the output folder would replace the site itself (or a folder holding it)"
+    )
     assert unsafe_destination(site, site / "mentors") == "the output folder would replace the site's own 'mentors'"
     assert unsafe_destination(site, tmp_path / "file.txt") == "the output path is a file, not a folder"
     assert unsafe_destination(site, tmp_path / "notes") == (

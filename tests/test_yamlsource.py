@@ -134,7 +134,7 @@ def test_alias_is_refused():
 def test_billion_laughs_is_refused_fast():
     """The billion-laughs bomb is refused in well under a second, one error per anchor."""
     bomb = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
-        f"{name}: &{name} [{', '.join(['*' + prev] * 9)}]\n" for prev, name in zip("abcdefgh", "bcdefghi")
+        f"{name}: &{name} [{', '.join(['*' + prev] * 9)}]\n" for prev, name in zip("abcdefgh", "bcdefghi", strict=False)
     )
     started = time.perf_counter()
     found = problems(bomb)
@@ -317,9 +317,15 @@ def test_positions_of_values_and_keys():
     """Every value and key keeps its 1-based line and column."""
     doc = parse_yaml("a: [1, 2]\nb:\n  c: {d: [x, y]}\n", "p.yaml")
     assert doc.values == {
-        (): (1, 1), ("a",): (1, 4), ("a", 0): (1, 5), ("a", 1): (1, 8),
-        ("b",): (3, 3), ("b", "c"): (3, 6), ("b", "c", "d"): (3, 10),
-        ("b", "c", "d", 0): (3, 11), ("b", "c", "d", 1): (3, 14),
+        (): (1, 1),
+        ("a",): (1, 4),
+        ("a", 0): (1, 5),
+        ("a", 1): (1, 8),
+        ("b",): (3, 3),
+        ("b", "c"): (3, 6),
+        ("b", "c", "d"): (3, 10),
+        ("b", "c", "d", 0): (3, 11),
+        ("b", "c", "d", 1): (3, 14),
     }
     assert doc.keys == {("a",): (1, 1), ("b",): (2, 1), ("b", "c"): (3, 3), ("b", "c", "d"): (3, 7)}
 

@@ -60,8 +60,10 @@ class ChangeSet:
     @property
     def removed(self) -> list[str]:
         """Paths that are gone (renamed files' old paths included)."""
-        return sorted({c.path for c in self.changes if c.status == "removed"}
-                      | {c.old_path for c in self.changes if c.status == "renamed" and c.old_path})
+        return sorted(
+            {c.path for c in self.changes if c.status == "removed"}
+            | {c.old_path for c in self.changes if c.status == "renamed" and c.old_path}
+        )
 
 
 def _git(cwd: Path, *args: str) -> str:
@@ -108,16 +110,29 @@ def changed_since(site_dir: Path, base: str | None = None) -> ChangeSet:
     if base.startswith("-"):
         raise GitError(f"'{base}' is not a branch or commit")
     if not _has_commit(site_dir, base):
-        raise GitError(f"unknown branch or commit '{base}'; fetch it first (git fetch origin), "
-                       "and in GitHub Actions check out with fetch-depth: 0")
+        raise GitError(
+            f"unknown branch or commit '{base}'; fetch it first (git fetch origin), "
+            "and in GitHub Actions check out with fetch-depth: 0"
+        )
     try:
         merge_base = _git(site_dir, "merge-base", "--end-of-options", base, "HEAD").strip()
     except GitError:
-        raise GitError(f"'{base}' and HEAD share no history; in a shallow clone fetch more "
-                       "(actions/checkout with fetch-depth: 0)") from None
+        raise GitError(
+            f"'{base}' and HEAD share no history; in a shallow clone fetch more (actions/checkout with fetch-depth: 0)"
+        ) from None
     prefix = _git(site_dir, "rev-parse", "--show-prefix").strip()
-    output = _git(site_dir, "-c", "core.quotepath=false", "diff", "--name-status", "-z", "--find-renames",
-                  "--relative", merge_base, "--")
+    output = _git(
+        site_dir,
+        "-c",
+        "core.quotepath=false",
+        "diff",
+        "--name-status",
+        "-z",
+        "--find-renames",
+        "--relative",
+        merge_base,
+        "--",
+    )
     changes = _parse_name_status(output)
     seen = {c.path for c in changes}
     untracked = _git(site_dir, "ls-files", "--others", "--exclude-standard", "-z")
@@ -146,7 +161,7 @@ def _parse_name_status(output: str) -> list[Change]:
 
 def is_profile(path: str) -> bool:
     """A mentor profile: a YAML file directly in mentors/."""
-    return path.startswith(MENTORS_DIR) and "/" not in path[len(MENTORS_DIR):] and path.endswith(MENTOR_SUFFIXES)
+    return path.startswith(MENTORS_DIR) and "/" not in path[len(MENTORS_DIR) :] and path.endswith(MENTOR_SUFFIXES)
 
 
 # -- check --changed ---------------------------------------------------------------------------
@@ -183,13 +198,17 @@ def scoped_check(site_dir: Path, changes: ChangeSet, *, today: date) -> ScopedCh
     as_checked = site_rules(config, Loaded(mentors=list(loaded.mentors), guides=loaded.guides))
     changed_last = sorted(loaded.mentors, key=lambda m: m.path in present)  # stable
     rules = site_rules(config, Loaded(mentors=changed_last, guides=loaded.guides))
-    photo_users = {m.path for m in loaded.mentors
-                   if m.mentor.photo and MENTORS_DIR + m.mentor.photo.replace("\\", "/") in present}
+    photo_users = {
+        m.path for m in loaded.mentors if m.mentor.photo and MENTORS_DIR + m.mentor.photo.replace("\\", "/") in present
+    }
     in_scope = present | photo_users | {"site.toml"}
     found = [d for d in report.diagnostics if d not in as_checked] + rules
     found = [d for d in found if everything or d.path in in_scope]
-    checked = sorted(p for p in present | photo_users
-                     if is_profile(p) or p.startswith("content/") and p.endswith(".md") or p == "site.toml")
+    checked = sorted(
+        p
+        for p in present | photo_users
+        if is_profile(p) or p.startswith("content/") and p.endswith(".md") or p == "site.toml"
+    )
     return ScopedCheck(found, checked, changes.removed, everything, len(loaded.mentors))
 
 
@@ -214,11 +233,20 @@ def run_changed_check(site_dir: Path, base: str | None, *, strict: bool, fmt: st
     warnings = [d for d in result.diagnostics if not d.is_error]
     failed = bool(errors) or (strict and bool(warnings))
     if fmt == "json":
-        click.echo(json.dumps({
-            "base": changes.base, "merge_base": changes.merge_base, "everything": result.everything,
-            "checked": result.checked, "removed": result.removed,
-            "diagnostics": json.loads(format_diagnostics(result.diagnostics, "json")),
-        }, indent=2, ensure_ascii=False))
+        click.echo(
+            json.dumps(
+                {
+                    "base": changes.base,
+                    "merge_base": changes.merge_base,
+                    "everything": result.everything,
+                    "checked": result.checked,
+                    "removed": result.removed,
+                    "diagnostics": json.loads(format_diagnostics(result.diagnostics, "json")),
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
         return 1 if failed else 0
     if fmt == "github":
         # Annotations name files from the repository root, wherever the site sits in it.
@@ -232,10 +260,16 @@ def run_changed_check(site_dir: Path, base: str | None, *, strict: bool, fmt: st
     if fmt == "human":
         for path in result.removed:
             click.echo(f"removed: {path}", err=True)
-    scope = ("site.toml changed, so every file was checked" if result.everything else
-             f"checked {len(result.checked)} changed file(s)")
-    click.echo(f"{scope} against {changes.base} (merge base {changes.merge_base[:10]}); "
-               f"{len(result.removed)} removed: {len(errors)} errors, {len(warnings)} warnings", err=True)
+    scope = (
+        "site.toml changed, so every file was checked"
+        if result.everything
+        else f"checked {len(result.checked)} changed file(s)"
+    )
+    click.echo(
+        f"{scope} against {changes.base} (merge base {changes.merge_base[:10]}); "
+        f"{len(result.removed)} removed: {len(errors)} errors, {len(warnings)} warnings",
+        err=True,
+    )
     return 1 if failed else 0
 
 
@@ -277,8 +311,16 @@ def mentor_changes(site_dir: Path, changes: ChangeSet) -> list[MentorChange]:
         elif change.status == "added" and now.get("active", True) is False:
             note = "paused"
         kind = {"added": "added", "modified": "changed", "renamed": "renamed"}[change.status]
-        found.append(MentorChange(kind, slug, change.path, _name(now or before, slug),  # type: ignore[arg-type]
-                                  change.old_path if change.status == "renamed" else None, note))
+        found.append(
+            MentorChange(
+                kind,
+                slug,
+                change.path,
+                _name(now or before, slug),  # type: ignore[arg-type]
+                change.old_path if change.status == "renamed" else None,
+                note,
+            )
+        )
     order = {"added": 0, "changed": 1, "renamed": 2, "removed": 3}
     return sorted(found, key=lambda m: (order[m.change], m.path))
 
@@ -297,8 +339,12 @@ def _profile_on_disk(path: Path) -> dict | None:
 
 def _profile_at(site_dir: Path, changes: ChangeSet, path: str) -> dict | None:
     try:
-        raw = subprocess.run(["git", "show", f"{changes.merge_base}:{changes.prefix}{path}"], cwd=site_dir,
-                             capture_output=True, timeout=60)
+        raw = subprocess.run(
+            ["git", "show", f"{changes.merge_base}:{changes.prefix}{path}"],
+            cwd=site_dir,
+            capture_output=True,
+            timeout=60,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
     return _parse(raw.stdout, path) if raw.returncode == 0 else None
@@ -337,8 +383,11 @@ def _markdown(items: list[MentorChange], base: str) -> str:
     if not items:
         lines.append("No mentor profiles were added, changed or removed.")
         return "\n".join(lines) + "\n"
-    counts = ", ".join(f"{sum(1 for i in items if i.change == kind)} {kind}"
-                       for kind in HEADINGS if any(i.change == kind for i in items))
+    counts = ", ".join(
+        f"{sum(1 for i in items if i.change == kind)} {kind}"
+        for kind in HEADINGS
+        if any(i.change == kind for i in items)
+    )
     lines += [counts, ""]
     for kind, heading in HEADINGS.items():
         group = [i for i in items if i.change == kind]
@@ -347,7 +396,11 @@ def _markdown(items: list[MentorChange], base: str) -> str:
         lines.append(f"**{heading} ({len(group)})**")
         lines.append("")
         for item in group:
-            where = f"`{_md_code(item.old_path)}` → `{_md_code(item.path)}`" if item.old_path else f"`{_md_code(item.path)}`"
+            where = (
+                f"`{_md_code(item.old_path)}` → `{_md_code(item.path)}`"
+                if item.old_path
+                else f"`{_md_code(item.path)}`"
+            )
             note = f" — {item.note}" if item.note else ""
             lines.append(f"- {_md_text(item.name)} ({where}){note}")
         lines.append("")

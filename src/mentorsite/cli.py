@@ -58,7 +58,12 @@ def _print_report(report, fmt: str = "human") -> None:
 
 @cli.command()
 @site_argument
-@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), help="Output folder (default: output_dir from site.toml).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder (default: output_dir from site.toml).",
+)
 @click.option("--base-url", help="Publish under this URL instead of site.toml's base_url (e.g. for a preview).")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("-v", "--verbose", is_flag=True, help="Print every warning, not just their number.")
@@ -80,18 +85,32 @@ def build(site: Path, output: Path | None, base_url: str | None, strict: bool, v
         click.echo(f"build failed: {blocking} problem(s); the previous output was left untouched", err=True)
         sys.exit(1)
     hint = "" if verbose or not report.warnings else "; see them with `mentorsite check`"
-    click.echo(f"built {report.mentors} mentors: {report.pages} pages, {report.files} files "
-               f"into {report.output} in {report.seconds:.2f} s ({len(report.warnings)} warnings{hint})")
+    click.echo(
+        f"built {report.mentors} mentors: {report.pages} pages, {report.files} files "
+        f"into {report.output} in {report.seconds:.2f} s ({len(report.warnings)} warnings{hint})"
+    )
 
 
 @cli.command()
 @site_argument
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
-@click.option("--format", "fmt", type=click.Choice(["human", "github", "json"]), default="human", show_default=True,
-              help="human: path:line:col: message; github: Actions annotations; json: for tools.")
-@click.option("--changed", metavar="[BASE]", is_flag=False, flag_value="", default=None,
-              help="Only report problems in files changed since the merge base with BASE (default: origin/main, "
-                   "else main); site-wide rules such as duplicates still compare every profile.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["human", "github", "json"]),
+    default="human",
+    show_default=True,
+    help="human: path:line:col: message; github: Actions annotations; json: for tools.",
+)
+@click.option(
+    "--changed",
+    metavar="[BASE]",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    help="Only report problems in files changed since the merge base with BASE (default: origin/main, "
+    "else main); site-wide rules such as duplicates still compare every profile.",
+)
 @_no_traceback
 def check(site: Path, strict: bool, fmt: str, changed: str | None) -> None:
     """Validate site.toml, every profile and every guide; report every problem at once."""
@@ -105,16 +124,24 @@ def check(site: Path, strict: bool, fmt: str, changed: str | None) -> None:
     _print_report(report, fmt)
     failed = bool(report.errors) or (strict and bool(report.warnings))
     if fmt == "human":
-        click.echo(f"checked {report.mentors} valid profiles: {len(report.errors)} errors, {len(report.warnings)} warnings",
-                   err=failed)
+        click.echo(
+            f"checked {report.mentors} valid profiles: {len(report.errors)} errors, {len(report.warnings)} warnings",
+            err=failed,
+        )
     sys.exit(1 if failed else 0)
 
 
 @cli.command()
 @click.argument("base", required=False)
 @site_argument
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True,
-              help="markdown: for a pull request's job summary.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="markdown: for a pull request's job summary.",
+)
 @_no_traceback
 def changes(base: str | None, site: Path, fmt: str) -> None:
     """List the mentors added, changed, renamed and removed since the merge base with BASE.
@@ -132,8 +159,12 @@ def changes(base: str | None, site: Path, fmt: str) -> None:
 
 @cli.command()
 @site_argument
-@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
-              help="Write here instead (- for standard output); default: schema/mentor.schema.json in the site.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="Write here instead (- for standard output); default: schema/mentor.schema.json in the site.",
+)
 @click.option("--check", "check_only", is_flag=True, help="Write nothing; exit 1 if the site's schema file is stale.")
 @_no_traceback
 def schema(site: Path, output: str | None, check_only: bool) -> None:
@@ -155,7 +186,9 @@ def schema(site: Path, output: str | None, check_only: bool) -> None:
         target = Path(output) if output and output != "-" else schema_file(site)
         current = target.read_text(encoding="utf-8") if target.is_file() else None
         if current != schema_text(config):
-            click.echo(f"{target} is {'missing' if current is None else 'stale'}; run: mentorsite schema {site}", err=True)
+            click.echo(
+                f"{target} is {'missing' if current is None else 'stale'}; run: mentorsite schema {site}", err=True
+            )
             sys.exit(1)
         click.echo(f"{target} is current")
         return
@@ -257,6 +290,7 @@ def serve(site: Path, port: int, host: str) -> None:
         sys.exit(1)
     click.echo(f"built {report.pages} pages; serving {report.output} at {base_url} (Ctrl+C stops)")
     serve_directory(report.output, host, port)
+
 
 # The bundled contact-request receiver (issue 4): implementations in mentorsite.receiver.commands.
 from .receiver.commands import receive, requests_group  # noqa: E402

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BeforeValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .diagnostics import Diagnostic, InputError
 from .validation import diagnostics_from
@@ -70,7 +70,7 @@ class Facet(Strict):
     """Allowed values. Empty for `country`, `languages` and the fixed lists, which have built-in vocabularies (ISO codes; formats; meeting modes; cadences)."""
 
     @model_validator(mode="after")
-    def _check_field(self) -> "Facet":
+    def _check_field(self) -> Facet:
         field = self.field or self.key
         if field not in FACET_FIELDS:
             raise ValueError(
@@ -79,7 +79,9 @@ class Facet(Strict):
             )
         multi = FACET_FIELDS[field]
         if self.multi is not None and self.multi != multi:
-            raise ValueError(f"'{field}' is {'a list' if multi else 'a single value'}; set multi = {str(multi).lower()}")
+            raise ValueError(
+                f"'{field}' is {'a list' if multi else 'a single value'}; set multi = {str(multi).lower()}"
+            )
         for value in self.values:
             if not SLUG_RE.match(value) and field not in ("country", "languages"):
                 raise ValueError(f"facet value '{value}' must be lower-case letters, digits and hyphens")
@@ -186,7 +188,7 @@ class ContactConfig(Strict):
         return value.lstrip("/")
 
     @model_validator(mode="after")
-    def _coordinator(self) -> "ContactConfig":
+    def _coordinator(self) -> ContactConfig:
         if self.delivery == "coordinator" and not self.coordinator_email:
             raise ValueError('delivery = "coordinator" needs coordinator_email')
         return self
@@ -225,9 +227,9 @@ class CmsConfig(Strict):
         return value
 
     @model_validator(mode="after")
-    def _repo_for_github(self) -> "CmsConfig":
+    def _repo_for_github(self) -> CmsConfig:
         if self.enabled and self.backend == "github" and not self.repo:
-            raise ValueError("the github backend needs repo = \"owner/name\"")
+            raise ValueError('the github backend needs repo = "owner/name"')
         return self
 
 
@@ -284,7 +286,6 @@ class SiteConfig(Strict):
             raise ValueError(f"output_dir must not be the site's own '{path.parts[0]}'; use a folder such as _site")
         return value
 
-
     @property
     def base_path(self) -> str:
         """The URL path the site lives under, always starting and ending with '/'."""
@@ -299,8 +300,9 @@ def load_config(site_dir: Path) -> SiteConfig:
     path = site_dir / "site.toml"
     name = "site.toml"
     if not path.is_file():
-        raise InputError([Diagnostic(name, 0, 0, f"no site.toml in {site_dir}",
-                                     "run `mentorsite init DIR` to start a new site")])
+        raise InputError(
+            [Diagnostic(name, 0, 0, f"no site.toml in {site_dir}", "run `mentorsite init DIR` to start a new site")]
+        )
     from .yamlsource import MAX_YAML_BYTES, decode_source
 
     with path.open("rb") as handle:  # never more than the limit into memory
@@ -313,7 +315,7 @@ def load_config(site_dir: Path) -> SiteConfig:
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
         hint = ""
         if "invalid value" in message.lower():
-            hint = "text values need quotes: title = \"My site\""
+            hint = 'text values need quotes: title = "My site"'
         elif "overwrite" in message or "twice" in message:
             hint = "this key or table is already set above; keep one of them"
         raise InputError([Diagnostic(name, line, col, f"invalid TOML: {message}", hint)]) from None
@@ -327,8 +329,17 @@ def load_config(site_dir: Path) -> SiteConfig:
     for index, key in enumerate(keys):
         if key in keys[:index]:
             line, col = TomlLocator(text)(("facets", index, "key"), True)
-            raise InputError([Diagnostic(name, line, col, f"facet key '{key}' is used twice",
-                                         "each [[facets]] table needs a key of its own")])
+            raise InputError(
+                [
+                    Diagnostic(
+                        name,
+                        line,
+                        col,
+                        f"facet key '{key}' is used twice",
+                        "each [[facets]] table needs a key of its own",
+                    )
+                ]
+            )
     return config
 
 
@@ -356,7 +367,15 @@ class TomlLocator:
                     found = (cursor + 1, 1)
                 continue
             table.append(str(part))
-            key = re.compile(r"^\s*(?:\[+[^\]]*\b" + re.escape(str(part)) + r"\s*\]+|\"?" + re.escape(str(part)) + r"\"?\s*=)|[{,]\s*\"?" + re.escape(str(part)) + r"\"?\s*=")
+            key = re.compile(
+                r"^\s*(?:\[+[^\]]*\b"
+                + re.escape(str(part))
+                + r"\s*\]+|\"?"
+                + re.escape(str(part))
+                + r"\"?\s*=)|[{,]\s*\"?"
+                + re.escape(str(part))
+                + r"\"?\s*="
+            )
             for index in range(cursor, len(self.lines)):
                 match = key.search(self.lines[index])
                 if match:

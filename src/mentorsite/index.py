@@ -42,7 +42,9 @@ def sort_key(name: str) -> str:
 
 def directory_order(mentors: dict[str, Mentor]) -> list[str]:
     """Slugs in listing order: mentors accepting mentees first, then by name."""
-    return sorted(mentors, key=lambda slug: (not mentors[slug].availability.accepting, sort_key(mentors[slug].name), slug))
+    return sorted(
+        mentors, key=lambda slug: (not mentors[slug].availability.accepting, sort_key(mentors[slug].name), slug)
+    )
 
 
 def build_facet(facet: Facet, mentors: dict[str, Mentor], order: list[str]) -> FacetView:

@@ -80,14 +80,19 @@ def slug_problem(name: str, suffixes: tuple[str, ...]) -> Diagnostic | None:
         if "." + suffix in suffixes:
             return None
         # "ana.YAML" would otherwise be skipped without a word: the profile silently missing.
-        return Diagnostic(name, 0, 0, f"file extension '.{suffix}' must be lower-case", f"rename it to {stem}.{suffix.lower()}")
+        return Diagnostic(
+            name, 0, 0, f"file extension '.{suffix}' must be lower-case", f"rename it to {stem}.{suffix.lower()}"
+        )
     suggestion = re.sub(r"[^a-z0-9]+", "-", stem.casefold().encode("ascii", "ignore").decode()).strip("-")
     hint = f"rename it to {suggestion}.{suffix.lower()}" if suggestion else "use lower-case letters, digits and hyphens"
-    return Diagnostic(name, 0, 0, f"file name '{stem}' is not a valid slug (lower-case a-z, 0-9 and hyphens, at most 64)", hint)
+    return Diagnostic(
+        name, 0, 0, f"file name '{stem}' is not a valid slug (lower-case a-z, 0-9 and hyphens, at most 64)", hint
+    )
 
 
-def read_mentor(path: str, raw: bytes, context: dict, *, today: date, review_after_months: int = 12,
-                size: int | None = None) -> tuple[LoadedMentor | None, list[Diagnostic]]:
+def read_mentor(
+    path: str, raw: bytes, context: dict, *, today: date, review_after_months: int = 12, size: int | None = None
+) -> tuple[LoadedMentor | None, list[Diagnostic]]:
     """Validate one profile file's bytes; return the model (or None) and every problem found.
 
     `size` is the file's size on disk when `raw` was cut short (see `_read`).
@@ -99,8 +104,15 @@ def read_mentor(path: str, raw: bytes, context: dict, *, today: date, review_aft
         return None, exc.diagnostics
     if not isinstance(document.data, dict):
         kind = "a list" if isinstance(document.data, list) else "a single value"
-        return None, [Diagnostic(path, 1, 1, f"a profile must be a mapping of fields, but this file holds {kind}",
-                                 "each line should look like 'name: Ada Example'")]
+        return None, [
+            Diagnostic(
+                path,
+                1,
+                1,
+                f"a profile must be a mapping of fields, but this file holds {kind}",
+                "each line should look like 'name: Ada Example'",
+            )
+        ]
     try:
         mentor = Mentor.model_validate(document.data, context=context)
     except ValidationError as exc:
@@ -126,21 +138,32 @@ def profile_warnings(loaded: LoadedMentor, today: date, review_after_months: int
         found.append(Diagnostic(path, *doc.position(loc), message, hint, "warning"))
 
     if len(mentor.bio) < SHORT_BIO:
-        warn(("bio",), f"bio is short ({len(mentor.bio)} characters)",
-             f"mentees choose by the bio; aim for at least {SHORT_BIO} characters")
+        warn(
+            ("bio",),
+            f"bio is short ({len(mentor.bio)} characters)",
+            f"mentees choose by the bio; aim for at least {SHORT_BIO} characters",
+        )
     if not mentor.photo:
         warn(("name",), "no photo", "add 'photo: photos/<file>.jpg'; an initials avatar is shown meanwhile")
     availability = mentor.availability
     if availability.accepting and availability.capacity == 0:
-        warn(("availability", "capacity"), "capacity is 0 but the mentor is accepting mentees",
-             "set accepting: false, or raise the capacity")
+        warn(
+            ("availability", "capacity"),
+            "capacity is 0 but the mentor is accepting mentees",
+            "set accepting: false, or raise the capacity",
+        )
     if mentor.last_reviewed is not None and is_stale(mentor, today, review_after_months):
-        warn(("last_reviewed",), f"profile last reviewed {mentor.last_reviewed.isoformat()}, over {review_after_months} months ago",
-             "confirm the details with the mentor and update last_reviewed")
+        warn(
+            ("last_reviewed",),
+            f"profile last reviewed {mentor.last_reviewed.isoformat()}, over {review_after_months} months ago",
+            "confirm the details with the mentor and update last_reviewed",
+        )
     return found
 
 
-def read_guide(path: str, raw: bytes, kind: str, *, size: int | None = None) -> tuple[LoadedGuide | None, list[Diagnostic]]:
+def read_guide(
+    path: str, raw: bytes, kind: str, *, size: int | None = None
+) -> tuple[LoadedGuide | None, list[Diagnostic]]:
     """Validate one Markdown file with front matter."""
     try:
         text = decode_source(raw, path, limit=MAX_GUIDE_BYTES, size=size)
@@ -148,31 +171,52 @@ def read_guide(path: str, raw: bytes, kind: str, *, size: int | None = None) -> 
         return None, exc.diagnostics
     front, body, body_line = split_front_matter(text)
     if front is None:
-        return None, [Diagnostic(path, 1, 1, "missing front matter",
-                                 "start the file with '---', then 'title: …', then '---'")]
+        return None, [
+            Diagnostic(path, 1, 1, "missing front matter", "start the file with '---', then 'title: …', then '---'")
+        ]
     if front == "" and body_line == 1:
-        return None, [Diagnostic(path, 1, 1, "front matter is opened with '---' but never closed",
-                                 "add a line with '---' after the title and other fields")]
+        return None, [
+            Diagnostic(
+                path,
+                1,
+                1,
+                "front matter is opened with '---' but never closed",
+                "add a line with '---' after the title and other fields",
+            )
+        ]
     if not front.strip():
-        return None, [Diagnostic(path, 2, 1, "front matter is empty", "add at least 'title: …' between the '---' lines")]
+        return None, [
+            Diagnostic(path, 2, 1, "front matter is empty", "add at least 'title: …' between the '---' lines")
+        ]
     body_problems = []
     bad = _BODY_FORBIDDEN.search(body)
     if bad:
         line = body_line + body.count("\n", 0, bad.start())
         col = bad.start() - (body.rfind("\n", 0, bad.start()) + 1) + 1
         kind_of = "text-direction override" if bad.group() >= "\u202a" else "control"
-        body_problems.append(Diagnostic(path, line, col, f"contains the {kind_of} character U+{ord(bad.group()):04X}",
-                                        "delete it; it was probably pasted in with hidden formatting"))
+        body_problems.append(
+            Diagnostic(
+                path,
+                line,
+                col,
+                f"contains the {kind_of} character U+{ord(bad.group()):04X}",
+                "delete it; it was probably pasted in with hidden formatting",
+            )
+        )
     try:
         document = parse_yaml(front, path, line_offset=1)
     except InputError as exc:
         return None, exc.diagnostics + body_problems
     if not isinstance(document.data, dict):
-        return None, [Diagnostic(path, 2, 1, "front matter must be a mapping of fields such as 'title: …'")] + body_problems
+        return None, [
+            Diagnostic(path, 2, 1, "front matter must be a mapping of fields such as 'title: …'")
+        ] + body_problems
     try:
         meta = Guide.model_validate(document.data)
     except ValidationError as exc:
-        return None, diagnostics_from(exc, Guide, path, lambda loc, key: document.position(loc, key=key)) + body_problems
+        return None, diagnostics_from(
+            exc, Guide, path, lambda loc, key: document.position(loc, key=key)
+        ) + body_problems
     if body_problems:
         return None, body_problems
     return LoadedGuide(Path(path).stem, path, kind, meta, body, body_line), []
@@ -188,8 +232,15 @@ def _files(folder: Path, suffixes: tuple[str, ...], site_dir: Path) -> tuple[lis
             # A symlinked folder could publish files from anywhere on the machine. Report it
             # once, for the folder itself (content/ is read on its own as well as content/guides/).
             if probe == folder:
-                problems.append(Diagnostic(probe.relative_to(site_dir).as_posix(), 0, 0,
-                                           "symbolic links are not followed", "commit the folder itself"))
+                problems.append(
+                    Diagnostic(
+                        probe.relative_to(site_dir).as_posix(),
+                        0,
+                        0,
+                        "symbolic links are not followed",
+                        "commit the folder itself",
+                    )
+                )
             return found, problems
     if not folder.is_dir():
         return found, problems
@@ -221,8 +272,9 @@ def load_site(site_dir: Path, config: SiteConfig, *, today: date) -> Loaded:
         results = []
         for rel, path in files[start:stop]:
             raw = _read(path)
-            mentor, diagnostics = read_mentor(rel, raw, context, today=today, review_after_months=config.review_after_months,
-                                              size=_size(path, raw))
+            mentor, diagnostics = read_mentor(
+                rel, raw, context, today=today, review_after_months=config.review_after_months, size=_size(path, raw)
+            )
             if mentor:
                 mentor.bio_html = render_profile(mentor.mentor.bio)
                 if mentor.mentor.expectations:

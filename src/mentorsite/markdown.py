@@ -8,7 +8,7 @@ mailto and relative URLs, and the text is never treated as a template, so `<scri
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from urllib.parse import urlsplit
 
 from markdown_it import MarkdownIt
@@ -36,8 +36,12 @@ def _bounded_smartquotes(state: StateCore) -> None:
     if not state.md.options.typographer:
         return
     for token in state.tokens:
-        if (token.type == "inline" and token.children is not None and len(token.content) <= SMARTQUOTES_MAX_CHARS
-                and QUOTE_RE.search(token.content)):
+        if (
+            token.type == "inline"
+            and token.children is not None
+            and len(token.content) <= SMARTQUOTES_MAX_CHARS
+            and QUOTE_RE.search(token.content)
+        ):
             process_inlines(token.children, state)
 
 
@@ -75,12 +79,12 @@ def _engine(*, anchors: bool, images: bool) -> MarkdownIt:
     return md
 
 
-@lru_cache(maxsize=None)
+@cache
 def _guide_engine() -> MarkdownIt:
     return _engine(anchors=True, images=True)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _profile_engine() -> MarkdownIt:
     return _engine(anchors=False, images=False)
 

@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, model_validator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
 
 from .diagnostics import did_you_mean
@@ -29,7 +29,9 @@ _INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff\u00ad]")
 _CONTROL_LINE = re.compile("[\x00-\x1f\x7f-\x9f]")
 _CONTROL_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
-EMAIL_RE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
+EMAIL_RE = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+)
 
 
 def _error(kind: str, message: str, hint: str = "") -> PydanticCustomError:
@@ -39,11 +41,13 @@ def _error(kind: str, message: str, hint: str = "") -> PydanticCustomError:
 def _one_line(value: str) -> str:
     value = unicodedata.normalize("NFC", value).strip()
     if _CONTROL_LINE.search(value):
-        raise _error("control_character", "contains a line break or control character",
-                     "keep this field on one line")
+        raise _error("control_character", "contains a line break or control character", "keep this field on one line")
     if _BIDI.search(value):
-        raise _error("bidi_character", "contains invisible text-direction characters",
-                     "retype the text; it was probably pasted with hidden formatting")
+        raise _error(
+            "bidi_character",
+            "contains invisible text-direction characters",
+            "retype the text; it was probably pasted with hidden formatting",
+        )
     if not value:
         raise _error("empty", "must not be empty")
     return value
@@ -51,8 +55,11 @@ def _one_line(value: str) -> str:
 
 def _visible(value: str) -> str:
     if _INVISIBLE.search(value):
-        raise _error("invisible_character", "contains zero-width or invisible characters",
-                     "retype the text; it was probably pasted with hidden formatting")
+        raise _error(
+            "invisible_character",
+            "contains zero-width or invisible characters",
+            "retype the text; it was probably pasted with hidden formatting",
+        )
     return value
 
 
@@ -61,8 +68,11 @@ def _text(value: str) -> str:
     if _CONTROL_TEXT.search(value):
         raise _error("control_character", "contains control characters")
     if re.search("[\u202a-\u202e]", value):
-        raise _error("bidi_character", "contains text-direction override characters",
-                     "retype the text; it was probably pasted with hidden formatting")
+        raise _error(
+            "bidi_character",
+            "contains text-direction override characters",
+            "retype the text; it was probably pasted with hidden formatting",
+        )
     return value
 
 
@@ -78,8 +88,11 @@ Markdown = Annotated[str, AfterValidator(_text), Field(min_length=1, max_length=
 
 def _file_path(value: str) -> str:
     if _CONTROL_LINE.search(value) or _BIDI.search(value) or _INVISIBLE.search(value):
-        raise _error("control_character", "contains a line break, control or invisible character",
-                     "write the path of the file on one line, e.g. photos/ana.jpg")
+        raise _error(
+            "control_character",
+            "contains a line break, control or invisible character",
+            "write the path of the file on one line, e.g. photos/ana.jpg",
+        )
     return value
 
 
@@ -87,8 +100,11 @@ def _http_url(value: str) -> str:
     value = value.strip()
     parts = urlsplit(value)
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc or _CONTROL_LINE.search(value) or " " in value:
-        raise _error("url", "must be a full web address starting with https:// or http://",
-                     "for example https://example.org/profile")
+        raise _error(
+            "url",
+            "must be a full web address starting with https:// or http://",
+            "for example https://example.org/profile",
+        )
     # Characters a URL may not hold literally (the HTML would be invalid): percent-encode them.
     return _URL_UNSAFE.sub(lambda m: f"%{ord(m.group()):02X}", value)
 
@@ -166,7 +182,7 @@ def _stringify_code(value: Any) -> Any:
     # `country: no` is text under our YAML reader, but a JSON or API caller may still send
     # False; say so clearly rather than "must be text".
     if isinstance(value, bool):
-        raise _error("country", "a country code must be text", "write the code in quotes, e.g. \"NO\"")
+        raise _error("country", "a country code must be text", 'write the code in quotes, e.g. "NO"')
     return value
 
 
@@ -195,9 +211,16 @@ class Strict(BaseModel):
         # An optional field left blank (`role: ""`, or cleared in the web editor, which saves
         # "") means "not given", not "an empty role".
         if isinstance(data, dict):
-            return {key: value for key, value in data.items()
-                    if not (isinstance(value, str) and not value.strip() and key in cls.model_fields
-                            and not cls.model_fields[key].is_required())}
+            return {
+                key: value
+                for key, value in data.items()
+                if not (
+                    isinstance(value, str)
+                    and not value.strip()
+                    and key in cls.model_fields
+                    and not cls.model_fields[key].is_required()
+                )
+            }
         return data
 
 
@@ -287,12 +310,16 @@ class Mentor(Strict):
     """false pauses the mentor: kept in the repo, not published."""
 
 
-def facet_values(mentor: "Mentor | dict", field: str) -> list[str]:
+def facet_values(mentor: Mentor | dict, field: str) -> list[str]:
     """The values a mentor has for a facet field, as a list (empty when unset)."""
     get = mentor.get if isinstance(mentor, dict) else lambda k: getattr(mentor, k)
     if field == "country":
         location = get("location")
-        country = (location.get("country") if isinstance(location, dict) else getattr(location, "country", None)) if location else None
+        country = (
+            (location.get("country") if isinstance(location, dict) else getattr(location, "country", None))
+            if location
+            else None
+        )
         return [country.lower()] if country else []
     value = get(field)
     if value is None:

@@ -67,7 +67,9 @@ def _webp_supported() -> bool:
     return bool(features.check("webp"))
 
 
-def check_photo(site_dir: Path, profile_path: str, slug: str, photo: str, line: int, col: int) -> tuple[PublishedPhoto | None, Diagnostic | None]:
+def check_photo(
+    site_dir: Path, profile_path: str, slug: str, photo: str, line: int, col: int
+) -> tuple[PublishedPhoto | None, Diagnostic | None]:
     """Resolve a profile's `photo:` value; a diagnostic when it is unsafe or not an image."""
 
     def problem(message: str, hint: str = "") -> tuple[None, Diagnostic]:
@@ -75,8 +77,10 @@ def check_photo(site_dir: Path, profile_path: str, slug: str, photo: str, line: 
 
     relative = PurePosixPath(photo.replace("\\", "/"))
     if relative.is_absolute() or photo.startswith(("/", "~")) or ":" in photo:
-        return problem(f"photo '{photo}' must be a path next to the profile, not an absolute path or URL",
-                       "put the image in mentors/photos/ and write photo: photos/<file>.jpg")
+        return problem(
+            f"photo '{photo}' must be a path next to the profile, not an absolute path or URL",
+            "put the image in mentors/photos/ and write photo: photos/<file>.jpg",
+        )
     if ".." in relative.parts:
         return problem(f"photo '{photo}' points outside the mentors folder", "remove the '..'")
     mentors_dir = (site_dir / "mentors").resolve()
@@ -93,7 +97,10 @@ def check_photo(site_dir: Path, profile_path: str, slug: str, photo: str, line: 
         return problem(f"photo '{photo}' points outside the mentors folder")
     size = source.stat().st_size
     if size > MAX_PHOTO_BYTES:
-        return problem(f"photo '{photo}' is {size / 1048576:.1f} MB; the limit is 5 MB", "export a smaller image (800 px wide is plenty)")
+        return problem(
+            f"photo '{photo}' is {size / 1048576:.1f} MB; the limit is 5 MB",
+            "export a smaller image (800 px wide is plenty)",
+        )
     try:
         import warnings
 
@@ -111,8 +118,10 @@ def check_photo(site_dir: Path, profile_path: str, slug: str, photo: str, line: 
     if kind not in FORMATS:
         return problem(f"photo '{photo}' is a {kind} image; use JPEG, PNG or WebP")
     if width * height > MAX_PIXELS:
-        return problem(f"photo '{photo}' is {width}×{height} pixels; the limit is {MAX_PIXELS // 1_000_000} megapixels",
-                       "export a smaller image (800 px wide is plenty)")
+        return problem(
+            f"photo '{photo}' is {width}×{height} pixels; the limit is {MAX_PIXELS // 1_000_000} megapixels",
+            "export a smaller image (800 px wide is plenty)",
+        )
     side = min(width, height)
     sizes = tuple(sorted({min(s, side) for s in SIZES}))
     digest = hashlib.sha256(RECIPE.encode() + repr(sizes).encode() + b"\0" + source.read_bytes()).hexdigest()

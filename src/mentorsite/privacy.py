@@ -7,7 +7,8 @@ and the line, so the editor knows what to fix before a build ever runs.
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from .diagnostics import Diagnostic
 from .load import Loaded
@@ -48,22 +49,38 @@ def private_email_problems(loaded: Loaded) -> list[Diagnostic]:
             if private.found_in(text.encode("utf-8")):
                 owner = whose(text)
                 mine = owner == item.path
-                problems.append(Diagnostic(
-                    item.path, *item.document.position(loc),
-                    f"'{loc_name(loc)}' contains {'this profile' if mine else owner}'s private email, which is never published",
-                    "use public_email for an address that may be shown" if mine else "remove the address"))
+                problems.append(
+                    Diagnostic(
+                        item.path,
+                        *item.document.position(loc),
+                        f"'{loc_name(loc)}' contains {'this profile' if mine else owner}'s private email, which is never published",
+                        "use public_email for an address that may be shown" if mine else "remove the address",
+                    )
+                )
     for guide in loaded.guides:
         meta = guide.meta.model_dump(mode="json")
         if private.found_in(guide.body.encode("utf-8")):
             lower = guide.body.lower()
             index = min((i for i in (lower.find(e) for e in owners) if i >= 0), default=-1)
             line = guide.body_line + guide.body.count("\n", 0, index) if index >= 0 else 0
-            problems.append(Diagnostic(guide.path, line, 1 if line else 0,
-                                       f"contains {whose(guide.body)}'s private email, which is never published",
-                                       "remove the address"))
+            problems.append(
+                Diagnostic(
+                    guide.path,
+                    line,
+                    1 if line else 0,
+                    f"contains {whose(guide.body)}'s private email, which is never published",
+                    "remove the address",
+                )
+            )
         for loc, text in _strings(meta):
             if private.found_in(text.encode("utf-8")):
-                problems.append(Diagnostic(guide.path, 0, 0,
-                                           f"'{loc_name(loc)}' contains {whose(text)}'s private email, which is never published",
-                                           "remove the address"))
+                problems.append(
+                    Diagnostic(
+                        guide.path,
+                        0,
+                        0,
+                        f"'{loc_name(loc)}' contains {whose(text)}'s private email, which is never published",
+                        "remove the address",
+                    )
+                )
     return problems

@@ -38,7 +38,9 @@ def _type_name(annotation: Any) -> str:
         return " / ".join(f"`{a}`" for a in args)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return f"[{annotation.__name__}](#{annotation.__name__.lower()})"
-    return {str: "text", int: "integer", bool: "true/false", "date": "date"}.get(annotation, getattr(annotation, "__name__", str(annotation)))
+    return {str: "text", int: "integer", bool: "true/false", "date": "date"}.get(
+        annotation, getattr(annotation, "__name__", str(annotation))
+    )
 
 
 def _default(field) -> str:
@@ -55,11 +57,23 @@ def _default(field) -> str:
 
 
 def table(model: type[BaseModel], heading: str) -> str:
-    rows = [f"#### {heading}", "", model.__doc__.strip().splitlines()[0] if model.__doc__ else "", "",
-            "| field | type | default | meaning |", "|---|---|---|---|"]
+    rows = [
+        f"#### {heading}",
+        "",
+        model.__doc__.strip().splitlines()[0] if model.__doc__ else "",
+        "",
+        "| field | type | default | meaning |",
+        "|---|---|---|---|",
+    ]
     for name, field in model.model_fields.items():
-        kind = _type_name(field.annotation).replace("date", "date (YYYY-MM-DD)") if "date" in str(field.annotation) else _type_name(field.annotation)
-        rows.append(f"| `{field.alias or name}` | {kind} | {_default(field)} | {(field.description or '').replace('|', '/')} |")
+        kind = (
+            _type_name(field.annotation).replace("date", "date (YYYY-MM-DD)")
+            if "date" in str(field.annotation)
+            else _type_name(field.annotation)
+        )
+        rows.append(
+            f"| `{field.alias or name}` | {kind} | {_default(field)} | {(field.description or '').replace('|', '/')} |"
+        )
     return "\n".join(rows) + "\n"
 
 
@@ -68,8 +82,14 @@ def reference() -> str:
     for model, heading in ((Mentor, "Mentor"), (Location, "Location"), (Availability, "Availability"), (Link, "Link")):
         parts.append(table(model, heading))
     parts += ["### `site.toml` reference", ""]
-    for model, heading in ((SiteConfig, "SiteConfig"), (NavLink, "NavLink"), (Facet, "Facet"),
-                           (FacetValue, "FacetValue"), (ContactConfig, "ContactConfig"), (CmsConfig, "CmsConfig")):
+    for model, heading in (
+        (SiteConfig, "SiteConfig"),
+        (NavLink, "NavLink"),
+        (Facet, "Facet"),
+        (FacetValue, "FacetValue"),
+        (ContactConfig, "ContactConfig"),
+        (CmsConfig, "CmsConfig"),
+    ):
         parts.append(table(model, heading))
     parts.append(END)
     return "\n".join(parts)

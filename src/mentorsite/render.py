@@ -8,11 +8,13 @@ Content is never compiled as a template: Markdown and profile text arrive as val
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+from collections.abc import Callable
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urljoin
 
 import jinja2
@@ -41,8 +43,15 @@ def asset_sources(site_dir: Path) -> dict[str, Path]:
         if root != theme_dir() / "assets" and (root.is_symlink() or root.parent.is_symlink()):
             # A symlinked folder would publish whatever it points at (rglob skips nested ones).
             link = root.parent if root.parent.is_symlink() else root
-            raise TemplateProblem(Diagnostic(link.relative_to(site_dir).as_posix(), 0, 0,
-                                             "symbolic links are not followed", "commit the folder itself"))
+            raise TemplateProblem(
+                Diagnostic(
+                    link.relative_to(site_dir).as_posix(),
+                    0,
+                    0,
+                    "symbolic links are not followed",
+                    "commit the folder itself",
+                )
+            )
         if root.is_dir():
             for path in sorted(root.rglob("*")):
                 if path.is_file() and not path.is_symlink() and not path.name.startswith("."):
@@ -66,12 +75,16 @@ class SiteTemplateLoader(jinja2.FileSystemLoader):
         for piece in [None, *jinja2.loaders.split_template_path(template)]:
             probe = probe / piece if piece else probe
             if probe.is_symlink():
-                raise jinja2.TemplateError(f"templates/{template} is (or is inside) a symbolic link, which is not followed; "
-                                           "commit the file itself")
+                raise jinja2.TemplateError(
+                    f"templates/{template} is (or is inside) a symbolic link, which is not followed; "
+                    "commit the file itself"
+                )
         return super().get_source(environment, template)
 
 
-def make_environment(site_dir: Path, config: SiteConfig, asset_versions: dict[str, str], today: date) -> jinja2.Environment:
+def make_environment(
+    site_dir: Path, config: SiteConfig, asset_versions: dict[str, str], today: date
+) -> jinja2.Environment:
     """The one Jinja environment of a build, with the site's overrides first.
 
     A site with its own templates gets Jinja's sandbox: an override arrives by pull request
@@ -81,7 +94,9 @@ def make_environment(site_dir: Path, config: SiteConfig, asset_versions: dict[st
     theme = jinja2.FileSystemLoader(str(theme_dir()))
     loaders: list[jinja2.BaseLoader] = [jinja2.PrefixLoader({"!theme": theme}, delimiter="/")]
     site_templates = site_dir / "templates"
-    overrides = (site_templates.is_dir() or site_templates.is_symlink()) and site_templates.resolve() != theme_dir().resolve()
+    overrides = (
+        site_templates.is_dir() or site_templates.is_symlink()
+    ) and site_templates.resolve() != theme_dir().resolve()
     if overrides:
         loaders.append(SiteTemplateLoader(site_templates))
     loaders.append(theme)
@@ -112,8 +127,9 @@ def make_environment(site_dir: Path, config: SiteConfig, asset_versions: dict[st
     def contact_field(name: str) -> str:
         return config.contact.field_names.get(name, name)  # type: ignore[call-overload]
 
-    env.globals.update(site=config, url=url, asset=asset, abs_url=abs_url, contact_field=contact_field,
-                       build_year=today.year)
+    env.globals.update(
+        site=config, url=url, asset=asset, abs_url=abs_url, contact_field=contact_field, build_year=today.year
+    )
     env.filters["date"] = _format_date
     return env
 
@@ -134,17 +150,25 @@ def template_diagnostic(exc: Exception, name: str, site_dir: Path) -> Diagnostic
     """Position a Jinja error in the template file that caused it, for people, not tracebacks."""
     if isinstance(exc, jinja2.TemplateSyntaxError):
         filename = exc.filename or name
-        try:
+        with contextlib.suppress(ValueError):
             filename = Path(filename).resolve().relative_to(site_dir.resolve()).as_posix()
-        except ValueError:
-            pass
         return Diagnostic(filename, exc.lineno or 0, 1, f"template error: {exc.message}")
     if isinstance(exc, jinja2.TemplateNotFound):
-        return Diagnostic(f"templates/{name}", 0, 0, f"template '{exc.name}' not found",
-                          "a site template can extend \"!theme/<name>\" to reach the theme's copy")
+        return Diagnostic(
+            f"templates/{name}",
+            0,
+            0,
+            f"template '{exc.name}' not found",
+            'a site template can extend "!theme/<name>" to reach the theme\'s copy',
+        )
     if isinstance(exc, UnicodeDecodeError):
-        return Diagnostic(f"templates/{name}", 0, 0, "template is not valid UTF-8 text (it, or a template it uses)",
-                          "save the file with UTF-8 encoding")
+        return Diagnostic(
+            f"templates/{name}",
+            0,
+            0,
+            "template is not valid UTF-8 text (it, or a template it uses)",
+            "save the file with UTF-8 encoding",
+        )
     # Runtime errors: find the innermost template frame in the traceback for a line number.
     line, filename = 0, f"templates/{name}"
     tb = exc.__traceback__
@@ -154,10 +178,8 @@ def template_diagnostic(exc: Exception, name: str, site_dir: Path) -> Diagnostic
             line = tb.tb_lineno
             filename = code.co_filename
         tb = tb.tb_next
-    try:
+    with contextlib.suppress(ValueError):
         filename = Path(filename).resolve().relative_to(site_dir.resolve()).as_posix()
-    except ValueError:
-        pass
     return Diagnostic(filename, line, 1 if line else 0, f"template error: {exc}")
 
 
@@ -178,7 +200,11 @@ def check_templates(site_dir: Path, config: SiteConfig, today: date) -> list[Dia
         problems.append(exc.diagnostic)
     for path in sorted(folder.rglob("*")):
         name = path.relative_to(folder).as_posix()
-        if path.suffix not in (".html", ".xml", ".txt") or name.startswith("assets/") or not (path.is_file() or path.is_symlink()):
+        if (
+            path.suffix not in (".html", ".xml", ".txt")
+            or name.startswith("assets/")
+            or not (path.is_file() or path.is_symlink())
+        ):
             continue
         try:
             env.get_template(name)

@@ -32,7 +32,9 @@ def mentor_profile(name: str, today: date, first_tag: str = "leadership", *, sch
 
     modeline = MODELINE + "\n" if schema else ""
     comment_name = " ".join(name.split())  # a line break in the name must not end the comment
-    return modeline + f"""# Profile of {comment_name}. Every field is described in README.md ("Profile fields").
+    return (
+        modeline
+        + f"""# Profile of {comment_name}. Every field is described in README.md ("Profile fields").
 # Lines starting with # are comments; fill in what applies and delete the rest.
 
 name: {_yaml_string(name)}
@@ -73,6 +75,7 @@ bio: |
   what a good first conversation with you looks like. Markdown is allowed: **bold**,
   lists and links.
 """
+    )
 
 
 STARTER_TOML = """# site.toml: settings of your mentor directory. See the mentorsite README for every key.
@@ -136,7 +139,9 @@ def init_site(target: Path, today: date) -> list[Path]:
         target / "site.toml": STARTER_TOML.format(title=title.replace('"', "")),
         target / "mentors" / "ada-example.yaml": mentor_profile("Ada Example", today),
         target / "content" / "guides" / "welcome.md": STARTER_GUIDE,
-        target / "templates" / "README.md": "Put a template here with the same name as a theme template to override it.\n",
+        target
+        / "templates"
+        / "README.md": "Put a template here with the same name as a theme template to override it.\n",
         target / ".gitignore": "/_site/\n/.mentorsite-cache/\n",
     }
     for path, text in files.items():

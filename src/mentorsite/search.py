@@ -111,17 +111,111 @@ WEIGHTS = {
 #: Words too common to index, except in names and expertise tags (the weights kept whole below).
 #: The browser drops them from queries too, unless still being typed.
 STOP_WORDS = frozenset(
-    """a about after all also an and any are as at be been but by can could did do does for from
-    had has have he her hers him his how i if in into is it its just me more most my no not of on
-    one or our out over she so some such than that the their them then there these they this to
-    too up us very was we were what when where which who will with would you your""".split()
+    [
+        "a",
+        "about",
+        "after",
+        "all",
+        "also",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "been",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "for",
+        "from",
+        "had",
+        "has",
+        "have",
+        "he",
+        "her",
+        "hers",
+        "him",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "just",
+        "me",
+        "more",
+        "most",
+        "my",
+        "no",
+        "not",
+        "of",
+        "on",
+        "one",
+        "or",
+        "our",
+        "out",
+        "over",
+        "she",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "to",
+        "too",
+        "up",
+        "us",
+        "very",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+    ]
 )
 
 _WHOLE_FIELD_WEIGHTS = frozenset({WEIGHTS["name"], WEIGHTS["tags"]})
 
 # Letters that are not a base letter plus accents in Unicode, folded the way people type them.
 # search.js carries the same table; keep the two in step.
-_FOLD = {"ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "æ": "ae", "œ": "oe", "ß": "ss", "ı": "i", "ħ": "h", "ŧ": "t"}
+_FOLD = {
+    "ø": "o",
+    "ł": "l",
+    "đ": "d",
+    "ð": "d",
+    "þ": "th",
+    "æ": "ae",
+    "œ": "oe",
+    "ß": "ss",
+    "ı": "i",
+    "ħ": "h",
+    "ŧ": "t",
+}
 _DIGITS = "0123456789"
 _WORD = re.compile(r"[^\W_]{2,}")
 _TAG = re.compile(r"<[^>]*>")
@@ -194,10 +288,16 @@ def _mentor_tokens(view: MentorView, aliases: dict[str, tuple[str, ...]]) -> dic
     # Places, organisation, role, industry and languages share one weight.
     refs = view.languages + [ref for ref in (view.industry, view.country) if ref]
     texts = [t for text in (view.city, view.organisation) if text for t in labels(text)]
-    update(dict.fromkeys([t for ref in refs for t in labels(ref.label)] + texts
-                         + (tokens(view.role) if view.role else []), WEIGHTS["location"]))
+    update(
+        dict.fromkeys(
+            [t for ref in refs for t in labels(ref.label)] + texts + (tokens(view.role) if view.role else []),
+            WEIGHTS["location"],
+        )
+    )
     update(dict.fromkeys(tokens(view.headline), WEIGHTS["headline"]))
-    update(dict.fromkeys([t for ref in view.tags for t in labels(ref.label) + aliases.get(ref.key, ())], WEIGHTS["tags"]))
+    update(
+        dict.fromkeys([t for ref in view.tags for t in labels(ref.label) + aliases.get(ref.key, ())], WEIGHTS["tags"])
+    )
     update(dict.fromkeys(tokens(view.name), WEIGHTS["name"]))
     for word in STOP_WORDS.intersection(found):
         if found[word] not in _WHOLE_FIELD_WEIGHTS:
@@ -267,8 +367,11 @@ def _search_files(config: SiteConfig, mentors: list[MentorView], facets: list[Fa
     aliases: dict[str, tuple[str, ...]] = {}
     for facet in config.facets:
         if facet.source_field == "tags":
-            aliases = {key: tuple(t for alias in value.aliases for t in tokens(alias))
-                       for key, value in facet.labelled_values().items() if value.aliases}
+            aliases = {
+                key: tuple(t for alias in value.aliases for t in tokens(alias))
+                for key, value in facet.labelled_values().items()
+                if value.aliases
+            }
 
     # Text: token -> packed (ordinal << 4 | weight), ordinals ascending (mentors go in order).
     postings: dict[str, list[int]] = {}
@@ -290,7 +393,8 @@ def _search_files(config: SiteConfig, mentors: list[MentorView], facets: list[Fa
         ords = [p >> 4 for p in packed]
         previous = [-1, *ords]
         shards.setdefault(token[:PREFIX], {})[token] = "".join(
-            [digits[p & 15] + deltas[o - q] for p, o, q in zip(packed, ords, previous)])
+            [digits[p & 15] + deltas[o - q] for p, o, q in zip(packed, ords, previous, strict=False)]
+        )
 
     files: dict[str, bytes] = {}
     shard_map: dict[str, int] = {}
@@ -314,8 +418,16 @@ def _search_files(config: SiteConfig, mentors: list[MentorView], facets: list[Fa
         for v in per_mentor:
             v.sort()
         columns[facet.key] = _column(per_mentor, width, multi)
-        facet_meta.append({"key": facet.key, "label": facet.label, "field": facet.field, "multi": multi, "width": width,
-                           "values": [[v.key, v.label, v.count] for v in values]})
+        facet_meta.append(
+            {
+                "key": facet.key,
+                "label": facet.label,
+                "field": facet.field,
+                "multi": multi,
+                "width": width,
+                "values": [[v.key, v.label, v.count] for v in values],
+            }
+        )
     zones = sorted({v.timezone for v in mentors if v.timezone})
     zone_index = {z: n for n, z in enumerate(zones)}
     zone_width = 1 if len(zones) <= 62 else 2
@@ -328,7 +440,7 @@ def _search_files(config: SiteConfig, mentors: list[MentorView], facets: list[Fa
 
     chunks = (count + CHUNK - 1) // CHUNK
     for number in range(chunks):
-        files[f"search/r/{number}.json"] = _dumps([_record(v) for v in mentors[number * CHUNK:(number + 1) * CHUNK]])
+        files[f"search/r/{number}.json"] = _dumps([_record(v) for v in mentors[number * CHUNK : (number + 1) * CHUNK]])
 
     fingerprint = hashlib.sha256()
     for path in sorted(files):

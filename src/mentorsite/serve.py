@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -28,8 +29,5 @@ class _Handler(SimpleHTTPRequestHandler):
 
 def serve_directory(root: Path, host: str, port: int) -> None:
     handler = functools.partial(_Handler, directory=str(root))
-    with ThreadingHTTPServer((host, port), handler) as server:
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            pass
+    with ThreadingHTTPServer((host, port), handler) as server, contextlib.suppress(KeyboardInterrupt):
+        server.serve_forever()

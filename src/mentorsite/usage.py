@@ -53,8 +53,11 @@ def facet_usage(config: SiteConfig, loaded: Loaded) -> list[FacetUsage]:
                 if not item.mentor.active:
                     usage.paused += 1
         used = sorted(counts.values(), key=lambda u: (-u.mentors, u.key))
-        unused = [] if facet.source_field in ISO_FIELDS else [
-            ValueUsage(key, value.label) for key, value in vocabulary.items() if key not in counts]
+        unused = (
+            []
+            if facet.source_field in ISO_FIELDS
+            else [ValueUsage(key, value.label) for key, value in vocabulary.items() if key not in counts]
+        )
         result.append(FacetUsage(facet.key, facet.label, facet.source_field, used, unused, len(vocabulary)))
     return result
 
@@ -62,8 +65,9 @@ def facet_usage(config: SiteConfig, loaded: Loaded) -> list[FacetUsage]:
 def format_usage(usage: list[FacetUsage], fmt: str = "text", *, invalid: int = 0) -> str:
     """The report: text for people, json for tools."""
     if fmt == "json":
-        return json.dumps({"facets": [asdict(u) for u in usage], "profiles_with_errors": invalid},
-                          indent=2, ensure_ascii=False)
+        return json.dumps(
+            {"facets": [asdict(u) for u in usage], "profiles_with_errors": invalid}, indent=2, ensure_ascii=False
+        )
     blocks = []
     for facet in usage:
         if facet.field in ISO_FIELDS:
@@ -76,7 +80,9 @@ def format_usage(usage: list[FacetUsage], fmt: str = "text", *, invalid: int = 0
         count_width = max((len(str(u.mentors)) for u in facet.used), default=0)
         for u in facet.used:
             paused = f"  ({u.paused} paused)" if u.paused else ""
-            lines.append(f"  {u.key:<{key_width}}  {u.label:<{label_width}}  {u.mentors:>{count_width}}{paused}".rstrip())
+            lines.append(
+                f"  {u.key:<{key_width}}  {u.label:<{label_width}}  {u.mentors:>{count_width}}{paused}".rstrip()
+            )
         if facet.unused:
             lines.append("  unused: " + ", ".join(u.key for u in facet.unused))
         blocks.append("\n".join(lines))

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import types
 import typing
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -18,8 +19,12 @@ from .diagnostics import Diagnostic, did_you_mean
 Locator = Callable[[tuple, bool], tuple[int, int]]
 
 _TYPE_NAMES = {
-    str: "text", int: "a whole number", float: "a number", bool: "true or false",
-    list: "a list", dict: "a mapping",
+    str: "text",
+    int: "a whole number",
+    float: "a number",
+    bool: "true or false",
+    list: "a list",
+    dict: "a mapping",
 }
 
 
@@ -42,7 +47,7 @@ def _describe(value: Any) -> str:
 def _show(value: Any, limit: int = 60) -> str:
     """repr() of an offending value, cut short: a message must stay one readable line."""
     text = repr(value)
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _unwrap(annotation: Any) -> list[Any]:
@@ -131,7 +136,10 @@ def explain(error: dict, root: type[BaseModel]) -> tuple[str, str]:
         hint = did_you_mean(str(value), [e.strip(" '") for e in str(expected).replace(" or ", ",").split(",")])
         return f"'{name}' must be one of {expected}; got {_show(value)}", hint
     if kind == "string_too_long":
-        return f"'{name}' is too long ({len(value) if isinstance(value, str) else '?'} characters; the limit is {ctx.get('max_length')})", ""
+        return (
+            f"'{name}' is too long ({len(value) if isinstance(value, str) else '?'} characters; the limit is {ctx.get('max_length')})",
+            "",
+        )
     if kind == "string_too_short":
         return f"'{name}' must not be empty", ""
     if kind == "too_long" and isinstance(value, str):  # a length limit checked after other validators
@@ -141,7 +149,7 @@ def explain(error: dict, root: type[BaseModel]) -> tuple[str, str]:
     if kind == "too_long":
         return f"'{name}' has too many items (the limit is {ctx.get('max_length')})", ""
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-        bound = {k: v for k, v in ctx.items()}
+        bound = dict(ctx.items())
         return f"'{name}' is out of range: {error['msg'].lower()}", str(bound.get("hint", ""))
     if kind == "string_pattern_mismatch":
         return f"'{name}' has an invalid format ({_show(value)})", ""

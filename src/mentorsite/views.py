@@ -6,9 +6,9 @@ email) never reach a template, an index or a JSON file, whatever a site's templa
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Callable
 
 from markupsafe import Markup
 
@@ -85,7 +85,7 @@ class MentorView:
     featured: bool
     joined: date | None
     public_email: str | None
-    similar: list["MentorView"] = field(default_factory=list)
+    similar: list[MentorView] = field(default_factory=list)
     card: Markup = Markup("")
     #: Shown with a "may be out of date" note (stale profile on a site with stale_profiles = "flag").
     stale: bool = False
@@ -126,8 +126,16 @@ class RefMaker:
         return refs[0] if refs else None
 
 
-def mentor_view(slug: str, mentor: Mentor, config: SiteConfig, refs: RefMaker, photo: Photo | None,
-                bio_html: str = "", expectations_html: str = "", stale: bool = False) -> MentorView:
+def mentor_view(
+    slug: str,
+    mentor: Mentor,
+    config: SiteConfig,
+    refs: RefMaker,
+    photo: Photo | None,
+    bio_html: str = "",
+    expectations_html: str = "",
+    stale: bool = False,
+) -> MentorView:
     """The public face of one mentor. Deliberately lists fields one by one (no model_dump)."""
     availability = mentor.availability
     if not bio_html:
@@ -168,7 +176,9 @@ def mentor_view(slug: str, mentor: Mentor, config: SiteConfig, refs: RefMaker, p
     )
 
 
-def similar_mentors(view: MentorView, views: dict[str, MentorView], tag_members: dict[str, list[str]], limit: int = 3) -> list[MentorView]:
+def similar_mentors(
+    view: MentorView, views: dict[str, MentorView], tag_members: dict[str, list[str]], limit: int = 3
+) -> list[MentorView]:
     """Accepting mentors sharing the most expertise tags with this one (for full mentors)."""
     scores: dict[str, int] = {}
     for tag in view.tags:
@@ -201,5 +211,14 @@ class GuideView:
 def guide_view(guide: LoadedGuide) -> GuideView:
     rendered = render_guide(guide.body)
     url = f"guides/{guide.slug}/" if guide.kind == "guide" else f"{guide.slug}/"
-    return GuideView(guide.slug, guide.kind, url, guide.meta.title, guide.meta.summary, guide.meta.order,
-                     guide.meta.updated, Markup(rendered.html), rendered.toc)
+    return GuideView(
+        guide.slug,
+        guide.kind,
+        url,
+        guide.meta.title,
+        guide.meta.summary,
+        guide.meta.order,
+        guide.meta.updated,
+        Markup(rendered.html),
+        rendered.toc,
+    )

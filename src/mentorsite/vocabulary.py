@@ -7,7 +7,7 @@ open ones (expertise tags, industries) come from site.toml, with aliases ("ML" -
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -48,11 +48,11 @@ def languages() -> dict[str, str]:
     """ISO 639-1 code -> English name."""
     import pycountry
 
-    return {l.alpha_2: l.name for l in pycountry.languages if hasattr(l, "alpha_2")}
+    return {lang.alpha_2: lang.name for lang in pycountry.languages if hasattr(lang, "alpha_2")}
 
 
-@lru_cache(maxsize=None)
-def builtin_values(field: str) -> "dict[str, FacetValue] | None":
+@cache
+def builtin_values(field: str) -> dict[str, FacetValue] | None:
     """Built-in vocabulary of a facet field, or None when site.toml must list the values."""
     from .config import FacetValue
 
@@ -71,7 +71,7 @@ def builtin_values(field: str) -> "dict[str, FacetValue] | None":
 class Vocabulary:
     """Resolves spellings of a facet's values to canonical keys."""
 
-    def __init__(self, values: "dict[str, FacetValue]"):
+    def __init__(self, values: dict[str, FacetValue]):
         self.labels = {key: value.label for key, value in values.items()}
         self._lookup: dict[str, str] = {}
         for key, value in values.items():

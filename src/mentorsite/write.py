@@ -44,12 +44,12 @@ class PrivateStrings:
         lower = data.lower()
         at = lower.find(b"@")
         while at >= 0:
-            tail = lower[at + 1:at + 3 + self._longest]
+            tail = lower[at + 1 : at + 3 + self._longest]
             for end in range(1, min(len(tail), self._longest) + 1):
                 locals_ = self.by_domain.get(tail[:end])
                 if not locals_ or not self._domain_ends(tail, end):
                     continue
-                head = lower[max(0, at - 64):at]
+                head = lower[max(0, at - 64) : at]
                 for local in locals_:
                     before = len(head) - len(local) - 1
                     if head.endswith(local) and (before < 0 or head[before] not in _LOCAL_CONTINUES):
@@ -142,7 +142,11 @@ def unsafe_destination(site_dir: Path, destination: Path) -> str | None:
 
     site = site_dir.resolve()
     # The last component stays unresolved: a symbolic link there is replaced, not followed.
-    target = destination.parent.resolve() / destination.name if destination.name not in ("", ".", "..") else destination.resolve()
+    target = (
+        destination.parent.resolve() / destination.name
+        if destination.name not in ("", ".", "..")
+        else destination.resolve()
+    )
     if target == site or target in site.parents:
         return "the output folder would replace the site itself (or a folder holding it)"
     if target.parent == site and target.name.casefold() in SITE_INPUTS:
@@ -151,7 +155,9 @@ def unsafe_destination(site_dir: Path, destination: Path) -> str | None:
         return None
     if not target.is_dir():
         return "the output path is a file, not a folder"
-    if any(target.iterdir()) and not any((target / name).is_file() for name in ("index.html", "404.html", "sitemap.xml")):
+    if any(target.iterdir()) and not any(
+        (target / name).is_file() for name in ("index.html", "404.html", "sitemap.xml")
+    ):
         return "the output folder is not empty and does not look like a built site; it would be deleted"
     return None
 
@@ -160,8 +166,13 @@ class OutputCollision(Exception):
     """Two sources want the same output file (e.g. a page and the directory)."""
 
     def __init__(self, path: str, first: str, second: str):
-        self.diagnostic = Diagnostic(second, 0, 0, f"'{path}' would be written twice: by {first} and by {second}",
-                                     "rename one of them; every page needs its own URL")
+        self.diagnostic = Diagnostic(
+            second,
+            0,
+            0,
+            f"'{path}' would be written twice: by {first} and by {second}",
+            "rename one of them; every page needs its own URL",
+        )
         super().__init__(self.diagnostic.human())
 
 
@@ -175,7 +186,12 @@ def _remove_later(folder: Path) -> None:
     if rm and os.name == "posix":
         import subprocess
 
-        subprocess.Popen([rm, "-rf", "--", str(folder)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL, start_new_session=True)
+        subprocess.Popen(
+            [rm, "-rf", "--", str(folder)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     else:  # pragma: no cover
         shutil.rmtree(folder, ignore_errors=True)

@@ -47,9 +47,7 @@ class CoreResolver(BaseResolver):
 
 
 CoreResolver.add_implicit_resolver(_TAG + "null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
-CoreResolver.add_implicit_resolver(
-    _TAG + "bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
+CoreResolver.add_implicit_resolver(_TAG + "bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
 CoreResolver.add_implicit_resolver(_TAG + "int", re.compile(r"^[-+]?[0-9]+$"), list("-+0123456789"))
 CoreResolver.add_implicit_resolver(
     _TAG + "float",
@@ -124,22 +122,49 @@ def decode_source(raw: bytes, path: str, *, limit: int = MAX_YAML_BYTES, size: i
     """
     if len(raw) > limit or (size or 0) > limit:
         raise InputError(
-            [Diagnostic(path, 0, 0, f"file is {max(len(raw), size or 0):,} bytes; the limit is {limit:,}",
-                        "profiles and guides are plain text; is this the right file?")]
+            [
+                Diagnostic(
+                    path,
+                    0,
+                    0,
+                    f"file is {max(len(raw), size or 0):,} bytes; the limit is {limit:,}",
+                    "profiles and guides are plain text; is this the right file?",
+                )
+            ]
         )
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # what Windows editors call "Unicode"
-        raise InputError([Diagnostic(path, 1, 1, "file is UTF-16 text, not UTF-8", "save the file with UTF-8 encoding")])
+        raise InputError(
+            [Diagnostic(path, 1, 1, "file is UTF-16 text, not UTF-8", "save the file with UTF-8 encoding")]
+        )
     nul = raw.find(b"\x00")
     if nul >= 0:
         line, col = _position_of(raw, nul)
-        raise InputError([Diagnostic(path, line, col, "file contains a NUL byte",
-                                     "the file looks binary or corrupted; save it again as UTF-8 text")])
+        raise InputError(
+            [
+                Diagnostic(
+                    path,
+                    line,
+                    col,
+                    "file contains a NUL byte",
+                    "the file looks binary or corrupted; save it again as UTF-8 text",
+                )
+            ]
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line, col = _position_of(raw, exc.start)
-        raise InputError([Diagnostic(path, line, col, f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
-                                     "save the file with UTF-8 encoding")]) from None
+        raise InputError(
+            [
+                Diagnostic(
+                    path,
+                    line,
+                    col,
+                    f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
+                    "save the file with UTF-8 encoding",
+                )
+            ]
+        ) from None
     # A byte-order mark is harmless noise from some Windows editors.
     return text.removeprefix("\ufeff")
 
@@ -165,7 +190,9 @@ def parse_yaml(text: str, path: str, *, line_offset: int = 0) -> Document:
         composer = _Composer(text)
     except UnicodeEncodeError as exc:  # a lone surrogate: only possible for text not read from disk
         line, col = _text_position(text, exc.start)
-        raise InputError([Diagnostic(path, line + line_offset, col, "text contains an invalid character (a lone surrogate)")]) from None
+        raise InputError(
+            [Diagnostic(path, line + line_offset, col, "text contains an invalid character (a lone surrogate)")]
+        ) from None
     try:
         node = composer.get_single_node()
     except yaml.MarkedYAMLError as exc:
@@ -173,20 +200,40 @@ def parse_yaml(text: str, path: str, *, line_offset: int = 0) -> Document:
     except yaml.reader.ReaderError as exc:
         # YAML refuses most control characters; say which one and where, not a byte offset.
         line, col = _text_position(text, text.find(chr(exc.character)))
-        raise InputError([Diagnostic(path, line + line_offset, col, f"file contains the control character U+{exc.character:04X}",
-                                     "delete it; it was probably pasted in with hidden formatting")]) from None
+        raise InputError(
+            [
+                Diagnostic(
+                    path,
+                    line + line_offset,
+                    col,
+                    f"file contains the control character U+{exc.character:04X}",
+                    "delete it; it was probably pasted in with hidden formatting",
+                )
+            ]
+        ) from None
     except yaml.YAMLError as exc:
         raise InputError([Diagnostic(path, 0, 0, f"invalid YAML: {exc}")]) from None
     except RecursionError:
-        raise InputError([Diagnostic(path, 0, 0, f"YAML is nested too deeply (the limit is {MAX_DEPTH} levels)")]) from None
+        raise InputError(
+            [Diagnostic(path, 0, 0, f"YAML is nested too deeply (the limit is {MAX_DEPTH} levels)")]
+        ) from None
     finally:
         dispose = getattr(composer, "dispose", None)
         if dispose:
             dispose()
     if node is None or (isinstance(node, ScalarNode) and node.tag == _TAG + "null" and node.value == ""):
         # Nothing but comments or a lone '---' is as empty as a blank file.
-        raise InputError([Diagnostic(path, 1 + line_offset, 1, "file is empty",
-                                     "start from `mentorsite new mentor \"Full Name\"` for a valid profile")])
+        raise InputError(
+            [
+                Diagnostic(
+                    path,
+                    1 + line_offset,
+                    1,
+                    "file is empty",
+                    'start from `mentorsite new mentor "Full Name"` for a valid profile',
+                )
+            ]
+        )
     walker = _Walker(path, line_offset, where)
     data = walker.convert(node, (), 0)
     if walker.errors:
@@ -208,8 +255,16 @@ def _check_flow_depth(text: str, path: str, line_offset: int) -> None:
                 index = match.start()
                 line = text.count("\n", 0, index) + 1
                 col = index - (text.rfind("\n", 0, index) + 1) + 1
-                raise InputError([Diagnostic(path, line + line_offset, col,
-                                             f"YAML is nested too deeply (the limit is {MAX_DEPTH} levels)")])
+                raise InputError(
+                    [
+                        Diagnostic(
+                            path,
+                            line + line_offset,
+                            col,
+                            f"YAML is nested too deeply (the limit is {MAX_DEPTH} levels)",
+                        )
+                    ]
+                )
         elif depth:
             depth -= 1
 
@@ -217,7 +272,7 @@ def _check_flow_depth(text: str, path: str, line_offset: int) -> None:
 _BRACKETS = re.compile(r"[\[\]{}]")
 #: A line prefix (indentation and indicators) wider than MAX_DEPTH: the only way to nest deeper
 #: (each of "- - ? x" nests one level).
-_DEEP_PREFIX = re.compile(r"^(?:[ \t]|[-?:](?=[ \t]|$)){%d}" % (MAX_DEPTH + 1), re.MULTILINE)
+_DEEP_PREFIX = re.compile(r"^(?:[ \t]|[-?:](?=[ \t]|$)){" + str(MAX_DEPTH + 1) + "}", re.MULTILINE)
 
 
 def _check_block_depth(text: str, path: str, line_offset: int) -> None:
@@ -240,8 +295,16 @@ def _check_block_depth(text: str, path: str, line_offset: int) -> None:
                 depth += 1
                 if depth > MAX_DEPTH:
                     line, col = _Lines(text)(event.start_mark)
-                    raise InputError([Diagnostic(path, line + line_offset, col,
-                                                 f"YAML is nested too deeply (the limit is {MAX_DEPTH} levels)")])
+                    raise InputError(
+                        [
+                            Diagnostic(
+                                path,
+                                line + line_offset,
+                                col,
+                                f"YAML is nested too deeply (the limit is {MAX_DEPTH} levels)",
+                            )
+                        ]
+                    )
             elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
                 depth -= 1
     except yaml.YAMLError:
@@ -287,8 +350,13 @@ def _yaml_error(exc: yaml.MarkedYAMLError, path: str, line_offset: int, where: _
     line += line_offset if mark else 0
     problem = exc.problem or "invalid YAML"
     if "expected a single document" in (exc.context or "") + problem:
-        return Diagnostic(path, line, col, "file holds more than one YAML document",
-                          "remove the second '---' line; one file holds one profile")
+        return Diagnostic(
+            path,
+            line,
+            col,
+            "file holds more than one YAML document",
+            "remove the second '---' line; one file holds one profile",
+        )
     message = f"invalid YAML: {problem}"
     if exc.context:
         message += f" ({exc.context})"
@@ -336,8 +404,11 @@ class _Walker:
             # report each anchor once, however many aliases (a "billion laughs" has many).
             if id(node) not in self.aliased:
                 self.aliased.add(id(node))
-                self.error(node, "anchors and aliases (& and *) are not allowed",
-                           "write the value out in full; a '*' or '&' at the start of a text needs quotes")
+                self.error(
+                    node,
+                    "anchors and aliases (& and *) are not allowed",
+                    "write the value out in full; a '*' or '&' at the start of a text needs quotes",
+                )
             return None
         self.seen.add(id(node))
         if len(self.seen) > MAX_NODES:
@@ -349,8 +420,11 @@ class _Walker:
             return None
         self.values[loc] = self.pos(node)
         if node.tag not in self.allowed_tags:
-            self.error(node, f"unsupported YAML tag '{node.tag.replace(_TAG, '!!')}'",
-                       "remove the tag; profiles only hold text, numbers, true/false, lists and mappings")
+            self.error(
+                node,
+                f"unsupported YAML tag '{node.tag.replace(_TAG, '!!')}'",
+                "remove the tag; profiles only hold text, numbers, true/false, lists and mappings",
+            )
             return None
         if isinstance(node, ScalarNode):
             return self.scalar(node)
@@ -372,8 +446,11 @@ class _Walker:
                 self.seen.add(id(key_node))
                 key = key_node.value
                 if key in result or key in first_line:
-                    self.error(key_node, f"duplicate key '{key}'",
-                               f"'{key}' is first set on line {first_line[key]}; keep one of them")
+                    self.error(
+                        key_node,
+                        f"duplicate key '{key}'",
+                        f"'{key}' is first set on line {first_line[key]}; keep one of them",
+                    )
                     continue
                 key_pos = self.pos(key_node)
                 first_line[key] = key_pos[0]
@@ -384,7 +461,7 @@ class _Walker:
         return None
 
     def scalar(self, node: ScalarNode) -> Any:
-        tag = node.tag[len(_TAG):]
+        tag = node.tag[len(_TAG) :]
         value = node.value
         if tag == "str":
             return value
@@ -428,5 +505,5 @@ def split_front_matter(text: str) -> tuple[str | None, str, int]:
         return None, text, 1
     for index in range(1, len(lines)):
         if lines[index].rstrip() in ("---", "..."):
-            return "\n".join(lines[1:index]), "\n".join(lines[index + 1:]), index + 2
+            return "\n".join(lines[1:index]), "\n".join(lines[index + 1 :]), index + 2
     return "", text, 1  # opened and never closed: the caller reports it

@@ -17,13 +17,21 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("MENTORSITE_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 #: The fixed "today" of every browser-test build.
 TODAY = date(2026, 11, 23)
-INSTALL_HINT = ("run `bash scripts/setup.sh --test` (installs Debian's chromium, Playwright for Python from the "
-                "`test` extra and axe-core with npm); do not run `playwright install`")
+INSTALL_HINT = (
+    "run `bash scripts/setup.sh --test` (installs Debian's chromium, Playwright for Python from the "
+    "`test` extra and axe-core with npm); do not run `playwright install`"
+)
 
 
 def missing(what: str) -> None:

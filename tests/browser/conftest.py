@@ -25,8 +25,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from browser_support import AXE, CHROMIUM, CHROMIUM_ARGS, ROOT, TODAY, ServedSite, StaticServer, build_into, free_port, missing
+from browser_support import (
+    AXE,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    ROOT,
+    TODAY,
+    ServedSite,
+    StaticServer,
+    build_into,
+    free_port,
+    missing,
+)
 
 
 @pytest.fixture(scope="session")

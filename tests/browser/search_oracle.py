@@ -19,12 +19,26 @@ from mentorsite.models import facet_values
 from mentorsite.search import STOP_WORDS, WEIGHTS
 from mentorsite.vocabulary import builtin_values
 
-SPECIAL = {"ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "æ": "ae", "œ": "oe", "ß": "ss", "ı": "i", "ħ": "h", "ŧ": "t"}
+SPECIAL = {
+    "ø": "o",
+    "ł": "l",
+    "đ": "d",
+    "ð": "d",
+    "þ": "th",
+    "æ": "ae",
+    "œ": "oe",
+    "ß": "ss",
+    "ı": "i",
+    "ħ": "h",
+    "ŧ": "t",
+}
 EXACT, PREFIX, TYPO = 1.0, 0.8, 0.5
 
 
 def fold(text: str) -> str:
-    text = "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.category(c).startswith("M"))
+    text = "".join(
+        c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.category(c).startswith("M")
+    )
     return "".join(SPECIAL.get(c, c) for c in text)
 
 
@@ -42,13 +56,16 @@ def one_edit(a: str, b: str) -> bool:
     while i < min(len(a), len(b)) and a[i] == b[i]:
         i += 1
     if len(a) == len(b):
-        return a[i + 1:] == b[i + 1:] or (i + 1 < len(a) and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2:] == b[i + 2:])
-    return a[i + 1:] == b[i:] if len(a) > len(b) else a[i:] == b[i + 1:]
+        return a[i + 1 :] == b[i + 1 :] or (
+            i + 1 < len(a) and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2 :] == b[i + 2 :]
+        )
+    return a[i + 1 :] == b[i:] if len(a) > len(b) else a[i:] == b[i + 1 :]
 
 
 def near(word: str, token: str) -> bool:
     return one_edit(word, token) or any(
-        3 <= n < len(token) and one_edit(word, token[:n]) for n in (len(word) - 1, len(word), len(word) + 1))
+        3 <= n < len(token) and one_edit(word, token[:n]) for n in (len(word) - 1, len(word), len(word) + 1)
+    )
 
 
 @dataclass
@@ -85,7 +102,7 @@ class Oracle:
             m = mentors[slug]
             found: dict[str, int] = {}
 
-            def add(text, weight):
+            def add(text, weight, found=found):
                 for w in words(text):
                     found[w] = max(found.get(w, 0), weight)
 
@@ -169,8 +186,9 @@ class Oracle:
                     for v in p.values[facet.key]:
                         counts[v] = counts.get(v, 0) + 1
             out[facet.key] = counts
-        out["accepting"] = {"1": sum(1 for p in self.people
-                                     if p.slug in text and p.accepting and self.passes(p, filters, False))}
+        out["accepting"] = {
+            "1": sum(1 for p in self.people if p.slug in text and p.accepting and self.passes(p, filters, False))
+        }
         return out
 
     def used_values(self, key: str) -> list[str]:
@@ -182,8 +200,15 @@ class Oracle:
         return sorted(counts, key=lambda v: (-counts[v], fold(self.labels[key].get(v, v))))
 
     # ------------------------------------------------------------------ match
-    def match(self, topics: list[str], language: str = "", format: str = "", tz: str = "", cadence: str = "",
-              now: datetime | None = None) -> list[tuple[str, str]]:
+    def match(
+        self,
+        topics: list[str],
+        language: str = "",
+        format: str = "",
+        tz: str = "",
+        cadence: str = "",
+        now: datetime | None = None,
+    ) -> list[tuple[str, str]]:
         """(slug, explanation) of every matching accepting mentor, best first."""
         now = now or datetime.now(ZoneInfo("UTC"))
 

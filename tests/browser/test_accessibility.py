@@ -35,7 +35,9 @@ def test_directory_with_filters_open_has_no_axe_violations(page, site_url, axe):
     page.goto(site_url + "mentors/?q=design&accepting=1&languages=en")
     expect(page.locator("#results")).to_have_attribute("data-search-ready", "true")
     expect(page.locator(".filter-chip")).to_have_count(2)
-    page.locator("fieldset", has=page.locator("legend", has_text="Country")).get_by_role("button", name="Show all").click()
+    page.locator("fieldset", has=page.locator("legend", has_text="Country")).get_by_role(
+        "button", name="Show all"
+    ).click()
     assert violations(page, axe) == []
     # A phone-sized screen: the panel opens from its "Filters" button.
     page.set_viewport_size({"width": 390, "height": 844})

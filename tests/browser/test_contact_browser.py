@@ -28,12 +28,20 @@ from mentorsite.build import build_site  # noqa: E402
 from mentorsite.receiver.testing import ReceiverProcess, SmtpSink, free_port, write_site  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 MIN_FILL = 1.0
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists() and not shutil.which("chromium"),
-                                reason="needs the system Chromium (apt-get install chromium)")
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists() and not shutil.which("chromium"),
+    reason="needs the system Chromium (apt-get install chromium)",
+)
 
 
 class _Quiet(SimpleHTTPRequestHandler):
@@ -65,8 +73,12 @@ def stack(tmp_path_factory, chromium):
     root = tmp_path_factory.mktemp("contact-browser")
     site_port, receiver_port = free_port(), free_port()
     base_url = f"http://127.0.0.1:{site_port}/"
-    site = write_site(root / "site", base_url=base_url, action=f"http://127.0.0.1:{receiver_port}/requests",
-                      contact={"min_fill_seconds": MIN_FILL, "rate_limit": 50, "from_email": "mentors@example.org"})
+    site = write_site(
+        root / "site",
+        base_url=base_url,
+        action=f"http://127.0.0.1:{receiver_port}/requests",
+        contact={"min_fill_seconds": MIN_FILL, "rate_limit": 50, "from_email": "mentors@example.org"},
+    )
     report = build_site(site)
     assert report.written, [d.human() for d in report.errors]
     output = site / "_site"
@@ -138,7 +150,12 @@ def test_with_javascript_the_answer_appears_in_the_live_region(stack):
     assert not form.locator("button").is_visible()
     row = stored(stack, reference)
     assert (row["name"], row["email"], row["format"], row["cadence"], row["goals"]) == (
-        "Jo Browser", "mentee@example.org", "group", "monthly", "Lead a team of five within a year.")
+        "Jo Browser",
+        "mentee@example.org",
+        "group",
+        "monthly",
+        "Lead a team of five within a year.",
+    )
     msg = delivered(stack, reference)
     assert msg["To"] == "Ana Example <ana.private@example.org>"
     assert msg["Reply-To"] == "Jo Browser <mentee@example.org>"

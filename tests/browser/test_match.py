@@ -24,8 +24,13 @@ def test_match_form_ranks_accepting_mentors_and_explains_each_match(page, site_u
     form.get_by_role("button", name="Find my match").click()
     expect(form).to_have_attribute("data-matched", re.compile(r"\d+"))
 
-    expected = oracle.match(["leadership", "product-management"], language="es", format="one-to-one",
-                            tz="America/Bogota", cadence="bi-weekly")
+    expected = oracle.match(
+        ["leadership", "product-management"],
+        language="es",
+        format="one-to-one",
+        tz="America/Bogota",
+        cadence="bi-weekly",
+    )
     assert expected
     people = {p.slug: p for p in oracle.people}
     assert all(people[slug].accepting for slug, _ in expected)
@@ -38,7 +43,10 @@ def test_match_form_ranks_accepting_mentors_and_explains_each_match(page, site_u
     assert any("of your topics" in why and "speaks Spanish" in why for _, why in top)
     count = len(expected)
     expect(page.locator("#match-count")).to_have_text(
-        f"Your top 10 of {count} mentors who match" if count > 10 else f"{count} {'mentor' if count == 1 else 'mentors'} matched")
+        f"Your top 10 of {count} mentors who match"
+        if count > 10
+        else f"{count} {'mentor' if count == 1 else 'mentors'} matched"
+    )
 
     # Nothing the visitor chose left the page: only the static index and images were fetched.
     for request in requests:
@@ -46,7 +54,9 @@ def test_match_form_ranks_accepting_mentors_and_explains_each_match(page, site_u
         assert request.method == "GET", request.url
         assert parts.hostname == "127.0.0.1"
         assert re.fullmatch(r"(v=[0-9a-f]+)?", parts.query), request.url
-        assert not re.search(r"leadership|product|bogota|bi-weekly|one-to-one", parts.path.replace("/search/", "")), request.url
+        assert not re.search(r"leadership|product|bogota|bi-weekly|one-to-one", parts.path.replace("/search/", "")), (
+            request.url
+        )
     assert page.errors == []
 
 

@@ -10,7 +10,6 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from playwright.sync_api import expect
-
 from search_oracle import Oracle
 
 
@@ -49,17 +48,17 @@ def query_of(page) -> list[tuple[str, str]]:
 
 #: Queries typed key by key, each with what it exercises.
 QUERIES = [
-    "jose",                # accent-insensitive: José Ñúñez Carrasco
-    "lucja wisniewska",    # Ł folds to l
-    "soren",               # ø folds to o
-    "yildirim",            # dotless ı
-    "leadership",          # name/tag hits above bio hits
-    "product man",         # prefix matching, two words
-    "leadershp",           # one typo
-    "desing",              # one swap
-    "spanish",             # language labels are searchable
-    "ml",                  # tag aliases ("ML" means machine learning)
-    "松田健二",             # non-Latin names
+    "jose",  # accent-insensitive: José Ñúñez Carrasco
+    "lucja wisniewska",  # Ł folds to l
+    "soren",  # ø folds to o
+    "yildirim",  # dotless ı
+    "leadership",  # name/tag hits above bio hits
+    "product man",  # prefix matching, two words
+    "leadershp",  # one typo
+    "desing",  # one swap
+    "spanish",  # language labels are searchable
+    "ml",  # tag aliases ("ML" means machine learning)
+    "松田健二",  # non-Latin names
 ]
 
 
@@ -86,10 +85,10 @@ def test_ranking_puts_name_and_tag_hits_first_and_accepting_first_on_ties(page, 
     got = all_results(page)
     assert got == expected
     tagged = [p.slug for p in oracle.people if "leadership" in p.values["tags"]]
-    assert set(got[:len(tagged)]) == set(tagged), "expertise-tag hits must rank above bio-only hits"
+    assert set(got[: len(tagged)]) == set(tagged), "expertise-tag hits must rank above bio-only hits"
     people = {p.slug: p for p in oracle.people}
-    first_full = next(i for i, s in enumerate(got[:len(tagged)]) if not people[s].accepting)
-    assert all(not people[s].accepting for s in got[first_full:len(tagged)]), "accepting mentors first among equals"
+    first_full = next(i for i, s in enumerate(got[: len(tagged)]) if not people[s].accepting)
+    assert all(not people[s].accepting for s in got[first_full : len(tagged)]), "accepting mentors first among equals"
 
 
 def test_search_form_on_the_home_page_leads_to_directory_results(page, site_url, oracle):
@@ -105,7 +104,8 @@ def test_search_form_on_the_home_page_leads_to_directory_results(page, site_url,
 
 def panel_counts(page, key: str) -> dict[str, tuple[int, bool]]:
     """value -> (count shown, checkbox disabled) for one facet of the filter panel."""
-    return page.evaluate("""key => {
+    return page.evaluate(
+        """key => {
         const out = {};
         const boxes = key === 'accepting' ? [document.getElementById('f-accepting')]
             : document.querySelectorAll(`fieldset[data-facet="${key}"] input[type=checkbox]`);
@@ -114,7 +114,9 @@ def panel_counts(page, key: str) -> dict[str, tuple[int, bool]]:
             out[box.value] = [parseInt(count.getAttribute('data-n') ?? count.textContent, 10), box.disabled];
         }
         return out;
-    }""", key)
+    }""",
+        key,
+    )
 
 
 def check_counts(page, oracle: Oracle, q: str, filters: dict[str, list[str]], accepting: bool) -> None:
@@ -139,7 +141,7 @@ def test_filters_across_two_facets_with_live_counts_url_back_and_reload(page, si
 
     steps = [
         ("Language", "Spanish", "languages", "es"),
-        ("Language", "Portuguese", "languages", "pt"),     # OR within a facet
+        ("Language", "Portuguese", "languages", "pt"),  # OR within a facet
         ("Expertise", "Leadership", "tags", "leadership"),  # AND across facets
     ]
     filters: dict[str, list[str]] = {}
@@ -156,8 +158,9 @@ def test_filters_across_two_facets_with_live_counts_url_back_and_reload(page, si
         expected = oracle.search("", filters, accepting)
         expect(page.locator("#result-count")).to_have_text(count_text(len(expected)))
         order = {f.key: n for n, f in enumerate(oracle.facets)}
-        want_query = [("accepting", "1")] + [(k, v) for k in sorted(filters, key=order.get)
-                                             for v in oracle.used_values(k) if v in filters[k]]
+        want_query = [("accepting", "1")] + [
+            (k, v) for k in sorted(filters, key=order.get) for v in oracle.used_values(k) if v in filters[k]
+        ]
         expect(page).to_have_url(re.compile(re.escape("mentors/?")))
         assert query_of(page) == want_query
         assert all_results(page) == expected

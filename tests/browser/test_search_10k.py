@@ -6,9 +6,9 @@ import re
 import sys
 
 import pytest
+from browser_support import ROOT, build_into, free_port
 from playwright.sync_api import expect
 
-from browser_support import ROOT, build_into, free_port
 from mentorsite.index import sort_key
 
 sys.path.insert(0, str(ROOT / "bench"))
@@ -49,10 +49,11 @@ def test_ten_thousand_mentors_search_filter_share_and_match(page, big_site):
     expect(page.locator("#result-count")).to_contain_text(f"{COUNT} mentors")
     page.get_by_label("Accepting mentees only").check()
     page.locator("fieldset", has=page.locator("legend", has_text="Country")).get_by_label("Iceland", exact=True).check()
-    expected = [slug for slug, text in profiles.items()
-                if "country: IS" in text and "accepting: true" in text]
+    expected = [slug for slug, text in profiles.items() if "country: IS" in text and "accepting: true" in text]
     expect(page.locator("#result-count")).to_have_text(f"{len(expected)} mentors")
-    page.locator("fieldset", has=page.locator("legend", has_text="Language")).get_by_role("button", name="Show all").click()
+    page.locator("fieldset", has=page.locator("legend", has_text="Language")).get_by_role(
+        "button", name="Show all"
+    ).click()
     page.get_by_label("Icelandic", exact=True).check()
     expected = [slug for slug in expected if re.search(r"^languages: \[.*\bis\b.*\]$", profiles[slug], re.M)]
     expect(page.locator("#result-count")).to_have_text(f"{len(expected)} mentors")

@@ -27,8 +27,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit
 
-from .directory import Directory
 from .delivery import Outbox
+from .directory import Directory
 from .pages import Pages
 from .ratelimit import RateLimiter
 from .settings import Settings, origin_of
@@ -38,9 +38,21 @@ from .validation import FIELDS, HONEYPOT, TOKEN, FormError, clean_text, parse_fo
 
 log = logging.getLogger("mentorsite.receiver")
 
-REASONS = {200: "OK", 201: "Created", 204: "No Content", 303: "See Other", 400: "Bad Request", 403: "Forbidden",
-           404: "Not Found", 405: "Method Not Allowed", 413: "Content Too Large", 415: "Unsupported Media Type",
-           422: "Unprocessable Content", 429: "Too Many Requests", 500: "Internal Server Error"}
+REASONS = {
+    200: "OK",
+    201: "Created",
+    204: "No Content",
+    303: "See Other",
+    400: "Bad Request",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    413: "Content Too Large",
+    415: "Unsupported Media Type",
+    422: "Unprocessable Content",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+}
 FORM_TYPE = "application/x-www-form-urlencoded"
 
 
@@ -84,8 +96,17 @@ class Request:
 class Receiver:
     """The WSGI app. Everything it needs is passed in, so tests can build one in-process."""
 
-    def __init__(self, settings: Settings, store: Store, directory: Directory, signer: Signer, outbox: Outbox | None,
-                 pages: Pages | None = None, *, trusted_proxy: str | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        directory: Directory,
+        signer: Signer,
+        outbox: Outbox | None,
+        pages: Pages | None = None,
+        *,
+        trusted_proxy: str | None = None,
+    ):
         contact = settings.contact
         self.trusted_proxy = trusted_proxy
         self.settings = settings
@@ -103,9 +124,12 @@ class Receiver:
         site = origin_of(settings.config.base_url)
         receiver = origin_of(contact.action)
         sources = " ".join(sorted(settings.origins))
-        self.csp = ("default-src 'none'; " f"style-src {sources} 'unsafe-inline'; img-src {sources} data:; "
-                    f"script-src {sources}; connect-src 'self' {receiver}; "
-                    f"form-action 'self' {receiver} {site} {sources}; base-uri 'none'; frame-ancestors 'none'")
+        self.csp = (
+            "default-src 'none'; "
+            f"style-src {sources} 'unsafe-inline'; img-src {sources} data:; "
+            f"script-src {sources}; connect-src 'self' {receiver}; "
+            f"form-action 'self' {receiver} {site} {sources}; base-uri 'none'; frame-ancestors 'none'"
+        )
 
     # WSGI
     def __call__(self, environ, start_response):
@@ -114,8 +138,12 @@ class Receiver:
             response = self.route(request)
         except Exception:
             log.exception("unexpected error on %s %s", request.method, request.path)
-            response = self.problem(request, 500, "internal",
-                                    "Something went wrong on our side and nothing was stored. Please try again in a minute.")
+            response = self.problem(
+                request,
+                500,
+                "internal",
+                "Something went wrong on our side and nothing was stored. Please try again in a minute.",
+            )
         headers = [
             ("Content-Length", str(len(response.body))),
             ("Cache-Control", "no-store"),
@@ -155,7 +183,9 @@ class Receiver:
             return self.not_allowed(request, "POST, OPTIONS")
         if path == "/healthz" and method in ("GET", "HEAD"):
             return self.json(200, {"ok": True})
-        return self.problem(request, 404, "not_found", "There is nothing here. The contact form lives on each mentor's page.")
+        return self.problem(
+            request, 404, "not_found", "There is nothing here. The contact form lives on each mentor's page."
+        )
 
     # Answers
     def json(self, status: int, data: dict, headers: list[tuple[str, str]] | None = None) -> Response:
@@ -163,34 +193,49 @@ class Receiver:
         return Response(status, body, [("Content-Type", "application/json; charset=utf-8"), *(headers or [])])
 
     def html(self, status: int, text: str) -> Response:
-        return Response(status, text.encode("utf-8"), [("Content-Type", "text/html; charset=utf-8"),
-                                                      ("Content-Security-Policy", self.csp)])
+        return Response(
+            status,
+            text.encode("utf-8"),
+            [("Content-Type", "text/html; charset=utf-8"), ("Content-Security-Policy", self.csp)],
+        )
 
     def problem(self, request: Request, status: int, code: str, message: str, **extra) -> Response:
         headers = [("Retry-After", str(max(1, round(extra["retry_after"]))))] if "retry_after" in extra else []
         if request.wants_json:
             return self.json(status, {"ok": False, "code": code, "message": message, **extra}, headers)
         back = self.settings.config.base_url + "mentors/"
-        text = (f"{message}\n\nThe mentor directory: {back}\n")
+        text = f"{message}\n\nThe mentor directory: {back}\n"
         return Response(status, text.encode("utf-8"), [("Content-Type", "text/plain; charset=utf-8"), *headers])
 
     def not_allowed(self, request: Request, allow: str) -> Response:
-        response = self.problem(request, 405, "method", f"This address only accepts {allow.split(',')[0]} requests "
-                                                       "from the contact form on a mentor's page.")
+        response = self.problem(
+            request,
+            405,
+            "method",
+            f"This address only accepts {allow.split(',')[0]} requests from the contact form on a mentor's page.",
+        )
         response.headers.append(("Allow", allow))
         return response
 
     def preflight(self, request: Request, method: str) -> Response:
         if not request.origin or not self.allowed(request.origin):
             return Response(403, b"", [("Content-Type", "text/plain; charset=utf-8")])
-        return Response(204, b"", [("Access-Control-Allow-Methods", f"{method}, OPTIONS"),
-                                   ("Access-Control-Allow-Headers", "Content-Type, Accept"),
-                                   ("Access-Control-Max-Age", "600")])
+        return Response(
+            204,
+            b"",
+            [
+                ("Access-Control-Allow-Methods", f"{method}, OPTIONS"),
+                ("Access-Control-Allow-Headers", "Content-Type, Accept"),
+                ("Access-Control-Max-Age", "600"),
+            ],
+        )
 
     def forbidden_origin(self, request: Request) -> Response | None:
         if request.origin is not None and not self.allowed(request.origin):
             self.stats["forbidden_origin"] += 1
-            return self.problem(request, 403, "origin", "This form can only be sent from the mentor directory's own pages.")
+            return self.problem(
+                request, 403, "origin", "This form can only be sent from the mentor directory's own pages."
+            )
         return None
 
     # Endpoints
@@ -200,8 +245,13 @@ class Receiver:
             return refused
         wait = self.token_limiter.hit(request.client_ip(self.trusted_proxy))
         if wait:
-            return self.problem(request, 429, "rate_limited", "Too many requests from your network; please try later.",
-                                retry_after=round(wait, 1))
+            return self.problem(
+                request,
+                429,
+                "rate_limited",
+                "Too many requests from your network; please try later.",
+                retry_after=round(wait, 1),
+            )
         return self.json(200, {"ts": self.signer.issue(), "min_fill_seconds": self.settings.contact.min_fill_seconds})
 
     def submit(self, request: Request) -> Response:
@@ -213,15 +263,22 @@ class Receiver:
         if wait:
             self.stats["rate_limited"] += 1
             minutes = max(1, round(wait / 60))
-            return self.problem(request, 429, "rate_limited",
-                                f"Too many requests from your network. Please try again in about {minutes} minute"
-                                f"{'s' if minutes != 1 else ''}; nothing was sent.", retry_after=round(wait, 1))
+            return self.problem(
+                request,
+                429,
+                "rate_limited",
+                f"Too many requests from your network. Please try again in about {minutes} minute"
+                f"{'s' if minutes != 1 else ''}; nothing was sent.",
+                retry_after=round(wait, 1),
+            )
         try:
             length = int(request.environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
             return self.problem(request, 400, "bad_request", "The request has an invalid Content-Length.")
-        too_large = ("The request is too large. Please shorten your message "
-                     f"(at most {contact.max_body_bytes:,} bytes in all); nothing was sent.")
+        too_large = (
+            "The request is too large. Please shorten your message "
+            f"(at most {contact.max_body_bytes:,} bytes in all); nothing was sent."
+        )
         if length > contact.max_body_bytes:
             return self.problem(request, 413, "too_large", too_large)
         content_type = request.environ.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
@@ -245,8 +302,15 @@ class Receiver:
             self.stats["invalid"] += 1
             if request.wants_json:
                 which = "the highlighted field" if len(errors) == 1 else f"the {len(errors)} highlighted fields"
-                return self.json(422, {"ok": False, "code": "invalid", "errors": errors,
-                                       "message": f"Please correct {which}; nothing was sent yet."})
+                return self.json(
+                    422,
+                    {
+                        "ok": False,
+                        "code": "invalid",
+                        "errors": errors,
+                        "message": f"Please correct {which}; nothing was sent yet.",
+                    },
+                )
             token = form.get(TOKEN, "") if check.status in ("ok", "too_fast") else self.signer.issue()
             return self.html(422, self.pages.review(entry=entry, values=values, errors=errors, token=token))
         assert submission is not None and entry is not None and entry.recipient
@@ -254,25 +318,66 @@ class Receiver:
             if check.status == "too_fast":
                 self.stats["too_fast"] += 1
                 if request.wants_json:
-                    return self.json(400, {"ok": False, "code": "too_fast", "retry_after": check.retry_after,
-                                           "message": "That was very quick. Please check your request, then send it again."})
-                return self.html(200, self.pages.review(entry=entry, values=values, errors={}, token=form[TOKEN],
-                                                        notice="That was very quick! Nothing has been sent yet: please read "
-                                                               "your request once more, then press “Send request”."))
+                    return self.json(
+                        400,
+                        {
+                            "ok": False,
+                            "code": "too_fast",
+                            "retry_after": check.retry_after,
+                            "message": "That was very quick. Please check your request, then send it again.",
+                        },
+                    )
+                return self.html(
+                    200,
+                    self.pages.review(
+                        entry=entry,
+                        values=values,
+                        errors={},
+                        token=form[TOKEN],
+                        notice="That was very quick! Nothing has been sent yet: please read "
+                        "your request once more, then press “Send request”.",
+                    ),
+                )
             if request.wants_json:
-                return self.json(400, {"ok": False, "code": "token", "status": check.status,
-                                       "message": "This form has expired. Please send it again."})
+                return self.json(
+                    400,
+                    {
+                        "ok": False,
+                        "code": "token",
+                        "status": check.status,
+                        "message": "This form has expired. Please send it again.",
+                    },
+                )
             return self.html(200, self.pages.review(entry=entry, values=values, errors={}, token=self.signer.issue()))
         try:
-            reference, created = self.store.add(submission, mentor_name=entry.name, recipient=entry.recipient,
-                                                 token_nonce=check.nonce, domain=self.domain)
+            reference, created = self.store.add(
+                submission,
+                mentor_name=entry.name,
+                recipient=entry.recipient,
+                token_nonce=check.nonce,
+                domain=self.domain,
+            )
         except TokenReused:
             if request.wants_json:
-                return self.json(400, {"ok": False, "code": "token", "status": "used",
-                                       "message": "This form was already used for another request. Please send it again."})
-            return self.html(200, self.pages.review(
-                entry=entry, values=values, errors={}, token=self.signer.issue(),
-                notice="You already sent a request from this form. To send this one as well, check it and press “Send request”."))
+                return self.json(
+                    400,
+                    {
+                        "ok": False,
+                        "code": "token",
+                        "status": "used",
+                        "message": "This form was already used for another request. Please send it again.",
+                    },
+                )
+            return self.html(
+                200,
+                self.pages.review(
+                    entry=entry,
+                    values=values,
+                    errors={},
+                    token=self.signer.issue(),
+                    notice="You already sent a request from this form. To send this one as well, check it and press “Send request”.",
+                ),
+            )
         if created:
             self.stats["stored"] += 1
             log.info("stored request %s for mentor %s", reference, submission.mentor)
@@ -285,8 +390,14 @@ class Receiver:
     def accepted(self, request: Request, reference: str, *, created: bool) -> Response:
         thanks = f"{self.settings.thanks_url}?ref={quote(reference)}"
         if request.wants_json:
-            return self.json(201 if created else 200, {
-                "ok": True, "reference": reference, "thanks_url": thanks,
-                "message": f"Thank you! Your request has been received (reference {reference}). "
-                           "The mentor will reply to you by email."})
+            return self.json(
+                201 if created else 200,
+                {
+                    "ok": True,
+                    "reference": reference,
+                    "thanks_url": thanks,
+                    "message": f"Thank you! Your request has been received (reference {reference}). "
+                    "The mentor will reply to you by email.",
+                },
+            )
         return Response(303, b"", [("Location", thanks), ("Content-Type", "text/plain; charset=utf-8")])

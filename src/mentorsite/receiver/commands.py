@@ -11,14 +11,17 @@ import functools
 import json
 import logging
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
 
 site_argument = click.argument("site", default=".", type=click.Path(file_okay=False, path_type=Path))
-database_option = click.option("--database", type=click.Path(dir_okay=False, path_type=Path),
-                               help="Request database (default: [contact] database in site.toml).")
+database_option = click.option(
+    "--database",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Request database (default: [contact] database in site.toml).",
+)
 
 
 def _friendly(func):
@@ -69,22 +72,51 @@ def _store(site: Path, database: Path | None, *, create: bool = False):
 
 @click.command()
 @site_argument
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (keep 127.0.0.1 behind a reverse proxy).")
-@click.option("--port", type=click.IntRange(0, 65535), help="Port (default: the port of [contact] action, else 8787; 0 picks a free one).")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on (keep 127.0.0.1 behind a reverse proxy).",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    help="Port (default: the port of [contact] action, else 8787; 0 picks a free one).",
+)
 @database_option
-@click.option("--contacts", "contacts_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Private addresses file (slug -> email, .toml or .csv), outside the published tree.")
+@click.option(
+    "--contacts",
+    "contacts_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Private addresses file (slug -> email, .toml or .csv), outside the published tree.",
+)
 @click.option("--smtp-host", help="SMTP server (default: [contact] smtp_host).")
 @click.option("--smtp-port", type=click.IntRange(1, 65535), help="SMTP port (default: [contact] smtp_port).")
 @click.option("--smtp-security", type=click.Choice(["starttls", "ssl", "none"]), help="SMTP transport security.")
-@click.option("--origin", "origins", multiple=True, help="Another origin allowed to post (e.g. http://127.0.0.1:8000 for a preview); repeatable.")
+@click.option(
+    "--origin",
+    "origins",
+    multiple=True,
+    help="Another origin allowed to post (e.g. http://127.0.0.1:8000 for a preview); repeatable.",
+)
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64), help="Worker threads.")
 @click.option("--trusted-proxy", help="IP address of the reverse proxy whose X-Forwarded-For gives the client address.")
 @click.option("--check", "check_only", is_flag=True, help="Check the settings and the mentors' addresses, then exit.")
 @_friendly
-def receive(site: Path, host: str, port: int | None, database: Path | None, contacts_file: Path | None,
-            smtp_host: str | None, smtp_port: int | None, smtp_security: str | None, origins: tuple[str, ...],
-            threads: int, trusted_proxy: str | None, check_only: bool) -> None:
+def receive(
+    site: Path,
+    host: str,
+    port: int | None,
+    database: Path | None,
+    contacts_file: Path | None,
+    smtp_host: str | None,
+    smtp_port: int | None,
+    smtp_security: str | None,
+    origins: tuple[str, ...],
+    threads: int,
+    trusted_proxy: str | None,
+    check_only: bool,
+) -> None:
     """Receive contact requests for SITE: store them, then deliver them by SMTP.
 
     The site's form posts here ([contact] mode = "receiver"; action = this server's URL).
@@ -98,26 +130,39 @@ def receive(site: Path, host: str, port: int | None, database: Path | None, cont
     from .directory import load_directory
 
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s")
-    settings = _settings(site, database=database, contacts_file=contacts_file, smtp_host=smtp_host,
-                         smtp_port=smtp_port, smtp_security=smtp_security, origins=origins)
+    settings = _settings(
+        site,
+        database=database,
+        contacts_file=contacts_file,
+        smtp_host=smtp_host,
+        smtp_port=smtp_port,
+        smtp_security=smtp_security,
+        origins=origins,
+    )
     if settings.config.contact.mode != "receiver":
-        click.echo(f"note: site.toml has [contact] mode = \"{settings.config.contact.mode}\"; the built pages do not "
-                   "post to this receiver", err=True)
+        click.echo(
+            f'note: site.toml has [contact] mode = "{settings.config.contact.mode}"; the built pages do not '
+            "post to this receiver",
+            err=True,
+        )
     if check_only:
         directory = load_directory(settings)
         for warning in directory.warnings:
             click.echo(f"warning: {warning}", err=True)
-        click.echo(f"{len(directory.entries)} mentors, {directory.reachable} reachable; database {settings.database}; "
-                   f"SMTP {settings.smtp_host}:{settings.smtp_port} ({settings.smtp_security}, "
-                   f"{'login as ' + settings.smtp_username if settings.smtp_username else 'no login'}); "
-                   f"origins {', '.join(sorted(settings.origins))}")
+        click.echo(
+            f"{len(directory.entries)} mentors, {directory.reachable} reachable; database {settings.database}; "
+            f"SMTP {settings.smtp_host}:{settings.smtp_port} ({settings.smtp_security}, "
+            f"{'login as ' + settings.smtp_username if settings.smtp_username else 'no login'}); "
+            f"origins {', '.join(sorted(settings.origins))}"
+        )
         return
     if port is None:
         port = urlsplit(settings.config.contact.action).port or 8787
     from .server import serve
 
-    serve(settings, host=host, port=port, threads=threads, trusted_proxy=trusted_proxy,
-          echo=lambda text: click.echo(text))
+    serve(
+        settings, host=host, port=port, threads=threads, trusted_proxy=trusted_proxy, echo=lambda text: click.echo(text)
+    )
 
 
 @click.group("requests")
@@ -130,20 +175,29 @@ def requests_group() -> None:
 
 
 def _since(days: float | None) -> datetime | None:
-    return datetime.now(timezone.utc) - timedelta(days=days) if days is not None else None
+    return datetime.now(UTC) - timedelta(days=days) if days is not None else None
 
 
 @requests_group.command("list")
 @site_argument
 @database_option
-@click.option("--status", type=click.Choice(["queued", "sending", "sent", "failed"]), help="Only requests in this state.")
+@click.option(
+    "--status", type=click.Choice(["queued", "sending", "sent", "failed"]), help="Only requests in this state."
+)
 @click.option("--mentor", help="Only requests to this mentor (slug).")
 @click.option("--days", type=click.FloatRange(min=0), help="Only requests from the last DAYS days.")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(min=0), help="At most this many (0: all).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line, every field.")
 @_friendly
-def list_requests(site: Path, database: Path | None, status: str | None, mentor: str | None, days: float | None,
-                  limit: int, as_json: bool) -> None:
+def list_requests(
+    site: Path,
+    database: Path | None,
+    status: str | None,
+    mentor: str | None,
+    days: float | None,
+    limit: int,
+    as_json: bool,
+) -> None:
     """List requests, newest first, with their delivery state."""
     store = _store(site, database)
     rows = store.rows(status=status, mentor=mentor, since=_since(days), limit=limit or None)
@@ -159,8 +213,10 @@ def list_requests(site: Path, database: Path | None, status: str | None, mentor:
     click.echo(f"{'REFERENCE':<13}  {'RECEIVED (UTC)':<16}  {'STATUS':<7}  {'TRIES':>5}  {'MENTOR':<24}  FROM")
     for row in rows:
         status_text = row.status + ("*" if row.interrupted else "")
-        click.echo(f"{row.reference:<13}  {row.created_at[:16].replace('T', ' '):<16}  {status_text:<7}  "
-                   f"{row.attempts:>5}  {row.mentor:<24.24}  {row.name} <{row.email}>")
+        click.echo(
+            f"{row.reference:<13}  {row.created_at[:16].replace('T', ' '):<16}  {status_text:<7}  "
+            f"{row.attempts:>5}  {row.mentor:<24.24}  {row.name} <{row.email}>"
+        )
         if row.status in ("failed", "queued") and row.last_error:
             click.echo(f"{'':<15}last error: {row.last_error}")
     if any(r.interrupted for r in rows):
@@ -194,13 +250,23 @@ def _cell(value) -> str:
 @requests_group.command("export")
 @site_argument
 @database_option
-@click.option("--csv", "as_csv", is_flag=True, default=True, help="CSV with a header row (the default and only format).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file instead of standard output.")
-@click.option("--status", type=click.Choice(["queued", "sending", "sent", "failed"]), help="Only requests in this state.")
+@click.option(
+    "--csv", "as_csv", is_flag=True, default=True, help="CSV with a header row (the default and only format)."
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of standard output.",
+)
+@click.option(
+    "--status", type=click.Choice(["queued", "sending", "sent", "failed"]), help="Only requests in this state."
+)
 @click.option("--days", type=click.FloatRange(min=0), help="Only requests from the last DAYS days.")
 @_friendly
-def export_requests(site: Path, database: Path | None, as_csv: bool, output: Path | None, status: str | None,
-                    days: float | None) -> None:
+def export_requests(
+    site: Path, database: Path | None, as_csv: bool, output: Path | None, status: str | None, days: float | None
+) -> None:
     """Export requests (oldest first) as CSV, e.g. for follow-up in a spreadsheet."""
     from .store import COLUMNS
 
@@ -222,8 +288,14 @@ def export_requests(site: Path, database: Path | None, as_csv: bool, output: Pat
 @requests_group.command("purge")
 @site_argument
 @database_option
-@click.option("--older-than", "days", required=True, type=click.FloatRange(min=0), metavar="DAYS",
-              help="Delete requests received more than DAYS days ago.")
+@click.option(
+    "--older-than",
+    "days",
+    required=True,
+    type=click.FloatRange(min=0),
+    metavar="DAYS",
+    help="Delete requests received more than DAYS days ago.",
+)
 @click.option("--include-undelivered", is_flag=True, help="Also delete requests that were never delivered.")
 @click.option("--dry-run", is_flag=True, help="Only count what would be deleted.")
 @_friendly

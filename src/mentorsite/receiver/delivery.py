@@ -19,13 +19,14 @@ Failures are sorted by what retrying can achieve:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import smtplib
 import ssl
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from .mail import build_message
 from .settings import Settings
@@ -77,21 +78,35 @@ class SmtpTransport:
             if s.smtp_username:
                 smtp.login(s.smtp_username, s.smtp_password or "")
         except smtplib.SMTPAuthenticationError as exc:
-            log.error("SMTP login refused for user %r: %s (fix $%s / $%s; requests stay queued)",
-                      s.smtp_username, _code_message(exc.smtp_code, exc.smtp_error),
-                      s.contact.smtp_username_env, s.contact.smtp_password_env)
-            raise TemporaryFailure(f"login refused: {_code_message(exc.smtp_code, exc.smtp_error)}", server_down=True) from None
+            log.error(
+                "SMTP login refused for user %r: %s (fix $%s / $%s; requests stay queued)",
+                s.smtp_username,
+                _code_message(exc.smtp_code, exc.smtp_error),
+                s.contact.smtp_username_env,
+                s.contact.smtp_password_env,
+            )
+            raise TemporaryFailure(
+                f"login refused: {_code_message(exc.smtp_code, exc.smtp_error)}", server_down=True
+            ) from None
         except smtplib.SMTPNotSupportedError as exc:
             raise TemporaryFailure(f"server does not support {s.smtp_security}: {exc}", server_down=True) from None
         except (smtplib.SMTPException, OSError) as exc:
-            raise TemporaryFailure(f"cannot reach SMTP server {s.smtp_host}:{s.smtp_port}: {exc}", server_down=True) from None
+            raise TemporaryFailure(
+                f"cannot reach SMTP server {s.smtp_host}:{s.smtp_port}: {exc}", server_down=True
+            ) from None
         return smtp
 
     def send(self, row: Row) -> None:
         s = self.settings
         try:
-            message = build_message(row, sender=s.from_email, site_title=s.config.title, organisation=s.config.organisation,
-                                    base_url=s.config.base_url, coordinator_mode=s.contact.delivery == "coordinator")
+            message = build_message(
+                row,
+                sender=s.from_email,
+                site_title=s.config.title,
+                organisation=s.config.organisation,
+                base_url=s.config.base_url,
+                coordinator_mode=s.contact.delivery == "coordinator",
+            )
         except (ValueError, TypeError) as exc:
             raise PermanentFailure(f"cannot build the message: {exc}") from None
         if self._smtp is None:
@@ -121,10 +136,8 @@ class SmtpTransport:
             try:
                 self._smtp.quit()
             except (smtplib.SMTPException, OSError):
-                try:
+                with contextlib.suppress(OSError):
                     self._smtp.close()
-                except OSError:
-                    pass
             self._smtp = None
 
 
@@ -134,8 +147,9 @@ class Outbox(threading.Thread):
     #: Longest sleep between looks at the database (re-queued rows from the CLI are seen then).
     POLL = 2.0
 
-    def __init__(self, store: Store, settings: Settings,
-                 transport_factory: Callable[[Settings], SmtpTransport] = SmtpTransport):
+    def __init__(
+        self, store: Store, settings: Settings, transport_factory: Callable[[Settings], SmtpTransport] = SmtpTransport
+    ):
         super().__init__(name="outbox", daemon=True)
         self.store = store
         self.settings = settings
@@ -186,16 +200,24 @@ class Outbox(threading.Thread):
                     transport.send(row)
                 except PermanentFailure as exc:
                     self.store.mark_failed(row.id, str(exc))
-                    log.error("request %s: delivery failed permanently: %s (kept; see `mentorsite requests list "
-                              "--status failed`)", row.reference, exc)
+                    log.error(
+                        "request %s: delivery failed permanently: %s (kept; see `mentorsite requests list "
+                        "--status failed`)",
+                        row.reference,
+                        exc,
+                    )
                 except TemporaryFailure as exc:
                     if exc.server_down:
                         self.store.mark_retry(row.id, str(exc), time.time())
                         self.server_failures += 1
                         wait = backoff(self.server_failures, contact.retry_base_seconds, contact.retry_max_seconds)
                         self.server_retry_at = time.time() + wait
-                        log.warning("SMTP unavailable (%s); %d request(s) waiting, next try in %.1f s",
-                                    exc, sum(1 for _ in batch), wait)
+                        log.warning(
+                            "SMTP unavailable (%s); %d request(s) waiting, next try in %.1f s",
+                            exc,
+                            sum(1 for _ in batch),
+                            wait,
+                        )
                         return 0.0
                     wait = backoff(row.attempts + 1, contact.retry_base_seconds, contact.retry_max_seconds)
                     self.store.mark_retry(row.id, str(exc), time.time() + wait)

@@ -89,10 +89,17 @@ def load_directory(settings: Settings) -> Directory:
         else:
             recipient = contacts.get(item.slug) or mentor.email or contact.coordinator_email
             if recipient is None and mentor.availability.accepting:
-                warnings.append(f"{item.path}: no private address (profile email or contacts file): requests to "
-                                f"this mentor are refused; set coordinator_email to forward them instead")
-        entries[item.slug] = Entry(item.slug, mentor.name, mentor.availability.accepting,
-                                   tuple((f, FORMATS.get(f, f)) for f in mentor.formats), recipient)
+                warnings.append(
+                    f"{item.path}: no private address (profile email or contacts file): requests to "
+                    f"this mentor are refused; set coordinator_email to forward them instead"
+                )
+        entries[item.slug] = Entry(
+            item.slug,
+            mentor.name,
+            mentor.availability.accepting,
+            tuple((f, FORMATS.get(f, f)) for f in mentor.formats),
+            recipient,
+        )
     for slug in sorted(set(contacts) - set(entries)):
         warnings.append(f"{settings.contacts_file}: '{slug}' is not a published mentor")
     return Directory(entries, tuple(warnings))

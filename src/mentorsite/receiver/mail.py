@@ -43,28 +43,37 @@ def body_text(row: Row, *, site_title: str, organisation: str, base_url: str, co
     profile = urljoin(base_url, f"mentors/{row.mentor}/")
     created = datetime.fromisoformat(row.created_at.replace("Z", "+00:00"))
     if coordinator_mode:
-        opening = (f"Hello,\n\n{row.name} would like to talk with {row.mentor_name} about mentoring, and agreed that "
-                   f"these details are shared with the mentor. Please pass the request on.\n\n"
-                   f"Mentor: {row.mentor_name} ({profile})\n"
-                   f"Mentee: {row.name} <{row.email}> (reply to this email to answer them)\n")
+        opening = (
+            f"Hello,\n\n{row.name} would like to talk with {row.mentor_name} about mentoring, and agreed that "
+            f"these details are shared with the mentor. Please pass the request on.\n\n"
+            f"Mentor: {row.mentor_name} ({profile})\n"
+            f"Mentee: {row.name} <{row.email}> (reply to this email to answer them)\n"
+        )
     else:
-        opening = (f"Hello {row.mentor_name},\n\n{row.name} found you in {site_title} and would like to talk with you "
-                   f"about mentoring. They agreed that these details are shared with you.\n\n"
-                   f"Reply to this email to answer {row.name} directly ({row.email}).\n")
+        opening = (
+            f"Hello {row.mentor_name},\n\n{row.name} found you in {site_title} and would like to talk with you "
+            f"about mentoring. They agreed that these details are shared with you.\n\n"
+            f"Reply to this email to answer {row.name} directly ({row.email}).\n"
+        )
     parts = [opening, _section("What they hope to gain", row.hope_to_gain)]
     if row.goals:
         parts.append(_section("Their goals", row.goals))
-    parts.append(f"Preferred format: {FORMAT_CHOICES.get(row.format, row.format)}\n"
-                 f"Preferred cadence: {CADENCE_CHOICES.get(row.cadence, row.cadence)}\n")
+    parts.append(
+        f"Preferred format: {FORMAT_CHOICES.get(row.format, row.format)}\n"
+        f"Preferred cadence: {CADENCE_CHOICES.get(row.cadence, row.cadence)}\n"
+    )
     parts.append(_section("Their message", row.message))
-    parts.append(f"-- \nReference {row.reference}, received {created.strftime('%-d %B %Y at %H:%M UTC')}\n"
-                 f"through the contact form of {site_title} ({organisation}).\n"
-                 f"Your address was not shown to {row.name}; it is theirs only if you reply.\n")
+    parts.append(
+        f"-- \nReference {row.reference}, received {created.strftime('%-d %B %Y at %H:%M UTC')}\n"
+        f"through the contact form of {site_title} ({organisation}).\n"
+        f"Your address was not shown to {row.name}; it is theirs only if you reply.\n"
+    )
     return "\n".join(parts)
 
 
-def build_message(row: Row, *, sender: str, site_title: str, organisation: str, base_url: str,
-                  coordinator_mode: bool) -> EmailMessage:
+def build_message(
+    row: Row, *, sender: str, site_title: str, organisation: str, base_url: str, coordinator_mode: bool
+) -> EmailMessage:
     """The message for one stored request. Raises ValueError if any header would be unsafe."""
     msg = EmailMessage(policy=POLICY)
     msg["From"] = address(sender, site_title)
@@ -78,6 +87,9 @@ def build_message(row: Row, *, sender: str, site_title: str, organisation: str, 
     msg["Date"] = format_datetime(created)
     msg["Message-ID"] = row.message_id
     msg["X-Mentorsite-Reference"] = row.reference
-    msg.set_content(body_text(row, site_title=site_title, organisation=organisation, base_url=base_url,
-                              coordinator_mode=coordinator_mode))
+    msg.set_content(
+        body_text(
+            row, site_title=site_title, organisation=organisation, base_url=base_url, coordinator_mode=coordinator_mode
+        )
+    )
     return msg

@@ -31,29 +31,41 @@ class Pages:
         config = settings.config
         versions = {name: version_of(path.read_bytes()) for name, path in asset_sources(settings.site_dir).items()}
         env = make_environment(settings.site_dir, config, versions, date.today())
-        env.loader = jinja2.ChoiceLoader([
-            jinja2.PrefixLoader({"receiver": jinja2.FileSystemLoader(str(TEMPLATES))}, delimiter="/"), env.loader])
+        env.loader = jinja2.ChoiceLoader(
+            [jinja2.PrefixLoader({"receiver": jinja2.FileSystemLoader(str(TEMPLATES))}, delimiter="/"), env.loader]
+        )
         site_url, site_asset = env.globals["url"], env.globals["asset"]
         env.globals["url"] = lambda path="": urljoin(config.base_url, site_url(path))
         env.globals["asset"] = lambda path: urljoin(config.base_url, site_asset(path))
         self.env = env
 
-    def review(self, *, entry: Entry | None, values: dict[str, str], errors: dict[str, str], token: str,
-               notice: str = "") -> str:
+    def review(
+        self, *, entry: Entry | None, values: dict[str, str], errors: dict[str, str], token: str, notice: str = ""
+    ) -> str:
         if errors:
             heading = "Please check your request"
             intro = notice or "Nothing has been sent yet. Correct the fields below, then send your request again."
         else:
             heading = "Check your request, then send it"
-            intro = notice or ("Nothing has been sent yet. Read your request once more; when it looks right, "
-                               "press “Send request”.")
+            intro = notice or (
+                "Nothing has been sent yet. Read your request once more; when it looks right, press “Send request”."
+            )
         formats = [(NO_PREFERENCE, FORMAT_CHOICES[NO_PREFERENCE])] + list(entry.formats if entry else ())
         if values.get("format") not in dict(formats) and values.get("format") in FORMAT_CHOICES:
             formats.append((values["format"], FORMAT_CHOICES[values["format"]]))
-        context = dict(page={"path": "contact/review/", "title": heading, "description": ""}, entry=entry,
-                       values=values, errors=errors, token=token, action=self.settings.contact.action,
-                       formats=formats, cadences=list(CADENCE_CHOICES.items()), heading=heading, intro=intro,
-                       f=self.env.globals["contact_field"])
+        context = {
+            "page": {"path": "contact/review/", "title": heading, "description": ""},
+            "entry": entry,
+            "values": values,
+            "errors": errors,
+            "token": token,
+            "action": self.settings.contact.action,
+            "formats": formats,
+            "cadences": list(CADENCE_CHOICES.items()),
+            "heading": heading,
+            "intro": intro,
+            "f": self.env.globals["contact_field"],
+        }
         try:
             return self.env.get_template("receiver/contact_review.html").render(**context)
         except Exception:  # a broken site override must not cost anyone their request text
@@ -62,6 +74,8 @@ class Pages:
 
     def _plain(self, heading: str, intro: str, errors: dict[str, str]) -> str:
         items = "".join(f"<li>{html.escape(m)}</li>" for m in errors.values())
-        return (f"<!doctype html><html lang=\"{html.escape(self.settings.config.language)}\"><meta charset=\"utf-8\">"
-                f"<title>{html.escape(heading)}</title><h1>{html.escape(heading)}</h1><p>{html.escape(intro)}</p>"
-                f"<ul>{items}</ul><p>Please go back and try again.</p></html>")
+        return (
+            f'<!doctype html><html lang="{html.escape(self.settings.config.language)}"><meta charset="utf-8">'
+            f"<title>{html.escape(heading)}</title><h1>{html.escape(heading)}</h1><p>{html.escape(intro)}</p>"
+            f"<ul>{items}</ul><p>Please go back and try again.</p></html>"
+        )

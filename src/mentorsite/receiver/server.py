@@ -54,7 +54,7 @@ class DatabaseLock:
 
     def acquire(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self.handle = open(self.path, "a+")
+        self.handle = open(self.path, "a+")  # noqa: SIM115 - held open for the lock's lifetime
         try:
             import fcntl
         except ImportError:  # pragma: no cover - Windows: no advisory locks; document one process
@@ -63,8 +63,9 @@ class DatabaseLock:
             fcntl.flock(self.handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             self.handle.close()
-            raise SettingsError(f"another receiver is already using {self.path.with_suffix('')}; "
-                                "run one receiver per database") from None
+            raise SettingsError(
+                f"another receiver is already using {self.path.with_suffix('')}; run one receiver per database"
+            ) from None
 
     def release(self) -> None:
         if self.handle is not None:
@@ -79,13 +80,15 @@ def build_app(settings: Settings, *, trusted_proxy: str | None = None) -> tuple[
         settings = with_secret(settings, store.secret())
     directory = load_directory(settings)
     outbox = Outbox(store, settings)
-    app = Receiver(settings, store, directory, Signer(settings.secret), outbox, Pages(settings),
-                   trusted_proxy=trusted_proxy)
+    app = Receiver(
+        settings, store, directory, Signer(settings.secret), outbox, Pages(settings), trusted_proxy=trusted_proxy
+    )
     return app, store, outbox
 
 
-def serve(settings: Settings, *, host: str, port: int, threads: int = 8, trusted_proxy: str | None = None,
-          echo=print) -> None:
+def serve(
+    settings: Settings, *, host: str, port: int, threads: int = 8, trusted_proxy: str | None = None, echo=print
+) -> None:
     """Start the outbox and the HTTP server; return after SIGTERM or SIGINT."""
     from cheroot import wsgi
 
@@ -98,8 +101,15 @@ def serve(settings: Settings, *, host: str, port: int, threads: int = 8, trusted
             log.warning("%d request(s) were being sent when the receiver stopped; sending them again", requeued)
         for warning in app.directory.warnings:
             log.warning("%s", warning)
-        server = wsgi.Server((host, port), app, numthreads=threads, server_name="mentorsite", timeout=30,
-                             request_queue_size=64, shutdown_timeout=10)
+        server = wsgi.Server(
+            (host, port),
+            app,
+            numthreads=threads,
+            server_name="mentorsite",
+            timeout=30,
+            request_queue_size=64,
+            shutdown_timeout=10,
+        )
         server.software = "mentorsite"
         # A ceiling above the app's own limit, so the app answers 413 itself (with CORS headers
         # the page's JavaScript can read) for anything up to it.
@@ -118,8 +128,11 @@ def serve(settings: Settings, *, host: str, port: int, threads: int = 8, trusted
             def work():
                 try:
                     app.directory = load_directory(app.settings)
-                    log.info("reloaded the mentor directory: %d mentors, %d reachable",
-                             len(app.directory.entries), app.directory.reachable)
+                    log.info(
+                        "reloaded the mentor directory: %d mentors, %d reachable",
+                        len(app.directory.entries),
+                        app.directory.reachable,
+                    )
                 except Exception as exc:
                     log.error("reload failed, keeping the previous directory: %s", exc)
 
@@ -129,11 +142,15 @@ def serve(settings: Settings, *, host: str, port: int, threads: int = 8, trusted
         if hasattr(signal, "SIGHUP"):
             signal.signal(signal.SIGHUP, reload)
         counts = store.counts()
-        echo(f"mentorsite receiver: {len(app.directory.entries)} mentors ({app.directory.reachable} reachable), "
-             f"database {settings.database} ({counts['queued']} queued, {counts['failed']} failed), "
-             f"SMTP {settings.smtp_host}:{settings.smtp_port} ({settings.smtp_security}), "
-             f"delivery to {settings.contact.delivery}")
-        echo(f"listening on http://{host}:{server.bind_addr[1]}{settings.submit_path} (pid {os.getpid()}; Ctrl+C stops)")
+        echo(
+            f"mentorsite receiver: {len(app.directory.entries)} mentors ({app.directory.reachable} reachable), "
+            f"database {settings.database} ({counts['queued']} queued, {counts['failed']} failed), "
+            f"SMTP {settings.smtp_host}:{settings.smtp_port} ({settings.smtp_security}), "
+            f"delivery to {settings.contact.delivery}"
+        )
+        echo(
+            f"listening on http://{host}:{server.bind_addr[1]}{settings.submit_path} (pid {os.getpid()}; Ctrl+C stops)"
+        )
         sys.stdout.flush()
         try:
             server.serve()

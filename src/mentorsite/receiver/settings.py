@@ -86,19 +86,32 @@ def _inside(path: Path, folder: Path) -> bool:
         return False
 
 
-def resolve(site_dir: Path, config: SiteConfig, *, database: Path | None = None, contacts_file: Path | None = None,
-            smtp_host: str | None = None, smtp_port: int | None = None, smtp_security: str | None = None,
-            origins: tuple[str, ...] = (), environ: dict[str, str] | None = None) -> Settings:
+def resolve(
+    site_dir: Path,
+    config: SiteConfig,
+    *,
+    database: Path | None = None,
+    contacts_file: Path | None = None,
+    smtp_host: str | None = None,
+    smtp_port: int | None = None,
+    smtp_security: str | None = None,
+    origins: tuple[str, ...] = (),
+    environ: dict[str, str] | None = None,
+) -> Settings:
     """Settings from site.toml with command-line overrides; credentials come from the environment."""
     environ = os.environ if environ is None else environ
     contact = config.contact
     db = _path(database or contact.database, site_dir)
-    contacts = _path(contacts_file or contact.contacts_file, site_dir) if (contacts_file or contact.contacts_file) else None
+    contacts = (
+        _path(contacts_file or contact.contacts_file, site_dir) if (contacts_file or contact.contacts_file) else None
+    )
     published = [site_dir / config.output_dir, site_dir / "templates" / "assets"]
     for label, path in (("database", db), ("contacts file", contacts)):
         if path is not None and any(_inside(path, folder) for folder in published):
-            raise SettingsError(f"the {label} {path} is inside the published output; keep it outside "
-                                f"{config.output_dir}/ (and preferably outside the site's repository)")
+            raise SettingsError(
+                f"the {label} {path} is inside the published output; keep it outside "
+                f"{config.output_dir}/ (and preferably outside the site's repository)"
+            )
     if contacts is not None and not contacts.is_file():
         raise SettingsError(f"contacts file {contacts} does not exist")
     security = smtp_security or contact.smtp_security
@@ -110,7 +123,9 @@ def resolve(site_dir: Path, config: SiteConfig, *, database: Path | None = None,
     allowed = {site_origin, origin_of(contact.action)} | {origin_of(o) for o in (*contact.allowed_origins, *origins)}
     allowed |= _loopback_aliases(site_origin)
     host = urlsplit(config.base_url).hostname or "localhost"
-    from_email = contact.from_email or contact.coordinator_email or f"no-reply@{host if '.' in host else host + '.invalid'}"
+    from_email = (
+        contact.from_email or contact.coordinator_email or f"no-reply@{host if '.' in host else host + '.invalid'}"
+    )
     secret = environ.get(contact.secret_env)
     if secret is not None and len(secret.encode()) < 16:
         raise SettingsError(f"${contact.secret_env} must be at least 16 characters (e.g. `openssl rand -hex 32`)")

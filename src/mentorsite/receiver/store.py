@@ -26,7 +26,7 @@ import sqlite3
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from .validation import Submission
@@ -65,9 +65,27 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 
 STATUSES = ("queued", "sending", "sent", "failed")
 #: Columns in list/export order.
-COLUMNS = ("reference", "created_at", "status", "attempts", "interrupted", "sent_at", "last_error", "mentor",
-           "mentor_name", "recipient", "name", "email", "hope_to_gain", "goals", "format", "cadence", "message",
-           "consent", "message_id")
+COLUMNS = (
+    "reference",
+    "created_at",
+    "status",
+    "attempts",
+    "interrupted",
+    "sent_at",
+    "last_error",
+    "mentor",
+    "mentor_name",
+    "recipient",
+    "name",
+    "email",
+    "hope_to_gain",
+    "goals",
+    "format",
+    "cadence",
+    "message",
+    "consent",
+    "message_id",
+)
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
 
 
@@ -78,11 +96,11 @@ def new_reference() -> str:
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 class TokenReused(Exception):
@@ -187,8 +205,9 @@ class Store:
         return self._write(get)
 
     # The web app
-    def add(self, submission: Submission, *, mentor_name: str, recipient: str, token_nonce: str | None,
-            domain: str) -> tuple[str, bool]:
+    def add(
+        self, submission: Submission, *, mentor_name: str, recipient: str, token_nonce: str | None, domain: str
+    ) -> tuple[str, bool]:
         """Store a request durably; return (reference, True), or the earlier (reference, False)
         when this token already stored the same content. Raises TokenReused otherwise."""
         content_hash = submission.content_hash()
@@ -196,8 +215,9 @@ class Store:
 
         def add(conn):
             if token_nonce:
-                row = conn.execute("SELECT reference, content_hash FROM requests WHERE token_nonce = ?",
-                                   (token_nonce,)).fetchone()
+                row = conn.execute(
+                    "SELECT reference, content_hash FROM requests WHERE token_nonce = ?", (token_nonce,)
+                ).fetchone()
                 if row:
                     if row["content_hash"] == content_hash:
                         return row["reference"], False
@@ -210,10 +230,26 @@ class Store:
                         "INSERT INTO requests (reference, created_at, mentor, mentor_name, recipient, name, email,"
                         " hope_to_gain, goals, format, cadence, message, consent, token_nonce, content_hash,"
                         " message_id, next_attempt_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                        (reference, iso(now), submission.mentor, mentor_name, recipient, submission.name,
-                         submission.email, submission.hope_to_gain, submission.goals, submission.format,
-                         submission.cadence, submission.message, int(submission.consent), token_nonce,
-                         content_hash, message_id, now.timestamp()))
+                        (
+                            reference,
+                            iso(now),
+                            submission.mentor,
+                            mentor_name,
+                            recipient,
+                            submission.name,
+                            submission.email,
+                            submission.hope_to_gain,
+                            submission.goals,
+                            submission.format,
+                            submission.cadence,
+                            submission.message,
+                            int(submission.consent),
+                            token_nonce,
+                            content_hash,
+                            message_id,
+                            now.timestamp(),
+                        ),
+                    )
                     return reference, True
                 except sqlite3.IntegrityError as exc:
                     if "reference" not in str(exc) and "message_id" not in str(exc):
@@ -225,14 +261,25 @@ class Store:
     # The outbox
     def requeue_interrupted(self) -> int:
         """At start-up: rows left in 'sending' by a crash go back to the queue."""
-        return self._write(lambda conn: conn.execute(
-            "UPDATE requests SET status = 'queued', interrupted = interrupted + 1, next_attempt_at = ?"
-            " WHERE status = 'sending'", (time.time(),)).rowcount)
+        return self._write(
+            lambda conn: (
+                conn.execute(
+                    "UPDATE requests SET status = 'queued', interrupted = interrupted + 1, next_attempt_at = ?"
+                    " WHERE status = 'sending'",
+                    (time.time(),),
+                ).rowcount
+            )
+        )
 
     def due(self, now: float, limit: int = 100) -> list[Row]:
-        rows = self._conn().execute(
-            "SELECT * FROM requests WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
-            (now, limit)).fetchall()
+        rows = (
+            self._conn()
+            .execute(
+                "SELECT * FROM requests WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
+                (now, limit),
+            )
+            .fetchall()
+        )
         return [Row(**dict(r)) for r in rows]
 
     def next_due(self) -> float | None:
@@ -241,24 +288,39 @@ class Store:
 
     def claim(self, row_id: int) -> bool:
         """queued -> sending, committed before the SMTP transaction starts."""
-        return self._write(lambda conn: conn.execute(
-            "UPDATE requests SET status = 'sending', attempts = attempts + 1 WHERE id = ? AND status = 'queued'",
-            (row_id,)).rowcount == 1)
+        return self._write(
+            lambda conn: (
+                conn.execute(
+                    "UPDATE requests SET status = 'sending', attempts = attempts + 1 WHERE id = ? AND status = 'queued'",
+                    (row_id,),
+                ).rowcount
+                == 1
+            )
+        )
 
     def mark_sent(self, row_id: int) -> None:
-        self._write(lambda conn: conn.execute(
-            "UPDATE requests SET status = 'sent', sent_at = ?, last_error = NULL WHERE id = ? AND status = 'sending'",
-            (iso(utcnow()), row_id)))
+        self._write(
+            lambda conn: conn.execute(
+                "UPDATE requests SET status = 'sent', sent_at = ?, last_error = NULL WHERE id = ? AND status = 'sending'",
+                (iso(utcnow()), row_id),
+            )
+        )
 
     def mark_retry(self, row_id: int, error: str, next_attempt_at: float) -> None:
-        self._write(lambda conn: conn.execute(
-            "UPDATE requests SET status = 'queued', last_error = ?, next_attempt_at = ? WHERE id = ? AND status = 'sending'",
-            (error[:500], next_attempt_at, row_id)))
+        self._write(
+            lambda conn: conn.execute(
+                "UPDATE requests SET status = 'queued', last_error = ?, next_attempt_at = ? WHERE id = ? AND status = 'sending'",
+                (error[:500], next_attempt_at, row_id),
+            )
+        )
 
     def mark_failed(self, row_id: int, error: str) -> None:
-        self._write(lambda conn: conn.execute(
-            "UPDATE requests SET status = 'failed', last_error = ? WHERE id = ? AND status = 'sending'",
-            (error[:500], row_id)))
+        self._write(
+            lambda conn: conn.execute(
+                "UPDATE requests SET status = 'failed', last_error = ? WHERE id = ? AND status = 'sending'",
+                (error[:500], row_id),
+            )
+        )
 
     # The organisation's commands
     def counts(self) -> dict[str, int]:
@@ -267,8 +329,15 @@ class Store:
             found[status] = count
         return found
 
-    def rows(self, *, status: str | None = None, mentor: str | None = None, since: datetime | None = None,
-             limit: int | None = None, newest_first: bool = True) -> list[Row]:
+    def rows(
+        self,
+        *,
+        status: str | None = None,
+        mentor: str | None = None,
+        since: datetime | None = None,
+        limit: int | None = None,
+        newest_first: bool = True,
+    ) -> list[Row]:
         where, params = [], []
         if status:
             where.append("status = ?")
@@ -286,14 +355,22 @@ class Store:
         return [Row(**dict(r)) for r in self._conn().execute(sql, params)]
 
     def get(self, reference: str) -> Row | None:
-        row = self._conn().execute("SELECT * FROM requests WHERE reference = ?", (reference.strip().upper(),)).fetchone()
+        row = (
+            self._conn().execute("SELECT * FROM requests WHERE reference = ?", (reference.strip().upper(),)).fetchone()
+        )
         return Row(**dict(row)) if row else None
 
     def retry(self, reference: str) -> bool:
         """failed -> queued, due now (after fixing whatever made the server refuse it)."""
-        return self._write(lambda conn: conn.execute(
-            "UPDATE requests SET status = 'queued', next_attempt_at = ? WHERE reference = ? AND status = 'failed'",
-            (time.time(), reference.strip().upper())).rowcount == 1)
+        return self._write(
+            lambda conn: (
+                conn.execute(
+                    "UPDATE requests SET status = 'queued', next_attempt_at = ? WHERE reference = ? AND status = 'failed'",
+                    (time.time(), reference.strip().upper()),
+                ).rowcount
+                == 1
+            )
+        )
 
     def purge(self, older_than_days: float, *, include_undelivered: bool = False, dry_run: bool = False) -> int:
         """Delete requests created more than N days ago (by default only sent or failed ones).
@@ -304,10 +381,20 @@ class Store:
         statuses = STATUSES if include_undelivered else ("sent", "failed")
         marks = ",".join("?" * len(statuses))
         if dry_run:
-            return self._conn().execute(f"SELECT COUNT(*) FROM requests WHERE created_at < ? AND status IN ({marks})",
-                                        (cutoff, *statuses)).fetchone()[0]
-        count = self._write(lambda conn: conn.execute(
-            f"DELETE FROM requests WHERE created_at < ? AND status IN ({marks})", (cutoff, *statuses)).rowcount)
+            return (
+                self._conn()
+                .execute(
+                    f"SELECT COUNT(*) FROM requests WHERE created_at < ? AND status IN ({marks})", (cutoff, *statuses)
+                )
+                .fetchone()[0]
+            )
+        count = self._write(
+            lambda conn: (
+                conn.execute(
+                    f"DELETE FROM requests WHERE created_at < ? AND status IN ({marks})", (cutoff, *statuses)
+                ).rowcount
+            )
+        )
         if count:
             self._conn().execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return count

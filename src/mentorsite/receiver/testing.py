@@ -42,7 +42,7 @@ class Received:
 
 @dataclass
 class _Handler:
-    sink: "SmtpSink"
+    sink: SmtpSink
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.sink.refuse:
@@ -69,7 +69,7 @@ class SmtpSink:
         self.lock = threading.Lock()
         self._controller = None
 
-    def start(self) -> "SmtpSink":
+    def start(self) -> SmtpSink:
         from aiosmtpd.controller import Controller
 
         self._controller = Controller(_Handler(self), hostname=LOOPBACK, port=self.port, ready_timeout=10)
@@ -119,8 +119,17 @@ def _death_signal():
 class ReceiverProcess:
     """`python -m mentorsite receive SITE` as a child process, waited for until it answers."""
 
-    def __init__(self, site: Path, database: Path, *, smtp_port: int, port: int | None = None,
-                 args: tuple[str, ...] = (), env: dict[str, str] | None = None, log: Path | None = None):
+    def __init__(
+        self,
+        site: Path,
+        database: Path,
+        *,
+        smtp_port: int,
+        port: int | None = None,
+        args: tuple[str, ...] = (),
+        env: dict[str, str] | None = None,
+        log: Path | None = None,
+    ):
         self.site = Path(site)
         self.database = Path(database)
         self.port = port or free_port()
@@ -135,15 +144,38 @@ class ReceiverProcess:
         return f"http://{LOOPBACK}:{self.port}"
 
     def command(self) -> list[str]:
-        return [sys.executable, "-m", "mentorsite", "receive", str(self.site), "--host", LOOPBACK,
-                "--port", str(self.port), "--database", str(self.database), "--smtp-host", LOOPBACK,
-                "--smtp-port", str(self.smtp_port), "--smtp-security", "none", *self.args]
+        return [
+            sys.executable,
+            "-m",
+            "mentorsite",
+            "receive",
+            str(self.site),
+            "--host",
+            LOOPBACK,
+            "--port",
+            str(self.port),
+            "--database",
+            str(self.database),
+            "--smtp-host",
+            LOOPBACK,
+            "--smtp-port",
+            str(self.smtp_port),
+            "--smtp-security",
+            "none",
+            *self.args,
+        ]
 
-    def start(self, timeout: float = 30.0) -> "ReceiverProcess":
+    def start(self, timeout: float = 30.0) -> ReceiverProcess:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         handle = self.log.open("ab")
-        self.proc = subprocess.Popen(self.command(), stdout=handle, stderr=subprocess.STDOUT, env=self.env,
-                                     stdin=subprocess.DEVNULL, preexec_fn=_death_signal())
+        self.proc = subprocess.Popen(
+            self.command(),
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+            preexec_fn=_death_signal(),
+        )
         handle.close()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -180,14 +212,20 @@ class ReceiverProcess:
 
 
 #: A bio long enough that the profile raises no warnings.
-BIO = ("Ana has led product and data teams for fifteen years in health care and finance. She enjoys "
-       "helping people move from analysis into leadership, and likes to work through one concrete "
-       "problem at every meeting, with notes and a next step agreed before the call ends.")
+BIO = (
+    "Ana has led product and data teams for fifteen years in health care and finance. She enjoys "
+    "helping people move from analysis into leadership, and likes to work through one concrete "
+    "problem at every meeting, with notes and a next step agreed before the call ends."
+)
 
 PROFILES = {
     # Accepting, private address in the profile.
-    "ana-example": {"name": "Ana Example", "accepting": True, "email": "ana.private@example.org",
-                    "formats": ["one-to-one", "group"]},
+    "ana-example": {
+        "name": "Ana Example",
+        "accepting": True,
+        "email": "ana.private@example.org",
+        "formats": ["one-to-one", "group"],
+    },
     # Not accepting.
     "ben-example": {"name": "Ben Example", "accepting": False, "email": "ben.private@example.org", "formats": []},
     # Accepting, address only in the contacts file.
@@ -197,23 +235,38 @@ PROFILES = {
 }
 
 
-def write_site(root: Path, *, base_url: str, action: str, contact: dict | None = None,
-               profiles: dict[str, dict] | None = None) -> Path:
+def write_site(
+    root: Path, *, base_url: str, action: str, contact: dict | None = None, profiles: dict[str, dict] | None = None
+) -> Path:
     """A small site for the receiver: site.toml with a [contact] table and a few profiles."""
     import json
 
     root.mkdir(parents=True, exist_ok=True)
-    lines = ['title = "Receiver Test Mentors"', 'organisation = "Test Org"', f'base_url = "{base_url}"',
-             'description = "A small site for the receiver tests."', "", "[contact]", 'mode = "receiver"',
-             f'action = "{action}"']
+    lines = [
+        'title = "Receiver Test Mentors"',
+        'organisation = "Test Org"',
+        f'base_url = "{base_url}"',
+        'description = "A small site for the receiver tests."',
+        "",
+        "[contact]",
+        'mode = "receiver"',
+        f'action = "{action}"',
+    ]
     for key, value in (contact or {}).items():
         lines.append(f"{key} = {json.dumps(value)}")
     (root / "site.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (root / "mentors").mkdir(exist_ok=True)
     for slug, p in (PROFILES if profiles is None else profiles).items():
-        text = [f"name: {p['name']}", "headline: Happy to help with a first leadership role", "tags: [leadership]",
-                f"formats: [{', '.join(p['formats'])}]", "availability:", f"  accepting: {str(p['accepting']).lower()}",
-                "bio: |", f"  {BIO}"]
+        text = [
+            f"name: {p['name']}",
+            "headline: Happy to help with a first leadership role",
+            "tags: [leadership]",
+            f"formats: [{', '.join(p['formats'])}]",
+            "availability:",
+            f"  accepting: {str(p['accepting']).lower()}",
+            "bio: |",
+            f"  {BIO}",
+        ]
         if p.get("email"):
             text.append(f"email: {p['email']}")
         (root / "mentors" / f"{slug}.yaml").write_text("\n".join(text) + "\n", encoding="utf-8")

@@ -123,8 +123,23 @@ def validate(form: dict[str, str], directory: Directory) -> tuple[Submission | N
         errors["cadence"] = "Please choose a cadence from the list."
     consent = form.get("consent", "").strip().lower() in CONSENT_VALUES
     if not consent:
-        errors["consent"] = "Please agree that your details are shared with the mentor; we cannot send the request otherwise."
+        errors["consent"] = (
+            "Please agree that your details are shared with the mentor; we cannot send the request otherwise."
+        )
     if errors:
         return None, errors, entry
-    return Submission(slug, values["name"], values["email"], values["hope_to_gain"], values["goals"], fmt, cadence,
-                      values["message"], consent), {}, entry
+    return (
+        Submission(
+            slug,
+            values["name"],
+            values["email"],
+            values["hope_to_gain"],
+            values["goals"],
+            fmt,
+            cadence,
+            values["message"],
+            consent,
+        ),
+        {},
+        entry,
+    )
