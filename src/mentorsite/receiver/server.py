@@ -1,29 +1,4 @@
-"""Run the receiver: `mentorsite receive SITE` on the cheroot WSGI server.
-
-Why cheroot: it is the production HTTP server of the CherryPy project, pure Python, maintained
-since 2017 as its own package (and long before inside CherryPy), on PyPI with frequent
-releases. It fits this app:
-
-* the receiver's work is synchronous by nature — a SQLite commit with an fsync before each
-  answer — so a pool of threads serves it directly, with no event loop to keep unblocked and no
-  async framework to add (an ASGI server such as uvicorn would need both);
-* pure Python with two small pure-Python dependencies: installs anywhere mentorsite does,
-  Windows included, with no compiler;
-* each worker thread owns its connection with blocking I/O. We first used waitress (also pure
-  Python, also well kept), but measured here, on this 2-core machine with 20 concurrent
-  keep-alive clients in another process, its asyncore main loop busy-polls while a worker
-  finishes each answer and starves the workers of the GIL: 60–140 requests/s, against 840–960
-  for cheroot with the same app, database and clients (about 700 for either with one client);
-* it enforces a request body ceiling itself and times out idle and slow clients.
-
-TLS belongs to a reverse proxy (nginx, Caddy, a platform load balancer): run the receiver on
-127.0.0.1 behind it, set ``[contact] action`` to the public https:// URL, and pass
-``--trusted-proxy`` with the proxy's address so the per-IP rate limit sees the real client
-(the last X-Forwarded-For entry, only from that address).
-
-One receiver process owns a database: a lock file next to it makes a second one refuse to
-start, which lets the outbox treat any row left in ``sending`` as interrupted.
-"""
+"""Run the receiver (`mentorsite receive SITE`) on the cheroot WSGI server (why cheroot: docs/receiver.md)."""
 
 from __future__ import annotations
 
