@@ -269,6 +269,20 @@ def test_html_in_fields_is_shown_as_text(built):
     assert "<h1>Eve &lt;b onmouseover=alert(1)&gt;{{ 7*7 }}&lt;/b&gt;</h1>" in eve_html
 
 
+def test_cards_in_the_search_records_are_the_pages_escaped_cards(built):
+    """search.js inserts each record's card as markup: it must be the autoescaped card of the pages."""
+    chunks = sorted((built / "search" / "r").glob("*.json"))
+    cards = [record["card"] for chunk in chunks for record in json.loads(chunk.read_text(encoding="utf-8"))]
+    directory = (built / "mentors/index.html").read_text(encoding="utf-8")
+    assert len(cards) == 3 and all(f"<li>{card}</li>" in directory for card in cards)
+    for card in cards:
+        for tag, attrs in elements(card).tags:
+            assert tag != "script" and tag not in FORBIDDEN_TAGS, (tag, attrs)
+            assert not [name for name in attrs if name.lower().startswith("on")], (tag, attrs)
+    eve = next(card for card in cards if "mentors/eve/" in card)
+    assert "Eve &lt;b onmouseover=alert(1)&gt;{{ 7*7 }}&lt;/b&gt;</a></h3>" in eve
+
+
 def test_title_and_meta_attributes_stay_closed(built):
     for file in html_files(built):
         page = elements(file.read_text(encoding="utf-8"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import textwrap
 from datetime import date
 
@@ -11,7 +12,7 @@ import pytest
 from conftest import BIO, write_site
 
 from mentorsite.build import build_site
-from mentorsite.search import CHUNK, normalise, tokens
+from mentorsite.search import CHUNK, FORMAT, normalise, tokens
 
 
 def dedent(text: str) -> str:
@@ -102,7 +103,27 @@ def test_normalise_folds_case_and_accents_the_way_people_type():
 
 def test_manifest_lists_counts_vocabularies_and_shards(index):
     m = index["manifest"]
-    assert m["format"] == 1 and m["count"] == 3 and m["accepting"] == 2 and m["chunk"] == CHUNK and m["prefix"] == 2
+    assert set(m) == {
+        "format",
+        "v",
+        "count",
+        "accepting",
+        "chunk",
+        "prefix",
+        "stop",
+        "fold",
+        "facets",
+        "zones",
+        "zoneWidth",
+        "shards",
+    }
+    assert (
+        m["format"] == FORMAT == 2
+        and m["count"] == 3
+        and m["accepting"] == 2
+        and m["chunk"] == CHUNK
+        and m["prefix"] == 2
+    )
     facets = {f["key"]: f for f in m["facets"]}
     assert list(facets) == ["tags", "industry", "countries", "languages", "formats"]
     assert facets["tags"]["values"] == [
@@ -148,23 +169,46 @@ def test_postings_are_exact(index):
     assert "the" not in shard("th") and "of" not in index["manifest"]["shards"]  # stop words are not indexed
 
 
-def test_records_hold_exactly_what_a_card_shows(index):
+def static_cards(page: str) -> list[str]:
+    """The card markup of each list item of a built listing page, in order."""
+    return re.findall(r"<li>(<article class=\"card\">.*?</article>)</li>", page, re.S)
+
+
+def test_records_are_the_cards_the_static_directory_shows(index):
+    """Each record is one named field, the card markup the build rendered for the static pages."""
     chunk = json.loads(index["files"]["search/r/0.json"])
-    assert [r[1] for r in chunk] == ["Ada Example", "Bo Chen", "José Núñez"]
-    assert chunk[0] == [
-        "mentors/ada/",
-        "Ada Example",
-        "AE",
-        "Data leader happy to help with a first management role",
-        "",
-        "",
-        "Lisbon",
-        "Portugal",
-        [["Leadership", "tags/leadership/"], ["Writing", "tags/writing/"]],
-        1,
-        0,
+    assert [set(record) for record in chunk] == [{"card"}] * 3
+    cards = static_cards((index["out"] / "mentors" / "index.html").read_text(encoding="utf-8"))
+    assert [record["card"] for record in chunk] == cards
+    assert [re.search(r'<h3><a href="/mentors/(\w+)/">', card).group(1) for card in cards] == ["ada", "bo", "jose"]
+    assert '<p class="badge closed">Not accepting</p>' in chunk[2]["card"]
+
+
+CARD_OVERRIDE = """\
+<article class="card">
+<h3><a href="{{ url(mentor.url) }}">{{ mentor.name }}</a></h3>
+{% if mentor.languages %}<p class="speaks">Speaks {{ mentor.languages|map(attribute="label")|join(" & ") }}</p>{% endif %}
+</article>
+"""
+
+
+def test_a_sites_card_override_is_what_the_records_carry(tmp_path):
+    """A site's templates/_card.html (new fields, new conditionals) reaches the search records,
+    autoescaped like every page."""
+    profiles = {"ada.yaml": ADA, "jose.yaml": JOSE, "bo.yaml": BO.replace("Bo Chen", "Bo <b>Chen</b>")}
+    site = write_site(tmp_path / "site", profiles, files={"templates/_card.html": CARD_OVERRIDE})
+    report = build_site(site, today=date(2026, 6, 1))
+    assert report.written, [d.human() for d in report.errors]
+    out = site / "_site"
+    records = [r["card"] for r in json.loads((out / "search" / "r" / "0.json").read_text(encoding="utf-8"))]
+    assert records == [
+        '<article class="card">\n<h3><a href="/mentors/ada/">Ada Example</a></h3>\n'
+        '<p class="speaks">Speaks English &amp; Portuguese</p></article>',
+        '<article class="card">\n<h3><a href="/mentors/bo/">Bo &lt;b&gt;Chen&lt;/b&gt;</a></h3>\n</article>',
+        '<article class="card">\n<h3><a href="/mentors/jose/">José Núñez</a></h3>\n'
+        '<p class="speaks">Speaks Spanish</p></article>',
     ]
-    assert chunk[2][9] == 0  # not accepting
+    assert static_cards((out / "mentors" / "index.html").read_text(encoding="utf-8")) == records
 
 
 def test_no_private_field_reaches_any_index_file(index):

@@ -9,8 +9,8 @@ in directory order, so "lower ordinal" already means "accepting first, then by n
 ``search/manifest.json`` (always fetched, ~2 KB gzipped)
     format version, content fingerprint ``v`` (appended as ``?v=`` to every other index URL,
     so a rebuild never mixes old and new pieces), ``count``, record ``chunk`` size, stop words,
-    field weights, every facet's vocabulary (key, label, field, values with display labels and
-    global counts, most used first) and the shard map (token prefix -> shard number).
+    the letter folding table, every facet's vocabulary (key, label, field, values with display
+    labels and global counts, most used first) and the shard map (token prefix -> shard number).
 ``search/facets.json`` (fetched once, for filtering, live counts and matching: after the first
 results are on screen, or as soon as the filter panel is touched)
     one column per facet with every mentor's values as indices into the manifest's value list,
@@ -26,10 +26,11 @@ results are on screen, or as soon as the filter panel is touched)
     meeting mode and cadence 2, bio 1) followed by the delta in base-26 lower-case letters.
     A query fetches only the shards of its words' first two letters.
 ``search/r/<n>.json`` display records, ``chunk`` mentors per file in ordinal order
-    exactly what a result card shows (url, name, initials, headline, role, organisation, city,
-    country, up to four expertise tags with their pages, availability, photo). Results fetch
-    only the chunks of the mentors they show; ties rank by ordinal, so most first pages come
-    from the first few chunks.
+    one object per mentor with named fields: ``card``, the mentor's card exactly as the build
+    rendered it from ``_card.html`` for the static pages (so a site's override of that template
+    reaches the cards search.js draws too, and the browser never builds markup from record
+    text). Results fetch only the chunks of the mentors they show; ties rank by ordinal, so
+    most first pages come from the first few chunks.
 
 Matching rules (search.js): every query word must match (AND); a word matches the index tokens
 it equals (factor 1) or starts (0.8); a word of four or more letters that starts no token is
@@ -85,7 +86,7 @@ from .views import MentorView
 from .vocabulary import FACET_FIELDS
 
 #: Bumped when the file layout changes; search.js refuses an index of another format.
-FORMAT = 1
+FORMAT = 2
 #: Mentors per display-record file.
 CHUNK = 40
 #: Length of the token prefix that picks a shard.
@@ -96,15 +97,11 @@ ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 #: Field weights, stored as the posting's weight digit (the best field a token occurs in).
 WEIGHTS = {
     "name": 9,
-    "tags": 8,
+    "tags": 8,  # expertise tag labels and their aliases
     "headline": 5,
-    "role": 4,
-    "organisation": 4,
-    "location": 4,
-    "industry": 4,
-    "languages": 4,
-    "topics": 3,
-    "formats": 2,
+    "details": 4,  # role, organisation, city, country, industry, languages
+    "topics": 3,  # "I can help with"
+    "formats": 2,  # formats, meeting modes, cadence
     "bio": 1,
 }
 
@@ -202,7 +199,7 @@ STOP_WORDS = frozenset(
 _WHOLE_FIELD_WEIGHTS = frozenset({WEIGHTS["name"], WEIGHTS["tags"]})
 
 # Letters that are not a base letter plus accents in Unicode, folded the way people type them.
-# search.js carries the same table; keep the two in step.
+# The manifest hands this table to search.js, so queries fold exactly as the index does.
 _FOLD = {
     "ø": "o",
     "ł": "l",
@@ -291,7 +288,7 @@ def _mentor_tokens(view: MentorView, aliases: dict[str, tuple[str, ...]]) -> dic
     update(
         dict.fromkeys(
             [t for ref in refs for t in labels(ref.label)] + texts + (tokens(view.role) if view.role else []),
-            WEIGHTS["location"],
+            WEIGHTS["details"],
         )
     )
     update(dict.fromkeys(tokens(view.headline), WEIGHTS["headline"]))
@@ -305,36 +302,9 @@ def _mentor_tokens(view: MentorView, aliases: dict[str, tuple[str, ...]]) -> dic
     return found
 
 
-def _record(view: MentorView) -> list:
-    """What a result card shows, positionally (see search.js `card()`)."""
-    if view.accepting:
-        availability = 1
-    elif view.available_from:
-        availability = view.available_from.strftime("%-d %B %Y")
-    else:
-        availability = 0
-    return [
-        view.url,
-        view.name,
-        view.initials,
-        view.headline,
-        view.role or "",
-        view.organisation or "",
-        view.city or "",
-        view.country.label if view.country else "",
-        [[t.label, (t.url or "").lstrip("/")] for t in view.tags[:4]],
-        availability,
-        _photo(view),
-    ]
-
-
-def _photo(view: MentorView) -> list | int:
-    """[fallback url, width, height, webp variants, jpeg variants] or 0 without a photo."""
-    photo = view.photo
-    if not photo:
-        return 0
-    variants = [[[path.lstrip("/"), width] for path, width in getattr(photo, kind, ())] for kind in ("webp", "jpeg")]
-    return [photo.url.lstrip("/"), photo.width, photo.height, *variants]
+def _record(view: MentorView) -> dict[str, str]:
+    """What search.js shows for a mentor: the card the build rendered from `_card.html`."""
+    return {"card": str(view.card)}
 
 
 def _column(per_mentor: list[list[int]], width: int, multi: bool) -> str:
@@ -453,7 +423,6 @@ def _search_files(config: SiteConfig, mentors: list[MentorView], facets: list[Fa
         "accepting": sum(1 for v in mentors if v.accepting),
         "chunk": CHUNK,
         "prefix": PREFIX,
-        "weights": WEIGHTS,
         "stop": sorted(STOP_WORDS),
         "fold": _FOLD,
         "facets": facet_meta,

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from mentorsite.build import check_site
 from mentorsite.index import directory_order
 from mentorsite.models import facet_values
-from mentorsite.search import STOP_WORDS, WEIGHTS
+from mentorsite.search import STOP_WORDS
 from mentorsite.vocabulary import builtin_values
 
 SPECIAL = {
@@ -33,6 +33,20 @@ SPECIAL = {
     "ŧ": "t",
 }
 EXACT, PREFIX, TYPO = 1.0, 0.8, 0.5
+#: Weight of each profile field, stated here per field (search.py groups the equal ones).
+WEIGHTS = {
+    "name": 9,
+    "tags": 8,
+    "headline": 5,
+    "role": 4,
+    "organisation": 4,
+    "location": 4,
+    "industry": 4,
+    "languages": 4,
+    "topics": 3,
+    "formats": 2,
+    "bio": 1,
+}
 
 
 def fold(text: str) -> str:
