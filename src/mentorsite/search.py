@@ -46,13 +46,13 @@ Chromium (bench/search_bench.py and bench/pagefind_compare.py, same data, same s
                                   this index               Pagefind 1.5.2 (custom
                                                            records, Python API)
 ================================  =======================  ==========================
-written in                        0.9 s (452 files,        7-8 s (10,057 files,
-                                  854 KB gzipped)          8,063 KB); the stock Python
+written in                        0.8 s (452 files,        7-8 s (10,057 files,
+                                  941 KB gzipped)          8,063 KB); the stock Python
                                                            wrapper polls each reply
                                                            every 100 ms: 10k records
                                                            take over 1,000 s
-fetched for the first results     84 KB of index           223 KB (WASM 71 KB, meta
-of "leadership" (24 cards)        (110 KB with the page,   59 KB, index 55 KB, 24
+fetched for the first results     85 KB of index           223 KB (WASM 71 KB, meta
+of "leadership" (24 cards)        (112 KB with the page,   59 KB, index 55 KB, 24
                                   CSS and JS)              fragment files 14 KB)
 33 keystrokes/filter changes      median 10-13 ms (event   median 540 ms (call to 24
                                   to results in the DOM)   records in memory); 990 ms with
