@@ -335,11 +335,11 @@ def _search_files(config: SiteConfig, mentors: list[MentorView], facets: list[Fa
     count = len(mentors)
     ordinal = {view.slug: i for i, view in enumerate(mentors)}
     aliases: dict[str, tuple[str, ...]] = {}
-    for facet in config.facets:
-        if facet.source_field == "tags":
+    for configured in config.facets:
+        if configured.source_field == "tags":
             aliases = {
                 key: tuple(t for alias in value.aliases for t in tokens(alias))
-                for key, value in facet.labelled_values().items()
+                for key, value in configured.labelled_values().items()
                 if value.aliases
             }
 
@@ -359,11 +359,11 @@ def _search_files(config: SiteConfig, mentors: list[MentorView], facets: list[Fa
     digits = _DIGITS
     shards: dict[str, dict[str, str]] = {}
     for token in sorted(postings):
-        packed = postings[token]
-        ords = [p >> 4 for p in packed]
+        entries = postings[token]
+        ords = [p >> 4 for p in entries]
         previous = [-1, *ords]
         shards.setdefault(token[:PREFIX], {})[token] = "".join(
-            [digits[p & 15] + deltas[o - q] for p, o, q in zip(packed, ords, previous, strict=False)]
+            [digits[p & 15] + deltas[o - q] for p, o, q in zip(entries, ords, previous, strict=False)]
         )
 
     files: dict[str, bytes] = {}
