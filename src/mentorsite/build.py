@@ -25,7 +25,7 @@ from .photos import PublishedPhoto, check_photos, publish_photos
 from .privacy import private_email_problems
 from .render import Renderer, TemplateProblem, asset_sources, check_templates, make_environment, version_of
 from .search import search_files
-from .views import MentorView, RefMaker, guide_view, mentor_view, similar_mentors
+from .views import MentorView, RefMaker, guide_links, guide_placeholders, guide_view, mentor_view, similar_mentors
 from .write import OutputCollision, Staging, unsafe_destination
 
 #: URL segments the build itself uses; facets and pages may not take them.
@@ -345,9 +345,14 @@ def _render(
     for output, cached, origin in publish_photos(site_dir, photos):  # resized once, then cached
         staging.copy(output, cached, origin)
 
-    guides = sorted((guide_view(g) for g in loaded.guides if g.kind == "guide"), key=lambda g: (g.order, g.title))
-    pages = [guide_view(g) for g in loaded.guides if g.kind == "page"]
-    guide_url = next((g.url for g in guides if g.slug == config.contact.guide), None)
+    placeholders = guide_placeholders(config)
+    guides = sorted(
+        (guide_view(g, placeholders) for g in loaded.guides if g.kind == "guide"), key=lambda g: (g.order, g.title)
+    )
+    pages = [guide_view(g, placeholders) for g in loaded.guides if g.kind == "page"]
+    links = guide_links(guides, config)
+    renderer.env.globals["guide_links"] = links  # mentor pages and the request-sent page link guides by role
+    guide_url = links.get("first_contact")
 
     # Small, one-off pages render here; the thousands of mentor and listing pages become jobs.
     featured = [views[s].card for s in order if views[s].featured][:6]

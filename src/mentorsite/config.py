@@ -8,7 +8,16 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from .diagnostics import Diagnostic, InputError
 from .validation import diagnostics_from
@@ -194,6 +203,27 @@ class ContactConfig(Strict):
         return self
 
 
+class GuideLinks(Strict):
+    """Guides linked where mentees decide, by slug in content/guides/; a guide the site lacks is simply not linked.
+
+    The guide beside the contact form is `[contact] guide`.
+    """
+
+    mentee: str = Field(default="being-a-good-mentee", max_length=64)
+    """Linked from a mentor's "What I expect from a mentee" section."""
+    formats: str = Field(default="forms-of-mentoring", max_length=64)
+    """Linked beside a mentor's mentoring formats."""
+    meetings: str = Field(default="running-mentoring-meetings", max_length=64)
+    """Linked from the page shown after a contact request is sent."""
+
+    @field_validator("mentee", "formats", "meetings")
+    @classmethod
+    def _slug_or_empty(cls, value: str) -> str:
+        if value and not SLUG_RE.match(value):
+            raise ValueError(f"'{value}' is not a guide slug (the file name without .md); leave it empty for no link")
+        return value
+
+
 class CmsConfig(Strict):
     """The web editor at /admin/ (Decap CMS): a form in the browser whose edits become pull requests."""
 
@@ -242,6 +272,8 @@ class SiteConfig(Strict):
     """One or two sentences for the home page and search engines."""
     organisation: str = Field(min_length=1, max_length=120)
     """The organisation publishing the directory."""
+    programme_email: str | None = Field(default=None, max_length=254)
+    """Public address where people reach the programme's organisers; guides show it where they write {{< contact >}} (else the organisation's name). Never the private coordinator_email."""
     logo: str = ""
     """Path of the logo among the theme assets (templates/assets/…); empty for none."""
     brand_colour: str = Field(default="#1f5f8b", pattern=r"^#[0-9a-fA-F]{6}$")
@@ -264,6 +296,8 @@ class SiteConfig(Strict):
     """Dimensions mentees filter by (expertise, language, …), each with its vocabulary."""
     contact: ContactConfig = ContactConfig()
     """Where contact requests go."""
+    guides: GuideLinks = GuideLinks()
+    """Guides linked from mentor pages and the request-sent page."""
     cms: CmsConfig = CmsConfig()
     """The web editor at /admin/ (Decap CMS)."""
 
@@ -274,6 +308,23 @@ class SiteConfig(Strict):
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError("base_url must be an absolute http(s) URL such as https://example.org/mentors/")
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("programme_email")
+    @classmethod
+    def _public_email(cls, value: str | None) -> str | None:
+        return ContactConfig._email_address(value)
+
+    @field_validator("contact")
+    @classmethod
+    def _programme_email_is_public(cls, value: ContactConfig, info: ValidationInfo) -> ContactConfig:
+        programme, coordinator = info.data.get("programme_email"), value.coordinator_email
+        if programme and coordinator and programme.lower() == coordinator.lower():
+            # The build refuses to publish the coordinator's address; say so where it is written.
+            raise ValueError(
+                "coordinator_email is the programme_email too, but programme_email is published in the guides "
+                "and coordinator_email stays private; give programme_email a public address such as a shared mailbox"
+            )
+        return value
 
     @field_validator("output_dir")
     @classmethod

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from .config import SLUG_RE, SiteConfig
 from .diagnostics import Diagnostic, InputError
-from .markdown import render_profile
+from .markdown import PLACEHOLDERS, render_profile, unknown_placeholders
 from .models import Guide, Mentor
 from .parallel import run_ranges
 from .validation import diagnostics_from
@@ -201,6 +201,18 @@ def read_guide(
                 col,
                 f"contains the {kind_of} character U+{ord(bad.group()):04X}",
                 "delete it; it was probably pasted in with hidden formatting",
+            )
+        )
+    for offset, written in unknown_placeholders(body):
+        line = body_line + body.count("\n", 0, offset)
+        col = offset - (body.rfind("\n", 0, offset) + 1) + 1
+        body_problems.append(
+            Diagnostic(
+                path,
+                line,
+                col,
+                f"unknown placeholder '{written}'",
+                "use one of " + ", ".join(f"{{{{< {name} >}}}}" for name in PLACEHOLDERS),
             )
         )
     try:

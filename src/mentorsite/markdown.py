@@ -3,10 +3,16 @@
 Raw HTML in Markdown is escaped (never passed through), link targets are limited to http(s),
 mailto and relative URLs, and the text is never treated as a template, so `<script>`,
 `javascript:` links and `{{ … }}` in a bio all come out inert and literal.
+
+Guides may name a few site facts with placeholders such as `{{< organisation >}}`: a fixed list
+(`PLACEHOLDERS`), filled in after parsing as plain text tokens, so a value is never read as
+Markdown or HTML and nothing else in the text is ever evaluated.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from urllib.parse import urlsplit
@@ -45,6 +51,83 @@ def _bounded_smartquotes(state: StateCore) -> None:
             process_inlines(token.children, state)
 
 
+#: `{{< name >}}` in a guide; only the names in PLACEHOLDERS are filled in.
+PLACEHOLDER_RE = re.compile(r"\{\{<\s*([A-Za-z0-9_-]*)\s*>\}\}")
+#: What each placeholder stands for (its value comes from site.toml at build time).
+PLACEHOLDERS = {
+    "organisation": "the organisation's name (`organisation`)",
+    "contact": "the programme's public address (`programme_email`) as a link, else the organisation's name",
+}
+
+
+@dataclass(frozen=True)
+class Filled:
+    """A placeholder's value: text, and a link target when it should be a link."""
+
+    text: str
+    href: str = ""
+
+
+def _placeholder_tokens(text: str, values: Mapping[str, Filled], in_link: bool) -> list[Token]:
+    """`text` as text tokens with placeholders filled; linked values become links outside links."""
+    tokens: list[Token] = []
+    last = 0
+
+    def plain(content: str) -> None:
+        if content:
+            token = Token("text", "", 0)
+            token.content = content
+            tokens.append(token)
+
+    for match in PLACEHOLDER_RE.finditer(text):
+        filled = values.get(match.group(1))
+        if filled is None:
+            continue  # unknown names are reported by the loader; never guessed at here
+        plain(text[last : match.start()])
+        if filled.href and not in_link:
+            opening = Token("link_open", "a", 1)
+            opening.attrSet("href", filled.href)
+            tokens.append(opening)
+            plain(filled.text)
+            tokens.append(Token("link_close", "a", -1))
+        else:
+            plain(filled.text)
+        last = match.end()
+    plain(text[last:])
+    return tokens
+
+
+def _fill(text: str, values: Mapping[str, Filled]) -> str:
+    return PLACEHOLDER_RE.sub(lambda m: values[m.group(1)].text if m.group(1) in values else m.group(0), text)
+
+
+def _fill_placeholders(state: StateCore) -> None:
+    values: Mapping[str, Filled] = state.env.get("placeholders") or {}
+    if not values:
+        return
+    for token in state.tokens:
+        if token.type in ("fence", "code_block"):
+            token.content = _fill(token.content, values)
+        elif token.type == "inline" and token.children and "{{<" in token.content:
+            children: list[Token] = []
+            depth = 0
+            for child in token.children:
+                depth += {"link_open": 1, "link_close": -1}.get(child.type, 0)
+                if child.type == "text" and "{{<" in child.content:
+                    children += _placeholder_tokens(child.content, values, depth > 0)
+                else:
+                    if child.type == "code_inline":
+                        child.content = _fill(child.content, values)
+                    children.append(child)
+            token.children = children
+            token.content = _fill(token.content, values)  # the table of contents reads it
+
+
+def unknown_placeholders(text: str) -> list[tuple[int, str]]:
+    """(offset, placeholder) for every `{{< name >}}` whose name is not in PLACEHOLDERS."""
+    return [(m.start(), m.group(0)) for m in PLACEHOLDER_RE.finditer(text) if m.group(1) not in PLACEHOLDERS]
+
+
 @dataclass(frozen=True)
 class Heading:
     level: int
@@ -73,6 +156,8 @@ def _engine(*, anchors: bool, images: bool) -> MarkdownIt:
         # The page title is the only h1: body h1s become h2 *before* anchors are assigned,
         # so they get an id and a place in the table of contents like any h2.
         md.core.ruler.push("demote_h1", _demote_h1)
+        # Guides and pages (not profiles) fill placeholders, before headings get their ids.
+        md.core.ruler.push("placeholders", _fill_placeholders)
         md.use(anchors_plugin, min_level=2, max_level=3, permalink=False)
     md.validateLink = _validate_link
     md.core.ruler.at("smartquotes", _bounded_smartquotes)
@@ -99,10 +184,13 @@ def _external_links(tokens: list[Token]) -> None:
                     child.attrSet("rel", "nofollow noopener ugc")
 
 
-def render_guide(text: str) -> Rendered:
-    """A guide or page body: headings get ids and a table of contents (h2 and h3)."""
+def render_guide(text: str, placeholders: Mapping[str, Filled] | None = None) -> Rendered:
+    """A guide or page body: headings get ids and a table of contents (h2 and h3).
+
+    `placeholders` fills `{{< name >}}` (see PLACEHOLDERS); without it they stay as written.
+    """
     md = _guide_engine()
-    tokens = md.parse(text)
+    tokens = md.parse(text, {"placeholders": placeholders or {}})
     toc = []
     for index, token in enumerate(tokens):
         if token.type == "heading_open":

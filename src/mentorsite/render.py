@@ -128,7 +128,14 @@ def make_environment(
         return config.contact.field_names.get(name, name)  # type: ignore[call-overload]
 
     env.globals.update(
-        site=config, url=url, asset=asset, abs_url=abs_url, contact_field=contact_field, build_year=today.year
+        site=config,
+        url=url,
+        asset=asset,
+        abs_url=abs_url,
+        contact_field=contact_field,
+        build_year=today.year,
+        # Guide URLs by role (views.guide_links); the build fills it once the guides are loaded.
+        guide_links={},
     )
     env.filters["date"] = _format_date
     return env

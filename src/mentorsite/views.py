@@ -15,7 +15,7 @@ from markupsafe import Markup
 from .config import SiteConfig
 from .index import FacetView
 from .load import LoadedGuide
-from .markdown import Heading, render_guide, render_profile
+from .markdown import Filled, Heading, render_guide, render_profile
 from .models import Mentor, facet_values
 
 
@@ -208,8 +208,34 @@ class GuideView:
     toc: list[Heading]
 
 
-def guide_view(guide: LoadedGuide) -> GuideView:
-    rendered = render_guide(guide.body)
+def guide_placeholders(config: SiteConfig) -> dict[str, Filled]:
+    """The values of the guides' `{{< name >}}` placeholders, from site.toml."""
+    organisation = Filled(config.organisation)
+    email = config.programme_email
+    return {
+        "organisation": organisation,
+        "contact": Filled(email, f"mailto:{email}") if email else organisation,
+    }
+
+
+def guide_links(guides: list[GuideView], config: SiteConfig) -> dict[str, str]:
+    """URL of each guide that templates link by role ("first_contact", "mentee", "formats", "meetings").
+
+    Roles whose guide the site lacks (or whose slug is empty) are left out, so a template
+    tests `guide_links.get(role)` and links nothing rather than a missing page.
+    """
+    slugs = {
+        "first_contact": config.contact.guide,
+        "mentee": config.guides.mentee,
+        "formats": config.guides.formats,
+        "meetings": config.guides.meetings,
+    }
+    urls = {g.slug: g.url for g in guides if g.kind == "guide"}
+    return {role: urls[slug] for role, slug in slugs.items() if slug in urls}
+
+
+def guide_view(guide: LoadedGuide, placeholders: dict[str, Filled] | None = None) -> GuideView:
+    rendered = render_guide(guide.body, placeholders)
     url = f"guides/{guide.slug}/" if guide.kind == "guide" else f"{guide.slug}/"
     return GuideView(
         guide.slug,
