@@ -16,6 +16,7 @@ from conftest import BIO, GOOD_PROFILE, PRIVATE_EMAIL
 
 import mentorsite
 from mentorsite.cli import cli
+from mentorsite.scaffold import starter_guides
 
 TODAY = date.today().isoformat()
 
@@ -267,7 +268,9 @@ def test_init_then_build(tmp_path):
     site = tmp_path / "new-site"
     result = run("init", site)
     created = [p for p in site.rglob("*") if p.is_file()]
-    assert {"site.toml", "mentors/ada-example.yaml", "content/guides/welcome.md"} <= {
+    # The full starter guide set (tests/test_guides.py pins it), not a single welcome page.
+    guides = {f"content/guides/{rel}" for rel in starter_guides()}
+    assert {"site.toml", "mentors/ada-example.yaml", "content/guides/first-contact-message.md"} | guides <= {
         p.relative_to(site).as_posix() for p in created
     }
     assert (result.exit_code, result.stdout) == (
@@ -287,7 +290,7 @@ def test_init_then_build(tmp_path):
         "robots.txt",
         "mentors/index.html",
         "mentors/ada-example/index.html",
-        "guides/welcome/index.html",
+        "guides/first-contact-message/index.html",
         "tags/leadership/index.html",
     ):
         assert (site / "_site" / page).is_file(), page

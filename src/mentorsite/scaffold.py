@@ -82,6 +82,9 @@ STARTER_TOML = """# site.toml: settings of your mentor directory. See the mentor
 title = "{title}"
 description = "Find a mentor in our community and send a first message."
 organisation = "{title}"
+# A public address for questions about the programme, shown in the guides ({{{{< contact >}}}});
+# without it they name the organisation. Never the coordinator's private address.
+# programme_email = "mentoring@example.org"
 base_url = "http://localhost:8000/"
 language = "en"
 
@@ -112,22 +115,45 @@ label = "Language"
 [[facets]]
 key = "formats"
 label = "Mentoring format"
+
+[[facets]]
+key = "meeting"
+label = "Meeting mode"
+field = "meeting_modes"
+
+[[facets]]
+key = "cadence"
+label = "Cadence"
 """
 
-STARTER_GUIDE = """---
-title: "Welcome to the mentor directory"
-summary: "How this directory works and how to make a first contact."
-order: 1
----
-Browse the [mentor directory](../../mentors/), choose a mentor whose experience matches your
-goals, and send a short, specific first message through the form on their page.
 
-## What to include in a first message
+def starter_guides_dir() -> Path:
+    """The guides `init` starts a site with: the example site's content/guides/, the one copy.
 
-- Who you are, in one or two sentences.
-- What you hope to gain, and why this mentor.
-- A concrete ask, such as a 30-minute call.
-"""
+    An installed mentorsite carries them as mentorsite/starter/guides (see pyproject.toml);
+    a checkout reads the repository's own content/guides/.
+    """
+    packaged = Path(__file__).parent / "starter" / "guides"
+    if packaged.is_dir():
+        return packaged
+    checkout = Path(__file__).resolve().parents[2] / "content" / "guides"
+    if checkout.is_dir():
+        return checkout
+    raise RuntimeError("the starter guides are missing from this installation; reinstall mentorsite")
+
+
+def starter_guides() -> dict[str, str]:
+    """Each starter guide's text by its path under content/guides/ (translations/ included).
+
+    Guides name the organisation and the programme's contact with `{{< organisation >}}` and
+    `{{< contact >}}`, filled from site.toml at every build, so they stay true when it changes.
+    """
+    root = starter_guides_dir()
+    return {
+        path.relative_to(root).as_posix(): path.read_text(encoding="utf-8")
+        for path in sorted(root.rglob("*.md"))
+        if path.is_file() and not path.is_symlink()
+    }
 
 
 def init_site(target: Path, today: date) -> list[Path]:
@@ -138,7 +164,7 @@ def init_site(target: Path, today: date) -> list[Path]:
     files = {
         target / "site.toml": STARTER_TOML.format(title=title.replace('"', "")),
         target / "mentors" / "ada-example.yaml": mentor_profile("Ada Example", today),
-        target / "content" / "guides" / "welcome.md": STARTER_GUIDE,
+        **{target / "content" / "guides" / rel: text for rel, text in starter_guides().items()},
         target
         / "templates"
         / "README.md": "Put a template here with the same name as a theme template to override it.\n",
