@@ -16,13 +16,13 @@ from xml.sax.saxutils import escape as xml_escape
 from markupsafe import Markup
 
 from .cms import cms_files
-from .config import SiteConfig, load_config
+from .config import SiteConfig, load_config, with_base_url
 from .diagnostics import Diagnostic, InputError
 from .index import build_facets, directory_order, sort_key
 from .load import Loaded, LoadedMentor, load_site
 from .parallel import run_ranges
 from .photos import PublishedPhoto, check_photos, publish_photos
-from .privacy import private_email_problems
+from .privacy import private_email_problems, quote_public_sources
 from .render import Renderer, TemplateProblem, asset_sources, check_templates, make_environment, version_of
 from .search import search_files
 from .views import MentorView, RefMaker, guide_links, guide_placeholders, guide_view, mentor_view, similar_mentors
@@ -141,6 +141,7 @@ def check_site(site_dir: Path, *, today: date | None = None) -> tuple[SiteConfig
     # Photos, private emails in public text and template overrides: what `build` would refuse.
     loaded.photos, problems = check_photos(site_dir, [m for m in loaded.mentors if m.mentor.active])
     report.diagnostics += problems + private_email_problems(loaded) + check_templates(site_dir, config, today)
+    report.diagnostics = quote_public_sources(report.diagnostics, loaded, config)
     report.mentors = len(loaded.mentors)
     report.seconds = time.perf_counter() - started
     return config, loaded, report
@@ -160,9 +161,9 @@ def build_site(
     config, loaded, report = check_site(site_dir, today=today)
     if config is not None and base_url:
         try:
-            config = SiteConfig.model_validate({**config.model_dump(), "base_url": base_url})
-        except Exception as exc:
-            report.diagnostics.append(Diagnostic("--base-url", 0, 0, f"invalid base URL '{base_url}': {exc}"))
+            config = with_base_url(config, base_url)
+        except InputError as exc:
+            report.diagnostics += exc.diagnostics
     if config is None or report.errors or (strict and report.warnings):
         report.seconds = time.perf_counter() - started
         return report

@@ -22,8 +22,13 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from .diagnostics import Diagnostic, InputError
-from .load import MENTOR_SUFFIXES
+import click
+
+from .build import check_site, site_rules
+from .diagnostics import Diagnostic, InputError, format_diagnostics
+from .load import MENTOR_SUFFIXES, Loaded
+from .privacy import quote_public_sources
+from .yamlsource import decode_source, parse_yaml
 
 Status = Literal["added", "modified", "removed", "renamed"]
 #: Mentor profiles live directly in mentors/ (photos and the like sit in subfolders).
@@ -187,9 +192,6 @@ def scoped_check(site_dir: Path, changes: ChangeSet, *, today: date) -> ScopedCh
     unchanged profile is reported on the changed one. A changed photo brings the profiles
     that use it into scope; a changed site.toml brings everything.
     """
-    from .build import check_site, site_rules
-    from .load import Loaded
-
     present = changes.present
     everything = "site.toml" in present
     config, loaded, report = check_site(site_dir, today=today)
@@ -197,7 +199,7 @@ def scoped_check(site_dir: Path, changes: ChangeSet, *, today: date) -> ScopedCh
         return ScopedCheck(report.diagnostics, sorted(present), changes.removed, everything)
     as_checked = site_rules(config, Loaded(mentors=list(loaded.mentors), guides=loaded.guides))
     changed_last = sorted(loaded.mentors, key=lambda m: m.path in present)  # stable
-    rules = site_rules(config, Loaded(mentors=changed_last, guides=loaded.guides))
+    rules = quote_public_sources(site_rules(config, Loaded(mentors=changed_last, guides=loaded.guides)), loaded, config)
     photo_users = {
         m.path for m in loaded.mentors if m.mentor.photo and MENTORS_DIR + m.mentor.photo.replace("\\", "/") in present
     }
@@ -219,10 +221,6 @@ def repo_paths(diagnostics: list[Diagnostic], prefix: str) -> list[Diagnostic]:
 
 def run_changed_check(site_dir: Path, base: str | None, *, strict: bool, fmt: str, today: date) -> int:
     """`mentorsite check --changed`: print the report in fmt; return the exit status."""
-    import click
-
-    from .diagnostics import format_diagnostics
-
     try:
         changes = changed_since(site_dir, base)
     except GitError as exc:
@@ -351,8 +349,6 @@ def _profile_at(site_dir: Path, changes: ChangeSet, path: str) -> dict | None:
 
 
 def _parse(raw: bytes, path: str) -> dict | None:
-    from .yamlsource import decode_source, parse_yaml
-
     try:
         data = parse_yaml(decode_source(raw, path), path).data
     except InputError:

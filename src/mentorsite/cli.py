@@ -1,48 +1,71 @@
 """The `mentorsite` command: parse arguments, call the pipeline, print, exit.
 
 Exit codes: 0 success, 1 the site has errors (or warnings under --strict), 2 usage errors.
-No input produces a traceback: unexpected failures are reported as one line and exit 1.
+No input produces a traceback: problems are MentorsiteError (with their exit code); anything
+else is an internal error, reported as one line and exit 1 (its traceback with --debug).
 """
 
 from __future__ import annotations
 
-import functools
 import sys
+import traceback
 from datetime import date
 from pathlib import Path
 
 import click
 
 from . import __version__
-from .diagnostics import format_diagnostics
+from .build import build_site, check_site
+from .changes import GitError, changed_since, format_changes, mentor_changes, run_changed_check
+from .config import load_config
+from .diagnostics import InputError, MentorsiteError, format_diagnostics, printable
+from .receiver.commands import receive, requests_group
+from .scaffold import init_site, mentor_profile
+from .schema import schema_file, schema_text, write_schema
+from .serve import serve_directory
+from .textrules import slugify
+from .usage import facet_usage, format_usage
 
 
-def _no_traceback(func):
-    """Report an unexpected failure as one line; a traceback helps no editor."""
+class Commands(click.Group):
+    """The command group: a MentorsiteError becomes its message (or diagnostics) and exit code;
+    any other exception, an internal error, one line, or its traceback with --debug."""
 
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
+    def invoke(self, ctx: click.Context):
         try:
-            return func(*args, **kwargs)
+            return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
             raise
+        except MentorsiteError as exc:
+            click.echo(format_diagnostics(exc.diagnostics) if exc.diagnostics else f"mentorsite: {exc}", err=True)
+            sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)
-        except Exception as exc:  # pragma: no cover - the safety net itself
-            click.echo(f"mentorsite: internal error: {type(exc).__name__}: {exc}", err=True)
-            click.echo("please report this with the input that caused it", err=True)
+        except Exception as exc:
+            if ctx.params.get("debug"):
+                click.echo(traceback.format_exc().rstrip(), err=True)
+            click.echo(f"mentorsite: internal error: {type(exc).__name__}: {printable(str(exc))}", err=True)
+            if not ctx.params.get("debug"):
+                click.echo(
+                    "run again with --debug (or MENTORSITE_DEBUG=1) for the traceback, and please report it",
+                    err=True,
+                )
             sys.exit(1)
-
-    return wrapper
 
 
 site_argument = click.argument("site", default=".", type=click.Path(file_okay=False, path_type=Path))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="mentorsite")
-def cli() -> None:
+@click.option(
+    "--debug",
+    is_flag=True,
+    envvar="MENTORSITE_DEBUG",
+    help="Show the traceback of an internal error (also: MENTORSITE_DEBUG=1).",
+)
+def cli(debug: bool) -> None:
     """Build a mentor directory and resource hub as a static website.
 
     A site is a folder with site.toml, mentors/*.yaml (one profile each), content/ (guides in
@@ -67,15 +90,12 @@ def _print_report(report, fmt: str = "human") -> None:
 @click.option("--base-url", help="Publish under this URL instead of site.toml's base_url (e.g. for a preview).")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("-v", "--verbose", is_flag=True, help="Print every warning, not just their number.")
-@_no_traceback
 def build(site: Path, output: Path | None, base_url: str | None, strict: bool, verbose: bool) -> None:
     """Build the site into its output folder, atomically.
 
     If anything is wrong, nothing is written and the previous output stays as it was.
     Errors are always printed; warnings with --verbose (or see them with `mentorsite check`).
     """
-    from .build import build_site
-
     report = build_site(site, output, base_url=base_url, strict=strict)
     shown = report.diagnostics if (verbose or strict) else report.errors
     if shown:
@@ -111,14 +131,9 @@ def build(site: Path, output: Path | None, base_url: str | None, strict: bool, v
     help="Only report problems in files changed since the merge base with BASE (default: origin/main, "
     "else main); site-wide rules such as duplicates still compare every profile.",
 )
-@_no_traceback
 def check(site: Path, strict: bool, fmt: str, changed: str | None) -> None:
     """Validate site.toml, every profile and every guide; report every problem at once."""
-    from .build import check_site
-
     if changed is not None:
-        from .changes import run_changed_check
-
         sys.exit(run_changed_check(site, changed or None, strict=strict, fmt=fmt, today=date.today()))
     config, loaded, report = check_site(site)  # photos included, as the build checks them
     _print_report(report, fmt)
@@ -142,14 +157,11 @@ def check(site: Path, strict: bool, fmt: str, changed: str | None) -> None:
     show_default=True,
     help="markdown: for a pull request's job summary.",
 )
-@_no_traceback
 def changes(base: str | None, site: Path, fmt: str) -> None:
     """List the mentors added, changed, renamed and removed since the merge base with BASE.
 
     BASE defaults to origin/main if it exists, else main. Uncommitted edits count.
     """
-    from .changes import GitError, changed_since, format_changes, mentor_changes
-
     try:
         changeset = changed_since(site, base)
     except GitError as exc:
@@ -166,22 +178,13 @@ def changes(base: str | None, site: Path, fmt: str) -> None:
     help="Write here instead (- for standard output); default: schema/mentor.schema.json in the site.",
 )
 @click.option("--check", "check_only", is_flag=True, help="Write nothing; exit 1 if the site's schema file is stale.")
-@_no_traceback
 def schema(site: Path, output: str | None, check_only: bool) -> None:
     """Write the JSON Schema of a mentor profile, with the site's vocabularies.
 
     Editors with YAML schema support autocomplete and check profiles as you type; profiles
     from `mentorsite new mentor` point at the schema on their first line.
     """
-    from .config import load_config
-    from .diagnostics import InputError
-    from .schema import schema_file, schema_text, write_schema
-
-    try:
-        config = load_config(site)
-    except InputError as exc:
-        click.echo(format_diagnostics(exc.diagnostics), err=True)
-        sys.exit(1)
+    config = load_config(site)
     if check_only:
         target = Path(output) if output and output != "-" else schema_file(site)
         current = target.read_text(encoding="utf-8") if target.is_file() else None
@@ -202,12 +205,8 @@ def schema(site: Path, output: str | None, check_only: bool) -> None:
 @cli.command()
 @site_argument
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@_no_traceback
 def tags(site: Path, fmt: str) -> None:
     """Show how many mentors use each facet value (paused ones marked) and values nobody uses."""
-    from .build import check_site
-    from .usage import facet_usage, format_usage
-
     config, loaded, report = check_site(site)
     if config is None:
         _print_report(report)
@@ -224,11 +223,8 @@ def new() -> None:
 @new.command("mentor")
 @click.argument("name")
 @site_argument
-@_no_traceback
 def new_mentor(name: str, site: Path) -> None:
     """Write mentors/<slug>.yaml for NAME: a valid, commented profile to fill in."""
-    from .scaffold import mentor_profile, slugify
-
     slug = slugify(name)
     if not slug or not name.strip():
         raise click.BadParameter("the name needs at least one letter or digit", param_hint="NAME")
@@ -237,9 +233,6 @@ def new_mentor(name: str, site: Path) -> None:
     target = site / "mentors" / f"{slug}.yaml"
     if target.exists():
         raise click.ClickException(f"{target} already exists")
-    from .config import load_config
-    from .diagnostics import InputError
-
     first_tag, config = "leadership", None
     try:
         config = load_config(site)
@@ -251,19 +244,14 @@ def new_mentor(name: str, site: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(mentor_profile(name.strip(), date.today(), first_tag), encoding="utf-8")
     click.echo(f"wrote {target}")
-    from .schema import schema_file, write_schema
-
     if config is not None and not schema_file(site).is_file():  # the profile's first line points at it
         click.echo(f"wrote {write_schema(site, config)[0]}")
 
 
 @cli.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-@_no_traceback
 def init(directory: Path) -> None:
     """Create a new site in DIRECTORY with a starter config, profile and guide."""
-    from .scaffold import init_site
-
     try:
         files = init_site(directory, date.today())
     except FileExistsError as exc:
@@ -275,12 +263,8 @@ def init(directory: Path) -> None:
 @site_argument
 @click.option("--port", default=8000, show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True)
-@_no_traceback
 def serve(site: Path, port: int, host: str) -> None:
     """Build the site, then serve it locally for preview (not for production)."""
-    from .build import build_site
-    from .serve import serve_directory
-
     base_url = f"http://{host}:{port}/"
     report = build_site(site, base_url=base_url)
     if report.errors:
@@ -293,8 +277,6 @@ def serve(site: Path, port: int, host: str) -> None:
 
 
 # The bundled contact-request receiver (issue 4): implementations in mentorsite.receiver.commands.
-from .receiver.commands import receive, requests_group  # noqa: E402
-
 cli.add_command(receive)
 cli.add_command(requests_group)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import html
 import types
 import typing
+import zoneinfo
 from datetime import date
 from typing import Any
 
@@ -25,7 +26,8 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from .config import SiteConfig
-from .models import EMAIL_RE, Guide, Mentor
+from .models import Guide, Mentor
+from .textrules import EMAIL_RE
 from .vocabulary import FACET_FIELDS, builtin_values
 
 #: Decap CMS release loaded by /admin/, pinned so an upstream release cannot change the editor
@@ -283,8 +285,6 @@ def _scalar(name: str, annotation: Any, metadata: list[Any], config: SiteConfig 
 def _options(name: str, config: SiteConfig | None) -> list[dict[str, str]] | None:
     """Select options for a facet field (from site.toml or the built-in lists), or None."""
     if name == "timezone":
-        import zoneinfo
-
         zones = sorted(z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
         return [{"label": z.replace("_", " "), "value": z} for z in zones]
     if name not in FACET_FIELDS or config is None:

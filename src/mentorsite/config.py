@@ -19,14 +19,15 @@ from pydantic import (
     model_validator,
 )
 
-from .diagnostics import Diagnostic, InputError
-from .validation import diagnostics_from
-from .vocabulary import FACET_FIELDS, builtin_values
+from .diagnostics import Diagnostic, InputError, quote
+from .textrules import SLUG_MAX, SLUG_RE, is_email
+from .validation import diagnostics_from, explain
+from .vocabulary import FACET_FIELDS, FacetValue, builtin_values
+from .yamlsource import MAX_YAML_BYTES, decode_source
 
-SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 #: A site's own files and folders: never an output folder, which the build replaces wholesale.
 SITE_INPUTS = frozenset({"mentors", "content", "templates", "site.toml", ".git"})
-Slug = Annotated[str, Field(pattern=SLUG_RE.pattern, max_length=64)]
+Slug = Annotated[str, Field(pattern=SLUG_RE.pattern, max_length=SLUG_MAX)]
 
 
 class Strict(BaseModel):
@@ -48,15 +49,6 @@ class NavLink(Strict):
         if scheme and scheme not in ("http", "https", "mailto"):
             raise ValueError(f"links must be http(s) or a path inside the site, not '{scheme}:'")
         return value
-
-
-class FacetValue(Strict):
-    """An allowed value of a facet: its display label and the spellings that mean it."""
-
-    label: str = Field(min_length=1, max_length=60)
-    """Display label, e.g. "Machine learning"."""
-    aliases: list[str] = Field(default_factory=list, max_length=20)
-    """Other spellings profiles may use, e.g. ["ML", "AI"]."""
 
 
 def _label_only(value: object) -> object:
@@ -174,9 +166,7 @@ class ContactConfig(Strict):
     @field_validator("coordinator_email", "from_email")
     @classmethod
     def _email_address(cls, value: str | None) -> str | None:
-        from .models import EMAIL_RE
-
-        if value is not None and not EMAIL_RE.match(value.strip()):
+        if value is not None and not is_email(value):
             raise ValueError(f"'{value}' is not a valid email address")
         return value.strip() if value is not None else None
 
@@ -354,11 +344,16 @@ def load_config(site_dir: Path) -> SiteConfig:
         raise InputError(
             [Diagnostic(name, 0, 0, f"no site.toml in {site_dir}", "run `mentorsite init DIR` to start a new site")]
         )
-    from .yamlsource import MAX_YAML_BYTES, decode_source
-
     with path.open("rb") as handle:  # never more than the limit into memory
         raw = handle.read(MAX_YAML_BYTES + 1)
     text = decode_source(raw, name, size=path.stat().st_size)
+    try:
+        return _validated(text, name)
+    except InputError as exc:
+        raise InputError(quote(exc.diagnostics, {name: text})) from None
+
+
+def _validated(text: str, name: str) -> SiteConfig:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -392,6 +387,19 @@ def load_config(site_dir: Path) -> SiteConfig:
                 ]
             )
     return config
+
+
+def with_base_url(config: SiteConfig, base_url: str) -> SiteConfig:
+    """The config published under another base URL (`--base-url`); InputError if it is not one."""
+    try:
+        return SiteConfig.model_validate({**config.model_dump(), "base_url": base_url})
+    except ValidationError as exc:
+        # The option has no file position, and the message needs no field name: it names the option.
+        explained = (explain({**error, "loc": ()}, SiteConfig) for error in exc.errors(include_url=False))
+        raise InputError(
+            Diagnostic("--base-url", 0, 0, f"invalid base URL '{base_url}': {message}", hint)
+            for message, hint in explained
+        ) from None
 
 
 def _toml_error_position(message: str) -> tuple[int, int]:

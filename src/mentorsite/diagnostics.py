@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass, field, replace
 from typing import Literal
+
+from .textrules import source_line
 
 Severity = Literal["error", "warning"]
 
@@ -26,19 +29,32 @@ class Diagnostic:
     message: str
     hint: str = ""
     severity: Severity = "error"
+    #: The text of the offending line, attached where the file was read (see `quote`); shown
+    #: under the message. Not part of a diagnostic's identity, nor of its JSON record.
+    source: str = field(default="", compare=False, repr=False)
 
     @property
     def is_error(self) -> bool:
         return self.severity == "error"
 
-    def human(self) -> str:
+    def human(self, *, excerpt: bool = False) -> str:
+        """path:line:col: severity: message, then (with `excerpt`, as `check` prints it) the
+        source line with a caret under the column, then the hint."""
         where = printable(self.path)
         if self.line:
             where += f":{self.line}:{self.col or 1}"
         text = f"{where}: {self.severity}: {printable(self.message)}"
+        if excerpt and self.line and self.source.strip():
+            text += "\n" + _excerpt(self.line, self.col, self.source)
         if self.hint:
             text += f"\n    hint: {printable(self.hint)}"
         return text
+
+    def record(self) -> dict:
+        """The fields of the JSON format."""
+        found = asdict(self)
+        del found["source"]
+        return found
 
     def github(self) -> str:
         # Workflow commands end at a newline and treat % specially, so escape both.
@@ -55,6 +71,50 @@ class Diagnostic:
         return f"::{self.severity} {','.join(props)}::{esc(body)}"
 
 
+#: Longest source excerpt shown, in characters; a longer line is cut around the column.
+EXCERPT_WIDTH = 100
+
+
+def _excerpt(line: int, col: int, source: str) -> str:
+    """The source line under a gutter with its number, and a caret under the column:
+
+    5 |   - leadrship
+      |     ^
+    """
+    start = max(0, col - 1 - EXCERPT_WIDTH // 2) if len(source) > EXCERPT_WIDTH else 0
+    shown = source[start : start + EXCERPT_WIDTH]
+    lead = "…" if start else ""
+    tail = "…" if start + EXCERPT_WIDTH < len(source) else ""
+    gutter = f"{line:>4} | "
+    text = f"{gutter}{lead}{printable(shown)}{tail}".rstrip()
+    if col > 0:
+        before = lead + printable(source[start : col - 1])
+        text += "\n" + " " * 5 + "| " + " " * _width(before) + "^"
+    return text
+
+
+def _width(text: str) -> int:
+    """Columns a terminal gives text: wide (East Asian) characters take two, combining marks none."""
+    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def quote(
+    diagnostics: Iterable[Diagnostic], texts: Mapping[str, str], *, hide: Callable[[str], bool] | None = None
+) -> list[Diagnostic]:
+    """Diagnostics with the text of their line attached, from `texts` (file path -> file text).
+
+    A line for which `hide` is true (it holds a private address) is never shown, even one
+    attached earlier: logs of a public repository's checks are public.
+    """
+    found = []
+    for d in diagnostics:
+        source = d.source or (source_line(texts[d.path], d.line) if d.line and d.path in texts else "")
+        if source and hide is not None and hide(source):
+            source = ""
+        found.append(replace(d, source=source) if source != d.source else d)
+    return found
+
+
 def printable(text: str) -> str:
     """Text safe for a terminal or CI log: control, invisible and text-direction characters
     (from a file name or a quoted value) are shown as escapes such as \\u202e, so they can
@@ -66,12 +126,25 @@ def printable(text: str) -> str:
     )
 
 
-class InputError(Exception):
+class MentorsiteError(Exception):
+    """A problem a person can fix: the CLI prints its diagnostics (or else its message) and exits
+    with `exit_code`, never with a traceback."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, diagnostics: Iterable[Diagnostic] = (), exit_code: int | None = None):
+        super().__init__(message)
+        self.diagnostics = list(diagnostics)
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+
+class InputError(MentorsiteError):
     """Raised by a loader when a file cannot be read at all; carries its diagnostics."""
 
     def __init__(self, diagnostics: Iterable[Diagnostic]):
-        self.diagnostics = list(diagnostics)
-        super().__init__("\n".join(d.human() for d in self.diagnostics))
+        diagnostics = list(diagnostics)
+        super().__init__("\n".join(d.human() for d in diagnostics), diagnostics=diagnostics)
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
@@ -88,7 +161,7 @@ def format_diagnostics(diagnostics: Iterable[Diagnostic], fmt: str = "human") ->
     """Render diagnostics as text in one of the formats `mentorsite check` offers."""
     diagnostics = sorted(diagnostics, key=lambda d: (d.path, d.line, d.col, d.message))
     if fmt == "json":
-        return json.dumps([asdict(d) for d in diagnostics], indent=2, ensure_ascii=False)
+        return json.dumps([d.record() for d in diagnostics], indent=2, ensure_ascii=False)
     if fmt == "github":
         return "\n".join(d.github() for d in diagnostics)
-    return "\n".join(d.human() for d in diagnostics)
+    return "\n".join(d.human(excerpt=True) for d in diagnostics)

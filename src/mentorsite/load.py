@@ -13,19 +13,19 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from .config import SLUG_RE, SiteConfig
-from .diagnostics import Diagnostic, InputError
+from .config import SiteConfig
+from .diagnostics import Diagnostic, InputError, quote
 from .markdown import PLACEHOLDERS, render_profile, unknown_placeholders
-from .models import Guide, Mentor
+from .models import PRIVATE_FIELDS, Guide, Mentor
 from .parallel import run_ranges
+from .textrules import is_slug, line_col, prose_problem, slugify, symlink_on_path
 from .validation import diagnostics_from
 from .vocabulary import Vocabulary
 from .yamlsource import Document, decode_source, parse_yaml, split_front_matter
 
 MENTOR_SUFFIXES = (".yaml", ".yml")
-#: Characters a guide's Markdown may not contain: control characters (tab and line breaks
-#: are fine) and the text-direction overrides that profiles refuse too.
-_BODY_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e]")
+#: A line setting a private field: never shown under a diagnostic (CI logs can be public).
+_PRIVATE_LINE = re.compile(r"^[\s\"']*(?:" + "|".join(map(re.escape, sorted(PRIVATE_FIELDS))) + r")[\"']?\s*:")
 #: Largest guide or page accepted, in bytes.
 MAX_GUIDE_BYTES = 1024 * 1024
 #: A bio shorter than this (in characters) draws a warning.
@@ -40,6 +40,8 @@ class LoadedMentor:
     path: str
     mentor: Mentor
     document: Document
+    #: The file's text without its private lines, for showing the line of a later rule's problem.
+    source: str = ""
     #: bio and expectations as HTML, rendered next to loading so it runs in the same worker.
     bio_html: str = ""
     expectations_html: str = ""
@@ -55,6 +57,8 @@ class LoadedGuide:
     meta: Guide
     body: str
     body_line: int
+    #: The file's text, for showing the line of a problem found by a later rule.
+    source: str = ""
 
 
 @dataclass
@@ -76,14 +80,14 @@ def slug_problem(name: str, suffixes: tuple[str, ...]) -> Diagnostic | None:
     stem, dot, suffix = name.rpartition(".")
     if not dot or "." + suffix.lower() not in suffixes:
         return None
-    if SLUG_RE.match(stem) and len(stem) <= 64:
+    if is_slug(stem):
         if "." + suffix in suffixes:
             return None
         # "ana.YAML" would otherwise be skipped without a word: the profile silently missing.
         return Diagnostic(
             name, 0, 0, f"file extension '.{suffix}' must be lower-case", f"rename it to {stem}.{suffix.lower()}"
         )
-    suggestion = re.sub(r"[^a-z0-9]+", "-", stem.casefold().encode("ascii", "ignore").decode()).strip("-")
+    suggestion = slugify(stem)
     hint = f"rename it to {suggestion}.{suffix.lower()}" if suggestion else "use lower-case letters, digits and hyphens"
     return Diagnostic(
         name, 0, 0, f"file name '{stem}' is not a valid slug (lower-case a-z, 0-9 and hyphens, at most 64)", hint
@@ -97,9 +101,22 @@ def read_mentor(
 
     `size` is the file's size on disk when `raw` was cut short (see `_read`).
     """
-    slug = Path(path).stem
     try:
-        document = parse_yaml(decode_source(raw, path, size=size), path)
+        text = decode_source(raw, path, size=size)
+    except InputError as exc:
+        return None, exc.diagnostics
+    loaded, problems = _validate_mentor(path, text, context, today, review_after_months)
+    public = "\n".join("" if _PRIVATE_LINE.match(line) else line for line in text.split("\n"))
+    if loaded:
+        loaded.source = public
+    return loaded, quote(problems, {path: public})
+
+
+def _validate_mentor(
+    path: str, text: str, context: dict, today: date, review_after_months: int
+) -> tuple[LoadedMentor | None, list[Diagnostic]]:
+    try:
+        document = parse_yaml(text, path)
     except InputError as exc:
         return None, exc.diagnostics
     if not isinstance(document.data, dict):
@@ -117,7 +134,8 @@ def read_mentor(
         mentor = Mentor.model_validate(document.data, context=context)
     except ValidationError as exc:
         return None, diagnostics_from(exc, Mentor, path, lambda loc, key: document.position(loc, key=key))
-    loaded = LoadedMentor(slug, path, mentor, document, stale=is_stale(mentor, today, review_after_months))
+    stale = is_stale(mentor, today, review_after_months)
+    loaded = LoadedMentor(Path(path).stem, path, mentor, document, stale=stale)
     return loaded, profile_warnings(loaded, today, review_after_months)
 
 
@@ -169,6 +187,11 @@ def read_guide(
         text = decode_source(raw, path, limit=MAX_GUIDE_BYTES, size=size)
     except InputError as exc:
         return None, exc.diagnostics
+    guide, problems = _validate_guide(path, text, kind)
+    return guide, quote(problems, {path: text})
+
+
+def _validate_guide(path: str, text: str, kind: str) -> tuple[LoadedGuide | None, list[Diagnostic]]:
     front, body, body_line = split_front_matter(text)
     if front is None:
         return None, [
@@ -189,27 +212,27 @@ def read_guide(
             Diagnostic(path, 2, 1, "front matter is empty", "add at least 'title: …' between the '---' lines")
         ]
     body_problems = []
-    bad = _BODY_FORBIDDEN.search(body)
+    # Line breaks written "\r\n" are fine; removing the "\r" moves no (line, column).
+    unix_body = body.replace("\r\n", "\n")
+    bad = prose_problem(unix_body)
     if bad:
-        line = body_line + body.count("\n", 0, bad.start())
-        col = bad.start() - (body.rfind("\n", 0, bad.start()) + 1) + 1
-        kind_of = "text-direction override" if bad.group() >= "\u202a" else "control"
+        line, col = line_col(unix_body, bad.index)
+        kind_of = "text-direction override" if bad.kind == "bidi" else "control"
         body_problems.append(
             Diagnostic(
                 path,
-                line,
+                body_line + line - 1,
                 col,
-                f"contains the {kind_of} character U+{ord(bad.group()):04X}",
+                f"contains the {kind_of} character U+{ord(bad.char):04X}",
                 "delete it; it was probably pasted in with hidden formatting",
             )
         )
     for offset, written in unknown_placeholders(body):
-        line = body_line + body.count("\n", 0, offset)
-        col = offset - (body.rfind("\n", 0, offset) + 1) + 1
+        line, col = line_col(body, offset)
         body_problems.append(
             Diagnostic(
                 path,
-                line,
+                body_line + line - 1,
                 col,
                 f"unknown placeholder '{written}'",
                 "use one of " + ", ".join(f"{{{{< {name} >}}}}" for name in PLACEHOLDERS),
@@ -231,29 +254,27 @@ def read_guide(
         ) + body_problems
     if body_problems:
         return None, body_problems
-    return LoadedGuide(Path(path).stem, path, kind, meta, body, body_line), []
+    return LoadedGuide(Path(path).stem, path, kind, meta, body, body_line, source=text), []
 
 
 def _files(folder: Path, suffixes: tuple[str, ...], site_dir: Path) -> tuple[list[tuple[str, Path]], list[Diagnostic]]:
     """Files with the given suffixes directly in folder, as (path relative to site, absolute)."""
     found, problems = [], []
-    probe = site_dir
-    for part in folder.relative_to(site_dir).parts:
-        probe = probe / part
-        if probe.is_symlink():
-            # A symlinked folder could publish files from anywhere on the machine. Report it
-            # once, for the folder itself (content/ is read on its own as well as content/guides/).
-            if probe == folder:
-                problems.append(
-                    Diagnostic(
-                        probe.relative_to(site_dir).as_posix(),
-                        0,
-                        0,
-                        "symbolic links are not followed",
-                        "commit the folder itself",
-                    )
+    link = symlink_on_path(site_dir, folder.relative_to(site_dir).parts)
+    if link:
+        # A symlinked folder could publish files from anywhere on the machine. Report it
+        # once, for the folder itself (content/ is read on its own as well as content/guides/).
+        if link == folder:
+            problems.append(
+                Diagnostic(
+                    link.relative_to(site_dir).as_posix(),
+                    0,
+                    0,
+                    "symbolic links are not followed",
+                    "commit the folder itself",
                 )
-            return found, problems
+            )
+        return found, problems
     if not folder.is_dir():
         return found, problems
     for entry in sorted(folder.iterdir()):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import zoneinfo
 from datetime import date
 from functools import lru_cache
 from typing import Annotated, Any
@@ -17,62 +18,50 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from pydantic_core import PydanticCustomError
 
 from .diagnostics import did_you_mean
-from .vocabulary import CADENCES, FORMATS, MEETING_MODES, Vocabulary, builtin_values
+from .textrules import is_email, one_line_problem, prose_problem, slugify
+from .vocabulary import Vocabulary, builtin_values, countries
 
 #: Fields that never leave the build: they are dropped before anything is rendered or indexed.
 PRIVATE_FIELDS = frozenset({"email"})
 
-# Characters that reorder or hide text: harmless in prose, but in a name or a one-line field
-# they let a profile impersonate someone else ("Trojan Source"-style tricks).
-_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
-_INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff\u00ad]")
-_CONTROL_LINE = re.compile("[\x00-\x1f\x7f-\x9f]")
-_CONTROL_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-EMAIL_RE = re.compile(
-    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
-)
+_RETYPE = "retype the text; it was probably pasted with hidden formatting"
 
 
 def _error(kind: str, message: str, hint: str = "") -> PydanticCustomError:
     return PydanticCustomError(kind, message, {"hint": hint} if hint else None)
 
 
-def _one_line(value: str) -> str:
+def _check_line(value: str, *, visible: bool) -> str:
+    # Characters that break, reorder or hide text: harmless in prose, but in a name or a
+    # one-line field they let a profile impersonate someone else ("Trojan Source" tricks).
     value = unicodedata.normalize("NFC", value).strip()
-    if _CONTROL_LINE.search(value):
+    problem = one_line_problem(value, visible=visible)
+    if problem and problem.kind == "control":
         raise _error("control_character", "contains a line break or control character", "keep this field on one line")
-    if _BIDI.search(value):
-        raise _error(
-            "bidi_character",
-            "contains invisible text-direction characters",
-            "retype the text; it was probably pasted with hidden formatting",
-        )
+    if problem and problem.kind == "bidi":
+        raise _error("bidi_character", "contains invisible text-direction characters", _RETYPE)
+    if problem:
+        raise _error("invisible_character", "contains zero-width or invisible characters", _RETYPE)
     if not value:
         raise _error("empty", "must not be empty")
     return value
 
 
-def _visible(value: str) -> str:
-    if _INVISIBLE.search(value):
-        raise _error(
-            "invisible_character",
-            "contains zero-width or invisible characters",
-            "retype the text; it was probably pasted with hidden formatting",
-        )
-    return value
+def _one_line(value: str) -> str:
+    return _check_line(value, visible=False)
+
+
+def _visible_line(value: str) -> str:
+    return _check_line(value, visible=True)
 
 
 def _text(value: str) -> str:
     value = unicodedata.normalize("NFC", value.replace("\r\n", "\n")).strip()
-    if _CONTROL_TEXT.search(value):
+    problem = prose_problem(value)
+    if problem and problem.kind == "control":
         raise _error("control_character", "contains control characters")
-    if re.search("[\u202a-\u202e]", value):
-        raise _error(
-            "bidi_character",
-            "contains text-direction override characters",
-            "retype the text; it was probably pasted with hidden formatting",
-        )
+    if problem:
+        raise _error("bidi_character", "contains text-direction override characters", _RETYPE)
     return value
 
 
@@ -80,14 +69,14 @@ def _line(max_length: int) -> Any:
     return Annotated[str, AfterValidator(_one_line), Field(min_length=1, max_length=max_length)]
 
 
-Name = Annotated[str, AfterValidator(_one_line), AfterValidator(_visible), Field(min_length=1, max_length=100)]
+Name = Annotated[str, AfterValidator(_visible_line), Field(min_length=1, max_length=100)]
 Line = _line(160)
 ShortLine = _line(60)
 Markdown = Annotated[str, AfterValidator(_text), Field(min_length=1, max_length=10_000)]
 
 
 def _file_path(value: str) -> str:
-    if _CONTROL_LINE.search(value) or _BIDI.search(value) or _INVISIBLE.search(value):
+    if one_line_problem(value, visible=True):
         raise _error(
             "control_character",
             "contains a line break, control or invisible character",
@@ -99,7 +88,7 @@ def _file_path(value: str) -> str:
 def _http_url(value: str) -> str:
     value = value.strip()
     parts = urlsplit(value)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or _CONTROL_LINE.search(value) or " " in value:
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or one_line_problem(value) or " " in value:
         raise _error(
             "url",
             "must be a full web address starting with https:// or http://",
@@ -114,7 +103,7 @@ _URL_UNSAFE = re.compile(r'["<>`{}|\\^]')
 
 def _email(value: str) -> str:
     value = value.strip()
-    if not EMAIL_RE.match(value):
+    if not is_email(value):
         raise _error("email", f"'{value}' is not a valid email address", "for example name@example.org")
     return value
 
@@ -125,8 +114,6 @@ Email = Annotated[str, Field(max_length=254), AfterValidator(_email)]
 
 @lru_cache(maxsize=1)
 def _timezones() -> frozenset[str]:
-    import zoneinfo
-
     return frozenset(zoneinfo.available_timezones())
 
 
@@ -146,7 +133,7 @@ def _vocabulary_check(field: str, noun: str):
         if vocabulary is None:
             builtin = builtin_values(field)
             if builtin is None:  # no site vocabulary given: accept any slug-like value
-                slug = re.sub(r"[^a-z0-9]+", "-", value.casefold()).strip("-")
+                slug = slugify(value)
                 if not slug:
                     raise _error("vocabulary", f"'{value}' is not a valid {noun}")
                 return slug
@@ -166,8 +153,6 @@ def _vocabulary_check(field: str, noun: str):
 
 def _country(value: str, info: ValidationInfo) -> str:
     code = value.strip().upper()
-    from .vocabulary import countries
-
     if code not in countries():
         by_name = {name.casefold(): c for c, name in countries().items()}
         if value.strip().casefold() in by_name:
@@ -340,7 +325,3 @@ class Guide(Strict):
     tags: list[ShortLine] = Field(default_factory=list, max_length=12)
     draft: bool = False
     """Hidden from the build while true."""
-
-
-# Keep these in the module namespace for the docs and JSON Schema generator.
-BUILTIN_VOCABULARIES = {"formats": FORMATS, "meeting_modes": MEETING_MODES, "cadence": CADENCES}

@@ -14,11 +14,17 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
+from PIL import Image, ImageOps, features
+
 from .diagnostics import Diagnostic
+from .parallel import default_jobs
+from .textrules import symlink_on_path
 from .views import Photo
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
@@ -62,8 +68,6 @@ def _extensions() -> tuple[str, ...]:
 
 @lru_cache(maxsize=1)
 def _webp_supported() -> bool:
-    from PIL import features
-
     return bool(features.check("webp"))
 
 
@@ -86,11 +90,8 @@ def check_photo(
     mentors_dir = (site_dir / "mentors").resolve()
     source = site_dir / "mentors" / relative
     # Check every component: a symlinked folder could lead outside the site just as well.
-    probe = site_dir / "mentors"
-    for part in relative.parts:
-        probe = probe / part
-        if probe.is_symlink():
-            return problem(f"photo '{photo}' is a symbolic link", "commit the image file itself")
+    if symlink_on_path(site_dir / "mentors", relative.parts):
+        return problem(f"photo '{photo}' is a symbolic link", "commit the image file itself")
     if not source.is_file():
         return problem(f"photo '{photo}' does not exist", f"expected a file at mentors/{relative}")
     if mentors_dir not in source.resolve().parents:
@@ -102,10 +103,6 @@ def check_photo(
             "export a smaller image (800 px wide is plenty)",
         )
     try:
-        import warnings
-
-        from PIL import Image
-
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # MAX_PIXELS says it better
             with Image.open(source) as image:
@@ -184,10 +181,6 @@ def publish_photos(site_dir: Path, photos: dict[str, PublishedPhoto]) -> list[tu
         resize(*jobs[0])
     elif jobs:
         # Pillow releases the GIL while decoding, resizing and encoding: threads use every core.
-        from concurrent.futures import ThreadPoolExecutor
-
-        from .parallel import default_jobs
-
         with ThreadPoolExecutor(max_workers=min(len(jobs), default_jobs())) as pool:
             list(pool.map(lambda job: resize(*job), jobs))
     return copies
@@ -195,8 +188,6 @@ def publish_photos(site_dir: Path, photos: dict[str, PublishedPhoto]) -> list[tu
 
 def resize(source: Path, folder: Path, sizes: tuple[int, ...]) -> None:
     """Write <size>.webp and <size>.jpg for each size into folder: centred square crops."""
-    from PIL import Image, ImageOps
-
     folder.mkdir(parents=True, exist_ok=True)
     with Image.open(source) as original:
         if original.format == "JPEG":

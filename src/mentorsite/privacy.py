@@ -10,11 +10,24 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from .diagnostics import Diagnostic
+from .config import SiteConfig
+from .diagnostics import Diagnostic, quote
 from .load import Loaded
 from .models import PRIVATE_FIELDS
+from .textrules import line_col
 from .validation import loc_name
 from .write import PrivateStrings
+
+
+def quote_public_sources(diagnostics: list[Diagnostic], loaded: Loaded, config: SiteConfig) -> list[Diagnostic]:
+    """Diagnostics with their source line attached, except lines holding a private address
+    (a mentor's, or the coordinator's)."""
+    private = {m.mentor.email for m in loaded.mentors if m.mentor.email}
+    if config.contact.coordinator_email:
+        private.add(config.contact.coordinator_email)
+    hidden = PrivateStrings(private)
+    texts = {item.path: item.source for item in [*loaded.mentors, *loaded.guides]}
+    return quote(diagnostics, texts, hide=lambda line: hidden.found_in(line.encode("utf-8")))
 
 
 def _strings(data: Any, loc: tuple = ()) -> Iterator[tuple[tuple, str]]:
@@ -62,7 +75,7 @@ def private_email_problems(loaded: Loaded) -> list[Diagnostic]:
         if private.found_in(guide.body.encode("utf-8")):
             lower = guide.body.lower()
             index = min((i for i in (lower.find(e) for e in owners) if i >= 0), default=-1)
-            line = guide.body_line + guide.body.count("\n", 0, index) if index >= 0 else 0
+            line = guide.body_line + line_col(guide.body, index)[0] - 1 if index >= 0 else 0
             problems.append(
                 Diagnostic(
                     guide.path,

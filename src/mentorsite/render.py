@@ -22,6 +22,7 @@ import jinja2.sandbox
 
 from .config import SiteConfig
 from .diagnostics import Diagnostic
+from .textrules import symlink_on_path
 
 
 @lru_cache(maxsize=1)
@@ -40,9 +41,9 @@ def asset_sources(site_dir: Path) -> dict[str, Path]:
     """Every asset by its name under assets/: the theme's, then the site's over them."""
     found: dict[str, Path] = {}
     for root in (theme_dir() / "assets", site_dir / "templates" / "assets"):
-        if root != theme_dir() / "assets" and (root.is_symlink() or root.parent.is_symlink()):
+        link = symlink_on_path(site_dir, ("templates", "assets")) if root != theme_dir() / "assets" else None
+        if link:
             # A symlinked folder would publish whatever it points at (rglob skips nested ones).
-            link = root.parent if root.parent.is_symlink() else root
             raise TemplateProblem(
                 Diagnostic(
                     link.relative_to(site_dir).as_posix(),
@@ -71,14 +72,10 @@ class SiteTemplateLoader(jinja2.FileSystemLoader):
         self.folder = folder
 
     def get_source(self, environment: jinja2.Environment, template: str):
-        probe = self.folder
-        for piece in [None, *jinja2.loaders.split_template_path(template)]:
-            probe = probe / piece if piece else probe
-            if probe.is_symlink():
-                raise jinja2.TemplateError(
-                    f"templates/{template} is (or is inside) a symbolic link, which is not followed; "
-                    "commit the file itself"
-                )
+        if symlink_on_path(self.folder.parent, [self.folder.name, *jinja2.loaders.split_template_path(template)]):
+            raise jinja2.TemplateError(
+                f"templates/{template} is (or is inside) a symbolic link, which is not followed; commit the file itself"
+            )
         return super().get_source(environment, template)
 
 

@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 import json
-import re
-import unicodedata
 from datetime import date
 from pathlib import Path
 
-
-def slugify(name: str) -> str:
-    """'José Ñúñez-Ortega' -> 'jose-nunez-ortega'."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:64].strip("-")
+from .config import load_config
+from .schema import MODELINE, write_schema
 
 
 def _yaml_string(text: str) -> str:
@@ -28,8 +23,6 @@ def mentor_profile(name: str, today: date, first_tag: str = "leadership", *, sch
     extension and others built on yaml-language-server) at the site's JSON Schema, so they
     autocomplete fields and tags and underline mistakes as you type.
     """
-    from .schema import MODELINE
-
     modeline = MODELINE + "\n" if schema else ""
     comment_name = " ".join(name.split())  # a line break in the name must not end the comment
     return (
@@ -174,8 +167,5 @@ def init_site(target: Path, today: date) -> list[Path]:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     # The JSON Schema the profiles' first line points at, from the site.toml just written.
-    from .config import load_config
-    from .schema import write_schema
-
     schema_path, _ = write_schema(target, load_config(target))
     return [*files, schema_path]

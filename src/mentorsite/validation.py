@@ -18,15 +18,6 @@ from .diagnostics import Diagnostic, did_you_mean
 
 Locator = Callable[[tuple, bool], tuple[int, int]]
 
-_TYPE_NAMES = {
-    str: "text",
-    int: "a whole number",
-    float: "a number",
-    bool: "true or false",
-    list: "a list",
-    dict: "a mapping",
-}
-
 
 def _describe(value: Any) -> str:
     if value is None:
@@ -124,6 +115,8 @@ def explain(error: dict, root: type[BaseModel]) -> tuple[str, str]:
         return f"'{name}' must be a whole number, not {_describe(value)} ({_show(value)})", ""
     if kind in ("float_type", "float_parsing"):
         return f"'{name}' must be a number, not {_describe(value)}", ""
+    if kind == "finite_number":  # nan or inf, which TOML allows
+        return f"'{name}' must be a finite number, not {_show(value)}", ""
     if kind in ("bool_type", "bool_parsing"):
         return f"'{name}' must be true or false, not {_show(value)}", ""
     if kind in ("list_type",):

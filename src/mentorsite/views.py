@@ -17,6 +17,7 @@ from .index import FacetView
 from .load import LoadedGuide
 from .markdown import Filled, Heading, render_guide, render_profile
 from .models import Mentor, facet_values
+from .vocabulary import builtin_values
 
 
 @dataclass(frozen=True)
@@ -105,9 +106,6 @@ class RefMaker:
 
     def __init__(self, facets: list[FacetView]):
         self.by_field = {f.field: f for f in facets}
-        from .vocabulary import builtin_values
-
-        self._builtin = builtin_values
 
     def refs(self, mentor: Mentor, field_name: str) -> list[FacetRef]:
         facet = self.by_field.get(field_name)
@@ -116,7 +114,7 @@ class RefMaker:
             if facet:
                 refs.append(FacetRef(value, facet.labels.get(value, value), facet.value_url(value)))
             else:
-                builtin = self._builtin(field_name) or {}
+                builtin = builtin_values(field_name) or {}
                 label = builtin[value].label if value in builtin else value
                 refs.append(FacetRef(value, label, None))
         return refs

@@ -8,10 +8,9 @@ open ones (expertise tags, industries) come from site.toml, with aliases ("ML" -
 from __future__ import annotations
 
 from functools import cache, lru_cache
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .config import FacetValue
+import pycountry
+from pydantic import BaseModel, ConfigDict, Field
 
 #: Profile fields a facet can read, and whether each holds several values.
 FACET_FIELDS: dict[str, bool] = {
@@ -35,27 +34,32 @@ MEETING_MODES = {"video": "Video call", "phone": "Phone", "in-person": "In perso
 CADENCES = {"weekly": "Weekly", "bi-weekly": "Every two weeks", "monthly": "Monthly"}
 
 
+class FacetValue(BaseModel):
+    """An allowed value of a facet: its display label and the spellings that mean it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+    label: str = Field(min_length=1, max_length=60)
+    """Display label, e.g. "Machine learning"."""
+    aliases: list[str] = Field(default_factory=list, max_length=20)
+    """Other spellings profiles may use, e.g. ["ML", "AI"]."""
+
+
 @lru_cache(maxsize=1)
 def countries() -> dict[str, str]:
     """ISO 3166-1 alpha-2 code -> English short name."""
-    import pycountry
-
     return {c.alpha_2: getattr(c, "common_name", None) or c.name for c in pycountry.countries}
 
 
 @lru_cache(maxsize=1)
 def languages() -> dict[str, str]:
     """ISO 639-1 code -> English name."""
-    import pycountry
-
     return {lang.alpha_2: lang.name for lang in pycountry.languages if hasattr(lang, "alpha_2")}
 
 
 @cache
 def builtin_values(field: str) -> dict[str, FacetValue] | None:
     """Built-in vocabulary of a facet field, or None when site.toml must list the values."""
-    from .config import FacetValue
-
     table = {
         "formats": FORMATS,
         "meeting_modes": MEETING_MODES,

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import tempfile
 from pathlib import Path
 
+from .config import SITE_INPUTS
 from .diagnostics import Diagnostic
 
 _ALNUM = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789")
@@ -138,8 +140,6 @@ class Staging:
 def unsafe_destination(site_dir: Path, destination: Path) -> str | None:
     """Why the build must not swap `destination` for the new site (it replaces the folder
     wholesale, deleting what was there), or None when it may."""
-    from .config import SITE_INPUTS
-
     site = site_dir.resolve()
     # The last component stays unresolved: a symbolic link there is replaced, not followed.
     target = (
@@ -184,8 +184,6 @@ def _remove_later(folder: Path) -> None:
     """
     rm = shutil.which("rm")
     if rm and os.name == "posix":
-        import subprocess
-
         subprocess.Popen(
             [rm, "-rf", "--", str(folder)],
             stdin=subprocess.DEVNULL,

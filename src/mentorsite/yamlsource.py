@@ -24,6 +24,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import BaseResolver
 
 from .diagnostics import Diagnostic, InputError
+from .textrules import line_col
 
 #: Largest profile or front matter accepted, in bytes.
 MAX_YAML_BYTES = 256 * 1024
@@ -55,15 +56,13 @@ CoreResolver.add_implicit_resolver(
     list("-+.0123456789"),
 )
 
-try:  # libyaml: the fast path
+try:  # libyaml: the fast path; optional, as PyYAML may be built without it
     from yaml.cyaml import CParser
 
     class _Composer(CParser, CoreResolver):
         def __init__(self, stream: str):
             CParser.__init__(self, stream)
             CoreResolver.__init__(self)
-
-    HAVE_LIBYAML = True
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml.composer import Composer
     from yaml.parser import Parser
@@ -77,8 +76,6 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
             Parser.__init__(self)
             Composer.__init__(self)
             CoreResolver.__init__(self)
-
-    HAVE_LIBYAML = False
 
 
 @dataclass
@@ -138,7 +135,7 @@ def decode_source(raw: bytes, path: str, *, limit: int = MAX_YAML_BYTES, size: i
         )
     nul = raw.find(b"\x00")
     if nul >= 0:
-        line, col = _position_of(raw, nul)
+        line, col = line_col(raw, nul)
         raise InputError(
             [
                 Diagnostic(
@@ -153,7 +150,7 @@ def decode_source(raw: bytes, path: str, *, limit: int = MAX_YAML_BYTES, size: i
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line, col = _position_of(raw, exc.start)
+        line, col = line_col(raw, exc.start)
         raise InputError(
             [
                 Diagnostic(
@@ -169,13 +166,6 @@ def decode_source(raw: bytes, path: str, *, limit: int = MAX_YAML_BYTES, size: i
     return text.removeprefix("\ufeff")
 
 
-def _position_of(raw: bytes, offset: int) -> Position:
-    before = raw[:offset]
-    line = before.count(b"\n") + 1
-    col = offset - (before.rfind(b"\n") + 1) + 1
-    return line, col
-
-
 def parse_yaml(text: str, path: str, *, line_offset: int = 0) -> Document:
     """Parse one YAML document into plain data with positions; raise InputError if unusable.
 
@@ -189,7 +179,7 @@ def parse_yaml(text: str, path: str, *, line_offset: int = 0) -> Document:
     try:
         composer = _Composer(text)
     except UnicodeEncodeError as exc:  # a lone surrogate: only possible for text not read from disk
-        line, col = _text_position(text, exc.start)
+        line, col = line_col(text, exc.start)
         raise InputError(
             [Diagnostic(path, line + line_offset, col, "text contains an invalid character (a lone surrogate)")]
         ) from None
@@ -199,7 +189,7 @@ def parse_yaml(text: str, path: str, *, line_offset: int = 0) -> Document:
         raise InputError([_yaml_error(exc, path, line_offset, where, text)]) from None
     except yaml.reader.ReaderError as exc:
         # YAML refuses most control characters; say which one and where, not a byte offset.
-        line, col = _text_position(text, text.find(chr(exc.character)))
+        line, col = line_col(text, text.find(chr(exc.character)))
         raise InputError(
             [
                 Diagnostic(
@@ -252,9 +242,7 @@ def _check_flow_depth(text: str, path: str, line_offset: int) -> None:
         if match.group() in "[{":
             depth += 1
             if depth > MAX_DEPTH:
-                index = match.start()
-                line = text.count("\n", 0, index) + 1
-                col = index - (text.rfind("\n", 0, index) + 1) + 1
+                line, col = line_col(text, match.start())
                 raise InputError(
                     [
                         Diagnostic(
@@ -313,13 +301,6 @@ def _check_block_depth(text: str, path: str, line_offset: int) -> None:
         dispose = getattr(parser, "dispose", None)
         if dispose:
             dispose()
-
-
-def _text_position(text: str, index: int) -> Position:
-    if index < 0:
-        return 0, 0
-    line = text.count("\n", 0, index) + 1
-    return line, index - (text.rfind("\n", 0, index) + 1) + 1
 
 
 class _Lines:

@@ -1,20 +1,26 @@
 """Command-line commands of the receiver: `mentorsite receive` and `mentorsite requests …`.
 
-Registered in ``mentorsite.cli``; the heavy imports (cheroot, the build) happen when a
-command runs, so ``mentorsite --help`` stays fast.
+Registered in ``mentorsite.cli``, whose command group reports problems (MentorsiteError,
+e.g. a SettingsError) as one line.
 """
 
 from __future__ import annotations
 
 import csv
-import functools
 import json
 import logging
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
+
+from ..config import load_config
+from .directory import load_directory
+from .server import serve
+from .settings import _path, resolve
+from .store import COLUMNS, Store
 
 site_argument = click.argument("site", default=".", type=click.Path(file_okay=False, path_type=Path))
 database_option = click.option(
@@ -24,48 +30,12 @@ database_option = click.option(
 )
 
 
-def _friendly(func):
-    """Settings problems are one line and exit 1; no traceback for people running a service."""
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        from ..diagnostics import InputError, format_diagnostics
-        from .settings import SettingsError
-
-        try:
-            return func(*args, **kwargs)
-        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
-            raise
-        except InputError as exc:
-            click.echo(format_diagnostics(exc.diagnostics), err=True)
-            sys.exit(1)
-        except (SettingsError, FileNotFoundError) as exc:
-            click.echo(f"mentorsite: {exc}", err=True)
-            sys.exit(1)
-        except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
-            sys.exit(130)
-        except Exception as exc:  # pragma: no cover - the safety net itself
-            click.echo(f"mentorsite: internal error: {type(exc).__name__}: {exc}", err=True)
-            sys.exit(1)
-
-    return wrapper
-
-
 def _settings(site: Path, **overrides):
-    from ..config import load_config
-    from .settings import resolve
-
     return resolve(site, load_config(site), **overrides)
 
 
 def _store(site: Path, database: Path | None, *, create: bool = False):
-    from .store import Store
-
     if database is None:
-        from ..config import load_config
-        from .settings import _path
-
         database = _path(load_config(site).contact.database, site)
     return Store(database, create=create)
 
@@ -102,7 +72,6 @@ def _store(site: Path, database: Path | None, *, create: bool = False):
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64), help="Worker threads.")
 @click.option("--trusted-proxy", help="IP address of the reverse proxy whose X-Forwarded-For gives the client address.")
 @click.option("--check", "check_only", is_flag=True, help="Check the settings and the mentors' addresses, then exit.")
-@_friendly
 def receive(
     site: Path,
     host: str,
@@ -125,10 +94,6 @@ def receive(
     SMTP credentials come from the environment ($MENTORSITE_SMTP_USERNAME and
     $MENTORSITE_SMTP_PASSWORD unless site.toml names other variables).
     """
-    from urllib.parse import urlsplit
-
-    from .directory import load_directory
-
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s")
     settings = _settings(
         site,
@@ -158,8 +123,6 @@ def receive(
         return
     if port is None:
         port = urlsplit(settings.config.contact.action).port or 8787
-    from .server import serve
-
     serve(
         settings, host=host, port=port, threads=threads, trusted_proxy=trusted_proxy, echo=lambda text: click.echo(text)
     )
@@ -188,7 +151,6 @@ def _since(days: float | None) -> datetime | None:
 @click.option("--days", type=click.FloatRange(min=0), help="Only requests from the last DAYS days.")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(min=0), help="At most this many (0: all).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line, every field.")
-@_friendly
 def list_requests(
     site: Path,
     database: Path | None,
@@ -227,7 +189,6 @@ def list_requests(
 @click.argument("reference")
 @site_argument
 @database_option
-@_friendly
 def show_request(reference: str, site: Path, database: Path | None) -> None:
     """Show one request in full."""
     row = _store(site, database).get(reference)
@@ -263,13 +224,10 @@ def _cell(value) -> str:
     "--status", type=click.Choice(["queued", "sending", "sent", "failed"]), help="Only requests in this state."
 )
 @click.option("--days", type=click.FloatRange(min=0), help="Only requests from the last DAYS days.")
-@_friendly
 def export_requests(
     site: Path, database: Path | None, as_csv: bool, output: Path | None, status: str | None, days: float | None
 ) -> None:
     """Export requests (oldest first) as CSV, e.g. for follow-up in a spreadsheet."""
-    from .store import COLUMNS
-
     rows = _store(site, database).rows(status=status, since=_since(days), newest_first=False)
     handle = output.open("w", newline="", encoding="utf-8") if output else None
     try:
@@ -298,7 +256,6 @@ def export_requests(
 )
 @click.option("--include-undelivered", is_flag=True, help="Also delete requests that were never delivered.")
 @click.option("--dry-run", is_flag=True, help="Only count what would be deleted.")
-@_friendly
 def purge_requests(site: Path, database: Path | None, days: float, include_undelivered: bool, dry_run: bool) -> None:
     """Delete old requests for data retention (by default only delivered or failed ones).
 
@@ -313,7 +270,6 @@ def purge_requests(site: Path, database: Path | None, days: float, include_undel
 @click.argument("reference")
 @site_argument
 @database_option
-@_friendly
 def retry_request(reference: str, site: Path, database: Path | None) -> None:
     """Queue a failed request again (after fixing what made the SMTP server refuse it)."""
     if not _store(site, database).retry(reference):

@@ -16,7 +16,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..models import EMAIL_RE
+from ..build import check_site
+from ..textrules import is_email
 from ..vocabulary import FORMATS
 from .settings import Settings, SettingsError
 
@@ -65,7 +66,7 @@ def read_contacts(path: Path) -> dict[str, str]:
         raise SettingsError(f"{path}: a contacts file must end in .toml or .csv")
     for line, slug, value in rows:
         where = f"{path}:{line}" if line else f"{path}: '{slug}'"
-        if not isinstance(value, str) or not EMAIL_RE.match(value.strip()):
+        if not isinstance(value, str) or not is_email(value):
             raise SettingsError(f"{where}: '{value}' is not a valid email address")
         found[slug.strip()] = value.strip()
     return found
@@ -73,8 +74,6 @@ def read_contacts(path: Path) -> dict[str, str]:
 
 def load_directory(settings: Settings) -> Directory:
     """Read the site's profiles (with the build's validation) and the contacts file."""
-    from ..build import check_site
-
     _, loaded, report = check_site(settings.site_dir)
     warnings = [f"{d.path}: {d.message} (this profile cannot be contacted until it is fixed)" for d in report.errors]
     contacts = read_contacts(settings.contacts_file) if settings.contacts_file else {}

@@ -15,6 +15,7 @@ from urllib.parse import urljoin
 
 import jinja2
 
+from ..render import asset_sources, make_environment, version_of
 from .directory import Entry
 from .settings import Settings
 from .validation import CADENCE_CHOICES, FORMAT_CHOICES, NO_PREFERENCE
@@ -25,8 +26,6 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 class Pages:
     def __init__(self, settings: Settings):
-        from ..render import asset_sources, make_environment, version_of
-
         self.settings = settings
         config = settings.config
         versions = {name: version_of(path.read_bytes()) for name, path in asset_sources(settings.site_dir).items()}

@@ -9,6 +9,8 @@ import sys
 import threading
 from pathlib import Path
 
+from cheroot import wsgi
+
 from .app import Receiver
 from .delivery import Outbox
 from .directory import load_directory
@@ -30,7 +32,7 @@ class DatabaseLock:
     def acquire(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.handle = open(self.path, "a+")  # noqa: SIM115 - held open for the lock's lifetime
-        try:
+        try:  # imported here, not at the top: the module only exists on POSIX
             import fcntl
         except ImportError:  # pragma: no cover - Windows: no advisory locks; document one process
             return
@@ -65,8 +67,6 @@ def serve(
     settings: Settings, *, host: str, port: int, threads: int = 8, trusted_proxy: str | None = None, echo=print
 ) -> None:
     """Start the outbox and the HTTP server; return after SIGTERM or SIGINT."""
-    from cheroot import wsgi
-
     lock = DatabaseLock(settings.database)
     lock.acquire()
     try:

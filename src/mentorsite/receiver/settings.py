@@ -8,12 +8,13 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 from ..config import SiteConfig
+from ..diagnostics import MentorsiteError
 
 #: Default SMTP port for each security setting.
 SMTP_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
 
 
-class SettingsError(Exception):
+class SettingsError(MentorsiteError):
     """A setting that makes the receiver unsafe or unable to run; the message says what to fix."""
 
 

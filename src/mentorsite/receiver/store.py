@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from ..diagnostics import MentorsiteError
 from .validation import Submission
 
 SCHEMA_VERSION = 1
@@ -143,7 +144,7 @@ class Store:
     def __init__(self, path: Path, *, create: bool = True):
         self.path = Path(path)
         if not create and not self.path.is_file():
-            raise FileNotFoundError(f"no request database at {self.path}")
+            raise MentorsiteError(f"no request database at {self.path}")
         if create:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             if not self.path.exists():

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import unicodedata
 from dataclasses import asdict, dataclass
 from urllib.parse import parse_qsl
 
-from ..models import EMAIL_RE
+from ..textrules import is_email, is_slug, one_line_problem, prose_problem
 from ..vocabulary import CADENCES, FORMATS
 from .directory import Directory, Entry
 
@@ -28,12 +27,6 @@ NO_PREFERENCE = "no-preference"
 FORMAT_CHOICES = {NO_PREFERENCE: "No preference", **FORMATS}
 CADENCE_CHOICES = {NO_PREFERENCE: "No preference", **CADENCES}
 CONSENT_VALUES = frozenset({"yes", "on", "true", "1"})
-
-_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_LINE_BAD = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_TEXT_BAD = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
-_INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff]")
 
 
 class FormError(Exception):
@@ -91,17 +84,21 @@ def validate(form: dict[str, str], directory: Directory) -> tuple[Submission | N
             if required:
                 errors[name] = f"Please enter {label}."
             return
+        # The rules of a profile's name and bio (textrules): a name is one visible line.
+        problem = one_line_problem(value, visible=True) if one_line else prose_problem(value)
         if len(value) > limit:
             errors[name] = f"Please keep {label} to {limit:,} characters or fewer (it has {len(value):,})."
-        elif one_line and _LINE_BAD.search(value):
-            errors[name] = f"Please write {label} on one line."
-        elif not one_line and _TEXT_BAD.search(value):
-            errors[name] = f"Please remove the control characters from {label}."
-        elif _BIDI.search(value) or (one_line and _INVISIBLE.search(value)):
+        elif problem and problem.kind == "control":
+            errors[name] = (
+                f"Please write {label} on one line."
+                if one_line
+                else (f"Please remove the control characters from {label}.")
+            )
+        elif problem:
             errors[name] = f"Please retype {label}: it contains hidden formatting characters."
 
     slug = form.get("mentor", "").strip()
-    entry = directory.get(slug) if _SLUG.match(slug) else None
+    entry = directory.get(slug) if is_slug(slug) else None
     if entry is None:
         errors["mentor"] = "This mentor is not in the directory any more. Please choose another mentor."
     elif not entry.accepting:
@@ -110,7 +107,7 @@ def validate(form: dict[str, str], directory: Directory) -> tuple[Submission | N
         errors["mentor"] = f"{entry.name} cannot be contacted through this form yet. Please choose another mentor."
     text("name", "your name", required=True, one_line=True)
     text("email", "your email address", required=True, one_line=True)
-    if "email" not in errors and values["email"] and not EMAIL_RE.match(values["email"]):
+    if "email" not in errors and values["email"] and not is_email(values["email"]):
         errors["email"] = "Please enter a valid email address, such as name@example.org."
     text("hope_to_gain", "what you hope to gain", required=True)
     text("goals", "your goals", required=False)
