@@ -235,6 +235,8 @@ def test_check_changed_cli_formats(repo):
     assert human.stdout == ""
     assert human.stderr.splitlines() == [
         "mentors/bo-chen.yaml:4:8: error: 'tags item 1': 'writting' is not a known expertise tag",
+        "   4 | tags: [writting]",
+        "     |        ^",
         "    hint: did you mean 'writing'?",
         "removed: mentors/zoe-west.yaml",
         f"checked 1 changed file(s) against main (merge base {merge_base[:10]}); 1 removed: 1 errors, 0 warnings",

@@ -74,7 +74,7 @@ def test_version_in_a_real_process():
 
 
 def test_check_reports_every_error_in_every_file(make_site):
-    """`check` exits 1 and lists every error of every file, sorted, then a summary."""
+    """`check` exits 1 and lists every error of every file, sorted, each with its source line, then a summary."""
     ada = fresh(GOOD_PROFILE).replace("headline:", "headlin:").replace("country: PT", "country: Portugal")
     bea = person("Bea Example", "bea").replace("timezone: Europe/Lisbon", "timezone: Europe/Lisbn")
     site = make_site({"ada-example.yaml": ada, "bea-example.yaml": bea, "cy-example.yaml": "- not a mapping\n"})
@@ -83,14 +83,24 @@ def test_check_reports_every_error_in_every_file(make_site):
     assert result.stdout == ""
     assert result.stderr == (
         "mentors/ada-example.yaml:1:1: error: missing required field 'headline'\n"
+        "   1 | name: Ada Example\n"
+        "     | ^\n"
         "    hint: add a line 'headline: …'\n"
         "mentors/ada-example.yaml:2:1: error: unknown field 'headlin'\n"
+        "   2 | headlin: Data leader happy to help with a first management role\n"
+        "     | ^\n"
         "    hint: did you mean 'headline'?\n"
         "mentors/ada-example.yaml:8:12: error: 'location.country': 'Portugal' is not an ISO 3166 country code\n"
+        "   8 |   country: Portugal\n"
+        "     |            ^\n"
         "    hint: use the two-letter code 'PT'\n"
         "mentors/bea-example.yaml:9:11: error: 'timezone': 'Europe/Lisbn' is not a known time zone\n"
+        "   9 | timezone: Europe/Lisbn\n"
+        "     |           ^\n"
         "    hint: did you mean 'Europe/Lisbon'?\n"
         "mentors/cy-example.yaml:1:1: error: a profile must be a mapping of fields, but this file holds a list\n"
+        "   1 | - not a mapping\n"
+        "     | ^\n"
         "    hint: each line should look like 'name: Ada Example'\n"
         "checked 0 valid profiles: 5 errors, 0 warnings\n"
     )
@@ -112,6 +122,8 @@ def test_check_warnings_only_passes_unless_strict(make_site):
     site = make_site({"ada-example.yaml": fresh(GOOD_PROFILE).replace("photo: photos/ada.jpg\n", "")})
     warning = (
         "mentors/ada-example.yaml:1:7: warning: no photo\n"
+        "   1 | name: Ada Example\n"
+        "     |       ^\n"
         "    hint: add 'photo: photos/<file>.jpg'; an initials avatar is shown meanwhile\n"
     )
     result = run("check", site)
@@ -169,7 +181,10 @@ def test_check_bad_site_toml(make_site):
     result = run("check", site)
     assert result.exit_code == 1
     assert result.stderr == (
-        "site.toml:3:1: error: unknown field 'titel'\n    hint: did you mean 'title'?\n"
+        "site.toml:3:1: error: unknown field 'titel'\n"
+        '   3 | titel = "z"\n'
+        "     | ^\n"
+        "    hint: did you mean 'title'?\n"
         "checked 0 valid profiles: 1 errors, 0 warnings\n"
     )
 
@@ -230,6 +245,8 @@ def test_new_mentor_profile_passes_check(make_site):
     assert check.stdout == "checked 2 valid profiles: 0 errors, 1 warnings\n"
     assert check.stderr == (
         "mentors/jose-nunez.yaml:5:7: warning: no photo\n"
+        '   5 | name: "José Ñúñez"\n'
+        "     |       ^\n"
         "    hint: add 'photo: photos/<file>.jpg'; an initials avatar is shown meanwhile\n"
     )
 
@@ -325,7 +342,7 @@ BREAKERS = {
         "mentors/ada-example.yaml",
         lambda text: text.replace("country: PT", "country: Portugal"),
         "mentors/ada-example.yaml:8:12: error: 'location.country': 'Portugal' is not an ISO 3166 "
-        "country code\n    hint: use the two-letter code 'PT'\n",
+        "country code\n   8 |   country: Portugal\n     |            ^\n    hint: use the two-letter code 'PT'\n",
     ),
     # a template error: found half-way through rendering, after files were staged
     "template error": (
@@ -369,6 +386,8 @@ def test_build_strict_fails_on_warnings(make_site):
     assert result.exit_code == 1
     assert result.stderr == (
         "mentors/ada-example.yaml:1:7: warning: no photo\n"
+        "   1 | name: Ada Example\n"
+        "     |       ^\n"
         "    hint: add 'photo: photos/<file>.jpg'; an initials avatar is shown meanwhile\n"
         "build failed: 1 problem(s); the previous output was left untouched\n"
     )

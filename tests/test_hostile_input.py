@@ -142,7 +142,7 @@ TOML_CASES = {
     ),
     "TOML infinite number": (
         'title = "x"\norganisation = "y"\nper_page = inf\n',
-        ["site.toml:3:1: error: 'per_page': Input should be a finite number"],
+        ["site.toml:3:1: error: 'per_page' must be a finite number, not inf"],
     ),
     "TOML misspelt key": (
         SITE_TOML.replace('language = "en"', 'langauge = "en"'),
