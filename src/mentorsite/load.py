@@ -216,7 +216,7 @@ def _validate_guide(path: str, text: str, kind: str) -> tuple[LoadedGuide | None
     unix_body = body.replace("\r\n", "\n")
     bad = prose_problem(unix_body)
     if bad:
-        line, col = line_col(unix_body, bad.index)
+        line, col = line_col(unix_body, bad.offset)
         kind_of = "text-direction override" if bad.kind == "bidi" else "control"
         body_problems.append(
             Diagnostic(

@@ -26,7 +26,7 @@ def quote_public_sources(diagnostics: list[Diagnostic], loaded: Loaded, config: 
     if config.contact.coordinator_email:
         private.add(config.contact.coordinator_email)
     hidden = PrivateStrings(private)
-    texts = {item.path: item.source for item in [*loaded.mentors, *loaded.guides]}
+    texts = {m.path: m.source for m in loaded.mentors} | {g.path: g.source for g in loaded.guides}
     return quote(diagnostics, texts, hide=lambda line: hidden.found_in(line.encode("utf-8")))
 
 

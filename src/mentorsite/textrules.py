@@ -42,7 +42,7 @@ class Forbidden(NamedTuple):
     """The first forbidden character found: what kind it is, and where."""
 
     kind: Kind
-    index: int
+    offset: int
     char: str
 
 
