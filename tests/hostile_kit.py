@@ -20,29 +20,14 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from click.testing import CliRunner
-from conftest import BIO, SITE_TOML
+from kit import GOOD_PROFILE, drop_lines
 
 #: Seconds any one command may take before the test calls it a hang.
 TIMEOUT = 60
 
-#: A valid profile without a photo (so it needs no image file) and with a private email.
-PROFILE = f"""\
-name: Ada Example
-headline: Data leader happy to help with a first management role
-tags: [leadership, writing]
-industry: technology
-location:
-  city: Lisbon
-  country: PT
-languages: [en, pt]
-formats: [one-to-one]
-availability:
-  accepting: true
-  capacity: 2
-email: ada.private@example.org
-bio: |
-  {BIO}
-"""
+#: The valid profile without photo (so it needs no image file), time zone and review date (so
+#: no date-based warning ever depends on the calendar); it keeps its private email.
+PROFILE = drop_lines(GOOD_PROFILE, "photo:", "timezone:", "last_reviewed:")
 
 GUIDE = """\
 ---
@@ -54,6 +39,14 @@ summary: Where to look and how to ask.
 Start with people you already know.
 """
 
+#: The valid site each hostile case starts from (with kit's SITE_TOML): one profile, one guide.
+#: A case adds or replaces files: `write_site(root, BASE_SITE, files={...})`.
+BASE_SITE = f"""\
+-- mentors/ada.yaml --
+{PROFILE}
+-- content/guides/finding-a-mentor.md --
+{GUIDE}"""
+
 
 def profile(name: str = "Ada Example", email: str | None = None, **replace: str) -> str:
     """PROFILE for another person (a unique name and private email), with text replaced."""
@@ -64,29 +57,6 @@ def profile(name: str = "Ada Example", email: str | None = None, **replace: str)
     for old, new in replace.items():
         text = text.replace(old, new)
     return text
-
-
-def write_files(root: Path, files: dict[str, str | bytes]) -> None:
-    for name, content in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
-
-
-def make_site(
-    root: Path, files: dict[str, str | bytes] | None = None, *, toml: str = SITE_TOML, base: bool = True
-) -> Path:
-    """A site in root: site.toml, (with base) one good profile and one guide, then `files`."""
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "site.toml").write_text(toml, encoding="utf-8")
-    (root / "mentors").mkdir(exist_ok=True)
-    if base:
-        write_files(root, {"mentors/ada.yaml": PROFILE, "content/guides/finding-a-mentor.md": GUIDE})
-    write_files(root, files or {})
-    return root
 
 
 def fingerprint(folder: Path) -> dict[str, str]:
@@ -186,7 +156,13 @@ def assert_refused(
     if previous is not None:
         shutil.copytree(previous, out, symlinks=True)
     else:
-        write_files(out, {"index.html": "<!doctype html><title>old</title>", "404.html": "old", "sitemap.xml": "old"})
+        out.mkdir(parents=True)
+        for name, text in {
+            "index.html": "<!doctype html><title>old</title>",
+            "404.html": "old",
+            "sitemap.xml": "old",
+        }.items():
+            (out / name).write_text(text, encoding="utf-8")
     before = fingerprint(out)
     check = runner("check", site)
     build = runner("build", site, "-o", out)

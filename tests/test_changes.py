@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import GOOD_PROFILE, TODAY, write_site
+from kit import GOOD_PROFILE, PHOTO_PATH, TODAY, tiny_jpeg, write_site
 
 from mentorsite.changes import (
     Change,
@@ -57,12 +57,18 @@ def repo(tmp_path, monkeypatch) -> Path:
     root = tmp_path / "repo"
     write_site(
         root,
-        {
-            "ana-lima.yaml": profile("Ana Lima", "ana@example.org"),
-            "bo-chen.yaml": profile("Bo Chen", "bo@example.org"),
-            "zoe-west.yaml": profile("Zoe West", "zoe@example.org"),
-        },
-        files={".gitignore": "/_site/\n.mentorsite-cache/\n"},
+        f"""
+-- mentors/ana-lima.yaml --
+{profile("Ana Lima", "ana@example.org")}
+-- mentors/bo-chen.yaml --
+{profile("Bo Chen", "bo@example.org")}
+-- mentors/zoe-west.yaml --
+{profile("Zoe West", "zoe@example.org")}
+-- .gitignore --
+/_site/
+.mentorsite-cache/
+""",
+        files={PHOTO_PATH: tiny_jpeg()},
     )
     git(root, "init", "-q", "-b", "main")
     git(root, "add", "-A")
@@ -130,7 +136,11 @@ def test_site_in_a_subfolder_gets_site_relative_paths_and_a_prefix(tmp_path, mon
     for key, value in GIT_ENV.items():
         monkeypatch.setenv(key, value)
     root = tmp_path / "repo"
-    write_site(root / "directory", {"ana-lima.yaml": profile("Ana Lima", "ana@example.org")})
+    write_site(
+        root / "directory",
+        f"-- mentors/ana-lima.yaml --\n{profile('Ana Lima', 'ana@example.org')}",
+        files={PHOTO_PATH: tiny_jpeg()},
+    )
     (root / "README.md").write_text("outside the site\n")
     git(root, "init", "-q", "-b", "main")
     commit(root, "site")
@@ -270,7 +280,11 @@ def test_check_changed_without_a_value_uses_the_default_base(repo):
 
 
 def test_check_changed_outside_git_exits_2_with_a_message(tmp_path):
-    site = write_site(tmp_path / "site", {"ana-lima.yaml": profile("Ana Lima", "ana@example.org")})
+    site = write_site(
+        tmp_path / "site",
+        f"-- mentors/ana-lima.yaml --\n{profile('Ana Lima', 'ana@example.org')}",
+        files={PHOTO_PATH: tiny_jpeg()},
+    )
     result = CliRunner().invoke(cli, ["check", str(site), "--changed", "main"])
     assert result.exit_code == 2
     assert result.stderr == f"mentorsite: {site} is not inside a git working tree\n"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import BIO, GOOD_PROFILE, PRIVATE_EMAIL
+from kit import BIO, GOOD_PROFILE, PRIVATE_EMAIL, drop_lines
 
 import mentorsite
 from mentorsite.cli import cli
@@ -77,7 +77,14 @@ def test_check_reports_every_error_in_every_file(make_site):
     """`check` exits 1 and lists every error of every file, sorted, each with its source line, then a summary."""
     ada = fresh(GOOD_PROFILE).replace("headline:", "headlin:").replace("country: PT", "country: Portugal")
     bea = person("Bea Example", "bea").replace("timezone: Europe/Lisbon", "timezone: Europe/Lisbn")
-    site = make_site({"ada-example.yaml": ada, "bea-example.yaml": bea, "cy-example.yaml": "- not a mapping\n"})
+    site = make_site(f"""
+-- mentors/ada-example.yaml --
+{ada}
+-- mentors/bea-example.yaml --
+{bea}
+-- mentors/cy-example.yaml --
+- not a mapping
+""")
     result = run("check", site)
     assert result.exit_code == 1
     assert result.stdout == ""
@@ -108,7 +115,7 @@ def test_check_reports_every_error_in_every_file(make_site):
 
 def test_check_clean_site(make_site):
     """A site with no problems: exit 0, summary on stdout, nothing on stderr."""
-    site = make_site({"ada-example.yaml": fresh(GOOD_PROFILE)})
+    site = make_site(f"-- mentors/ada-example.yaml --\n{fresh(GOOD_PROFILE)}")
     result = run("check", site)
     assert (result.exit_code, result.stdout, result.stderr) == (
         0,
@@ -119,7 +126,7 @@ def test_check_clean_site(make_site):
 
 def test_check_warnings_only_passes_unless_strict(make_site):
     """Warnings alone exit 0; with --strict the same site exits 1."""
-    site = make_site({"ada-example.yaml": fresh(GOOD_PROFILE).replace("photo: photos/ada.jpg\n", "")})
+    site = make_site(f"-- mentors/ada-example.yaml --\n{drop_lines(fresh(GOOD_PROFILE), 'photo:')}")
     warning = (
         "mentors/ada-example.yaml:1:7: warning: no photo\n"
         "   1 | name: Ada Example\n"
@@ -142,12 +149,14 @@ def test_check_warnings_only_passes_unless_strict(make_site):
 
 def test_check_format_github(make_site):
     """--format github prints one workflow command per problem, with file, line and col."""
-    site = make_site(
-        {
-            "ada-example.yaml": fresh(GOOD_PROFILE).replace("tags: [leadership, writing]", "tags: [leadrship]"),
-            "bea-example.yaml": person("Bea Example", "bea").replace("photo: photos/ada.jpg\n", ""),
-        }
-    )
+    ada = fresh(GOOD_PROFILE).replace("tags: [leadership, writing]", "tags: [leadrship]")
+    bea = drop_lines(person("Bea Example", "bea"), "photo:")
+    site = make_site(f"""
+-- mentors/ada-example.yaml --
+{ada}
+-- mentors/bea-example.yaml --
+{bea}
+""")
     result = run("check", "--format", "github", site)
     assert result.exit_code == 1
     assert result.stdout == (
@@ -160,7 +169,8 @@ def test_check_format_github(make_site):
 
 def test_check_format_json(make_site):
     """--format json prints a parseable list of diagnostics and nothing else."""
-    site = make_site({"ada-example.yaml": fresh(GOOD_PROFILE).replace("capacity: 2", "capacity: 99")})
+    ada = fresh(GOOD_PROFILE).replace("capacity: 2", "capacity: 99")
+    site = make_site(f"-- mentors/ada-example.yaml --\n{ada}")
     result = run("check", "--format", "json", site)
     assert result.exit_code == 1
     assert json.loads(result.stdout) == [
@@ -177,7 +187,12 @@ def test_check_format_json(make_site):
 
 def test_check_bad_site_toml(make_site):
     """A broken site.toml is reported (with position) and check exits 1."""
-    site = make_site(toml='title = "x"\norganisation = "y"\ntitel = "z"\n')
+    site = make_site("""
+-- site.toml --
+title = "x"
+organisation = "y"
+titel = "z"
+""")
     result = run("check", site)
     assert result.exit_code == 1
     assert result.stderr == (
@@ -195,14 +210,18 @@ def test_check_hostile_files_never_crash(make_site):
         f"{n}: &{n} [{', '.join(['*' + p] * 9)}]\n" for p, n in zip("abcdefgh", "bcdefghi", strict=False)
     )
     site = make_site(
-        {
-            "ada-example.yaml": fresh(GOOD_PROFILE),
-            "bomb.yaml": bomb,
-            "deep.yaml": "- " * 50_000 + "x\n",
-            "Bad Name.yaml": "x: 1\n",
-            "tagged.yaml": "name: !!python/object/apply:os.system ['echo pwned']\n",
-        },
+        f"""
+-- mentors/ada-example.yaml --
+{fresh(GOOD_PROFILE)}
+-- mentors/bomb.yaml --
+{bomb}
+-- mentors/Bad Name.yaml --
+x: 1
+-- mentors/tagged.yaml --
+name: !!python/object/apply:os.system ['echo pwned']
+""",
         files={
+            "mentors/deep.yaml": "- " * 50_000 + "x\n",
             "mentors/binary.yaml": bytes(range(256)),
             "mentors/huge.yaml": b"a: " + b"x" * 300_000,
             "mentors/latin.yaml": b"name: Jos\xe9\n",
@@ -233,7 +252,7 @@ def test_check_hostile_files_never_crash(make_site):
 
 def test_new_mentor_profile_passes_check(make_site):
     """`new mentor "José Ñúñez"` writes mentors/jose-nunez.yaml that check accepts with zero errors."""
-    site = make_site({"ada-example.yaml": fresh(GOOD_PROFILE)})
+    site = make_site(f"-- mentors/ada-example.yaml --\n{fresh(GOOD_PROFILE)}")
     result = run("new", "mentor", "José Ñúñez", site)
     assert result.exit_code == 0
     assert result.stdout.splitlines()[0] == f"wrote {site / 'mentors' / 'jose-nunez.yaml'}"
@@ -324,7 +343,7 @@ def test_init_refuses_non_empty_folder(tmp_path):
 def test_built_pages_show_bio_markup_inertly(make_site):
     """Template syntax and <script> in a bio reach the page as literal, escaped text; no email leaks."""
     profile = fresh(GOOD_PROFILE).replace(BIO, BIO + " {{ 7*7 }} {% raw %} <script>alert(1)</script>")
-    site = make_site({"ada-example.yaml": profile})
+    site = make_site(f"-- mentors/ada-example.yaml --\n{profile}")
     result = run("build", site)
     skip_if_theme_incomplete(result)
     assert result.exit_code == 0, result.stderr
@@ -357,10 +376,14 @@ BREAKERS = {
 @pytest.mark.parametrize("breaker", list(BREAKERS))
 def test_failed_build_keeps_previous_output(make_site, breaker):
     """A failing build exits 1, says why, and leaves the previous output byte-for-byte identical."""
-    site = make_site(
-        {"ada-example.yaml": fresh(GOOD_PROFILE), "bea-example.yaml": person("Bea Example", "bea")},
-        files={"templates/README.md": "overrides\n"},
-    )
+    site = make_site(f"""
+-- mentors/ada-example.yaml --
+{fresh(GOOD_PROFILE)}
+-- mentors/bea-example.yaml --
+{person("Bea Example", "bea")}
+-- templates/README.md --
+overrides
+""")
     first = run("build", site)
     skip_if_theme_incomplete(first)
     assert first.exit_code == 0, first.stderr
@@ -381,7 +404,7 @@ def test_failed_build_keeps_previous_output(make_site, breaker):
 
 def test_build_strict_fails_on_warnings(make_site):
     """build --strict refuses a site with warnings, prints them and writes nothing."""
-    site = make_site({"ada-example.yaml": fresh(GOOD_PROFILE).replace("photo: photos/ada.jpg\n", "")})
+    site = make_site(f"-- mentors/ada-example.yaml --\n{drop_lines(fresh(GOOD_PROFILE), 'photo:')}")
     result = run("build", "--strict", site)
     assert result.exit_code == 1
     assert result.stderr == (

@@ -6,7 +6,7 @@ import tomllib
 
 import pytest
 import yaml
-from conftest import GOOD_PROFILE, SITE_TOML, TODAY
+from kit import GOOD_PROFILE, SITE_TOML, TODAY
 from pydantic import BaseModel
 
 from mentorsite.build import build_site
@@ -213,7 +213,12 @@ def test_cms_settings_are_validated(tmp_path, table, message):
 
 
 def test_build_writes_admin_outside_the_sitemap(make_site):
-    site = make_site({"ada-example.yaml": GOOD_PROFILE}, toml=CMS_TOML)
+    site = make_site(f"""
+-- site.toml --
+{CMS_TOML}
+-- mentors/ada-example.yaml --
+{GOOD_PROFILE}
+""")
     report = build_site(site, today=TODAY)
     assert report.errors == [] and report.written
     out = site / "_site"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import SITE_TOML
+from kit import SITE_TOML
 
 from mentorsite.config import load_config
 from mentorsite.diagnostics import InputError

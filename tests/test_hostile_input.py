@@ -12,19 +12,18 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import SITE_TOML
 from hostile_kit import (
+    BASE_SITE,
     GUIDE,
     PROFILE,
     assert_builds,
     assert_refused,
     cli,
-    make_site,
     profile,
     subprocess_cli,
     time_limit,
-    write_files,
 )
+from kit import SITE_TOML, write_site
 
 PROFILE_LINES = PROFILE.count("\n")
 
@@ -33,14 +32,14 @@ PROFILE_LINES = PROFILE.count("\n")
 def previous(tmp_path_factory) -> Path:
     """A real earlier build of a valid site: what a failed build must leave alone."""
     root = tmp_path_factory.mktemp("previous")
-    site = make_site(root / "site")
+    site = write_site(root / "site", BASE_SITE)
     run, out = assert_builds(site, root / "out")
     assert "built 1 mentors" in run.output
     return out
 
 
 def refused(tmp_path, previous, files, expected, *, toml=SITE_TOML, **kwargs):
-    site = make_site(tmp_path / "site", files, toml=toml)
+    site = write_site(tmp_path / "site", BASE_SITE, files={"site.toml": toml, **files})
     return assert_refused(site, expected, previous=previous, **kwargs)
 
 
@@ -158,7 +157,7 @@ TOML_CASES = {
 
 @pytest.mark.parametrize("toml, expected", TOML_CASES.values(), ids=TOML_CASES.keys())
 def test_bad_site_toml_is_refused_with_its_position(tmp_path, previous, toml, expected):
-    site = make_site(tmp_path / "site")
+    site = write_site(tmp_path / "site", BASE_SITE)
     if "\xe9" in toml:
         (site / "site.toml").write_bytes(toml.encode("latin-1"))
     else:
@@ -249,7 +248,7 @@ def test_deep_block_nesting_does_not_crash_the_process(tmp_path):
     # libyaml's composer recursed once per level: 50,000 levels of "- " overflowed the C stack
     # and killed the process with SIGSEGV (and hung the build's worker pool). Pinned in a
     # real process, where a crash shows as a signal rather than taking pytest down with it.
-    site = make_site(tmp_path / "site", {"mentors/deep.yaml": "- " * 50_000 + "x\n"})
+    site = write_site(tmp_path / "site", BASE_SITE, files={"mentors/deep.yaml": "- " * 50_000 + "x\n"})
     run = subprocess_cli("check", site)
     assert run.code == 1
     assert "mentors/deep.yaml:1:33: error: YAML is nested too deeply (the limit is 16 levels)" in run.output
@@ -261,7 +260,7 @@ def test_deep_nesting_in_parallel_loading_does_not_hang(tmp_path, monkeypatch):
     monkeypatch.setattr(parallel, "MIN_PARALLEL_ITEMS", 1)
     monkeypatch.setenv("MENTORSITE_JOBS", "2")
     files = {f"mentors/m{i}.yaml": profile(f"Person {i}", email=f"p{i}@example.org") for i in range(6)}
-    site = make_site(tmp_path / "site", {**files, "mentors/deep.yaml": "? " * 40_000 + "x\n"})
+    site = write_site(tmp_path / "site", BASE_SITE, files={**files, "mentors/deep.yaml": "? " * 40_000 + "x\n"})
     with time_limit(60):
         run = cli("check", site)
     assert "mentors/deep.yaml:1:33: error: YAML is nested too deeply" in run.output
@@ -363,9 +362,10 @@ def test_bad_encodings_and_invisible_characters_are_refused(tmp_path, previous, 
 
 
 def test_byte_order_mark_is_harmless(tmp_path):
-    site = make_site(
+    site = write_site(
         tmp_path / "site",
-        {
+        BASE_SITE,
+        files={
             "mentors/bom.yaml": b"\xef\xbb\xbf" + profile("Bo Two").encode(),
             "content/guides/bom.md": b"\xef\xbb\xbf" + GUIDE.replace("Finding", "Keeping").encode(),
             "site.toml": b"\xef\xbb\xbf" + SITE_TOML.encode(),
@@ -403,7 +403,7 @@ def test_invisible_characters_in_file_names_are_refused_and_shown_escaped(tmp_pa
 
 
 def test_undecodable_file_name_is_refused(tmp_path, previous):
-    site = make_site(tmp_path / "site")
+    site = write_site(tmp_path / "site", BASE_SITE)
     with open(os.path.join(os.fsencode(site / "mentors"), b"\xff\xfe.yaml"), "w") as handle:
         handle.write(profile("Bo Two"))
     assert_refused(
@@ -455,7 +455,11 @@ def test_wrong_types_everywhere_are_each_reported_at_their_line(tmp_path, previo
 
 def test_yaml_1_1_surprises_stay_text(tmp_path):
     # `no` is Norway, not False; `on` is a key, not True; dates are validated, not converted.
-    site = make_site(tmp_path / "site", {"mentors/nora.yaml": profile("Nora Nilsen", **{"country: PT": "country: no"})})
+    site = write_site(
+        tmp_path / "site",
+        BASE_SITE,
+        files={"mentors/nora.yaml": profile("Nora Nilsen", **{"country: PT": "country: no"})},
+    )
     _, out = assert_builds(site)
     assert (out / "countries/no/index.html").is_file()
     assert "Norway" in (out / "mentors/nora/index.html").read_text(encoding="utf-8")
@@ -547,9 +551,10 @@ def test_long_values_are_cut_short_in_messages(tmp_path, previous):
 
 def test_enormous_single_words_build_and_wrap(tmp_path):
     word = "Pneumonoultramicroscopic" * 300  # 7,200 characters, no space
-    site = make_site(
+    site = write_site(
         tmp_path / "site",
-        {
+        BASE_SITE,
+        files={
             "mentors/bo.yaml": profile("Bo Two", **{"Ada has spent": word + " Ada has spent"}).replace(
                 "Data leader happy to help with a first management role", "W" * 160
             )
@@ -635,7 +640,7 @@ def test_content_page_competing_with_a_built_in_url(tmp_path, previous, page):
 
 
 def test_guides_and_mentors_with_the_same_slug_get_their_own_urls(tmp_path):
-    site = make_site(tmp_path / "site", {"content/guides/ada.md": GUIDE, "content/ada.md": GUIDE})
+    site = write_site(tmp_path / "site", BASE_SITE, files={"content/guides/ada.md": GUIDE, "content/ada.md": GUIDE})
     _, out = assert_builds(site)
     assert "Ada Example" in (out / "mentors/ada/index.html").read_text(encoding="utf-8")
     assert "Finding a mentor" in (out / "guides/ada/index.html").read_text(encoding="utf-8")
@@ -704,43 +709,43 @@ def test_photos_pointing_outside_or_nowhere_are_refused(tmp_path, previous, phot
 
 
 def test_photo_that_is_a_symlink_to_a_file_is_refused(tmp_path, previous, outside):
-    site = make_site(tmp_path / "site", {"mentors/bo.yaml": with_photo("photos/face.png")})
+    site = write_site(tmp_path / "site", BASE_SITE, files={"mentors/bo.yaml": with_photo("photos/face.png")})
     (site / "mentors/photos").mkdir()
     (site / "mentors/photos/face.png").symlink_to(outside / "face.png")
     assert_refused(site, [PHOTO_LINE + "photo 'photos/face.png' is a symbolic link"], previous=previous)
 
 
 def test_photo_inside_a_symlinked_folder_is_refused(tmp_path, previous, outside):
-    site = make_site(tmp_path / "site", {"mentors/bo.yaml": with_photo("photos/face.png")})
+    site = write_site(tmp_path / "site", BASE_SITE, files={"mentors/bo.yaml": with_photo("photos/face.png")})
     (site / "mentors/photos").symlink_to(outside, target_is_directory=True)
     assert_refused(site, [PHOTO_LINE + "photo 'photos/face.png' is a symbolic link"], previous=previous)
 
 
 def test_symlinked_profile_is_refused(tmp_path, previous, outside):
-    site = make_site(tmp_path / "site")
+    site = write_site(tmp_path / "site", BASE_SITE)
     (site / "mentors/sec.yaml").symlink_to(outside / "secret.yaml")
     assert_refused(site, ["mentors/sec.yaml: error: symbolic links are not followed"], previous=previous)
 
 
 @pytest.mark.parametrize("folder", ["content", "content/guides", "mentors"])
 def test_symlinked_content_folder_is_refused(tmp_path, previous, outside, folder):
-    site = make_site(tmp_path / "site", base=False)
+    site = write_site(tmp_path / "site")
     target = tmp_path / "elsewhere"
     target.mkdir()
     if folder == "mentors":
         (site / "mentors").rmdir()
-        write_files(target, {"ada.yaml": PROFILE})
+        (target / "ada.yaml").write_text(PROFILE, encoding="utf-8")
     else:
         if folder == "content/guides":
             (site / "content").mkdir()
-        write_files(target, {"secret.md": "---\ntitle: Secret\n---\nSECRET-TEXT\n"})
+        (target / "secret.md").write_text("---\ntitle: Secret\n---\nSECRET-TEXT\n", encoding="utf-8")
     (site / folder).symlink_to(target, target_is_directory=True)
     outcome = assert_refused(site, [f"{folder}: error: symbolic links are not followed"], previous=previous)
     assert outcome.check.output.count("symbolic links are not followed") == 1
 
 
 def test_symlinked_template_and_assets_are_refused(tmp_path, previous, outside):
-    site = make_site(tmp_path / "site")
+    site = write_site(tmp_path / "site", BASE_SITE)
     (site / "templates").mkdir()
     (outside / "404.html").write_text("{% extends '!theme/404.html' %}", encoding="utf-8")
     (site / "templates/404.html").symlink_to(outside / "404.html")
@@ -754,7 +759,7 @@ def test_symlinked_template_and_assets_are_refused(tmp_path, previous, outside):
 
 @pytest.mark.parametrize("include", ["../site.toml", "/etc/hostname", "../../outside/secret.md"])
 def test_template_includes_outside_the_site_are_refused(tmp_path, previous, include):
-    site = make_site(tmp_path / "site", {"templates/home.html": f'{{% include "{include}" %}}\n'})
+    site = write_site(tmp_path / "site", BASE_SITE, files={"templates/home.html": f'{{% include "{include}" %}}\n'})
     assert_refused(
         site, [f"templates/home.html: error: template '{include}' not found"], previous=previous, check_fails=False
     )
@@ -764,9 +769,10 @@ def test_template_includes_outside_the_site_are_refused(tmp_path, previous, incl
 
 
 def test_template_syntax_error_is_positioned_in_check_and_build(tmp_path, previous):
-    site = make_site(
+    site = write_site(
         tmp_path / "site",
-        {
+        BASE_SITE,
+        files={
             "templates/mentor.html": '{% extends "!theme/mentor.html" %}\n{% block content %}\n<p>{{ mentor.name </p>\n{% endblock %}\n'
         },
     )
@@ -774,9 +780,10 @@ def test_template_syntax_error_is_positioned_in_check_and_build(tmp_path, previo
 
 
 def test_template_undefined_variable_is_positioned(tmp_path, previous):
-    site = make_site(
+    site = write_site(
         tmp_path / "site",
-        {
+        BASE_SITE,
+        files={
             "templates/home.html": '{% extends "!theme/home.html" %}\n{% block content %}\n\n<p>{{ nope.x }}</p>\n{% endblock %}\n'
         },
     )
@@ -790,7 +797,7 @@ def test_template_undefined_variable_is_positioned(tmp_path, previous):
 
 
 def test_template_that_is_not_utf8_is_refused(tmp_path, previous):
-    site = make_site(tmp_path / "site", {"templates/home.html": b"\xff\xfe<p>hi</p>\n"})
+    site = write_site(tmp_path / "site", BASE_SITE, files={"templates/home.html": b"\xff\xfe<p>hi</p>\n"})
     assert_refused(site, ["templates/home.html: error: template is not valid UTF-8 text"], previous=previous)
 
 
@@ -805,9 +812,10 @@ def test_template_that_is_not_utf8_is_refused(tmp_path, previous):
 )
 def test_template_overrides_cannot_reach_python_internals(tmp_path, previous, expression, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    site = make_site(
+    site = write_site(
         tmp_path / "site",
-        {
+        BASE_SITE,
+        files={
             "templates/mentor.html": '{% extends "!theme/mentor.html" %}\n{% block content %}\n'
             f"{{{{ {expression} }}}}\n{{% endblock %}}\n"
         },
@@ -820,8 +828,10 @@ def test_template_overrides_cannot_reach_python_internals(tmp_path, previous, ex
 
 
 def test_runaway_template_recursion_is_reported(tmp_path, previous):
-    site = make_site(
-        tmp_path / "site", {"templates/home.html": "{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}\n"}
+    site = write_site(
+        tmp_path / "site",
+        BASE_SITE,
+        files={"templates/home.html": "{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}\n"},
     )
     assert_refused(
         site,
@@ -846,8 +856,9 @@ def test_runaway_template_recursion_is_reported(tmp_path, previous):
     ],
 )
 def test_output_never_replaces_the_site_or_unrelated_folders(tmp_path, target, message):
-    site = make_site(tmp_path / "site", {"templates/assets/extra.css": "p{}"})
-    write_files(tmp_path, {"notes/todo.txt": "keep me"})
+    site = write_site(tmp_path / "site", BASE_SITE, files={"templates/assets/extra.css": "p{}"})
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes/todo.txt").write_text("keep me", encoding="utf-8")
     before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
     run = cli("build", site, "-o", site / target)
     assert run.code == 1
@@ -856,8 +867,8 @@ def test_output_never_replaces_the_site_or_unrelated_folders(tmp_path, target, m
 
 
 def test_output_that_is_a_file_is_refused(tmp_path):
-    site = make_site(tmp_path / "site")
-    write_files(tmp_path, {"out": "a file"})
+    site = write_site(tmp_path / "site", BASE_SITE)
+    (tmp_path / "out").write_text("a file", encoding="utf-8")
     from mentorsite.build import build_site
 
     report = build_site(site, tmp_path / "out")
@@ -866,7 +877,7 @@ def test_output_that_is_a_file_is_refused(tmp_path):
 
 
 def test_rebuilding_over_a_previous_build_still_works(tmp_path):
-    site = make_site(tmp_path / "site")
+    site = write_site(tmp_path / "site", BASE_SITE)
     assert_builds(site, tmp_path / "out")
     (tmp_path / "out/stale.html").write_text("old", encoding="utf-8")
     assert_builds(site, tmp_path / "out")
@@ -886,7 +897,7 @@ def test_real_process_reports_many_problems_at_once_without_traceback(tmp_path, 
         "mentors/deep.yaml": "- " * 30_000 + "x\n",
         "content/guides/bell.md": "---\ntitle: x\n---\n\x07\n",
     }
-    site = make_site(tmp_path / "site", files)
+    site = write_site(tmp_path / "site", BASE_SITE, files=files)
     outcome = assert_refused(
         site,
         [

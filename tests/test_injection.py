@@ -15,8 +15,8 @@ from html import unescape
 from pathlib import Path
 
 import pytest
-from conftest import SITE_TOML
-from hostile_kit import assert_builds, assert_refused, cli, elements, make_site, profile
+from hostile_kit import BASE_SITE, assert_builds, assert_refused, cli, elements, profile
+from kit import SITE_TOML, write_site
 
 JINJA = "{{ 7*7 }}"
 JINJA_BLOCK = "{% if true %}IF-RAN{% endif %}"
@@ -176,15 +176,16 @@ def dangerous(url: str) -> bool:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("injection")
-    site = make_site(
+    site = write_site(
         root / "site",
-        {
+        BASE_SITE,
+        files={
+            "site.toml": HOSTILE_TOML,
             "mentors/eve.yaml": HOSTILE_PROFILE,
             "mentors/sam.yaml": profile("Sam Safe", **{"Ada has spent": f"{JINJA} Ada has spent"}),
             "content/guides/hostile.md": HOSTILE_GUIDE,
             "content/about.md": HOSTILE_GUIDE,
         },
-        toml=HOSTILE_TOML,
     )
     check = cli("check", site)
     assert check.code == 0, check.output
@@ -341,7 +342,7 @@ def test_json_in_script_elements_stays_inside_them(built):
 )
 def test_profile_links_must_be_web_addresses(tmp_path, url):
     text = profile("Bo Two") + f'links:\n  - label: mine\n    url: "{url}"\n'
-    site = make_site(tmp_path / "site", {"mentors/bo.yaml": text})
+    site = write_site(tmp_path / "site", BASE_SITE, files={"mentors/bo.yaml": text})
     assert_refused(
         site,
         [
@@ -378,7 +379,7 @@ def test_site_toml_urls_must_be_safe(tmp_path, field, value, message):
         toml = SITE_TOML.replace('base_url = "http://localhost:8000/"', toml.strip())
     else:
         toml = SITE_TOML.split("[[nav]]")[0] + toml
-    site = make_site(tmp_path / "site", toml=toml)
+    site = write_site(tmp_path / "site", BASE_SITE, files={"site.toml": toml})
     assert_refused(site, [f"error: {message}"])
 
 
@@ -387,10 +388,13 @@ def test_public_email_in_mailto_mode_is_inert(tmp_path):
         'language = "en"', 'language = "en"\n\n[contact]\nmode = "mailto"\n\n[cms]\nenabled = false'
     )
     address = "{{7*7}}'&x`|~@example.org"
-    site = make_site(
+    site = write_site(
         tmp_path / "site",
-        {"mentors/ada.yaml": profile("Ada Example") + f"public_email: {json.dumps(address)}\n"},
-        toml=toml,
+        BASE_SITE,
+        files={
+            "site.toml": toml,
+            "mentors/ada.yaml": profile("Ada Example") + f"public_email: {json.dumps(address)}\n",
+        },
     )
     _, out = assert_builds(site)
     page = elements((out / "mentors/ada/index.html").read_text(encoding="utf-8"))

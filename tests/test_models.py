@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from conftest import BIO, GOOD_PROFILE, PRIVATE_EMAIL, TODAY
+from kit import BIO, GOOD_PROFILE, PRIVATE_EMAIL, TODAY
 
 from mentorsite.load import read_mentor
 

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import GOOD_PROFILE, TODAY
+from kit import GOOD_PROFILE, TODAY
 from PIL import Image
 
 from mentorsite import photos
@@ -208,7 +208,7 @@ def test_small_photos_are_not_enlarged_and_transparency_becomes_white_in_jpeg(si
 
 
 def test_second_build_reuses_the_cache(make_site, monkeypatch):
-    site = make_site({"ada-example.yaml": GOOD_PROFILE})
+    site = make_site(f"-- mentors/ada-example.yaml --\n{GOOD_PROFILE}")
     (site / "mentors" / "photos" / "ada.jpg").write_bytes(image_bytes(size=(900, 700)))
     calls = []
     real_resize = photos.resize
@@ -233,7 +233,12 @@ def test_pages_use_picture_with_webp_and_a_jpeg_fallback(make_site):
         .replace("photo: photos/ada.jpg\n", "")
         .replace("ada.private@example.org", "bo.private@example.org")
     )
-    site = make_site({"ada-example.yaml": GOOD_PROFILE, "bo-chen.yaml": second})
+    site = make_site(f"""
+-- mentors/ada-example.yaml --
+{GOOD_PROFILE}
+-- mentors/bo-chen.yaml --
+{second}
+""")
     (site / "mentors" / "photos" / "ada.jpg").write_bytes(image_bytes(size=(900, 700)))
     assert build_site(site, today=TODAY).written
     out = site / "_site"
@@ -263,7 +268,7 @@ def test_a_bad_photo_stops_the_build_and_check_reports_it(make_site):
 
     from mentorsite.cli import cli
 
-    site = make_site({"ada-example.yaml": GOOD_PROFILE})
+    site = make_site(f"-- mentors/ada-example.yaml --\n{GOOD_PROFILE}")
     (site / "mentors" / "photos" / "ada.jpg").write_text("not an image")
     report = build_site(site, today=TODAY)
     assert not report.written

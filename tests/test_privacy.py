@@ -9,8 +9,8 @@ there, leaving the previous output as it was.
 from __future__ import annotations
 
 import pytest
-from conftest import SITE_TOML
-from hostile_kit import GUIDE, PROFILE, assert_builds, assert_refused, cli, make_site, profile
+from hostile_kit import BASE_SITE, GUIDE, PROFILE, assert_builds, assert_refused, cli, profile
+from kit import SITE_TOML, write_site
 
 MAILTO_TOML = SITE_TOML.replace(
     'language = "en"', 'language = "en"\n\n[contact]\nmode = "mailto"\n\n[cms]\nenabled = false'
@@ -35,13 +35,14 @@ def assert_no_private_email(out, emails=PRIVATE) -> int:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     root = tmp_path_factory.mktemp("privacy")
-    site = make_site(
+    site = write_site(
         root / "site",
-        {
+        BASE_SITE,
+        files={
+            "site.toml": MAILTO_TOML,
             "mentors/bo.yaml": profile("Bo Other") + "public_email: bo.public@example.org\n",
             "mentors/cy.yaml": profile("Cy Paused") + "active: false\n",
         },
-        toml=MAILTO_TOML,
     )
     _, out = assert_builds(site, root / "out")
     return out
@@ -64,9 +65,10 @@ def test_paused_mentor_is_not_published(built):
 
 
 def test_template_override_printing_mentor_email_fails_cleanly(tmp_path):
-    site = make_site(
+    site = write_site(
         tmp_path / "site",
-        {
+        BASE_SITE,
+        files={
             "templates/mentor.html": '{% extends "!theme/mentor.html" %}\n{% block content %}\n<p>{{ mentor.email }}</p>\n{% endblock %}\n'
         },
     )
@@ -91,9 +93,10 @@ def test_template_override_printing_mentor_email_fails_cleanly(tmp_path):
     ],
 )
 def test_template_override_probing_for_email_prints_nothing_private(tmp_path, expression):
-    site = make_site(
+    site = write_site(
         tmp_path / "site",
-        {
+        BASE_SITE,
+        files={
             "templates/mentor.html": '{% extends "!theme/mentor.html" %}\n{% block content %}\n'
             f'<p id="probe">[{{{{ {expression} }}}}]</p>\n{{% endblock %}}\n'
         },
@@ -116,9 +119,10 @@ def test_template_override_probing_for_email_prints_nothing_private(tmp_path, ex
     ],
 )
 def test_hard_coded_private_email_in_an_override_blocks_the_build(tmp_path, leak):
-    site = make_site(
+    site = write_site(
         tmp_path / "site",
-        {
+        BASE_SITE,
+        files={
             "templates/404.html": '{% extends "!theme/404.html" %}\n{% block content %}<p>'
             + leak
             + "</p>{% endblock %}\n"
@@ -133,9 +137,10 @@ def test_hard_coded_private_email_in_an_override_blocks_the_build(tmp_path, leak
 
 
 def test_email_like_text_that_is_not_the_private_address_is_published(tmp_path):
-    site = make_site(
+    site = write_site(
         tmp_path / "site",
-        {
+        BASE_SITE,
+        files={
             "templates/404.html": '{% extends "!theme/404.html" %}\n{% block content %}'
             "<p>xada.private@example.org ada.private@example.org.uk ada.private@example.organic</p>"
             "{% endblock %}\n"
@@ -145,9 +150,10 @@ def test_email_like_text_that_is_not_the_private_address_is_published(tmp_path):
 
 
 def test_private_email_in_own_bio_is_reported_where_written(tmp_path):
-    site = make_site(
+    site = write_site(
         tmp_path / "site",
-        {"mentors/ada.yaml": PROFILE.replace("Ada has spent", "Mail ada.private@example.org. Ada has spent")},
+        BASE_SITE,
+        files={"mentors/ada.yaml": PROFILE.replace("Ada has spent", "Mail ada.private@example.org. Ada has spent")},
     )
     assert_refused(
         site,
@@ -159,8 +165,10 @@ def test_private_email_in_own_bio_is_reported_where_written(tmp_path):
 
 
 def test_private_email_as_public_email_is_reported(tmp_path):
-    site = make_site(
-        tmp_path / "site", {"mentors/ada.yaml": PROFILE + "public_email: Ada.Private@example.org\n"}, toml=MAILTO_TOML
+    site = write_site(
+        tmp_path / "site",
+        BASE_SITE,
+        files={"site.toml": MAILTO_TOML, "mentors/ada.yaml": PROFILE + "public_email: Ada.Private@example.org\n"},
     )
     assert_refused(
         site,
@@ -171,9 +179,10 @@ def test_private_email_as_public_email_is_reported(tmp_path):
 
 
 def test_someone_elses_private_email_in_a_profile_is_reported(tmp_path):
-    site = make_site(
+    site = write_site(
         tmp_path / "site",
-        {
+        BASE_SITE,
+        files={
             "mentors/bo.yaml": profile("Bo Other")
             + 'links:\n  - label: Ada\n    url: "https://x.example/?to=ada.private@example.org"\n'
         },
@@ -187,9 +196,10 @@ def test_someone_elses_private_email_in_a_profile_is_reported(tmp_path):
 
 
 def test_private_email_in_a_guide_is_reported(tmp_path):
-    site = make_site(
+    site = write_site(
         tmp_path / "site",
-        {
+        BASE_SITE,
+        files={
             "content/guides/contact.md": GUIDE + "\nWrite to **ada.private@example.org** today.\n",
             "content/about.md": "---\ntitle: About\nsummary: Ask ada.private@example.org\n---\nbody\n",
         },
@@ -205,9 +215,10 @@ def test_private_email_in_a_guide_is_reported(tmp_path):
 
 def test_template_cannot_read_profiles_from_disk(tmp_path):
     # The sandbox closes the usual ways out of a template (globals, subclasses, imports).
-    site = make_site(
+    site = write_site(
         tmp_path / "site",
-        {"templates/404.html": "{{ url.__globals__['__builtins__']['open']('mentors/ada.yaml').read() }}\n"},
+        BASE_SITE,
+        files={"templates/404.html": "{{ url.__globals__['__builtins__']['open']('mentors/ada.yaml').read() }}\n"},
     )
     outcome = assert_refused(site, ["templates/404.html:1:1: error: template error: "], check_fails=False)
     assert "unsafe" in outcome.build.output
@@ -216,7 +227,11 @@ def test_template_cannot_read_profiles_from_disk(tmp_path):
 
 def test_diagnostics_never_print_the_private_email_of_a_valid_profile(tmp_path):
     # The duplicate-email rule says which file, not which address.
-    site = make_site(tmp_path / "site", {"mentors/ada-2.yaml": profile("Ada Second", email="ada.private@example.org")})
+    site = write_site(
+        tmp_path / "site",
+        BASE_SITE,
+        files={"mentors/ada-2.yaml": profile("Ada Second", email="ada.private@example.org")},
+    )
     run = cli("check", site)
     assert "this email is already used by mentors/ada" in run.output
     assert "ada.private@example.org" not in run.output

@@ -204,15 +204,7 @@ def mixed_profiles(draw):
 
 @CI_SETTINGS
 @given(mixed_profiles())
-def test_profiles_mixing_valid_and_invalid_values_give_a_model_or_diagnostics(profile):
-    import tomllib
-
-    from conftest import SITE_TOML
-
-    from mentorsite.config import SiteConfig
-    from mentorsite.load import vocabularies
-
-    context = {"vocabularies": vocabularies(SiteConfig.model_validate(tomllib.loads(SITE_TOML)))}
+def test_profiles_mixing_valid_and_invalid_values_give_a_model_or_diagnostics(context, profile):
     for ctx in ({}, context):
         loaded, diagnostics = read_mentor(PATH, dump(profile), ctx, today=TODAY)
         check_result(loaded, diagnostics)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import SITE_TOML, TODAY
 from jsonschema import Draft7Validator
+from kit import SITE_TOML, TODAY
 
 from mentorsite.build import build_site
 from mentorsite.cli import cli
@@ -36,7 +36,7 @@ def schema() -> dict:
 
 @pytest.fixture(scope="module")
 def test_schema() -> dict:
-    """The schema of the tests' own small site (conftest.SITE_TOML)."""
+    """The schema of the tests' own small site (kit.SITE_TOML)."""
     return mentor_schema(SiteConfig.model_validate(tomllib.loads(SITE_TOML)))
 
 

@@ -5,70 +5,50 @@ from __future__ import annotations
 import gzip
 import json
 import re
-import textwrap
 from datetime import date
 
 import pytest
-from conftest import BIO, write_site
+from kit import GOOD_PROFILE, drop_lines, write_site
 
 from mentorsite.build import build_site
 from mentorsite.search import CHUNK, FORMAT, normalise, tokens
 
-
-def dedent(text: str) -> str:
-    return textwrap.dedent(text).lstrip("\n")
-
-
-ADA = f"""\
-name: Ada Example
-headline: Data leader happy to help with a first management role
-tags: [leadership, writing]
-industry: technology
-location:
-  city: Lisbon
-  country: PT
-timezone: Europe/Lisbon
-languages: [en, pt]
-formats: [one-to-one]
-availability:
-  accepting: true
-last_reviewed: 2026-05-01
-email: ada.private@example.org
-bio: |
-  {BIO}
-"""
-
-JOSE = dedent("""
-    name: José Núñez
-    headline: Quant turned machine-learning engineer
-    tags: [ml]
-    industry: finance
-    location:
-      country: ES
-    timezone: Europe/Madrid
-    languages: [es]
-    formats: [group]
-    availability:
-      accepting: false
-    last_reviewed: 2026-04-02
-    email: jose.private@example.org
-    bio: Fifteen years of models in banking; now I mostly help people move from research code to production systems.
-""")
-
-BO = dedent("""
-    name: Bo Chen
-    headline: Engineering manager for small teams
-    tags: [management]
-    availability:
-      accepting: true
-    last_reviewed: 2026-03-03
-    bio: I help new managers find their feet, one conversation at a time, with plenty of practical exercises.
-""")
+#: The valid profile without photo and capacity.
+ADA = drop_lines(GOOD_PROFILE, "photo:", "  capacity:")
 
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory):
-    site = write_site(tmp_path_factory.mktemp("search") / "site", {"ada.yaml": ADA, "jose.yaml": JOSE, "bo.yaml": BO})
+    site = write_site(
+        tmp_path_factory.mktemp("search") / "site",
+        f"""
+-- mentors/ada.yaml --
+{ADA}
+-- mentors/jose.yaml --
+name: José Núñez
+headline: Quant turned machine-learning engineer
+tags: [ml]
+industry: finance
+location:
+  country: ES
+timezone: Europe/Madrid
+languages: [es]
+formats: [group]
+availability:
+  accepting: false
+last_reviewed: 2026-04-02
+email: jose.private@example.org
+bio: Fifteen years of models in banking; now I mostly help people move from research code to production systems.
+-- mentors/bo.yaml --
+name: Bo Chen
+headline: Engineering manager for small teams
+tags: [management]
+availability:
+  accepting: true
+last_reviewed: 2026-03-03
+bio: I help new managers find their feet, one conversation at a time, with plenty of practical exercises.
+""",
+    )
     report = build_site(site, today=date(2026, 6, 1))
     assert report.written, [d.human() for d in report.errors]
     out = site / "_site"

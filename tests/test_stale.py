@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import GOOD_PROFILE, SITE_TOML, TODAY
+from kit import GOOD_PROFILE, SITE_TOML, TODAY
 
 from mentorsite.build import build_site
 from mentorsite.config import load_config
@@ -36,10 +36,16 @@ def site_toml(setting: str | None, months: int | None = None) -> str:
 
 
 def build(make_site, setting: str | None, months: int | None = None):
-    site = make_site(
-        {"ada-example.yaml": FRESH, "old-reviewed.yaml": STALE, "never-reviewed.yaml": NEVER},
-        toml=site_toml(setting, months),
-    )
+    site = make_site(f"""
+-- site.toml --
+{site_toml(setting, months)}
+-- mentors/ada-example.yaml --
+{FRESH}
+-- mentors/old-reviewed.yaml --
+{STALE}
+-- mentors/never-reviewed.yaml --
+{NEVER}
+""")
     report = build_site(site, today=TODAY)
     assert report.errors == [] and report.written
     return report, site / "_site"
@@ -84,7 +90,7 @@ def test_the_age_comes_from_review_after_months(make_site):
 
 
 def test_unknown_setting_is_an_error_with_a_hint(make_site):
-    site = make_site({}, toml=site_toml("hidden"))
+    site = make_site(f"-- site.toml --\n{site_toml('hidden')}")
     with pytest.raises(InputError) as caught:
         load_config(site)
     [problem] = caught.value.diagnostics

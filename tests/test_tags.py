@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from click.testing import CliRunner
-from conftest import BIO
+from kit import BIO
 
 from mentorsite.cli import cli
 
@@ -50,8 +50,13 @@ PROFILES = {
 }
 
 
+def mentors(profiles: dict[str, str]) -> str:
+    """The profiles as txtar sections mentors/<name>, for make_site."""
+    return "".join(f"-- mentors/{name} --\n{text}" for name, text in profiles.items())
+
+
 def test_tags_counts_every_value_and_lists_unused_ones(make_site):
-    site = make_site(PROFILES)
+    site = make_site(mentors(PROFILES))
     result = CliRunner().invoke(cli, ["tags", str(site)])
     assert result.exit_code == 0, result.output
     assert result.stdout == (
@@ -83,7 +88,7 @@ def test_tags_counts_every_value_and_lists_unused_ones(make_site):
 
 
 def test_tags_json(make_site):
-    site = make_site({name: text for name, text in PROFILES.items() if name != "broken.yaml"})
+    site = make_site(mentors({name: text for name, text in PROFILES.items() if name != "broken.yaml"}))
     data = json.loads(CliRunner().invoke(cli, ["tags", str(site), "--format", "json"]).stdout)
     assert data["profiles_with_errors"] == 0
     industry = next(f for f in data["facets"] if f["key"] == "industry")
@@ -98,7 +103,7 @@ def test_tags_json(make_site):
 
 
 def test_tags_with_a_broken_site_toml_exits_1(make_site):
-    site = make_site(PROFILES, toml='title = "x"\n')
+    site = make_site(mentors(PROFILES) + '-- site.toml --\ntitle = "x"\n')
     result = CliRunner().invoke(cli, ["tags", str(site)])
     assert result.exit_code == 1
     assert "missing required field 'organisation'" in result.stderr

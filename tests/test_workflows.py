@@ -83,6 +83,7 @@ def shellcheck_findings() -> list[str]:
     return found
 
 
+@pytest.mark.external
 def test_workflows_pass_actionlint():
     assert actionlint_findings() == []
 

@@ -16,6 +16,8 @@ from generate import generate  # noqa: E402
 
 COUNT = 10_000
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def big_site(tmp_path_factory, serve_directory):
