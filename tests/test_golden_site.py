@@ -1,7 +1,15 @@
-"""Golden-site tests: build tests/sites/basic (published under a sub-path) and check the tree."""
+"""Golden-site tests: build tests/sites/basic (published under a sub-path) and check the tree.
+
+The whole output is compared file by file with the committed tree tests/golden/basic/; after an
+intended change of the output, regenerate it and read the diff before committing:
+
+    UPDATE_GOLDEN=1 pytest tests/test_golden_site.py tests/test_invalid_sites.py
+"""
 
 from __future__ import annotations
 
+import difflib
+import os
 import re
 import shutil
 from datetime import date
@@ -14,8 +22,16 @@ import pytest
 from mentorsite.build import build_site
 
 FIXTURE = Path(__file__).parent / "sites" / "basic"
+GOLDEN = Path(__file__).parent / "golden" / "basic"
 BASE = "https://org.github.io/mentors/"
 PUBLISHED = {"ana-lima", "bo-chen", "chidi-okeke", "dana-berg", "eva-novak"}
+#: The golden tree must stay small enough to read and review.
+GOLDEN_LIMIT = 1_000_000
+
+
+def update_golden() -> bool:
+    """UPDATE_GOLDEN=1 rewrites the expected files instead of comparing with them."""
+    return os.environ.get("UPDATE_GOLDEN", "") not in ("", "0")
 
 
 class _Links(HTMLParser):
@@ -42,14 +58,54 @@ def parse(path: Path) -> _Links:
     return parser
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    work = tmp_path_factory.mktemp("golden") / "site"
+def build_fixture(parent: Path) -> Path:
+    """Build a copy of the fixture site (fixed today) in parent; returns its output folder."""
+    work = parent / "site"
     shutil.copytree(FIXTURE, work)
     report = build_site(work, today=date(2026, 11, 23))
     assert report.errors == [], [d.human() for d in report.errors]
     assert report.written
     return work / "_site"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    return build_fixture(tmp_path_factory.mktemp("golden"))
+
+
+def files_under(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def difference(name: str, expected: bytes, actual: bytes) -> str:
+    """A unified diff for text, sizes for anything else."""
+    try:
+        old, new = expected.decode("utf-8"), actual.decode("utf-8")
+    except UnicodeDecodeError:
+        return f"{name}: {len(expected)} bytes expected, {len(actual)} built (binary)"
+    lines = difflib.unified_diff(
+        old.splitlines(keepends=True), new.splitlines(keepends=True), f"golden/{name}", f"built/{name}", n=2
+    )
+    return "".join(lines)
+
+
+def test_output_matches_the_golden_tree(site):
+    """Every output file, and nothing else, is byte for byte the committed one in tests/golden/basic/."""
+    built = files_under(site)
+    if update_golden():
+        shutil.rmtree(GOLDEN, ignore_errors=True)
+        shutil.copytree(site, GOLDEN)
+    expected = files_under(GOLDEN)
+    missing, extra = sorted(expected.keys() - built.keys()), sorted(built.keys() - expected.keys())
+    assert (missing, extra) == ([], []), "(not built, not in golden); UPDATE_GOLDEN=1 regenerates tests/golden/basic/"
+    changed = [difference(name, expected[name], built[name]) for name in expected if expected[name] != built[name]]
+    assert not changed, "\n".join(changed[:10]) + "\n(UPDATE_GOLDEN=1 regenerates tests/golden/basic/)"
+    assert sum(map(len, expected.values())) < GOLDEN_LIMIT
+
+
+def test_the_build_is_deterministic(site, tmp_path):
+    """A second build of the same site in another folder writes the same bytes (the golden tree can be trusted)."""
+    assert files_under(build_fixture(tmp_path)) == files_under(site)
 
 
 def page_url(out: Path, file: Path) -> str:
