@@ -186,21 +186,33 @@ def assert_builds(site: Path, out: Path | None = None) -> tuple[Run, Path]:
 
 
 class Elements(HTMLParser):
-    """Every start tag of a page with its attributes, and its text."""
+    """Every start tag of a page with its attributes, its text, and each <script> with the text inside it."""
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.tags: list[tuple[str, dict[str, str | None]]] = []
         self.text: list[str] = []
+        self.scripts: list[tuple[dict[str, str | None], str]] = []
+        self._in_script = False
 
     def handle_starttag(self, tag, attrs):
         self.tags.append((tag, dict(attrs)))
+        if tag == "script":
+            self.scripts.append((dict(attrs), ""))
+            self._in_script = True
 
     def handle_startendtag(self, tag, attrs):
         self.tags.append((tag, dict(attrs)))
 
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._in_script = False
+
     def handle_data(self, data):
         self.text.append(data)
+        if self._in_script:
+            attrs, text = self.scripts[-1]
+            self.scripts[-1] = (attrs, text + data)
 
 
 def elements(html: str) -> Elements:

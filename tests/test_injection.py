@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ElementTree
-from html import unescape
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from hostile_kit import BASE_SITE, assert_builds, assert_refused, cli, elements, profile
@@ -311,13 +311,22 @@ def test_feeds_and_data_files_stay_well_formed(built):
         json.loads(file.read_text(encoding="utf-8"))
 
 
-def test_json_in_script_elements_stays_inside_them(built):
-    # If a page ever inlines data as <script type="application/json">, a "</script>" in a
-    # profile must not end it early: the block must still parse as the JSON it was meant to be.
+def test_script_elements_are_the_theme_scripts_and_carry_no_data(built):
+    """Pins every <script> the templates emit: theme assets by src, deferred, with nothing inside.
+
+    So no text a person typed (a "</script>" in a bio) can land inside a script element. A
+    template that starts inlining data (e.g. <script type="application/json">) fails this test:
+    replace the pin with a check that such data stays inside its element.
+    """
+    emitted = set()
     for file in html_files(built):
-        html = file.read_text(encoding="utf-8")
-        for block in re.findall(r"<script[^>]*type=\"application/(?:ld\+)?json\"[^>]*>(.*?)</script>", html, re.S):
-            json.loads(unescape(block) if block.lstrip().startswith("&") else block)
+        for attrs, text in elements(file.read_text(encoding="utf-8")).scripts:
+            src = urlsplit(attrs.get("src") or "").path
+            emitted.add((src, tuple(sorted(attrs)), text))
+    assert emitted == {
+        ("/assets/site.js", ("defer", "src"), ""),
+        ("/assets/search.js", ("defer", "src"), ""),
+    }
 
 
 @pytest.mark.parametrize(
