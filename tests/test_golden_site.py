@@ -8,7 +8,9 @@ intended change of the output, regenerate it and read the diff before committing
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import json
 import os
 import re
 import shutil
@@ -78,11 +80,14 @@ def files_under(folder: Path) -> dict[str, bytes]:
 
 
 def difference(name: str, expected: bytes, actual: bytes) -> str:
-    """A unified diff for text, sizes for anything else."""
+    """A unified diff for text (JSON laid out one value a line first), sizes for anything else."""
     try:
         old, new = expected.decode("utf-8"), actual.decode("utf-8")
     except UnicodeDecodeError:
         return f"{name}: {len(expected)} bytes expected, {len(actual)} built (binary)"
+    if name.endswith(".json"):
+        with contextlib.suppress(ValueError):
+            old, new = (json.dumps(json.loads(text), indent=1, ensure_ascii=False) + "\n" for text in (old, new))
     lines = difflib.unified_diff(
         old.splitlines(keepends=True), new.splitlines(keepends=True), f"golden/{name}", f"built/{name}", n=2
     )

@@ -17,11 +17,8 @@ from mentorsite.search import CHUNK, FORMAT, normalise, tokens
 ADA = drop_lines(GOOD_PROFILE, "photo:", "  capacity:")
 
 
-@pytest.fixture(scope="module")
-def index(tmp_path_factory):
-    site = write_site(
-        tmp_path_factory.mktemp("search") / "site",
-        f"""
+#: Three mentors: Ada accepting, José not accepting, Bo with the fewest fields.
+MENTORS = f"""
 -- mentors/ada.yaml --
 {ADA}
 -- mentors/jose.yaml --
@@ -47,8 +44,12 @@ availability:
   accepting: true
 last_reviewed: 2026-03-03
 bio: I help new managers find their feet, one conversation at a time, with plenty of practical exercises.
-""",
-    )
+"""
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory):
+    site = write_site(tmp_path_factory.mktemp("search") / "site", MENTORS)
     report = build_site(site, today=date(2026, 6, 1))
     assert report.written, [d.human() for d in report.errors]
     out = site / "_site"
@@ -175,8 +176,8 @@ CARD_OVERRIDE = """\
 def test_a_sites_card_override_is_what_the_records_carry(tmp_path):
     """A site's templates/_card.html (new fields, new conditionals) reaches the search records,
     autoescaped like every page."""
-    profiles = {"ada.yaml": ADA, "jose.yaml": JOSE, "bo.yaml": BO.replace("Bo Chen", "Bo <b>Chen</b>")}
-    site = write_site(tmp_path / "site", profiles, files={"templates/_card.html": CARD_OVERRIDE})
+    mentors = MENTORS.replace("name: Bo Chen", "name: Bo <b>Chen</b>")
+    site = write_site(tmp_path / "site", mentors, files={"templates/_card.html": CARD_OVERRIDE})
     report = build_site(site, today=date(2026, 6, 1))
     assert report.written, [d.human() for d in report.errors]
     out = site / "_site"

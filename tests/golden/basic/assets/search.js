@@ -6,6 +6,7 @@
   "use strict";
 
   var PAGE = 24;
+  var FORMAT = 2; // the index layout this script reads (search.py FORMAT)
   var FACTOR_EXACT = 1;
   var FACTOR_PREFIX = 0.8;
   var FACTOR_TYPO = 0.5;
@@ -66,9 +67,8 @@
 
   /* ---------------------------------------------------------------- index */
 
-  function Index(dir, base) {
+  function Index(dir) {
     this.dir = dir;
-    this.base = base;
     this.manifest = null;
     this.shards = {};   // prefix -> promise of {token: posting}
     this.loaded = {};   // prefix -> {token: posting} once arrived
@@ -90,7 +90,7 @@
           return r.json();
         })
         .then(function (m) {
-          if (m.format !== 1) throw new Error("unknown search index format");
+          if (m.format !== FORMAT) throw new Error("unknown search index format");
           self.manifest = m;
           self.normalise = normaliser(m.fold || {});
           self.stop = new Set(m.stop || []);
@@ -391,42 +391,19 @@
 
   /* ---------------------------------------------------------------- cards */
 
-  /* The markup of templates/_card.html, from a display record (search.py `_record`). */
-  Index.prototype.card = function (r) {
-    var base = this.base, h = '<article class="card"><div class="card-head">';
-    var photo = r[10];
-    if (photo) {
-      var srcset = function (variants) {
-        return escapeHtml(variants.map(function (v) { return base + v[0] + " " + v[1] + "w"; }).join(", "));
-      };
-      var webp = photo[3] || [], jpeg = photo[4] || [];
-      h += '<picture style="display:flex;flex:none">' +
-        (webp.length ? '<source type="image/webp" srcset="' + srcset(webp) + '" sizes="3.5rem">' : "") +
-        '<img class="avatar" src="' + escapeHtml(base + photo[0]) + '"' + (jpeg.length ? ' srcset="' + srcset(jpeg) +
-        '" sizes="3.5rem"' : "") + ' width="' + photo[1] + '" height="' + photo[2] + '" alt="" loading="lazy" decoding="async"></picture>';
-    } else {
-      h += '<span class="avatar" aria-hidden="true">' + escapeHtml(r[2]) + "</span>";
-    }
-    h += '<h3><a href="' + escapeHtml(base + r[0]) + '">' + escapeHtml(r[1]) + "</a></h3></div>";
-    if (r[4] || r[5]) {
-      h += '<p class="card-role">' + escapeHtml(r[4]) + (r[4] && r[5] ? " · " : "") + escapeHtml(r[5]) + "</p>";
-    }
-    h += '<p class="card-headline">' + escapeHtml(r[3]) + "</p>";
-    if (r[6] || r[7]) {
-      h += '<p class="loc">' + escapeHtml(r[6]) + (r[6] && r[7] ? ", " : "") + escapeHtml(r[7]) + "</p>";
-    }
-    if (r[8].length) {
-      h += '<ul class="chips">';
-      r[8].forEach(function (t) {
-        h += "<li>" + (t[1] ? '<a href="' + escapeHtml(base + t[1]) + '">' + escapeHtml(t[0]) + "</a>"
-          : "<span>" + escapeHtml(t[0]) + "</span>") + "</li>";
-      });
-      h += "</ul>";
-    }
-    if (r[9] === 1) h += '<p class="badge open">Accepting mentees</p>';
-    else if (r[9]) h += '<p class="badge soon">From ' + escapeHtml(r[9]) + "</p>";
-    else h += '<p class="badge closed">Not accepting</p>';
-    return h + "</article>";
+  /* A list item holding a mentor's card: the markup the build rendered from _card.html for the
+     static pages (search.py `_record`), so a site's override of that template shows here too.
+     Nothing here builds markup from record text. */
+  function cardItem(record) {
+    var item = document.createElement("li");
+    item.innerHTML = record.card;
+    return item;
+  }
+
+  Index.prototype.cardItems = function (ords) {
+    var list = document.createDocumentFragment();
+    for (var i = 0; i < ords.length; i++) list.appendChild(cardItem(this.record(ords[i])));
+    return list;
   };
 
   /* ---------------------------------------------------------------- directory */
@@ -791,16 +768,15 @@
   };
 
   Directory.prototype.render = function (result, visible, keepFrom) {
-    var index = this.index, html = "", start = keepFrom ? keepFrom : 0;
+    var index = this.index, start = keepFrom ? keepFrom : 0;
     if (start && !this.showingStatic) {
-      for (var i = start; i < visible.length; i++) html += "<li>" + index.card(index.record(visible[i])) + "</li>";
-      this.cards.insertAdjacentHTML("beforeend", html);
+      this.cards.appendChild(index.cardItems(visible.slice(start)));
       var first = this.cards.children[start];
-      var link = first && first.querySelector("h3 a");
+      var link = first && (first.querySelector("h3 a") || first.querySelector("a[href]"));
       if (link) link.focus();
     } else {
-      for (i = 0; i < visible.length; i++) html += "<li>" + index.card(index.record(visible[i])) + "</li>";
-      this.cards.innerHTML = html;
+      this.cards.textContent = "";
+      this.cards.appendChild(index.cardItems(visible));
     }
     this.showingStatic = false;
     if (this.pagination) this.pagination.hidden = true;
@@ -1016,13 +992,20 @@
     var top = ranked.slice(0, 10);
     var missing = index.missingChunks(top.map(function (r) { return r.ord; })) || [];
     Promise.all(missing.map(function (c) { return index.chunk(c); })).then(function () {
-      var html = "";
+      var items = document.createDocumentFragment();
       top.forEach(function (r) {
-        var why = r.why.join(", ");
-        html += '<li class="match"><p class="match-why"><span class="visually-hidden">Why this match: </span>' +
-          escapeHtml(why.charAt(0).toUpperCase() + why.slice(1)) + "</p>" + index.card(index.record(r.ord)) + "</li>";
+        var why = r.why.join(", "), item = cardItem(index.record(r.ord));
+        var reason = document.createElement("p"), hidden = document.createElement("span");
+        item.className = "match";
+        reason.className = "match-why";
+        hidden.className = "visually-hidden";
+        hidden.textContent = "Why this match: ";
+        reason.append(hidden, why.charAt(0).toUpperCase() + why.slice(1));
+        item.prepend(reason);
+        items.appendChild(item);
       });
-      self.list.innerHTML = html;
+      self.list.textContent = "";
+      self.list.appendChild(items);
       if (!ranked.length) {
         self.status.textContent = "No accepting mentor matches these answers yet. Try fewer or other answers.";
       } else if (ranked.length > top.length) {
@@ -1049,7 +1032,7 @@
 
   var host = document.querySelector("[data-search-index]");
   if (!host || !window.fetch || !window.URLSearchParams || !window.history.pushState) return;
-  var index = new Index(host.getAttribute("data-search-index"), host.getAttribute("data-base") || "/");
+  var index = new Index(host.getAttribute("data-search-index"));
   window.mentorsiteSearch = index;
   index.load().then(function () {
     if (host.id === "results" && document.getElementById("cards")) new Directory(host, index).start();
