@@ -7,6 +7,7 @@ else is an internal error, reported as one line and exit 1 (its traceback with -
 
 from __future__ import annotations
 
+import signal
 import sys
 import traceback
 from datetime import date
@@ -22,7 +23,7 @@ from .diagnostics import InputError, MentorsiteError, format_diagnostics, printa
 from .receiver.commands import receive, requests_group
 from .scaffold import init_site, mentor_profile
 from .schema import schema_file, schema_text, write_schema
-from .serve import serve_directory
+from .serve.session import ServeError, serve_site
 from .textrules import slugify
 from .usage import facet_usage, format_usage
 
@@ -264,16 +265,22 @@ def init(directory: Path) -> None:
 @click.option("--port", default=8000, show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True)
 def serve(site: Path, port: int, host: str) -> None:
-    """Build the site, then serve it locally for preview (not for production)."""
-    base_url = f"http://{host}:{port}/"
-    report = build_site(site, base_url=base_url)
-    if report.errors:
-        click.echo(format_diagnostics(report.errors), err=True)
-    if not report.written:
-        click.echo("build failed; nothing to serve", err=True)
-        sys.exit(1)
-    click.echo(f"built {report.pages} pages; serving {report.output} at {base_url} (Ctrl+C stops)")
-    serve_directory(report.output, host, port)
+    """Preview the site locally; every save rebuilds it and reloads open tabs (not for production).
+
+    Previews are built under .mentorsite-cache/serve/ with a localhost base URL; output_dir is
+    never touched. A broken edit shows its problems here and over the page, which keeps showing
+    the last good build until the edit is fixed.
+    """
+    if not (site / "site.toml").is_file():
+        raise click.ClickException(f"{site} is not a mentorsite site (no site.toml)")
+    # `kill` stops the preview as Ctrl+C does: cleanly, removing its folder.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        serve_site(site, host, port, click.echo)
+    except ServeError as exc:
+        raise click.ClickException(str(exc)) from None
+    except KeyboardInterrupt:
+        click.echo("stopped")
 
 
 # The bundled contact-request receiver (issue 4): implementations in mentorsite.receiver.commands.

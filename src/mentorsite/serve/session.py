@@ -1,0 +1,149 @@
+"""The edit loop: build into the preview's own folder, serve it, rebuild after every save.
+
+Previews are built with a localhost base URL under `.mentorsite-cache/serve/`, never into the
+publishable `output_dir`. Each build goes to a fresh numbered folder (written atomically by the
+build); the server switches to it in one step, so a request never sees half a site, and a
+failed build leaves the last good one served.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from ..build import Report, build_site
+from ..diagnostics import Diagnostic, format_diagnostics, printable
+from .server import LiveState, preview_server
+from .watch import InputWatcher
+
+#: Where previews are built, relative to the site (git-ignored with the rest of the cache).
+SERVE_DIR = ".mentorsite-cache/serve"
+#: How often the loop wakes without changes (to notice a failed watcher, and Ctrl+C on Windows).
+IDLE_SECONDS = 1.0
+
+Echo = Callable[..., None]
+
+
+class ServeError(Exception):
+    """The preview cannot start (e.g. its port is taken)."""
+
+
+class PreviewBuilds:
+    """The builds of one serve process, each in its own folder under the site's serve folder."""
+
+    def __init__(self, site_dir: Path, base_url: str):
+        self.site = site_dir
+        self.base_url = base_url
+        self.folder = site_dir / SERVE_DIR / f"run-{os.getpid()}"
+        self.count = 0
+        self.served: Path | None = None
+
+    def build(self) -> Report:
+        """Build the site once more. The one place the preview builds: incremental builds plug in here."""
+        self.count += 1
+        target = self.folder / str(self.count)
+        try:
+            report = build_site(self.site, target, base_url=self.base_url)
+        except Exception as exc:  # a bug in one build must not end the edit loop
+            report = Report(
+                diagnostics=[
+                    Diagnostic(
+                        "mentorsite",
+                        0,
+                        0,
+                        f"internal error: {type(exc).__name__}: {exc}",
+                        "please report this with the input that caused it",
+                    )
+                ]
+            )
+        if report.written:
+            previous, self.served = self.served, target
+            # The build before last goes; the previous one stays for requests still reading it.
+            for old in self.folder.iterdir():
+                if old not in (self.served, previous) and old.name.isdigit():
+                    _remove_in_background(old)
+        return report
+
+    def close(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def serve_site(site_dir: Path, host: str, port: int, echo: Echo) -> None:
+    """Serve `site_dir` at host:port, rebuilding on every change, until KeyboardInterrupt."""
+    live = LiveState()
+    try:
+        server = preview_server(host, port, live)  # before building: a taken port fails at once
+    except OSError as exc:
+        raise ServeError(f"cannot serve at {host}:{port}: {exc.strerror or exc}") from None
+    base_url = f"http://{host}:{server.server_address[1]}/"
+    _remove_abandoned_previews(site_dir / SERVE_DIR)
+    builds = PreviewBuilds(site_dir, base_url)
+    watcher = InputWatcher(site_dir)
+    try:
+        watcher.start()  # before the first build, so an edit made during it is not lost
+        threading.Thread(target=server.serve_forever, name="mentorsite-serve", daemon=True).start()
+        echo(f"serving {site_dir} at {base_url} (Ctrl+C stops); previews are built in {builds.folder}")
+        _rebuild(builds, live, echo, changed=())
+        reported = 0
+        while True:
+            changed = watcher.next_batch(IDLE_SECONDS)
+            for failure in watcher.failures[reported:]:
+                echo(f"watching stopped: {failure}; restart mentorsite serve to see new edits", err=True)
+            reported = len(watcher.failures)
+            if changed:
+                _rebuild(builds, live, echo, changed)
+    finally:
+        watcher.close()
+        live.close()
+        server.shutdown()
+        server.server_close()
+        builds.close()
+
+
+def _rebuild(builds: PreviewBuilds, live: LiveState, echo: Echo, changed: Iterable[str]) -> None:
+    """Build, then switch the server to the new pages, or keep the old ones and show the problems."""
+    report = builds.build()
+    what = "built" if not changed else f"rebuilt after {_summary(changed)}:"
+    if report.written and report.output is not None:
+        live.succeeded(report.output)
+        echo(f"{what} {report.pages} pages in {report.seconds:.2f} s")
+        return
+    problems = report.errors or report.diagnostics
+    live.failed(problems)
+    echo(format_diagnostics(problems), err=True)
+    kept = "still serving the last good pages" if live.current.root else "nothing to serve until it builds"
+    echo(f"build failed: {len(problems)} problem(s); {kept}", err=True)
+
+
+def _summary(changed: Iterable[str], shown: int = 3) -> str:
+    paths = sorted(changed)
+    text = ", ".join(printable(p) for p in paths[:shown])
+    return text + (f" and {len(paths) - shown} more" if len(paths) > shown else "")
+
+
+def _remove_in_background(folder: Path) -> None:
+    # Tens of thousands of files take seconds to delete; the loop should not wait for that.
+    threading.Thread(target=shutil.rmtree, args=(folder,), kwargs={"ignore_errors": True}, daemon=True).start()
+
+
+def _remove_abandoned_previews(serve_dir: Path) -> None:
+    """Delete the folders of serve processes that no longer run (killed before cleaning up)."""
+    if os.name != "posix" or not serve_dir.is_dir():
+        return  # os.kill(pid, 0) probes a process only on POSIX
+    for folder in serve_dir.glob("run-*"):
+        pid = folder.name.removeprefix("run-")
+        if pid.isdigit() and not _running(int(pid)):
+            _remove_in_background(folder)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
