@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Build the example site and serve it at http://127.0.0.1:8000/ (Ctrl+C stops).
+# Preview the example site at http://127.0.0.1:8000/, rebuilt on every save (Ctrl+C stops).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh

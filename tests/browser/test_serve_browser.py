@@ -1,0 +1,70 @@
+"""`mentorsite serve` in Chromium: a saved edit reaches the open page without a reload by the
+user; a broken edit shows its problems over the last good page until it is fixed.
+
+A real serve process on a site from `mentorsite init` (serve_kit.py, in tests/).
+"""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+from serve_kit import PROFILE, TIMEOUT, ServeProcess, preview_site, save_by_rename
+
+from mentorsite.serve.server import UI_TEXT
+
+WAIT_MS = TIMEOUT * 1000
+
+
+@pytest.fixture
+def serving(tmp_path):
+    site = preview_site(tmp_path / "site")
+    with ServeProcess(site) as serve:
+        serve.wait_for_line("built ")
+        yield site, serve
+
+
+def save_profile(site, old: str, new: str) -> None:
+    text = (site / PROFILE).read_text(encoding="utf-8")
+    assert text.count(old) == 1, old
+    save_by_rename(site / PROFILE, text.replace(old, new))
+
+
+def test_edits_reload_the_page_and_a_broken_edit_shows_where_until_fixed(page, serving):
+    site, serve = serving
+    page.goto(serve.url + "mentors/ada-example/")
+    headline = page.locator(".profile-headline")
+    expect(headline).to_have_text("Mentor happy to help with career questions")
+    overlay = page.get_by_role("alertdialog", name=UI_TEXT["title"])
+
+    save_profile(site, "Mentor happy to help", "Mentor glad to help")
+    expect(headline).to_have_text("Mentor glad to help with career questions", timeout=WAIT_MS)
+
+    # An unknown field on the line after the headline: the overlay names that line.
+    save_profile(site, 'with career questions"\n', 'with career questions"\nfavourite_colour: teal\n')
+    line = next(n for n, text in enumerate((site / PROFILE).read_text().splitlines(), 1) if "favourite" in text)
+    expect(overlay).to_be_visible(timeout=WAIT_MS)
+    expect(overlay.locator("li")).to_have_text(
+        [f"mentors/ada-example.yaml:{line}:1: unknown field 'favourite_colour'" + page_hint(overlay)]
+    )
+    expect(overlay).to_contain_text(UI_TEXT["kept"])
+    expect(headline).to_have_text("Mentor glad to help with career questions")  # the last good page
+
+    save_profile(site, "favourite_colour: teal\n", "")
+    save_profile(site, "Mentor glad to help", "Mentor keen to help")
+    expect(headline).to_have_text("Mentor keen to help with career questions", timeout=WAIT_MS)
+    expect(overlay).to_have_count(0)
+
+    # The overlay can be dismissed from the keyboard.
+    save_profile(site, 'with career questions"\n', 'with career questions"\nfavourite_colour: teal\n')
+    expect(overlay).to_be_visible(timeout=WAIT_MS)
+    expect(overlay.get_by_role("button", name=UI_TEXT["dismiss"])).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(overlay).to_have_count(0)
+    assert page.errors == []
+
+
+def page_hint(overlay) -> str:
+    """The hint line as the overlay shows it (its wording belongs to the validation tests)."""
+    hint = overlay.locator("li div").text_content()
+    assert hint.startswith(UI_TEXT["hint"] + ": allowed here: name, headline, ")
+    return hint
