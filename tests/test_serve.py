@@ -133,7 +133,9 @@ def test_a_broken_edit_keeps_the_last_good_pages_and_reports_where(site):
         assert f"{where}: error: unknown field 'favourite_colour'" in serve.output
         assert serve.get("mentors/ada-example/") == (200, good)
         state = first_state(serve)
-        assert [(p["where"], p["message"]) for p in state["problems"]] == [(where, "unknown field 'favourite_colour'")]
+        assert [(p["where"], p["message"], p["source"]) for p in state["problems"]] == [
+            (where, "unknown field 'favourite_colour'", "favourite_colour: teal")
+        ]
         fixed = (site / PROFILE).read_text(encoding="utf-8").replace("favourite_colour: teal\n", "")
         save_by_rename(site / PROFILE, fixed.replace("Mentor happy to help", "Fixed: mentor happy to help"))
         wait_until(

@@ -43,6 +43,11 @@
       const item = element("li", "", { margin: ".5rem 0" });
       const where = element("code", problem.where, { fontWeight: "bold", wordBreak: "break-all" });
       item.append(where, ": " + problem.message);
+      if (problem.source) {
+        item.append(element("pre", problem.source, {
+          margin: ".25rem 0", padding: ".25rem .5rem", background: "#f4f4f4", overflowX: "auto",
+        }));
+      }
       if (problem.hint) item.append(element("div", text.hint + ": " + problem.hint, { color: "#444" }));
       list.append(item);
     }

@@ -62,6 +62,8 @@ def problem_data(diagnostic: Diagnostic) -> dict[str, str]:
         "where": printable(where),
         "message": printable(diagnostic.message),
         "hint": printable(diagnostic.hint),
+        # The offending line, as the terminal shows it under the message.
+        "source": printable(diagnostic.source.rstrip()) if diagnostic.line else "",
     }
 
 
