@@ -329,7 +329,7 @@ def _length_limits(metadata: list[Any]) -> tuple[int | None, int | None]:
     return low, high
 
 
-def _number_limits(metadata: list[Any]) -> tuple[int | None, int | None]:
+def _number_limits(metadata: list[Any]) -> tuple[Any, Any]:
     low = next((m.ge for m in metadata if isinstance(m, annotated_types.Ge)), None)
     high = next((m.le for m in metadata if isinstance(m, annotated_types.Le)), None)
     return low, high

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .config import Facet, SiteConfig
 from .models import Mentor, facet_values
@@ -24,11 +25,11 @@ class FacetView:
     url: str
     field: str
     #: Values with at least one mentor, most used first.
-    values: list[FacetValueView] = field(default_factory=list)
+    values: list[FacetValueView] = dataclasses.field(default_factory=list)
     #: value key -> slugs of the mentors that have it, in directory order.
-    members: dict[str, list[str]] = field(default_factory=dict)
+    members: dict[str, list[str]] = dataclasses.field(default_factory=dict)
     #: every allowed value -> label (for labelling a mentor's values).
-    labels: dict[str, str] = field(default_factory=dict)
+    labels: dict[str, str] = dataclasses.field(default_factory=dict)
 
     def value_url(self, value: str) -> str:
         return f"{self.key}/{value}/"

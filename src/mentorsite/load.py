@@ -259,7 +259,8 @@ def _validate_guide(path: str, text: str, kind: str) -> tuple[LoadedGuide | None
 
 def _files(folder: Path, suffixes: tuple[str, ...], site_dir: Path) -> tuple[list[tuple[str, Path]], list[Diagnostic]]:
     """Files with the given suffixes directly in folder, as (path relative to site, absolute)."""
-    found, problems = [], []
+    found: list[tuple[str, Path]] = []
+    problems: list[Diagnostic] = []
     link = symlink_on_path(site_dir, folder.relative_to(site_dir).parts)
     if link:
         # A symlinked folder could publish files from anywhere on the machine. Report it

@@ -159,7 +159,7 @@ def _engine(*, anchors: bool, images: bool) -> MarkdownIt:
         # Guides and pages (not profiles) fill placeholders, before headings get their ids.
         md.core.ruler.push("placeholders", _fill_placeholders)
         md.use(anchors_plugin, min_level=2, max_level=3, permalink=False)
-    md.validateLink = _validate_link
+    md.validateLink = _validate_link  # type: ignore[method-assign]  # markdown-it's documented hook
     md.core.ruler.at("smartquotes", _bounded_smartquotes)
     return md
 

@@ -65,13 +65,10 @@ def _text(value: str) -> str:
     return value
 
 
-def _line(max_length: int) -> Any:
-    return Annotated[str, AfterValidator(_one_line), Field(min_length=1, max_length=max_length)]
-
-
 Name = Annotated[str, AfterValidator(_visible_line), Field(min_length=1, max_length=100)]
-Line = _line(160)
-ShortLine = _line(60)
+#: One line of text: no line breaks, control or hidden characters.
+Line = Annotated[str, AfterValidator(_one_line), Field(min_length=1, max_length=160)]
+ShortLine = Annotated[str, AfterValidator(_one_line), Field(min_length=1, max_length=60)]
 Markdown = Annotated[str, AfterValidator(_text), Field(min_length=1, max_length=10_000)]
 
 

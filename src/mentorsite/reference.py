@@ -82,10 +82,13 @@ def table(model: type[BaseModel], heading: str) -> str:
 
 def reference() -> str:
     parts = [BEGIN, "", "### Profile fields (`mentors/<slug>.yaml`)", ""]
-    for model, heading in ((Mentor, "Mentor"), (Location, "Location"), (Availability, "Availability"), (Link, "Link")):
-        parts.append(table(model, heading))
-    parts += ["### `site.toml` reference", ""]
-    for model, heading in (
+    profile: list[tuple[type[BaseModel], str]] = [
+        (Mentor, "Mentor"),
+        (Location, "Location"),
+        (Availability, "Availability"),
+        (Link, "Link"),
+    ]
+    settings: list[tuple[type[BaseModel], str]] = [
         (SiteConfig, "SiteConfig"),
         (NavLink, "NavLink"),
         (Facet, "Facet"),
@@ -93,8 +96,10 @@ def reference() -> str:
         (ContactConfig, "ContactConfig"),
         (GuideLinks, "GuideLinks"),
         (CmsConfig, "CmsConfig"),
-    ):
-        parts.append(table(model, heading))
+    ]
+    parts += [table(model, heading) for model, heading in profile]
+    parts += ["### `site.toml` reference", ""]
+    parts += [table(model, heading) for model, heading in settings]
     parts.append(END)
     return "\n".join(parts)
 

@@ -8,8 +8,9 @@ news.
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 from .config import SiteConfig
 from .load import Loaded
@@ -33,9 +34,9 @@ class FacetUsage:
     key: str
     label: str
     field: str
-    used: list[ValueUsage] = field(default_factory=list)
+    used: list[ValueUsage] = dataclasses.field(default_factory=list)
     #: Vocabulary values no profile uses (empty for ISO facets).
-    unused: list[ValueUsage] = field(default_factory=list)
+    unused: list[ValueUsage] = dataclasses.field(default_factory=list)
     vocabulary_size: int = 0
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from .diagnostics import Diagnostic, did_you_mean
 
@@ -90,7 +91,7 @@ def loc_name(loc: tuple) -> str:
     return text or "file"
 
 
-def explain(error: dict, root: type[BaseModel]) -> tuple[str, str]:
+def explain(error: ErrorDetails | dict[str, Any], root: type[BaseModel]) -> tuple[str, str]:
     """(message, hint) for one pydantic error, in editors' terms."""
     kind = error["type"]
     loc = tuple(error["loc"])

@@ -57,7 +57,7 @@ CoreResolver.add_implicit_resolver(
 )
 
 try:  # libyaml: the fast path; optional, as PyYAML may be built without it
-    from yaml.cyaml import CParser
+    from yaml.cyaml import CParser  # type: ignore[attr-defined]
 
     class _Composer(CParser, CoreResolver):
         def __init__(self, stream: str):
