@@ -24,10 +24,11 @@ from typing import Literal
 
 import click
 
-from .build import check_site, site_rules
+from .build import check_site
 from .diagnostics import Diagnostic, InputError, format_diagnostics
-from .load import MENTOR_SUFFIXES, Loaded
+from .load import MENTOR_SUFFIXES
 from .privacy import quote_public_sources
+from .rules import site_rules
 from .yamlsource import decode_source, parse_yaml
 
 Status = Literal["added", "modified", "removed", "renamed"]
@@ -197,9 +198,9 @@ def scoped_check(site_dir: Path, changes: ChangeSet, *, today: date) -> ScopedCh
     config, loaded, report = check_site(site_dir, today=today)
     if config is None:
         return ScopedCheck(report.diagnostics, sorted(present), changes.removed, everything)
-    as_checked = site_rules(config, Loaded(mentors=list(loaded.mentors), guides=loaded.guides))
+    as_checked = site_rules(config, loaded).diagnostics
     changed_last = sorted(loaded.mentors, key=lambda m: m.path in present)  # stable
-    rules = quote_public_sources(site_rules(config, Loaded(mentors=changed_last, guides=loaded.guides)), loaded, config)
+    rules = quote_public_sources(site_rules(config, replace(loaded, mentors=changed_last)).diagnostics, loaded, config)
     photo_users = {
         m.path for m in loaded.mentors if m.mentor.photo and MENTORS_DIR + m.mentor.photo.replace("\\", "/") in present
     }

@@ -12,20 +12,25 @@ from typing import Any
 
 from .config import SiteConfig
 from .diagnostics import Diagnostic, quote
-from .load import Loaded
+from .load import Loaded, LoadedMentor
 from .models import PRIVATE_FIELDS
 from .textrules import line_col
 from .validation import loc_name
 from .write import PrivateStrings
 
 
+def private_addresses(config: SiteConfig, mentors: list[LoadedMentor]) -> set[str]:
+    """Addresses never published nor quoted: mentors' private ones and the receiver's coordinator's."""
+    private = {m.mentor.email for m in mentors if m.mentor.email}
+    if config.contact.coordinator_email:
+        private.add(config.contact.coordinator_email)
+    return private
+
+
 def quote_public_sources(diagnostics: list[Diagnostic], loaded: Loaded, config: SiteConfig) -> list[Diagnostic]:
     """Diagnostics with their source line attached, except lines holding a private address
     (a mentor's, or the coordinator's)."""
-    private = {m.mentor.email for m in loaded.mentors if m.mentor.email}
-    if config.contact.coordinator_email:
-        private.add(config.contact.coordinator_email)
-    hidden = PrivateStrings(private)
+    hidden = PrivateStrings(private_addresses(config, loaded.mentors))
     texts = {m.path: m.source for m in loaded.mentors} | {g.path: g.source for g in loaded.guides}
     return quote(diagnostics, texts, hide=lambda line: hidden.found_in(line.encode("utf-8")))
 

@@ -19,10 +19,14 @@ from urllib.parse import urljoin
 
 import jinja2
 import jinja2.sandbox
+from markupsafe import Markup
 
 from .config import SiteConfig
 from .diagnostics import Diagnostic
+from .index import FacetView
+from .outputs import Page
 from .textrules import symlink_on_path
+from .views import MentorView
 
 
 @lru_cache(maxsize=1)
@@ -138,8 +142,8 @@ def make_environment(
     return env
 
 
-def version_of(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()[:10]
+def version_of(data: bytes | str) -> str:
+    return hashlib.sha256(data.encode("utf-8") if isinstance(data, str) else data).hexdigest()[:10]
 
 
 class TemplateProblem(Exception):
@@ -240,5 +244,26 @@ class Renderer:
         except Exception as exc:  # a site override may fail in any way; report, never crash
             raise TemplateProblem(template_diagnostic(exc, name, self.site_dir)) from None
 
-    def renderer_for(self, name: str) -> Callable[..., str]:
-        return lambda **context: self.render(name, **context)
+    def page(self, page: Page) -> str:
+        """The text of a page record."""
+        return self.render(page.template, **page.context)
+
+    def card(self, mentor: MentorView) -> Markup:
+        """A mentor's card from `_card.html`, as listings, search and match show it."""
+        return Markup(self.render("_card.html", mentor=mentor))
+
+
+def facet_sidebar(renderer: Renderer, facets: list[FacetView]) -> Callable[..., Markup]:
+    """The templates' `sidebar(active_key, active_value)`: the facet sidebar from `_facets.html`.
+
+    It is the same on every page of a listing, so each variant is rendered once.
+    """
+    rendered: dict[tuple[str | None, str | None], Markup] = {}
+
+    def sidebar(active_key: str | None = None, active_value: str | None = None) -> Markup:
+        if (active_key, active_value) not in rendered:
+            macro = renderer.template("_facets.html").module.facet_sidebar  # type: ignore[attr-defined]
+            rendered[active_key, active_value] = Markup(macro(facets, active_key, active_value))
+        return rendered[active_key, active_value]
+
+    return sidebar

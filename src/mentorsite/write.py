@@ -119,6 +119,10 @@ class Staging:
 
     def copy(self, path: str, source: Path, origin: str) -> None:
         self.claim(path, origin)
+        self.put_copy(path, source)
+
+    def put_copy(self, path: str, source: Path) -> None:
+        """Copy a file to a claimed path as it is (a resized photo: an image, not text to search for addresses)."""
         target = self.root / path
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, target)

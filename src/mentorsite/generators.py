@@ -1,0 +1,226 @@
+"""One generator per kind of output, each reading the shared context and returning records.
+
+A generator decides paths, templates and contexts; it renders and writes nothing (the
+runner does), so each can be read, tested and later cached on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from . import cms, search
+from .context import SiteContext
+from .outputs import ALL_GUIDES, ALL_MENTORS, Copy, File, Inputs, Page
+from .pagination import chunks, page_url, pagination
+from .photos import PublishedPhoto, publish_photos
+from .render import asset_sources
+
+#: How many featured and newest mentors the home page shows.
+FEATURED = 6
+NEWEST = 6
+
+EVERYTHING = Inputs(all_mentors=True, all_guides=True)
+
+
+def _page(path: str, title: str, description: str) -> dict[str, str]:
+    """The `page` every template gets: its URL path, title and description."""
+    return {"path": path, "title": title, "description": description}
+
+
+def assets(site_dir: Path) -> Iterator[File]:
+    """The theme's assets, and the site's over them; their hashes version the URLs in pages."""
+    for name, source in asset_sources(site_dir).items():
+        yield File(f"assets/{name}", f"templates/assets/{name}", source.read_bytes())
+
+
+def photos(site_dir: Path, published: dict[str, PublishedPhoto]) -> Iterator[Copy]:
+    """Mentors' photos in their published sizes (resized once, then taken from the cache)."""
+    for output, cached, origin in publish_photos(site_dir, published):
+        yield Copy(output, origin, cached)
+
+
+def home(site: SiteContext) -> Iterator[Page]:
+    views, order = site.views, site.order
+    newest = sorted((s for s in order if views[s].joined), key=lambda s: (views[s].joined, s), reverse=True)
+    yield Page(
+        "index.html",
+        "home page",
+        "home.html",
+        {
+            "page": _page("", site.config.title, site.config.description),
+            "total": len(order),
+            "accepting_count": sum(1 for s in order if views[s].accepting),
+            "featured": [views[s].card for s in order if views[s].featured][:FEATURED],
+            "newest": [views[s].card for s in newest[:NEWEST]],
+            "guides": site.guides,
+            "facets": site.facets,
+        },
+        EVERYTHING,
+    )
+
+
+def _listing(
+    site: SiteContext,
+    base: str,
+    slugs: list[str],
+    template: str,
+    origin: str,
+    title: str,
+    description: str,
+    **context: Any,
+) -> Iterator[Page]:
+    """A paginated listing of mentor cards at base, base/page/2/, …"""
+    pages = chunks(slugs, site.config.per_page)
+    for number, chunk in enumerate(pages, start=1):
+        path = page_url(base, number)
+        yield Page(
+            f"{path}index.html",
+            origin,
+            template,
+            {
+                "page": _page(path, title if number == 1 else f"{title} (page {number} of {len(pages)})", description),
+                "cards": [site.views[s].card for s in chunk],
+                "pagination": pagination(base, number, len(pages)),
+                "total": len(slugs),
+                **context,
+            },
+            ALL_MENTORS,
+        )
+
+
+def directory(site: SiteContext) -> Iterator[Page]:
+    yield from _listing(
+        site,
+        "mentors/",
+        site.order,
+        "directory.html",
+        "mentor directory",
+        "Mentor directory",
+        f"All {len(site.order)} mentors of {site.config.organisation}.",
+        facets=site.facets,
+    )
+
+
+def mentor_pages(site: SiteContext) -> Iterator[Page]:
+    for slug in site.order:
+        view = site.views[slug]
+        yield Page(
+            f"{view.url}index.html",
+            f"mentors/{slug}",
+            "mentor.html",
+            {
+                "page": _page(view.url, view.name, view.headline),
+                "mentor": view,
+                "guide_url": site.guide_links.get("first_contact"),
+            },
+            Inputs(mentors=frozenset({slug, *(other.slug for other in view.similar)})),
+        )
+
+
+def facet_pages(site: SiteContext) -> Iterator[Page]:
+    """Per facet: an index of its values, and a listing per value."""
+    for facet in site.facets:
+        yield Page(
+            f"{facet.url}index.html",
+            f"facet '{facet.key}'",
+            "facet_index.html",
+            {
+                "page": _page(facet.url, facet.label, f"Mentors by {facet.label.lower()}."),
+                "facet": facet,
+                "facets": site.facets,
+            },
+            ALL_MENTORS,
+        )
+        for value in facet.values:
+            yield from _listing(
+                site,
+                value.url,
+                facet.members[value.key],
+                "facet_value.html",
+                f"facet '{facet.key}' value '{value.key}'",
+                f"{facet.label}: {value.label}",
+                f"{value.count} mentors: {facet.label.lower()} {value.label}.",
+                facet=facet,
+                value=value,
+                facets=site.facets,
+            )
+
+
+def guide_pages(site: SiteContext) -> Iterator[Page]:
+    """The guides index, each guide and each content page (content/*.md)."""
+    yield Page(
+        "guides/index.html",
+        "guides index",
+        "guides.html",
+        {
+            "page": _page("guides/", "Guides", "Guides to finding and working with a mentor."),
+            "guides": site.guides,
+        },
+        ALL_GUIDES,
+    )
+    for guide in site.guides + site.pages:
+        is_guide = guide.kind == "guide"
+        yield Page(
+            f"{guide.url}index.html",
+            f"content/{'guides/' if is_guide else ''}{guide.slug}.md",
+            "guide.html" if is_guide else "page.html",
+            {"page": _page(guide.url, guide.title, guide.summary), "guide": guide, "guides": site.guides},
+            Inputs(guides=frozenset({guide.slug}), all_guides=True),
+        )
+
+
+def match_page(site: SiteContext) -> Iterator[Page]:
+    yield Page(
+        "match/index.html",
+        "match page",
+        "match.html",
+        {
+            "page": _page("match/", "Find my match", "Get matched with a mentor who is taking mentees."),
+            "facets": site.facets,
+            "timezones": sorted({v.timezone for v in site.views.values() if v.timezone}),
+        },
+        ALL_MENTORS,
+    )
+
+
+def search_index(site: SiteContext) -> Iterator[File]:
+    files = search.search_files(site.config, [site.views[s] for s in site.order], site.facets)
+    for path, data in files.items():
+        yield File(path, "search index", data, ALL_MENTORS)
+
+
+def not_found(site: SiteContext) -> Iterator[Page]:
+    yield Page("404.html", "404 page", "404.html", {"page": _page("404.html", "Page not found", "")})
+
+
+def contact_thanks(site: SiteContext) -> Iterator[Page]:
+    """Where a plain (no-JavaScript) form post lands after the receiver or Netlify stored it."""
+    if site.config.contact.mode not in ("receiver", "netlify"):
+        return
+    thanks = site.config.contact.thanks_path
+    yield Page(
+        f"{thanks}index.html",
+        "contact thank-you page",
+        "contact_thanks.html",
+        {"page": _page(thanks, "Request sent", "Your contact request was received.")},
+    )
+
+
+def crawler_files(site: SiteContext, paths: list[str]) -> Iterator[Page]:
+    """sitemap.xml listing the pages among `paths` (less noindex ones), and robots.txt."""
+    unlisted = {site.config.contact.thanks_path}
+    listed = sorted(
+        folder
+        for path in paths
+        if path.endswith("index.html") and (folder := path.removesuffix("index.html")) not in unlisted
+    )
+    yield Page("sitemap.xml", "sitemap", "sitemap.xml", {"paths": listed}, EVERYTHING)
+    yield Page("robots.txt", "robots.txt", "robots.txt", {})
+
+
+def cms_files(site: SiteContext) -> Iterator[File]:
+    """/admin/, the web editor, when site.toml enables it."""
+    for path, text in cms.cms_files(site.config).items():
+        yield File(path, "web editor ([cms] in site.toml)", text)

@@ -1,0 +1,56 @@
+"""Write a build's outputs into staging: claim every path, then write files and render pages.
+
+Pages render across worker processes (`parallel.run_ranges`); files whose bytes are known
+are written in this one. Output that would publish a private address is not written but
+recorded in `staging.leaked`.
+"""
+
+from __future__ import annotations
+
+from .diagnostics import Diagnostic
+from .outputs import Copy, File, Output, Page
+from .parallel import run_ranges
+from .render import Renderer, TemplateProblem
+from .write import Staging
+
+
+def write_outputs(outputs: list[Output], renderer: Renderer, staging: Staging) -> list[Diagnostic]:
+    """Write everything; returns template problems (empty when all went well).
+
+    Every path is claimed first, so two outputs with one path (OutputCollision) stop the
+    build before any page is rendered.
+    """
+    for output in outputs:
+        staging.claim(output.path, output.origin)
+    pages: list[Page] = []
+    for output in outputs:
+        if isinstance(output, Page):
+            pages.append(output)
+        elif isinstance(output, File):
+            if not staging.put(output.path, output.data):
+                staging.leaked.append(output.path)
+        elif isinstance(output, Copy):
+            staging.put_copy(output.path, output.source)
+    return render_pages(pages, renderer, staging)
+
+
+def render_pages(pages: list[Page], renderer: Renderer, staging: Staging) -> list[Diagnostic]:
+    """Render and write claimed pages across worker processes."""
+
+    def work(start: int, stop: int) -> tuple[list[str], list[Diagnostic]]:
+        leaked, problems = [], []
+        for page in pages[start:stop]:
+            try:
+                text = renderer.page(page)
+            except TemplateProblem as exc:
+                problems.append(exc.diagnostic)
+                break  # the same template would fail for every page of its kind
+            if not staging.put(page.path, text):
+                leaked.append(page.path)
+        return leaked, problems
+
+    problems: list[Diagnostic] = []
+    for leaked, found in run_ranges(len(pages), work):
+        staging.leaked += leaked
+        problems += [d for d in found if d not in problems]
+    return problems
