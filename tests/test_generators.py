@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from conftest import GOOD_PROFILE, SITE_TOML, TODAY, write_site
+from kit import GOOD_PROFILE, PHOTO_PATH, SITE_TOML, TODAY, tiny_jpeg, write_site
 from markupsafe import Markup
 
 from mentorsite import generators
@@ -17,10 +17,12 @@ from mentorsite.outputs import ALL_MENTORS, Inputs
 
 #: Seven mentors, per_page 6: every listing has two pages. person-6 takes no mentees.
 PROFILES = {
-    f"person-{i}.yaml": GOOD_PROFILE.replace("Ada Example", f"Person {i}").replace("ada.private@", f"p{i}.private@")
+    f"mentors/person-{i}.yaml": GOOD_PROFILE.replace("Ada Example", f"Person {i}").replace(
+        "ada.private@", f"p{i}.private@"
+    )
     for i in range(7)
 }
-PROFILES["person-6.yaml"] = PROFILES["person-6.yaml"].replace("accepting: true", "accepting: false")
+PROFILES["mentors/person-6.yaml"] = PROFILES["mentors/person-6.yaml"].replace("accepting: true", "accepting: false")
 CONTENT = {
     "content/guides/hello.md": "---\ntitle: Hello\nsummary: A first guide.\n---\nHi.\n",
     "content/about.md": "---\ntitle: About\n---\nAbout us.\n",
@@ -29,9 +31,8 @@ CONTENT = {
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> SiteContext:
-    root = write_site(
-        tmp_path_factory.mktemp("tiny") / "site", PROFILES, toml="per_page = 6\n" + SITE_TOML, files=CONTENT
-    )
+    files = {"site.toml": "per_page = 6\n" + SITE_TOML, PHOTO_PATH: tiny_jpeg(), **PROFILES, **CONTENT}
+    root = write_site(tmp_path_factory.mktemp("tiny") / "site", files=files)
     config = load_config(root)
     loaded = load_site(root, config, today=TODAY)
     assert loaded.diagnostics == []
@@ -114,7 +115,7 @@ def test_sitemap_lists_page_folders_but_not_the_thank_you_page(site):
 def test_site_overrides_robots_txt(tmp_path):
     """A site's templates/robots.txt is published instead of the theme's; the sitemap stays the theme's."""
     robots = 'User-agent: *\nDisallow: /match/\nSitemap: {{ abs_url("sitemap.xml") }}\n\n'
-    root = write_site(tmp_path / "site", {}, files={"templates/robots.txt": robots})
+    root = write_site(tmp_path / "site", files={"templates/robots.txt": robots})
     report = build_site(root, tmp_path / "out", today=date(2026, 6, 1))
     assert report.errors == []
     assert (tmp_path / "out" / "robots.txt").read_text() == (

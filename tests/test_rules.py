@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import GOOD_PROFILE, SITE_TOML, TODAY, write_site
+from kit import GOOD_PROFILE, PHOTO_PATH, SITE_TOML, TODAY, tiny_jpeg, write_site
 
 from mentorsite.config import load_config
 from mentorsite.load import load_site
@@ -15,8 +15,20 @@ def test_rules_return_kept_mentors_and_do_not_touch_the_loaded_site(tmp_path):
     other = GOOD_PROFILE.replace("Ada Example", "Bo Other").replace("ada.private@", "bo.private@")
     site = write_site(
         tmp_path / "site",
-        {"ada.yaml": GOOD_PROFILE, "ada.yml": other, "bo.yaml": other},
-        files={"content/mentors.md": "---\ntitle: Mentors\n---\nA page.\n"},
+        f"""
+-- mentors/ada.yaml --
+{GOOD_PROFILE}
+-- mentors/ada.yml --
+{other}
+-- mentors/bo.yaml --
+{other}
+-- content/mentors.md --
+---
+title: Mentors
+---
+A page.
+""",
+        files={PHOTO_PATH: tiny_jpeg()},
     )
     config = load_config(site)
     loaded = load_site(site, config, today=TODAY)
@@ -35,7 +47,10 @@ def test_rules_return_kept_mentors_and_do_not_touch_the_loaded_site(tmp_path):
 
 def test_same_person_is_reported_on_the_later_file(tmp_path):
     """Same name and same private email in two files: both rules point at the later file's fields."""
-    site = write_site(tmp_path / "site", {"ada.yaml": GOOD_PROFILE, "ada-2.yaml": GOOD_PROFILE})
+    site = write_site(
+        tmp_path / "site",
+        files={"mentors/ada.yaml": GOOD_PROFILE, "mentors/ada-2.yaml": GOOD_PROFILE, PHOTO_PATH: tiny_jpeg()},
+    )
     config = load_config(site)
     kept, diagnostics = site_rules(config, load_site(site, config, today=TODAY))
     assert [m.slug for m in kept] == ["ada-2", "ada"]  # files load in name order
@@ -48,7 +63,7 @@ def test_same_person_is_reported_on_the_later_file(tmp_path):
 def test_reserved_facet_key_is_reported(tmp_path):
     """A facet may not take a URL segment the build uses."""
     toml = SITE_TOML.replace('key = "formats"', 'key = "search"\nfield = "formats"')
-    site = write_site(tmp_path / "site", {}, toml=toml)
+    site = write_site(tmp_path / "site", files={"site.toml": toml})
     config = load_config(site)
     assert [d.human() for d in site_rules(config, load_site(site, config, today=TODAY)).diagnostics] == [
         "site.toml: error: facet key 'search' is reserved for the site's own pages\n"
