@@ -35,7 +35,10 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import urlencode
 
-from mentorsite.receiver.testing import ReceiverProcess, SmtpSink, free_port, write_site
+# The receiver's test kit (an SMTP sink, the receiver as a process) lives with the tests, not in
+# the shipped package.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from receiver_kit import ReceiverProcess, SmtpSink, free_port, write_site  # noqa: E402
 
 HOST = "127.0.0.1"  # loopback only
 SITE_ORIGIN = "http://127.0.0.1:8000"

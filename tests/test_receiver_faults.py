@@ -19,7 +19,8 @@ import pytest
 
 pytest.importorskip("aiosmtpd")
 
-from mentorsite.receiver.testing import ReceiverProcess, SmtpSink, free_port, write_site  # noqa: E402
+from receiver_kit import ReceiverProcess, SmtpSink, free_port, write_site  # noqa: E402
+
 from mentorsite.receiver.tokens import Signer  # noqa: E402
 
 SECRET = "receiver-faults-secret-0123456789"

@@ -23,7 +23,8 @@ import pytest
 
 pytest.importorskip("aiosmtpd")
 
-from mentorsite.receiver.testing import ReceiverProcess, SmtpSink, free_port, write_site  # noqa: E402
+from receiver_kit import ReceiverProcess, SmtpSink, free_port, write_site  # noqa: E402
+
 from mentorsite.receiver.tokens import MAX_AGE, Signer  # noqa: E402
 
 SECRET = "receiver-test-secret-0123456789"

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from receiver_kit import write_site
 
 from mentorsite.cli import cli
 from mentorsite.config import ContactConfig, SiteConfig
@@ -25,7 +26,6 @@ from mentorsite.receiver.mail import build_message
 from mentorsite.receiver.ratelimit import RateLimiter
 from mentorsite.receiver.settings import SettingsError, origin_of, resolve
 from mentorsite.receiver.store import Store, TokenReused
-from mentorsite.receiver.testing import write_site
 from mentorsite.receiver.tokens import MAX_AGE, Signer
 from mentorsite.receiver.validation import FormError, Submission, parse_form, validate
 
@@ -283,7 +283,7 @@ def test_mail_policy_refuses_injected_headers_even_without_validation(tmp_path):
         {"name": "Eve\nBcc: victim@example.org"},
         {"email": "eve@example.org\r\nBcc: victim@example.org"},
     ):
-        forged = replace(row, **changes)
+        forged = replace(row, request=Submission(**{**row.request.values, **changes}))
         with pytest.raises(ValueError):
             build_message(
                 forged,

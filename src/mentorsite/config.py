@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -19,6 +19,7 @@ from pydantic import (
     model_validator,
 )
 
+from .contact_fields import FIELD_NAMES
 from .diagnostics import Diagnostic, InputError, quote
 from .textrules import SLUG_MAX, SLUG_RE, is_email
 from .validation import diagnostics_from, explain
@@ -28,6 +29,12 @@ from .yamlsource import MAX_YAML_BYTES, decode_source
 #: A site's own files and folders: never an output folder, which the build replaces wholesale.
 SITE_INPUTS = frozenset({"mentors", "content", "templates", "site.toml", ".git"})
 Slug = Annotated[str, Field(pattern=SLUG_RE.pattern, max_length=SLUG_MAX)]
+if TYPE_CHECKING:
+    RequestFieldName = str
+else:
+    # Built from the request's definition, so site.toml accepts exactly its field names (with
+    # pydantic's did-you-mean); a type checker cannot read a Literal built at run time.
+    RequestFieldName = Literal[FIELD_NAMES]
 
 
 class Strict(BaseModel):
@@ -109,9 +116,7 @@ class ContactConfig(Strict):
     """receiver: the bundled `mentorsite receive` app; endpoint: any form service; netlify: Netlify Forms; mailto: only mentors with a public_email; none: no form."""
     action: str = "http://127.0.0.1:8787/requests"
     """URL the form posts to (receiver and endpoint modes)."""
-    field_names: dict[
-        Literal["mentor", "name", "email", "hope_to_gain", "goals", "format", "cadence", "message", "consent"], str
-    ] = Field(default_factory=dict)
+    field_names: dict[RequestFieldName, str] = Field(default_factory=dict)
     """Field names the endpoint expects, by our field name (endpoint mode)."""
     guide: str = "first-contact-message"
     """Guide linked beside the form."""

@@ -22,6 +22,7 @@ import jinja2.sandbox
 from markupsafe import Markup
 
 from .config import SiteConfig
+from .contact_fields import REQUEST_FIELDS
 from .diagnostics import Diagnostic
 from .index import FacetView
 from .outputs import Page
@@ -126,7 +127,7 @@ def make_environment(
         return urljoin(config.base_url, url(path))
 
     def contact_field(name: str) -> str:
-        return config.contact.field_names.get(name, name)  # type: ignore[call-overload]
+        return config.contact.field_names.get(name, name)
 
     env.globals.update(
         site=config,
@@ -134,6 +135,7 @@ def make_environment(
         asset=asset,
         abs_url=abs_url,
         contact_field=contact_field,
+        request_fields=REQUEST_FIELDS,
         build_year=today.year,
         # Guide URLs by role (views.guide_links); the build fills it once the guides are loaded.
         guide_links={},

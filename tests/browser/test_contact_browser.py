@@ -24,8 +24,9 @@ import pytest
 pytest.importorskip("aiosmtpd")
 sync_api = pytest.importorskip("playwright.sync_api")
 
+from receiver_kit import ReceiverProcess, SmtpSink, free_port, write_site  # noqa: E402
+
 from mentorsite.build import build_site  # noqa: E402
-from mentorsite.receiver.testing import ReceiverProcess, SmtpSink, free_port, write_site  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [

@@ -27,6 +27,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit
 
+from ..contact_fields import FIELD_NAMES
 from .delivery import Outbox
 from .directory import Directory
 from .pages import Pages
@@ -34,7 +35,7 @@ from .ratelimit import RateLimiter
 from .settings import Settings, origin_of
 from .store import Store, TokenReused, new_reference
 from .tokens import Signer
-from .validation import FIELDS, HONEYPOT, TOKEN, FormError, clean_text, parse_form, validate
+from .validation import HONEYPOT, TOKEN, FormError, clean_text, parse_form, validate
 
 log = logging.getLogger("mentorsite.receiver")
 
@@ -296,7 +297,7 @@ class Receiver:
             log.info("discarded a post with the honeypot filled (%d so far)", self.stats["honeypot"])
             return self.accepted(request, new_reference(), created=True)
         submission, errors, entry = validate(form, self.directory)
-        values = {name: clean_text(form.get(name, "")) for name in FIELDS}
+        values = {name: clean_text(form.get(name, "")) for name in FIELD_NAMES}
         check = self.signer.check(form.get(TOKEN, ""), contact.min_fill_seconds)
         if errors:
             self.stats["invalid"] += 1

@@ -177,7 +177,7 @@ def list_requests(
         status_text = row.status + ("*" if row.interrupted else "")
         click.echo(
             f"{row.reference:<13}  {row.created_at[:16].replace('T', ' '):<16}  {status_text:<7}  "
-            f"{row.attempts:>5}  {row.mentor:<24.24}  {row.name} <{row.email}>"
+            f"{row.attempts:>5}  {row.request.mentor:<24.24}  {row.request.name} <{row.request.email}>"
         )
         if row.status in ("failed", "queued") and row.last_error:
             click.echo(f"{'':<15}last error: {row.last_error}")

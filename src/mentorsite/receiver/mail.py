@@ -20,8 +20,8 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from urllib.parse import urljoin
 
+from ..contact_fields import CADENCE_CHOICES, FORMAT_CHOICES
 from .store import Row
-from .validation import CADENCE_CHOICES, FORMAT_CHOICES
 
 _options = {"raise_on_defect": True}
 if hasattr(email.policy.SMTP, "verify_generated_headers"):  # Python 3.11.10+, 3.12.5+
@@ -40,33 +40,34 @@ def _section(title: str, text: str) -> str:
 
 
 def body_text(row: Row, *, site_title: str, organisation: str, base_url: str, coordinator_mode: bool) -> str:
-    profile = urljoin(base_url, f"mentors/{row.mentor}/")
+    request = row.request
+    profile = urljoin(base_url, f"mentors/{request.mentor}/")
     created = datetime.fromisoformat(row.created_at.replace("Z", "+00:00"))
     if coordinator_mode:
         opening = (
-            f"Hello,\n\n{row.name} would like to talk with {row.mentor_name} about mentoring, and agreed that "
+            f"Hello,\n\n{request.name} would like to talk with {row.mentor_name} about mentoring, and agreed that "
             f"these details are shared with the mentor. Please pass the request on.\n\n"
             f"Mentor: {row.mentor_name} ({profile})\n"
-            f"Mentee: {row.name} <{row.email}> (reply to this email to answer them)\n"
+            f"Mentee: {request.name} <{request.email}> (reply to this email to answer them)\n"
         )
     else:
         opening = (
-            f"Hello {row.mentor_name},\n\n{row.name} found you in {site_title} and would like to talk with you "
+            f"Hello {row.mentor_name},\n\n{request.name} found you in {site_title} and would like to talk with you "
             f"about mentoring. They agreed that these details are shared with you.\n\n"
-            f"Reply to this email to answer {row.name} directly ({row.email}).\n"
+            f"Reply to this email to answer {request.name} directly ({request.email}).\n"
         )
-    parts = [opening, _section("What they hope to gain", row.hope_to_gain)]
-    if row.goals:
-        parts.append(_section("Their goals", row.goals))
+    parts = [opening, _section("What they hope to gain", request.hope_to_gain)]
+    if request.goals:
+        parts.append(_section("Their goals", request.goals))
     parts.append(
-        f"Preferred format: {FORMAT_CHOICES.get(row.format, row.format)}\n"
-        f"Preferred cadence: {CADENCE_CHOICES.get(row.cadence, row.cadence)}\n"
+        f"Preferred format: {FORMAT_CHOICES.get(request.format, request.format)}\n"
+        f"Preferred cadence: {CADENCE_CHOICES.get(request.cadence, request.cadence)}\n"
     )
-    parts.append(_section("Their message", row.message))
+    parts.append(_section("Their message", request.message))
     parts.append(
         f"-- \nReference {row.reference}, received {created.strftime('%-d %B %Y at %H:%M UTC')}\n"
         f"through the contact form of {site_title} ({organisation}).\n"
-        f"Your address was not shown to {row.name}; it is theirs only if you reply.\n"
+        f"Your address was not shown to {request.name}; it is theirs only if you reply.\n"
     )
     return "\n".join(parts)
 
@@ -75,14 +76,15 @@ def build_message(
     row: Row, *, sender: str, site_title: str, organisation: str, base_url: str, coordinator_mode: bool
 ) -> EmailMessage:
     """The message for one stored request. Raises ValueError if any header would be unsafe."""
+    request = row.request
     msg = EmailMessage(policy=POLICY)
     msg["From"] = address(sender, site_title)
     msg["To"] = address(row.recipient, "" if coordinator_mode else row.mentor_name)
-    msg["Reply-To"] = address(row.email, row.name)
+    msg["Reply-To"] = address(request.email, request.name)
     if coordinator_mode:
-        msg["Subject"] = f"Mentoring request for {row.mentor_name} from {row.name}"
+        msg["Subject"] = f"Mentoring request for {row.mentor_name} from {request.name}"
     else:
-        msg["Subject"] = f"Mentoring request from {row.name}"
+        msg["Subject"] = f"Mentoring request from {request.name}"
     created = datetime.fromisoformat(row.created_at.replace("Z", "+00:00"))
     msg["Date"] = format_datetime(created)
     msg["Message-ID"] = row.message_id

@@ -15,10 +15,10 @@ from urllib.parse import urljoin
 
 import jinja2
 
+from ..contact_fields import FORMAT_CHOICES, NO_PREFERENCE
 from ..render import asset_sources, make_environment, version_of
 from .directory import Entry
 from .settings import Settings
-from .validation import CADENCE_CHOICES, FORMAT_CHOICES, NO_PREFERENCE
 
 log = logging.getLogger("mentorsite.receiver")
 TEMPLATES = Path(__file__).parent / "templates"
@@ -49,9 +49,11 @@ class Pages:
             intro = notice or (
                 "Nothing has been sent yet. Read your request once more; when it looks right, press “Send request”."
             )
-        formats = [(NO_PREFERENCE, FORMAT_CHOICES[NO_PREFERENCE])] + list(entry.formats if entry else ())
-        if values.get("format") not in dict(formats) and values.get("format") in FORMAT_CHOICES:
-            formats.append((values["format"], FORMAT_CHOICES[values["format"]]))
+        # The mentor's formats, and the one posted if it is valid but no longer theirs.
+        formats = dict(entry.formats if entry else ())
+        if values.get("format") in FORMAT_CHOICES and values["format"] not in formats:
+            formats[values["format"]] = FORMAT_CHOICES[values["format"]]
+        formats.pop(NO_PREFERENCE, None)
         context = {
             "page": {"path": "contact/review/", "title": heading, "description": ""},
             "entry": entry,
@@ -59,11 +61,9 @@ class Pages:
             "errors": errors,
             "token": token,
             "action": self.settings.contact.action,
-            "formats": formats,
-            "cadences": list(CADENCE_CHOICES.items()),
+            "formats": [{"key": key, "label": label} for key, label in formats.items()],
             "heading": heading,
             "intro": intro,
-            "f": self.env.globals["contact_field"],
         }
         try:
             return self.env.get_template("receiver/contact_review.html").render(**context)

@@ -25,30 +25,43 @@ import secrets
 import sqlite3
 import threading
 import time
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from ..contact_fields import FIELD_NAMES, REQUEST_FIELDS, RequestField
 from ..diagnostics import MentorsiteError
 from .validation import Submission
 
+
+def _with_mentor_details(names: Iterable[str]) -> Iterator[str]:
+    """The request's columns, with the receiver's mentor_name and recipient next to the mentor."""
+    for name in names:
+        yield name
+        if name == "mentor":
+            yield from ("mentor_name", "recipient")
+
+
+def _column(field: RequestField) -> str:
+    # A default lets ALTER TABLE add a new field's column to a database that has rows already.
+    default = "0" if field.column_type == "INTEGER" else "''"
+    return f"{field.name} {field.column_type} NOT NULL DEFAULT {default}"
+
+
+_REQUEST_COLUMNS = {field.name: _column(field) for field in REQUEST_FIELDS}
+_RECEIVER_COLUMNS = {"mentor_name": "mentor_name TEXT NOT NULL", "recipient": "recipient TEXT NOT NULL"}
+_TABLE_COLUMNS = ",\n    ".join(
+    ({**_REQUEST_COLUMNS, **_RECEIVER_COLUMNS})[name] for name in _with_mentor_details(FIELD_NAMES)
+)
+
 SCHEMA_VERSION = 1
-SCHEMA = """
+SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS requests (
     id INTEGER PRIMARY KEY,
     reference TEXT NOT NULL UNIQUE,
     created_at TEXT NOT NULL,
-    mentor TEXT NOT NULL,
-    mentor_name TEXT NOT NULL,
-    recipient TEXT NOT NULL,
-    name TEXT NOT NULL,
-    email TEXT NOT NULL,
-    hope_to_gain TEXT NOT NULL,
-    goals TEXT NOT NULL,
-    format TEXT NOT NULL,
-    cadence TEXT NOT NULL,
-    message TEXT NOT NULL,
-    consent INTEGER NOT NULL,
+    {_TABLE_COLUMNS},
     token_nonce TEXT UNIQUE,
     content_hash TEXT NOT NULL,
     message_id TEXT NOT NULL UNIQUE,
@@ -74,18 +87,13 @@ COLUMNS = (
     "interrupted",
     "sent_at",
     "last_error",
-    "mentor",
-    "mentor_name",
-    "recipient",
-    "name",
-    "email",
-    "hope_to_gain",
-    "goals",
-    "format",
-    "cadence",
-    "message",
-    "consent",
+    *_with_mentor_details(FIELD_NAMES),
     "message_id",
+)
+_INSERTED = ("reference", "created_at", "mentor_name", "recipient", *FIELD_NAMES, "token_nonce", "content_hash")
+_INSERT = (
+    f"INSERT INTO requests ({', '.join(_INSERTED)}, message_id, next_attempt_at)"
+    f" VALUES ({', '.join('?' * (len(_INSERTED) + 2))})"
 )
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
 
@@ -110,20 +118,14 @@ class TokenReused(Exception):
 
 @dataclass(frozen=True)
 class Row:
+    """A stored request: the receiver's bookkeeping around the request itself."""
+
     id: int
     reference: str
     created_at: str
-    mentor: str
     mentor_name: str
     recipient: str
-    name: str
-    email: str
-    hope_to_gain: str
-    goals: str
-    format: str
-    cadence: str
-    message: str
-    consent: int
+    request: Submission
     token_nonce: str | None
     content_hash: str
     message_id: str
@@ -134,8 +136,35 @@ class Row:
     last_error: str | None
     sent_at: str | None
 
+    @classmethod
+    def from_db(cls, record: Mapping) -> Row:
+        """A row read with ``SELECT *``; columns of fields no longer defined are left out."""
+        request = Submission(**{f.name: _from_column(f, record[f.name]) for f in REQUEST_FIELDS})
+        return cls(request=request, **{name: record[name] for name in _BOOKKEEPING})
+
     def as_dict(self) -> dict:
-        return {column: getattr(self, column) for column in COLUMNS}
+        """Every column, in list/export order, as stored (a consent as 0 or 1)."""
+        request = {f.name: _to_column(f, self.request.values[f.name]) for f in REQUEST_FIELDS}
+        return {column: request[column] if column in request else getattr(self, column) for column in COLUMNS}
+
+
+_BOOKKEEPING = tuple(name for name in Row.__dataclass_fields__ if name != "request")
+
+
+def _to_column(field: RequestField, value: str | bool) -> str | int:
+    return int(value) if field.column_type == "INTEGER" else value
+
+
+def _from_column(field: RequestField, value: str | int) -> str | bool:
+    return bool(value) if field.kind == "consent" else value
+
+
+def _add_new_fields(conn: sqlite3.Connection) -> None:
+    """Give a database made before a field was defined a column for it (empty in old rows)."""
+    present = {column[1] for column in conn.execute("PRAGMA table_info(requests)")}
+    for name, column in _REQUEST_COLUMNS.items():
+        if name not in present:
+            conn.execute(f"ALTER TABLE requests ADD COLUMN {column}")
 
 
 class Store:
@@ -156,6 +185,7 @@ class Store:
         conn = self._conn()
         conn.execute("PRAGMA journal_mode=WAL")
         conn.executescript(SCHEMA)
+        self._write(_add_new_fields)
         conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     def _conn(self) -> sqlite3.Connection:
@@ -228,23 +258,13 @@ class Store:
                 message_id = f"<{reference.lower()}.{secrets.token_hex(6)}@{domain}>"
                 try:
                     conn.execute(
-                        "INSERT INTO requests (reference, created_at, mentor, mentor_name, recipient, name, email,"
-                        " hope_to_gain, goals, format, cadence, message, consent, token_nonce, content_hash,"
-                        " message_id, next_attempt_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                        _INSERT,
                         (
                             reference,
                             iso(now),
-                            submission.mentor,
                             mentor_name,
                             recipient,
-                            submission.name,
-                            submission.email,
-                            submission.hope_to_gain,
-                            submission.goals,
-                            submission.format,
-                            submission.cadence,
-                            submission.message,
-                            int(submission.consent),
+                            *(_to_column(f, submission.values[f.name]) for f in REQUEST_FIELDS),
                             token_nonce,
                             content_hash,
                             message_id,
@@ -281,7 +301,7 @@ class Store:
             )
             .fetchall()
         )
-        return [Row(**dict(r)) for r in rows]
+        return [Row.from_db(r) for r in rows]
 
     def next_due(self) -> float | None:
         row = self._conn().execute("SELECT MIN(next_attempt_at) FROM requests WHERE status = 'queued'").fetchone()
@@ -353,13 +373,13 @@ class Store:
         sql += " ORDER BY created_at DESC, id DESC" if newest_first else " ORDER BY created_at, id"
         if limit:
             sql += f" LIMIT {int(limit)}"
-        return [Row(**dict(r)) for r in self._conn().execute(sql, params)]
+        return [Row.from_db(r) for r in self._conn().execute(sql, params)]
 
     def get(self, reference: str) -> Row | None:
         row = (
             self._conn().execute("SELECT * FROM requests WHERE reference = ?", (reference.strip().upper(),)).fetchone()
         )
-        return Row(**dict(row)) if row else None
+        return Row.from_db(row) if row else None
 
     def retry(self, reference: str) -> bool:
         """failed -> queued, due now (after fixing whatever made the server refuse it)."""

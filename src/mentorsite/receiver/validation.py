@@ -9,23 +9,16 @@ from __future__ import annotations
 import hashlib
 import json
 import unicodedata
-from dataclasses import asdict, dataclass
+from typing import Any
 from urllib.parse import parse_qsl
 
+from ..contact_fields import FIELD_NAMES, REQUEST_FIELDS, RequestField
 from ..textrules import is_email, is_slug, one_line_problem, prose_problem
-from ..vocabulary import CADENCES, FORMATS
 from .directory import Directory, Entry
 
-#: Our field names, in form order.
-FIELDS = ("mentor", "name", "email", "hope_to_gain", "goals", "format", "cadence", "message", "consent")
 #: Fixed names outside the mappable set.
 HONEYPOT = "website"
 TOKEN = "ts"
-#: Maximum length of each text field, in characters (line breaks count as one).
-LIMITS = {"mentor": 64, "name": 100, "email": 254, "hope_to_gain": 1000, "goals": 1000, "message": 2000}
-NO_PREFERENCE = "no-preference"
-FORMAT_CHOICES = {NO_PREFERENCE: "No preference", **FORMATS}
-CADENCE_CHOICES = {NO_PREFERENCE: "No preference", **CADENCES}
 CONSENT_VALUES = frozenset({"yes", "on", "true", "1"})
 
 
@@ -33,21 +26,38 @@ class FormError(Exception):
     """The body is not a form we can read at all (400)."""
 
 
-@dataclass(frozen=True)
 class Submission:
-    mentor: str
-    name: str
-    email: str
-    hope_to_gain: str
-    goals: str
-    format: str
-    cadence: str
-    message: str
-    consent: bool
+    """A request that passed validation: a value for each field of the definition, by name
+    (``submission.email``), in its order; a consent is a bool, every other value text.
+
+    Built from ``REQUEST_FIELDS``, so a field added there is carried, fingerprinted and stored
+    with no change here."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, *args: str | bool, **kwargs: str | bool) -> None:
+        given = dict(zip(FIELD_NAMES, args, strict=False)) | kwargs
+        if len(args) > len(FIELD_NAMES) or given.keys() != set(FIELD_NAMES):
+            raise TypeError(f"a submission has exactly the fields {', '.join(FIELD_NAMES)}")
+        self.values: dict[str, str | bool] = {name: given[name] for name in FIELD_NAMES}
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return object.__getattribute__(self, "values")[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Submission) and self.values == other.values
+
+    __hash__ = None  # type: ignore[assignment]  # mutable values: equal, not hashable
+
+    def __repr__(self) -> str:
+        return f"Submission({', '.join(f'{k}={v!r}' for k, v in self.values.items())})"
 
     def content_hash(self) -> str:
         """A fingerprint of the content, to recognise the same submission sent twice."""
-        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()
+        return hashlib.sha256(json.dumps(self.values, sort_keys=True).encode()).hexdigest()
 
 
 def parse_form(body: bytes, field_names: dict[str, str] | None = None) -> dict[str, str]:
@@ -74,69 +84,60 @@ def clean_text(value: str) -> str:
 def validate(form: dict[str, str], directory: Directory) -> tuple[Submission | None, dict[str, str], Entry | None]:
     """Check every field; return the submission (or None), errors by field, and the mentor."""
     errors: dict[str, str] = {}
-    values: dict[str, str] = {}
-
-    def text(name: str, label: str, *, required: bool, one_line: bool = False) -> None:
-        value = clean_text(form.get(name, ""))
-        values[name] = value
-        limit = LIMITS[name]
-        if not value:
-            if required:
-                errors[name] = f"Please enter {label}."
-            return
-        # The rules of a profile's name and bio (textrules): a name is one visible line.
-        problem = one_line_problem(value, visible=True) if one_line else prose_problem(value)
-        if len(value) > limit:
-            errors[name] = f"Please keep {label} to {limit:,} characters or fewer (it has {len(value):,})."
-        elif problem and problem.kind == "control":
-            errors[name] = (
-                f"Please write {label} on one line."
-                if one_line
-                else (f"Please remove the control characters from {label}.")
-            )
-        elif problem:
-            errors[name] = f"Please retype {label}: it contains hidden formatting characters."
-
-    slug = form.get("mentor", "").strip()
-    entry = directory.get(slug) if is_slug(slug) else None
-    if entry is None:
-        errors["mentor"] = "This mentor is not in the directory any more. Please choose another mentor."
-    elif not entry.accepting:
-        errors["mentor"] = f"{entry.name} is not taking new mentees right now. Please choose another mentor."
-    elif not entry.recipient:
-        errors["mentor"] = f"{entry.name} cannot be contacted through this form yet. Please choose another mentor."
-    text("name", "your name", required=True, one_line=True)
-    text("email", "your email address", required=True, one_line=True)
-    if "email" not in errors and values["email"] and not is_email(values["email"]):
-        errors["email"] = "Please enter a valid email address, such as name@example.org."
-    text("hope_to_gain", "what you hope to gain", required=True)
-    text("goals", "your goals", required=False)
-    text("message", "a short message", required=True)
-    fmt = form.get("format", "").strip() or NO_PREFERENCE
-    if fmt not in FORMAT_CHOICES:
-        errors["format"] = "Please choose a format from the list."
-    cadence = form.get("cadence", "").strip() or NO_PREFERENCE
-    if cadence not in CADENCE_CHOICES:
-        errors["cadence"] = "Please choose a cadence from the list."
-    consent = form.get("consent", "").strip().lower() in CONSENT_VALUES
-    if not consent:
-        errors["consent"] = (
-            "Please agree that your details are shared with the mentor; we cannot send the request otherwise."
-        )
+    values: dict[str, str | bool] = {}
+    entry = None
+    for field in REQUEST_FIELDS:
+        if field.name == "mentor":
+            values["mentor"] = slug = form.get("mentor", "").strip()
+            entry = directory.get(slug) if is_slug(slug) else None
+            problem = _mentor_problem(entry)
+        elif field.kind == "choice":
+            assert field.choices
+            values[field.name] = choice = form.get(field.name, "").strip() or next(iter(field.choices))
+            problem = "" if choice in field.choices else f"Please choose {field.about} from the list."
+        elif field.kind == "consent":
+            values[field.name] = consent = form.get(field.name, "").strip().lower() in CONSENT_VALUES
+            problem = "" if consent else _NO_CONSENT
+        else:
+            values[field.name] = text = clean_text(form.get(field.name, ""))
+            problem = _text_problem(field, text)
+        if problem:
+            errors[field.name] = problem
     if errors:
         return None, errors, entry
-    return (
-        Submission(
-            slug,
-            values["name"],
-            values["email"],
-            values["hope_to_gain"],
-            values["goals"],
-            fmt,
-            cadence,
-            values["message"],
-            consent,
-        ),
-        {},
-        entry,
-    )
+    return Submission(**values), {}, entry
+
+
+_NO_CONSENT = "Please agree that your details are shared with the mentor; we cannot send the request otherwise."
+
+
+def _mentor_problem(entry: Entry | None) -> str:
+    if entry is None:
+        return "This mentor is not in the directory any more. Please choose another mentor."
+    if not entry.accepting:
+        return f"{entry.name} is not taking new mentees right now. Please choose another mentor."
+    if not entry.recipient:
+        return f"{entry.name} cannot be contacted through this form yet. Please choose another mentor."
+    return ""
+
+
+def _text_problem(field: RequestField, value: str) -> str:
+    """What is wrong with a text field's (cleaned) value, or ""."""
+    label = field.about
+    if not value:
+        return f"Please enter {label}." if field.required else ""
+    if field.max_length and len(value) > field.max_length:
+        return f"Please keep {label} to {field.max_length:,} characters or fewer (it has {len(value):,})."
+    # The rules of a profile's name and bio (textrules): a one-line field is one visible line.
+    problem = one_line_problem(value, visible=True) if field.one_line else prose_problem(value)
+    if problem and problem.kind == "control":
+        return (
+            f"Please write {label} on one line."
+            if field.one_line
+            else f"Please remove the control characters from {label}."
+        )
+    if problem:
+        return f"Please retype {label}: it contains hidden formatting characters."
+    if field.kind == "email" and not is_email(value):
+        return "Please enter a valid email address, such as name@example.org."
+    return ""

@@ -1,5 +1,6 @@
-"""Real parts for the receiver's tests and load bench: a loopback SMTP server that records
-what it receives (aiosmtpd, a test dependency), and the receiver run as a real process.
+"""Real parts for the receiver's tests and load bench (bench/contact_load.py): a loopback SMTP
+server that records what it receives (aiosmtpd, a test dependency), and the receiver run as a
+real process. Kept with the tests, out of the shipped package.
 
 Everything listens on 127.0.0.1 only.
 """
