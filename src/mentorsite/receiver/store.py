@@ -155,8 +155,8 @@ def _to_column(field: RequestField, value: str | bool) -> str | int:
     return int(value) if field.column_type == "INTEGER" else value
 
 
-def _from_column(field: RequestField, value: str | int) -> str | bool:
-    return bool(value) if field.kind == "consent" else value
+def _from_column(field: RequestField, value: object) -> str | bool:
+    return bool(value) if field.kind == "consent" else str(value)
 
 
 def _add_new_fields(conn: sqlite3.Connection) -> None:
