@@ -92,9 +92,9 @@ def validate(form: dict[str, str], directory: Directory) -> tuple[Submission | N
             entry = directory.get(slug) if is_slug(slug) else None
             problem = _mentor_problem(entry)
         elif field.kind == "choice":
-            assert field.choices
-            values[field.name] = choice = form.get(field.name, "").strip() or next(iter(field.choices))
-            problem = "" if choice in field.choices else f"Please choose {field.about} from the list."
+            choices = field.choices or {}
+            values[field.name] = choice = form.get(field.name, "").strip() or next(iter(choices), "")
+            problem = "" if choice in choices else f"Please choose {field.about} from the list."
         elif field.kind == "consent":
             values[field.name] = consent = form.get(field.name, "").strip().lower() in CONSENT_VALUES
             problem = "" if consent else _NO_CONSENT
