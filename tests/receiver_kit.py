@@ -212,6 +212,19 @@ class ReceiverProcess:
         return self.proc.returncode
 
 
+#: A request for ana-example that passes validation, as the form posts it.
+VALID_FORM = {
+    "mentor": "ana-example",
+    "name": "Zoë Mentee",
+    "email": "zoe@example.org",
+    "hope_to_gain": "Confidence leading a team.",
+    "goals": "",
+    "format": "one-to-one",
+    "cadence": "monthly",
+    "message": "Hello Ana,\r\ncould we talk?",
+    "consent": "yes",
+}
+
 #: A bio long enough that the profile raises no warnings.
 BIO = (
     "Ana has led product and data teams for fifteen years in health care and finance. She enjoys "

@@ -14,7 +14,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from receiver_kit import write_site
+from receiver_kit import VALID_FORM, write_site
 
 from mentorsite.build import build_site
 from mentorsite.config import ContactConfig, load_config
@@ -27,17 +27,6 @@ from mentorsite.receiver.validation import Submission, validate
 
 TODAY = date(2026, 11, 23)
 DIRECTORY = Directory({"ana-example": Entry("ana-example", "Ana Example", True, (), "ana@example.org")})
-GOOD = {
-    "mentor": "ana-example",
-    "name": "Zoë Mentee",
-    "email": "zoe@example.org",
-    "hope_to_gain": "Confidence leading a team.",
-    "goals": "",
-    "format": "group",
-    "cadence": "monthly",
-    "message": "Hello Ana",
-    "consent": "yes",
-}
 
 
 class _Form(HTMLParser):
@@ -97,9 +86,9 @@ def mentor_and_review_pages(tmp_path: Path) -> tuple[str, str]:
     assert report.errors == [], [d.human() for d in report.errors]
     mentor_page = (site / "_site" / "mentors" / "ana-example" / "index.html").read_text(encoding="utf-8")
     settings = resolve(site, load_config(site), database=tmp_path / "r.db")
-    _, errors, entry = validate(GOOD, load_directory(settings))
+    _, errors, entry = validate(VALID_FORM, load_directory(settings))
     assert errors == {}
-    review = Pages(settings).review(entry=entry, values=GOOD, errors={}, token="TOKEN")
+    review = Pages(settings).review(entry=entry, values=VALID_FORM, errors={}, token="TOKEN")
     return mentor_page, review
 
 
@@ -184,7 +173,7 @@ def test_a_database_from_the_first_schema_keeps_working(tmp_path):
     old = store.get("MR-AAAA-BBBB")
     assert old is not None and old.request.name == "Old" and old.request.consent is True
     assert old.as_dict()["consent"] == 1
-    submission, errors, _ = validate(GOOD, DIRECTORY)
+    submission, errors, _ = validate(VALID_FORM, DIRECTORY)
     assert errors == {}
     reference, created = store.add(
         submission, mentor_name="Ana Example", recipient="ana@example.org", token_nonce=None, domain="example.org"
@@ -207,7 +196,7 @@ NEW_FIELD = textwrap.dedent(
     definition.FIELD_NAMES = tuple(f.name for f in definition.REQUEST_FIELDS)
     definition.LIMITS = {f.name: f.max_length for f in definition.REQUEST_FIELDS if f.max_length}
 
-    from receiver_kit import write_site
+    from receiver_kit import VALID_FORM, write_site
     from mentorsite.build import build_site
     from mentorsite.config import ContactConfig
     from mentorsite.receiver.directory import Directory, Entry

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from receiver_kit import write_site
+from receiver_kit import VALID_FORM, write_site
 
 from mentorsite.cli import cli
 from mentorsite.config import ContactConfig, SiteConfig
@@ -38,17 +38,7 @@ DIRECTORY = Directory(
         "dev-example": Entry("dev-example", "Dev Example", True, (), None),
     }
 )
-GOOD = {
-    "mentor": "ana-example",
-    "name": "Zoë Mentee",
-    "email": "zoe@example.org",
-    "hope_to_gain": "Confidence leading a team.",
-    "goals": "",
-    "format": "one-to-one",
-    "cadence": "monthly",
-    "message": "Hello Ana,\r\ncould we talk?",
-    "consent": "yes",
-}
+GOOD = VALID_FORM
 
 
 def submission(**changes) -> Submission:
