@@ -32,6 +32,7 @@ from .rules import site_rules
 from .yamlsource import decode_source, parse_yaml
 
 Status = Literal["added", "modified", "removed", "renamed"]
+ChangeKind = Literal["added", "changed", "renamed", "removed"]
 #: Mentor profiles live directly in mentors/ (photos and the like sit in subfolders).
 MENTORS_DIR = "mentors/"
 
@@ -277,7 +278,7 @@ def run_changed_check(site_dir: Path, base: str | None, *, strict: bool, fmt: st
 
 @dataclass(frozen=True)
 class MentorChange:
-    change: Literal["added", "changed", "renamed", "removed"]
+    change: ChangeKind
     slug: str
     path: str
     name: str
@@ -309,13 +310,14 @@ def mentor_changes(site_dir: Path, changes: ChangeSet) -> list[MentorChange]:
             note = "resumed"
         elif change.status == "added" and now.get("active", True) is False:
             note = "paused"
-        kind = {"added": "added", "modified": "changed", "renamed": "renamed"}[change.status]
+        kinds: dict[str, ChangeKind] = {"added": "added", "modified": "changed", "renamed": "renamed"}
+        kind = kinds[change.status]
         found.append(
             MentorChange(
                 kind,
                 slug,
                 change.path,
-                _name(now or before, slug),  # type: ignore[arg-type]
+                _name(now or before, slug),
                 change.old_path if change.status == "renamed" else None,
                 note,
             )

@@ -236,7 +236,7 @@ def export_requests(
         for row in rows:
             writer.writerow([_cell(v) for v in row.as_dict().values()])
     finally:
-        if handle:
+        if handle and output:
             handle.close()
             output.chmod(0o600)
     if output:

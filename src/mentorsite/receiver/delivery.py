@@ -67,6 +67,7 @@ class SmtpTransport:
         s = self.settings
         context = ssl.create_default_context()
         try:
+            smtp: smtplib.SMTP
             if s.smtp_security == "ssl":
                 smtp = smtplib.SMTP_SSL(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout, context=context)
             else:

@@ -18,12 +18,13 @@ from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
+from typing import Any
 from urllib.parse import urljoin
 
 from ..contact_fields import CADENCE_CHOICES, FORMAT_CHOICES
 from .store import Row
 
-_options = {"raise_on_defect": True}
+_options: dict[str, Any] = {"raise_on_defect": True}
 if hasattr(email.policy.SMTP, "verify_generated_headers"):  # Python 3.11.10+, 3.12.5+
     _options["verify_generated_headers"] = True
 #: SMTP line endings, strict about defects and header injection.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import logging
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from urllib.parse import urljoin
@@ -30,10 +31,12 @@ class Pages:
         config = settings.config
         versions = {name: version_of(path.read_bytes()) for name, path in asset_sources(settings.site_dir).items()}
         env = make_environment(settings.site_dir, config, versions, date.today())
+        assert env.loader is not None  # make_environment always sets one
         env.loader = jinja2.ChoiceLoader(
             [jinja2.PrefixLoader({"receiver": jinja2.FileSystemLoader(str(TEMPLATES))}, delimiter="/"), env.loader]
         )
-        site_url, site_asset = env.globals["url"], env.globals["asset"]
+        site_url: Callable[[str], str] = env.globals["url"]  # type: ignore[assignment]
+        site_asset: Callable[[str], str] = env.globals["asset"]  # type: ignore[assignment]
         env.globals["url"] = lambda path="": urljoin(config.base_url, site_url(path))
         env.globals["asset"] = lambda path: urljoin(config.base_url, site_asset(path))
         self.env = env

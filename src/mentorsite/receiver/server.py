@@ -8,6 +8,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from typing import TextIO
 
 from cheroot import wsgi
 
@@ -27,19 +28,19 @@ class DatabaseLock:
 
     def __init__(self, database: Path):
         self.path = database.with_name(database.name + ".lock")
-        self.handle = None
+        self.handle: TextIO | None = None
 
     def acquire(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self.handle = open(self.path, "a+")  # noqa: SIM115 - held open for the lock's lifetime
+        handle = self.handle = open(self.path, "a+")  # noqa: SIM115 - held open for the lock's lifetime
         try:  # imported here, not at the top: the module only exists on POSIX
             import fcntl
         except ImportError:  # pragma: no cover - Windows: no advisory locks; document one process
             return
         try:
-            fcntl.flock(self.handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
-            self.handle.close()
+            handle.close()
             raise SettingsError(
                 f"another receiver is already using {self.path.with_suffix('')}; run one receiver per database"
             ) from None
@@ -53,13 +54,11 @@ class DatabaseLock:
 def build_app(settings: Settings, *, trusted_proxy: str | None = None) -> tuple[Receiver, Store, Outbox]:
     """The app and its parts, not started (tests use this in-process)."""
     store = Store(settings.database)
-    if settings.secret is None:
-        settings = with_secret(settings, store.secret())
+    secret = settings.secret if settings.secret is not None else store.secret()
+    settings = with_secret(settings, secret)
     directory = load_directory(settings)
     outbox = Outbox(store, settings)
-    app = Receiver(
-        settings, store, directory, Signer(settings.secret), outbox, Pages(settings), trusted_proxy=trusted_proxy
-    )
+    app = Receiver(settings, store, directory, Signer(secret), outbox, Pages(settings), trusted_proxy=trusted_proxy)
     return app, store, outbox
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -97,10 +98,10 @@ def resolve(
     smtp_port: int | None = None,
     smtp_security: str | None = None,
     origins: tuple[str, ...] = (),
-    environ: dict[str, str] | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> Settings:
     """Settings from site.toml with command-line overrides; credentials come from the environment."""
-    environ = os.environ if environ is None else environ
+    env: Mapping[str, str] = os.environ if environ is None else environ
     contact = config.contact
     db = _path(database or contact.database, site_dir)
     contacts = (
@@ -127,7 +128,7 @@ def resolve(
     from_email = (
         contact.from_email or contact.coordinator_email or f"no-reply@{host if '.' in host else host + '.invalid'}"
     )
-    secret = environ.get(contact.secret_env)
+    secret = env.get(contact.secret_env)
     if secret is not None and len(secret.encode()) < 16:
         raise SettingsError(f"${contact.secret_env} must be at least 16 characters (e.g. `openssl rand -hex 32`)")
     return Settings(
@@ -143,8 +144,8 @@ def resolve(
         smtp_host=smtp_host or contact.smtp_host,
         smtp_port=smtp_port or contact.smtp_port or SMTP_PORTS[security],
         smtp_security=security,
-        smtp_username=environ.get(contact.smtp_username_env) or None,
-        smtp_password=environ.get(contact.smtp_password_env) or None,
+        smtp_username=env.get(contact.smtp_username_env) or None,
+        smtp_password=env.get(contact.smtp_password_env) or None,
         secret=secret.encode() if secret else None,
     )
 
