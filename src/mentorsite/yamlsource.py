@@ -243,18 +243,13 @@ def _check_flow_depth(text: str, path: str, line_offset: int) -> None:
             depth += 1
             if depth > MAX_DEPTH:
                 line, col = line_col(text, match.start())
-                raise InputError(
-                    [
-                        Diagnostic(
-                            path,
-                            line + line_offset,
-                            col,
-                            f"YAML is nested too deeply (the limit is {MAX_DEPTH} levels)",
-                        )
-                    ]
-                )
+                raise _too_deep(path, line + line_offset, col)
         elif depth:
             depth -= 1
+
+
+def _too_deep(path: str, line: int, col: int) -> InputError:
+    return InputError([Diagnostic(path, line, col, f"YAML is nested too deeply (the limit is {MAX_DEPTH} levels)")])
 
 
 _BRACKETS = re.compile(r"[\[\]{}]")
@@ -283,16 +278,7 @@ def _check_block_depth(text: str, path: str, line_offset: int) -> None:
                 depth += 1
                 if depth > MAX_DEPTH:
                     line, col = _Lines(text)(event.start_mark)
-                    raise InputError(
-                        [
-                            Diagnostic(
-                                path,
-                                line + line_offset,
-                                col,
-                                f"YAML is nested too deeply (the limit is {MAX_DEPTH} levels)",
-                            )
-                        ]
-                    )
+                    raise _too_deep(path, line + line_offset, col)
             elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
                 depth -= 1
     except yaml.YAMLError:
