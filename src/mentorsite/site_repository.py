@@ -179,6 +179,8 @@ def repository_context(config: SiteConfig, host: str, version: str = __version__
         "required_fields": [name for name, f in Mentor.model_fields.items() if f.is_required()],
         "vocabularies": vocabularies,
         "example_tags": tags[:2],
+        # The error-message example in CONTRIBUTING misspells the site's own first tag.
+        "misspelled_tag": tags[0][:4] + tags[0][5:] if len(tags[0]) > 5 else tags[0] + "x",
         "industry": next(iter(vocabularies.get("industry", {}).get("values", [])), None),
         "photo_formats": ", ".join("WebP" if kind == "WEBP" else kind for kind in FORMATS),
         "photo_megabytes": MAX_PHOTO_BYTES // (1024 * 1024),
