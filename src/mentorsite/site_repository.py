@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from pydantic import BaseModel
 
 from . import __version__
 from .config import SiteConfig
@@ -127,7 +128,7 @@ def source_url() -> str:
 def _field_rows(config: SiteConfig) -> list[dict[str, Any]]:
     """Every profile field with whether it is required, its meaning and, where fixed, its allowed values."""
     rows = []
-    nested = {"location": Location, "availability": Availability}
+    nested: dict[str, type[BaseModel]] = {"location": Location, "availability": Availability}
     for name, field in Mentor.model_fields.items():
         key = field.alias or name
         model = nested.get(key)
