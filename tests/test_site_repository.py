@@ -16,15 +16,14 @@ from workflow_kit import WORKFLOWS, actionlint_findings, load
 from mentorsite import __version__
 from mentorsite.cli import cli
 from mentorsite.config import SiteConfig
-from mentorsite.scaffold import init_site
+from mentorsite.scaffold import init_site, starter_guides
 from mentorsite.site_repository import ACTIONS, repository_files, write_repository_files
 from mentorsite.yamlsource import parse_yaml
 
 TODAY = date(2026, 11, 23)
-STARTER = {
+STARTER = {f"content/guides/{rel}" for rel in starter_guides()} | {
     "site.toml",
     "mentors/ada-example.yaml",
-    "content/guides/welcome.md",
     "templates/README.md",
     "schema/mentor.schema.json",
     "requirements.txt",
