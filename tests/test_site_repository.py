@@ -103,6 +103,7 @@ def test_init_with_an_unknown_host_is_a_usage_error(tmp_path):
     assert not (tmp_path / "site").exists()
 
 
+@pytest.mark.external
 def test_generated_workflows_pass_actionlint(tmp_path):
     """Every GitHub workflow `init` can write (Pages and Netlify hosts) has no actionlint or shellcheck finding."""
     paths = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from workflow_kit import ROOT, WORKFLOWS, actionlint_findings, load
 
 
