@@ -238,7 +238,7 @@ def test_check_changed_cli_formats(repo):
     )
     merge_base = git(repo, "merge-base", "main", "HEAD").strip()
     assert github.stderr == (
-        f"checked 1 changed file(s) against main (merge base {merge_base[:10]}); 1 removed: 1 errors, 0 warnings\n"
+        f"checked 1 changed file against main (merge base {merge_base[:10]}); 1 removed: 1 error, 0 warnings\n"
     )
     human = runner.invoke(cli, ["check", str(repo), "--changed", "main"])
     assert human.exit_code == 1
@@ -249,7 +249,7 @@ def test_check_changed_cli_formats(repo):
         "     |        ^",
         "    hint: did you mean 'writing'?",
         "removed: mentors/zoe-west.yaml",
-        f"checked 1 changed file(s) against main (merge base {merge_base[:10]}); 1 removed: 1 errors, 0 warnings",
+        f"checked 1 changed file against main (merge base {merge_base[:10]}); 1 removed: 1 error, 0 warnings",
     ]
     data = json.loads(runner.invoke(cli, ["check", str(repo), "--changed", "main", "--format", "json"]).stdout)
     assert data == {

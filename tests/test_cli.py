@@ -119,7 +119,7 @@ def test_check_clean_site(make_site):
     result = run("check", site)
     assert (result.exit_code, result.stdout, result.stderr) == (
         0,
-        "checked 1 valid profiles: 0 errors, 0 warnings\n",
+        "checked 1 valid profile: 0 errors, 0 warnings\n",
         "",
     )
 
@@ -136,14 +136,14 @@ def test_check_warnings_only_passes_unless_strict(make_site):
     result = run("check", site)
     assert (result.exit_code, result.stdout, result.stderr) == (
         0,
-        "checked 1 valid profiles: 0 errors, 1 warnings\n",
+        "checked 1 valid profile: 0 errors, 1 warning\n",
         warning,
     )
     result = run("check", "--strict", site)
     assert (result.exit_code, result.stdout, result.stderr) == (
         1,
         "",
-        warning + "checked 1 valid profiles: 0 errors, 1 warnings\n",
+        warning + "checked 1 valid profile: 0 errors, 1 warning\n",
     )
 
 
@@ -200,7 +200,7 @@ titel = "z"
         '   3 | titel = "z"\n'
         "     | ^\n"
         "    hint: did you mean 'title'?\n"
-        "checked 0 valid profiles: 1 errors, 0 warnings\n"
+        "checked 0 valid profiles: 1 error, 0 warnings\n"
     )
 
 
@@ -244,14 +244,15 @@ name: !!python/object/apply:os.system ['echo pwned']
         "mentors/link.yaml",
         "mentors/tagged.yaml:1:7",
     ]
-    assert result.stderr.endswith("checked 1 valid profiles: 16 errors, 0 warnings\n")
+    assert result.stderr.endswith("checked 1 valid profile: 16 errors, 0 warnings\n")
 
 
 # --- new mentor ----------------------------------------------------------------------------
 
 
 def test_new_mentor_profile_passes_check(make_site):
-    """`new mentor "José Ñúñez"` writes mentors/jose-nunez.yaml that check accepts with zero errors."""
+    """`new mentor "José Ñúñez"` writes mentors/jose-nunez.yaml that check accepts with zero errors,
+    warning that its example headline and bio are still to be replaced."""
     site = make_site(f"-- mentors/ada-example.yaml --\n{fresh(GOOD_PROFILE)}")
     result = run("new", "mentor", "José Ñúñez", site)
     assert result.exit_code == 0
@@ -261,12 +262,20 @@ def test_new_mentor_profile_passes_check(make_site):
     assert "tags: [leadership]" in text
     check = run("check", site)
     assert check.exit_code == 0
-    assert check.stdout == "checked 2 valid profiles: 0 errors, 1 warnings\n"
+    assert check.stdout == "checked 2 valid profiles: 0 errors, 3 warnings\n"
     assert check.stderr == (
         "mentors/jose-nunez.yaml:5:7: warning: no photo\n"
         '   5 | name: "José Ñúñez"\n'
         "     |       ^\n"
         "    hint: add 'photo: photos/<file>.jpg'; an initials avatar is shown meanwhile\n"
+        "mentors/jose-nunez.yaml:7:11: warning: 'headline' still holds the example text from `mentorsite new mentor`\n"
+        '   7 | headline: "Mentor happy to help with career questions"\n'
+        "     |           ^\n"
+        "    hint: write one line, in the mentor's words, on what they can help with\n"
+        "mentors/jose-nunez.yaml:36:6: warning: 'bio' still holds the example text from `mentorsite new mentor`\n"
+        "  36 | bio: |\n"
+        "     |      ^\n"
+        "    hint: replace it with two or three paragraphs about the mentor; mentees choose by this text\n"
     )
 
 
@@ -318,7 +327,7 @@ def test_init_then_build(tmp_path):
     result = run("build", site)
     skip_if_theme_incomplete(result)
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.startswith("built 1 mentors: ")
+    assert result.stdout.startswith("built 1 mentor: ")
     assert f" into {site / '_site'} in " in result.stdout
     for page in (
         "index.html",
@@ -362,19 +371,30 @@ def test_built_pages_show_bio_markup_inertly(make_site):
             assert PRIVATE_EMAIL not in path.read_text(encoding="utf-8").lower(), path
 
 
+#: What `build` says about the kit's site.toml (base_url on localhost) when no --base-url is given.
+LOCALHOST_WARNING = (
+    "site.toml:4:1: warning: base_url is http://localhost:8000/, this computer: the published sitemap and links "
+    "to share would point there\n"
+    '   4 | base_url = "http://localhost:8000/"\n'
+    "     | ^\n"
+    '    hint: set base_url to the address the site will have, e.g. "https://your-org.github.io/mentors/", or build '
+    "with --base-url (`mentorsite serve` is for previews)\n"
+)
+
 BREAKERS = {
     # an input error: found before anything is rendered
     "profile error": (
         "mentors/ada-example.yaml",
         lambda text: text.replace("country: PT", "country: Portugal"),
         "mentors/ada-example.yaml:8:12: error: 'location.country': 'Portugal' is not an ISO 3166 "
-        "country code\n   8 |   country: Portugal\n     |            ^\n    hint: use the two-letter code 'PT'\n",
+        "country code\n   8 |   country: Portugal\n     |            ^\n    hint: use the two-letter code 'PT'\n"
+        + LOCALHOST_WARNING,
     ),
     # a template error: found half-way through rendering, after files were staged
     "template error": (
         "templates/mentor.html",
         lambda text: "{{ mentor.no_such_field.oops }}\n",
-        "templates/mentor.html:1:1: error: template error: "
+        LOCALHOST_WARNING + "templates/mentor.html:1:1: error: template error: "
         "'mentorsite.views.MentorView object' has no attribute 'no_such_field'\n",
     ),
 }
@@ -404,13 +424,13 @@ overrides
     result = run("build", site)
     assert result.exit_code == 1
     assert result.stdout == ""
-    assert result.stderr == message + "build failed: 1 problem(s); the previous output was left untouched\n"
+    assert result.stderr == message + "build failed: 1 problem; the previous output was left untouched\n"
     assert digest(output) == before
     assert sorted(p.name for p in site.iterdir()) == listing  # no staging folder left behind
 
 
 def test_build_strict_fails_on_warnings(make_site):
-    """build --strict refuses a site with warnings, prints them and writes nothing."""
+    """build --strict refuses a site with warnings (a base_url on localhost is one), prints them and writes nothing."""
     site = make_site(f"-- mentors/ada-example.yaml --\n{drop_lines(fresh(GOOD_PROFILE), 'photo:')}")
     result = run("build", "--strict", site)
     assert result.exit_code == 1
@@ -419,6 +439,7 @@ def test_build_strict_fails_on_warnings(make_site):
         "   1 | name: Ada Example\n"
         "     |       ^\n"
         "    hint: add 'photo: photos/<file>.jpg'; an initials avatar is shown meanwhile\n"
-        "build failed: 1 problem(s); the previous output was left untouched\n"
+        + LOCALHOST_WARNING
+        + "build failed: 2 problems; the previous output was left untouched\n"
     )
     assert not (site / "_site").exists()

@@ -48,7 +48,7 @@ def test_unknown_key_did_you_mean_with_line(tmp_path):
 def test_renamed_required_key_reports_both(tmp_path):
     """Replacing `title` by `titel` reports the typo and the missing title, both on line 1."""
     assert sorted(config_problems(tmp_path, edit("title =", "titel ="))) == [
-        "site.toml:1:1: error: missing required field 'title'\n    hint: add a line 'title: …'",
+        "site.toml:1:1: error: missing required field 'title'\n    hint: add a line title = \"…\"",
         "site.toml:1:1: error: unknown field 'titel'\n    hint: did you mean 'title'?",
     ]
 
@@ -170,7 +170,8 @@ def test_several_problems_each_on_its_line(tmp_path):
     assert sorted(config_problems(tmp_path, toml)) == [
         "site.toml:6:1: error: 'per_page' is out of range: input should be greater than or equal to 6",
         "site.toml:7:1: error: 'output_dir': output_dir must be a folder inside the site, such as _site",
-        "site.toml:8:1: error: 'brand_colour' has an invalid format ('blue')",
+        "site.toml:8:1: error: 'brand_colour': 'blue' is not a colour written #rrggbb\n"
+        '    hint: blue is #0000ff: brand_colour = "#0000ff"',
     ]
 
 

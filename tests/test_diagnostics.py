@@ -170,7 +170,7 @@ def test_a_non_finite_number_in_site_toml_is_a_clear_message(site):
         "site.toml:1:1: error: 'per_page' must be a finite number, not nan\n"
         "   1 | per_page = nan\n"
         "     | ^\n"
-        "checked 0 valid profiles: 1 errors, 0 warnings\n"
+        "checked 0 valid profiles: 1 error, 0 warnings\n"
     )
 
 

@@ -64,8 +64,8 @@ def test_three_mistakes_three_reports(context):
     text = edit("tags: [leadership, writing]", "pronuons: she/her\ntags: [leadrship, writing]")
     text = edit("  capacity: 2\n", "  capacity: 2\n  available_from: 2026-13-40\n", text)
     assert errors(text, context) == [
-        f"{PATH}:16:19: error: 'availability.available_from' must be a date written YYYY-MM-DD, not '2026-13-40'\n"
-        "    hint: for example 2026-03-31",
+        f"{PATH}:16:19: error: 'availability.available_from': 2026-13-40 has no month 13\n"
+        "    hint: dates are written year-month-day, e.g. 2026-03-31",
         f"{PATH}:4:1: error: unknown field 'pronuons'\n    hint: did you mean 'pronouns'?",
         f"{PATH}:5:8: error: 'tags item 1': 'leadrship' is not a known expertise tag\n"
         "    hint: did you mean 'leadership'?",
@@ -79,8 +79,8 @@ def test_misspelt_headline_tag_date_and_country_all_reported(context):
     text = edit("country: PT", "country: Portugal", text)
     text = edit("  capacity: 2\n", "  capacity: 2\n  available_from: 2026-13-40\n", text)
     assert errors(text, context) == [
-        f"{PATH}:15:19: error: 'availability.available_from' must be a date written YYYY-MM-DD, not '2026-13-40'\n"
-        "    hint: for example 2026-03-31",
+        f"{PATH}:15:19: error: 'availability.available_from': 2026-13-40 has no month 13\n"
+        "    hint: dates are written year-month-day, e.g. 2026-03-31",
         f"{PATH}:1:1: error: missing required field 'headline'\n    hint: add a line 'headline: …'",
         f"{PATH}:2:1: error: unknown field 'headlin'\n    hint: did you mean 'headline'?",
         f"{PATH}:4:8: error: 'tags item 1': 'leadrship' is not a known expertise tag\n"
@@ -344,10 +344,10 @@ def test_invalid_email(context, email):
 
 
 def test_impossible_date(context):
-    """February 30th is not a date."""
+    """February 30th is written right but is not a day: the message says so and offers the last day."""
     assert errors(edit("last_reviewed: 2026-05-01", "last_reviewed: 2026-02-30"), context) == [
-        f"{PATH}:15:16: error: 'last_reviewed' must be a date written YYYY-MM-DD, not '2026-02-30'\n"
-        "    hint: for example 2026-03-31"
+        f"{PATH}:15:16: error: 'last_reviewed': 2026-02-30 is not a real day: February 2026 has 28 days\n"
+        "    hint: for example 2026-02-28"
     ]
 
 

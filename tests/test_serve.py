@@ -134,7 +134,7 @@ def test_a_broken_edit_keeps_the_last_good_pages_and_reports_where(site):
         after = serve.wait_for_line("built ")
         good = serve.get("mentors/ada-example/")[1]
         line = break_profile(site)
-        serve.wait_for_line("build failed: 1 problem(s); still serving the last good pages", after)
+        serve.wait_for_line("build failed: 1 problem; still serving the last good pages", after)
         where = f"mentors/ada-example.yaml:{line}:1"
         assert f"{where}: error: unknown field 'favourite_colour'" in serve.output
         assert serve.get("mentors/ada-example/") == (200, good)
@@ -154,7 +154,7 @@ def test_until_a_first_good_build_every_url_shows_the_problems(site):
     shows) and serves the site as soon as it builds."""
     line = break_profile(site)
     with ServeProcess(site) as serve:
-        serve.wait_for_line("build failed: 1 problem(s); nothing to serve until it builds")
+        serve.wait_for_line("build failed: 1 problem; nothing to serve until it builds")
         status, page = serve.get("mentors/ada-example/")
         assert status == 503 and '<script src="/__mentorsite/live.js"></script>' in page
         state = first_state(serve)

@@ -16,6 +16,8 @@ from . import generators
 from .config import SiteConfig, load_config, with_base_url
 from .context import published_mentors, site_context
 from .diagnostics import Diagnostic, InputError
+from .guardrails import site_problems
+from .index import search_examples
 from .load import Loaded, LoadedMentor, load_site
 from .outputs import File, Output
 from .photos import check_photos
@@ -45,9 +47,15 @@ class Report:
         return [d for d in self.diagnostics if not d.is_error]
 
 
-def check_site(site_dir: Path, *, today: date | None = None) -> tuple[SiteConfig | None, Loaded, Report]:
+def check_site(
+    site_dir: Path, *, today: date | None = None, base_url: str | None = None, publishing: bool = False
+) -> tuple[SiteConfig | None, Loaded, Report]:
     """Validate everything; no output is written. The `Loaded` returned holds the mentors the
-    site rules kept and the checked photos of active mentors."""
+    site rules kept and the checked photos of active mentors.
+
+    `base_url` (the build's --base-url) replaces site.toml's in the config returned and in the
+    guardrails; `publishing` adds the guardrail against a base_url on localhost.
+    """
     started = time.perf_counter()
     report = Report()
     today = today or date.today()
@@ -56,13 +64,19 @@ def check_site(site_dir: Path, *, today: date | None = None) -> tuple[SiteConfig
     except InputError as exc:
         report.diagnostics = exc.diagnostics
         return None, Loaded(), report
+    if base_url:
+        try:
+            config = with_base_url(config, base_url)
+        except InputError as exc:
+            report.diagnostics += exc.diagnostics
     loaded = load_site(site_dir, config, today=today)
     kept, problems = site_rules(config, loaded)
-    report.diagnostics = loaded.diagnostics + problems
+    report.diagnostics += loaded.diagnostics + problems
     # Photos, private emails in public text and template overrides: what `build` would refuse.
     photos, problems = check_photos(site_dir, [m for m in kept if m.mentor.active])
     loaded = replace(loaded, mentors=kept, photos=photos)
     report.diagnostics += problems + private_email_problems(loaded) + check_templates(site_dir, config, today)
+    report.diagnostics += site_problems(site_dir, config, loaded, publishing=publishing)
     report.diagnostics = quote_public_sources(report.diagnostics, loaded, config)
     report.mentors = len(loaded.mentors)
     report.seconds = time.perf_counter() - started
@@ -80,12 +94,8 @@ def build_site(
     """Check, then render and write the whole site; the old output stays if anything fails."""
     started = time.perf_counter()
     today = today or date.today()
-    config, loaded, report = check_site(site_dir, today=today)
-    if config is not None and base_url:
-        try:
-            config = with_base_url(config, base_url)
-        except InputError as exc:
-            report.diagnostics += exc.diagnostics
+    # Without --base-url, site.toml's base_url is the published address: warn if it is localhost.
+    config, loaded, report = check_site(site_dir, today=today, base_url=base_url, publishing=not base_url)
     if config is None or report.errors or (strict and report.warnings):
         report.seconds = time.perf_counter() - started
         return report
@@ -127,6 +137,7 @@ def site_outputs(
     site = site_context(config, published, loaded.guides, loaded.photos, renderer.card)
     renderer.env.globals["sidebar"] = facet_sidebar(renderer, site.facets)
     renderer.env.globals["guide_links"] = site.guide_links  # mentor pages and the request-sent page
+    renderer.env.globals["search_examples"] = search_examples(site.facets)  # the search box's hint
     outputs: list[Output] = [
         *assets,
         *generators.photos(site_dir, site.photos),

@@ -25,7 +25,7 @@ from typing import Literal
 import click
 
 from .build import check_site
-from .diagnostics import Diagnostic, InputError, format_diagnostics
+from .diagnostics import Diagnostic, InputError, counted, format_diagnostics
 from .load import MENTOR_SUFFIXES
 from .privacy import quote_public_sources
 from .rules import site_rules
@@ -263,11 +263,11 @@ def run_changed_check(site_dir: Path, base: str | None, *, strict: bool, fmt: st
     scope = (
         "site.toml changed, so every file was checked"
         if result.everything
-        else f"checked {len(result.checked)} changed file(s)"
+        else f"checked {counted(len(result.checked), 'changed file')}"
     )
     click.echo(
         f"{scope} against {changes.base} (merge base {changes.merge_base[:10]}); "
-        f"{len(result.removed)} removed: {len(errors)} errors, {len(warnings)} warnings",
+        f"{len(result.removed)} removed: {counted(len(errors), 'error')}, {counted(len(warnings), 'warning')}",
         err=True,
     )
     return 1 if failed else 0

@@ -19,7 +19,7 @@ from . import __version__
 from .build import build_site, check_site
 from .changes import GitError, changed_since, format_changes, mentor_changes, run_changed_check
 from .config import load_config
-from .diagnostics import InputError, MentorsiteError, format_diagnostics, printable
+from .diagnostics import InputError, MentorsiteError, counted, format_diagnostics, printable
 from .receiver.commands import receive, requests_group
 from .scaffold import init_site, mentor_profile
 from .schema import schema_file, schema_text, write_schema
@@ -55,6 +55,7 @@ class Commands(click.Group):
             sys.exit(1)
 
 
+VERBOSE_HELP = "Print a warning repeated in many files for each file, instead of once as a summary."
 site_argument = click.argument("site", default=".", type=click.Path(file_okay=False, path_type=Path))
 
 
@@ -74,10 +75,26 @@ def cli(debug: bool) -> None:
     """
 
 
-def _print_report(report, fmt: str = "human") -> None:
+def _print_report(report, fmt: str = "human", *, verbose: bool = True) -> None:
     if report.diagnostics:
-        text = format_diagnostics(report.diagnostics, fmt)
+        text = format_diagnostics(report.diagnostics, fmt, verbose=verbose)
         click.echo(text, err=(fmt == "human"))
+
+
+# The summary lines of `check` and `build`, in one place.
+def checked_line(mentors: int, errors: int, warnings: int) -> str:
+    return f"checked {counted(mentors, 'valid profile')}: {counted(errors, 'error')}, {counted(warnings, 'warning')}"
+
+
+def built_line(report) -> str:
+    return (
+        f"built {counted(report.mentors, 'mentor')}: {counted(report.pages, 'page')}, {counted(report.files, 'file')} "
+        f"into {report.output} in {report.seconds:.2f} s ({counted(len(report.warnings), 'warning')})"
+    )
+
+
+def build_failed_line(problems: int) -> str:
+    return f"build failed: {counted(problems, 'problem')}; the previous output was left untouched"
 
 
 @cli.command()
@@ -90,31 +107,29 @@ def _print_report(report, fmt: str = "human") -> None:
 )
 @click.option("--base-url", help="Publish under this URL instead of site.toml's base_url (e.g. for a preview).")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-@click.option("-v", "--verbose", is_flag=True, help="Print every warning, not just their number.")
+@click.option("-v", "--verbose", is_flag=True, help=VERBOSE_HELP)
 def build(site: Path, output: Path | None, base_url: str | None, strict: bool, verbose: bool) -> None:
     """Build the site into its output folder, atomically.
 
     If anything is wrong, nothing is written and the previous output stays as it was.
-    Errors are always printed; warnings with --verbose (or see them with `mentorsite check`).
+    Errors and warnings are printed; a warning repeated in many files is printed once,
+    as a summary, unless --verbose. A base_url on localhost draws a warning (it is not a
+    publishable site) unless --base-url is given; `serve` previews never warn about it.
     """
     report = build_site(site, output, base_url=base_url, strict=strict)
-    shown = report.diagnostics if (verbose or strict) else report.errors
-    if shown:
-        click.echo(format_diagnostics(shown), err=True)
+    if report.diagnostics:
+        click.echo(format_diagnostics(report.diagnostics, verbose=verbose), err=True)
     if not report.written:
         blocking = len(report.errors) + (len(report.warnings) if strict else 0)
-        click.echo(f"build failed: {blocking} problem(s); the previous output was left untouched", err=True)
+        click.echo(build_failed_line(blocking), err=True)
         sys.exit(1)
-    hint = "" if verbose or not report.warnings else "; see them with `mentorsite check`"
-    click.echo(
-        f"built {report.mentors} mentors: {report.pages} pages, {report.files} files "
-        f"into {report.output} in {report.seconds:.2f} s ({len(report.warnings)} warnings{hint})"
-    )
+    click.echo(built_line(report))
 
 
 @cli.command()
 @site_argument
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@click.option("-v", "--verbose", is_flag=True, help=VERBOSE_HELP)
 @click.option(
     "--format",
     "fmt",
@@ -132,18 +147,15 @@ def build(site: Path, output: Path | None, base_url: str | None, strict: bool, v
     help="Only report problems in files changed since the merge base with BASE (default: origin/main, "
     "else main); site-wide rules such as duplicates still compare every profile.",
 )
-def check(site: Path, strict: bool, fmt: str, changed: str | None) -> None:
+def check(site: Path, strict: bool, verbose: bool, fmt: str, changed: str | None) -> None:
     """Validate site.toml, every profile and every guide; report every problem at once."""
     if changed is not None:
         sys.exit(run_changed_check(site, changed or None, strict=strict, fmt=fmt, today=date.today()))
     config, loaded, report = check_site(site)  # photos included, as the build checks them
-    _print_report(report, fmt)
+    _print_report(report, fmt, verbose=verbose)
     failed = bool(report.errors) or (strict and bool(report.warnings))
     if fmt == "human":
-        click.echo(
-            f"checked {report.mentors} valid profiles: {len(report.errors)} errors, {len(report.warnings)} warnings",
-            err=failed,
-        )
+        click.echo(checked_line(report.mentors, len(report.errors), len(report.warnings)), err=failed)
     sys.exit(1 if failed else 0)
 
 

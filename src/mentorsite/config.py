@@ -18,6 +18,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from .contact_fields import FIELD_NAMES
 from .diagnostics import Diagnostic, InputError, quote
@@ -39,6 +40,30 @@ else:
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+
+#: The basic colour names of CSS (and grey, orange), for the hint when brand_colour names one.
+COLOUR_NAMES = {
+    "black": "#000000",
+    "silver": "#c0c0c0",
+    "gray": "#808080",
+    "grey": "#808080",
+    "white": "#ffffff",
+    "maroon": "#800000",
+    "red": "#ff0000",
+    "purple": "#800080",
+    "fuchsia": "#ff00ff",
+    "green": "#008000",
+    "lime": "#00ff00",
+    "olive": "#808000",
+    "yellow": "#ffff00",
+    "navy": "#000080",
+    "blue": "#0000ff",
+    "teal": "#008080",
+    "aqua": "#00ffff",
+    "orange": "#ffa500",
+}
+_HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
 class NavLink(Strict):
@@ -296,6 +321,25 @@ class SiteConfig(Strict):
     cms: CmsConfig = CmsConfig()
     """The web editor at /admin/ (Decap CMS)."""
 
+    @field_validator("brand_colour", mode="before")
+    @classmethod
+    def _hex_colour(cls, value: object) -> object:
+        if not isinstance(value, str) or _HEX_COLOUR.match(value):
+            return value
+        text = value.strip()
+        if text.lower() in COLOUR_NAMES:
+            hint = f'{text.lower()} is {COLOUR_NAMES[text.lower()]}: brand_colour = "{COLOUR_NAMES[text.lower()]}"'
+        elif re.fullmatch(r"#?[0-9a-fA-F]{3}", text):
+            full = "#" + "".join(c * 2 for c in text.lstrip("#"))
+            hint = f'write all six digits: brand_colour = "{full.lower()}"'
+        elif re.fullmatch(r"[0-9a-fA-F]{6}", text):
+            hint = f'start it with #: brand_colour = "#{text}"'
+        else:
+            hint = (
+                'write # and six hexadecimal digits, e.g. brand_colour = "#1f5f8b"; any colour picker shows this code'
+            )
+        raise PydanticCustomError("colour", "'{value}' is not a colour written #rrggbb", {"value": value, "hint": hint})
+
     @field_validator("base_url")
     @classmethod
     def _absolute_base(cls, value: str) -> str:
@@ -375,7 +419,7 @@ def _validated(text: str, name: str) -> SiteConfig:
     try:
         config = SiteConfig.model_validate(data)
     except ValidationError as exc:
-        raise InputError(diagnostics_from(exc, SiteConfig, name, TomlLocator(text))) from None
+        raise InputError(diagnostics_from(exc, SiteConfig, name, TomlLocator(text), "toml")) from None
     keys = [facet.key for facet in config.facets]
     for index, key in enumerate(keys):
         if key in keys[:index]:
@@ -400,7 +444,7 @@ def with_base_url(config: SiteConfig, base_url: str) -> SiteConfig:
         return SiteConfig.model_validate({**config.model_dump(), "base_url": base_url})
     except ValidationError as exc:
         # The option has no file position, and the message needs no field name: it names the option.
-        explained = (explain({**error, "loc": ()}, SiteConfig) for error in exc.errors(include_url=False))
+        explained = (explain({**error, "loc": ()}, SiteConfig, "toml") for error in exc.errors(include_url=False))
         raise InputError(
             Diagnostic("--base-url", 0, 0, f"invalid base URL '{base_url}': {message}", hint)
             for message, hint in explained

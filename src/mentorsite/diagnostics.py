@@ -157,11 +157,49 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     return f"did you mean '{original}'?"
 
 
-def format_diagnostics(diagnostics: Iterable[Diagnostic], fmt: str = "human") -> str:
-    """Render diagnostics as text in one of the formats `mentorsite check` offers."""
+def counted(count: int, singular: str, plural: str = "") -> str:
+    """'1 error', '2 errors', '0 warnings': a number with its noun in the right form."""
+    return f"{count} {singular if count == 1 else plural or singular + 's'}"
+
+
+#: A warning repeated in this many files or more is shown once, as a summary, unless verbose.
+SUMMARISE_FROM = 3
+#: Files a summary names before "and N more".
+SUMMARY_NAMES = 3
+
+
+def format_diagnostics(diagnostics: Iterable[Diagnostic], fmt: str = "human", *, verbose: bool = True) -> str:
+    """Render diagnostics as text in one of the formats `mentorsite check` offers.
+
+    In the human format without `verbose`, a warning repeated word for word across many files
+    ("no photo" once per mentor) is shown once, naming the first files; the machine formats
+    always list every diagnostic.
+    """
     diagnostics = sorted(diagnostics, key=lambda d: (d.path, d.line, d.col, d.message))
     if fmt == "json":
         return json.dumps([d.record() for d in diagnostics], indent=2, ensure_ascii=False)
     if fmt == "github":
         return "\n".join(d.github() for d in diagnostics)
-    return "\n".join(d.human(excerpt=True) for d in diagnostics)
+    groups: dict[tuple[str, str], list[Diagnostic]] = {}
+    if not verbose:
+        for d in diagnostics:
+            if not d.is_error:
+                groups.setdefault((d.message, d.hint), []).append(d)
+    repeated = {key: found for key, found in groups.items() if len(found) >= SUMMARISE_FROM}
+    single = [d for d in diagnostics if d.is_error or (d.message, d.hint) not in repeated]
+    return "\n".join([d.human(excerpt=True) for d in single] + [_summary(found) for found in repeated.values()])
+
+
+def _summary(found: list[Diagnostic]) -> str:
+    """One warning repeated across files, as one entry:
+
+    warning: no photo, in 12 files: mentors/a.yaml, mentors/b.yaml, mentors/c.yaml and 9 more
+        hint: add 'photo: …' (run with --verbose to see each)
+    """
+    paths = list(dict.fromkeys(d.path for d in found))
+    named = ", ".join(printable(p) for p in paths[:SUMMARY_NAMES])
+    more = f" and {len(paths) - SUMMARY_NAMES} more" if len(paths) > SUMMARY_NAMES else ""
+    first = found[0]
+    text = f"warning: {printable(first.message)}, in {counted(len(paths), 'file')}: {named}{more}"
+    hint = f"{first.hint} " if first.hint else ""
+    return text + f"\n    hint: {printable(hint)}(--verbose shows each)"

@@ -66,3 +66,19 @@ def build_facet(facet: Facet, mentors: dict[str, Mentor], order: list[str]) -> F
 
 def build_facets(config: SiteConfig, mentors: dict[str, Mentor], order: list[str]) -> list[FacetView]:
     return [build_facet(facet, mentors, order) for facet in config.facets]
+
+
+def search_examples(facets: list[FacetView], count: int = 3) -> list[str]:
+    """What the search box suggests trying: the site's own most-used values, taken in turn
+    from its expertise tags and languages (else from every facet): “Leadership”, “English”,
+    “Writing”. Empty for a site with no mentors yet."""
+    preferred = [f for f in facets if f.field in ("tags", "languages")]
+    ranked = [[v.label for v in f.values] for f in (preferred or facets)]
+    found: list[str] = []
+    for rank in range(max((len(labels) for labels in ranked), default=0)):
+        for labels in ranked:
+            if rank < len(labels) and labels[rank].casefold() not in {f.casefold() for f in found}:
+                found.append(labels[rank])
+                if len(found) == count:
+                    return found
+    return found

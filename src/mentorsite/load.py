@@ -7,7 +7,7 @@ run them in worker processes or cache them per file. Only `load_*` touch the dis
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -91,6 +91,23 @@ def slug_problem(name: str, suffixes: tuple[str, ...]) -> Diagnostic | None:
     hint = f"rename it to {suggestion}.{suffix.lower()}" if suggestion else "use lower-case letters, digits and hyphens"
     return Diagnostic(
         name, 0, 0, f"file name '{stem}' is not a valid slug (lower-case a-z, 0-9 and hyphens, at most 64)", hint
+    )
+
+
+def _hidden_suffix(name: str, suffixes: tuple[str, ...]) -> Diagnostic | None:
+    """A warning for "ana.yaml.txt" (an editor's or a download's extra suffix), which would
+    otherwise be skipped without a word; None for any other name."""
+    inner, _, extra = name.rpartition(".")
+    if not inner.lower().endswith(suffixes):
+        return None
+    kind = "profile" if ".yaml" in suffixes else "guide"
+    return Diagnostic(
+        name,
+        0,
+        0,
+        f"not read: the name ends in '.{extra}', so this is not a {kind}",
+        f"rename it to {inner} (some editors add '.{extra}' when saving)",
+        "warning",
     )
 
 
@@ -279,9 +296,14 @@ def _files(folder: Path, suffixes: tuple[str, ...], site_dir: Path) -> tuple[lis
     if not folder.is_dir():
         return found, problems
     for entry in sorted(folder.iterdir()):
-        if entry.name.startswith(".") or not entry.name.lower().endswith(suffixes):
+        if entry.name.startswith("."):
             continue
         rel = entry.relative_to(site_dir).as_posix()
+        if not entry.name.lower().endswith(suffixes):
+            problem = _hidden_suffix(entry.name, suffixes)
+            if problem and entry.is_file():
+                problems.append(replace(problem, path=rel))
+            continue
         if entry.is_symlink():
             problems.append(Diagnostic(rel, 0, 0, "symbolic links are not followed", "commit the file itself"))
             continue

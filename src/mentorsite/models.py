@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import zoneinfo
-from datetime import date
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -19,7 +19,7 @@ from pydantic_core import PydanticCustomError
 
 from .diagnostics import did_you_mean
 from .textrules import is_email, one_line_problem, prose_problem, slugify
-from .vocabulary import Vocabulary, builtin_values, countries
+from .vocabulary import COUNTRY_ALIASES, Vocabulary, builtin_values, countries, country_code
 
 #: Fields that never leave the build: they are dropped before anything is rendered or indexed.
 PRIVATE_FIELDS = frozenset({"email"})
@@ -114,9 +114,82 @@ def _timezones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
 
 
+#: Well-known IANA zones, offered for a time zone written as an offset ("GMT+8").
+ZONE_EXAMPLES = [
+    "Pacific/Honolulu",
+    "America/Anchorage",
+    "America/Los_Angeles",
+    "America/Denver",
+    "America/Mexico_City",
+    "America/Chicago",
+    "America/Bogota",
+    "America/New_York",
+    "America/Halifax",
+    "America/Sao_Paulo",
+    "America/Argentina/Buenos_Aires",
+    "Atlantic/Azores",
+    "Europe/London",
+    "Africa/Accra",
+    "Europe/Lisbon",
+    "Europe/Berlin",
+    "Africa/Lagos",
+    "Europe/Athens",
+    "Africa/Cairo",
+    "Africa/Johannesburg",
+    "Europe/Istanbul",
+    "Africa/Nairobi",
+    "Asia/Riyadh",
+    "Asia/Tehran",
+    "Asia/Dubai",
+    "Asia/Kabul",
+    "Asia/Karachi",
+    "Asia/Kolkata",
+    "Asia/Kathmandu",
+    "Asia/Dhaka",
+    "Asia/Bangkok",
+    "Asia/Jakarta",
+    "Asia/Shanghai",
+    "Asia/Singapore",
+    "Australia/Perth",
+    "Asia/Tokyo",
+    "Asia/Seoul",
+    "Australia/Adelaide",
+    "Australia/Brisbane",
+    "Australia/Sydney",
+    "Pacific/Noumea",
+    "Pacific/Auckland",
+    "Pacific/Tongatapu",
+]
+_OFFSET = re.compile(r"^(?:GMT|UTC|UT)?\s*([+-−])\s*(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
+
+
+def zones_at_offset(text: str) -> list[str] | None:
+    """Well-known zones whose standard time is the offset written in `text` ("GMT+8",
+    "UTC-05:00"), at most three; None when `text` is not an offset."""
+    match = _OFFSET.match(text.strip())
+    if not match:
+        return None
+    sign = -1 if match.group(1) in "-−" else 1
+    minutes = sign * (int(match.group(2)) * 60 + int(match.group(3) or 0))
+    found = []
+    for name in ZONE_EXAMPLES:
+        zone = zoneinfo.ZoneInfo(name)
+        # Standard time: the smaller offset of January and July (summer time adds an hour).
+        offsets = [datetime(2025, month, 15, 12, tzinfo=zone).utcoffset() for month in (1, 7)]
+        if min(o for o in offsets if o is not None) == timedelta(minutes=minutes):
+            found.append(name)
+    return found[:3]
+
+
 def _timezone(value: str) -> str:
     if value not in _timezones():
-        hint = did_you_mean(value, _timezones()) or "use an IANA name such as Europe/Lisbon or America/Bogota"
+        zones = zones_at_offset(value)
+        if zones:
+            hint = f"write the IANA name of a place in that zone, e.g. {' or '.join(zones)}; it follows summer time too"
+        elif zones is not None:
+            hint = "write the IANA name of a place in that zone, e.g. Europe/Lisbon; an offset alone is not a time zone"
+        else:
+            hint = did_you_mean(value, _timezones()) or "use an IANA name such as Europe/Lisbon or America/Bogota"
         raise _error("timezone", f"'{value}' is not a known time zone", hint)
     return value
 
@@ -137,6 +210,15 @@ def _vocabulary_check(field: str, noun: str):
             vocabulary = Vocabulary(builtin)
         key = vocabulary.resolve(value)
         if key is None:
+            # "zh-CN", "pt_BR": a language with its region; the site lists languages only.
+            base = re.split(r"[-_]", value.strip(), maxsplit=1)[0]
+            base_key = vocabulary.resolve(base) if field == "languages" and base != value.strip() else None
+            if base_key:
+                raise _error(
+                    "vocabulary",
+                    f"'{value}' is not a known {noun}",
+                    f"write '{base_key}' without the region; languages are two-letter ISO 639-1 codes",
+                )
             hint = did_you_mean(value, vocabulary.suggestions())
             if not hint:
                 sample = ", ".join(vocabulary.suggestions()[:8])
@@ -151,9 +233,11 @@ def _vocabulary_check(field: str, noun: str):
 def _country(value: str, info: ValidationInfo) -> str:
     code = value.strip().upper()
     if code not in countries():
-        by_name = {name.casefold(): c for c, name in countries().items()}
-        if value.strip().casefold() in by_name:
-            hint = f"use the two-letter code '{by_name[value.strip().casefold()]}'"
+        meant = country_code(value)
+        if meant and " ".join(value.split()).upper() in COUNTRY_ALIASES:
+            hint = f"the ISO 3166 code of {countries()[meant]} is '{meant}'"
+        elif meant:
+            hint = f"use the two-letter code '{meant}'"
         else:
             hint = "use a two-letter ISO 3166 code such as PT, NO or BR"
         raise _error("country", f"'{value}' is not an ISO 3166 country code", hint)

@@ -139,6 +139,8 @@ def make_environment(
         build_year=today.year,
         # Guide URLs by role (views.guide_links); the build fills it once the guides are loaded.
         guide_links={},
+        # What the search box suggests (index.search_examples); the build fills it from the facets.
+        search_examples=[],
     )
     env.filters["date"] = _format_date
     return env

@@ -18,6 +18,14 @@ def _yaml_string(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
+#: Example text `new mentor` writes for the editor to replace, by field; `check` warns about
+#: a profile that still holds it (`guardrails.placeholder_problems`).
+PLACEHOLDERS = {
+    "headline": "Mentor happy to help with career questions",
+    "bio": "Write two or three short paragraphs about your experience",
+}
+
+
 def mentor_profile(name: str, today: date, first_tag: str = "leadership", *, schema: bool = True) -> str:
     """A valid, commented profile for `name`, ready for an editor to fill in.
 
@@ -34,7 +42,7 @@ def mentor_profile(name: str, today: date, first_tag: str = "leadership", *, sch
 
 name: {_yaml_string(name)}
 # One line: what you can help with.
-headline: "Mentor happy to help with career questions"
+headline: "{PLACEHOLDERS["headline"]}"
 # pronouns: she/her
 # role: "Head of Research"
 # organisation: "Example Organisation"
@@ -64,7 +72,7 @@ availability:
 joined: {today.isoformat()}
 last_reviewed: {today.isoformat()}
 bio: |
-  Write two or three short paragraphs about your experience, what you enjoy helping
+  {PLACEHOLDERS["bio"]}, what you enjoy helping
   with, and how you like to work with a mentee. Mentees choose a mentor mostly by this
   text, so be concrete: the roles you have held, the questions people bring you, and
   what a good first conversation with you looks like. Markdown is allowed: **bold**,
@@ -80,6 +88,8 @@ organisation = "{title}"
 # A public address for questions about the programme, shown in the guides ({{{{< contact >}}}});
 # without it they name the organisation. Never the coordinator's private address.
 # programme_email = "mentoring@example.org"
+# Where the site will be published, e.g. "https://your-org.github.io/mentors/". `mentorsite build`
+# warns while it is on localhost; a deploy can also pass the address with --base-url.
 base_url = "http://localhost:8000/"
 language = "en"
 

@@ -7,10 +7,12 @@ messages in editors' terms, with a hint where one helps.
 
 from __future__ import annotations
 
+import calendar
+import re
 import types
 import typing
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
@@ -18,6 +20,8 @@ from pydantic_core import ErrorDetails
 from .diagnostics import Diagnostic, did_you_mean
 
 Locator = Callable[[tuple, bool], tuple[int, int]]
+#: The language of the file a hint is written in: profiles are YAML, site.toml is TOML.
+Syntax = Literal["yaml", "toml"]
 
 
 def _describe(value: Any) -> str:
@@ -91,22 +95,66 @@ def loc_name(loc: tuple) -> str:
     return text or "file"
 
 
-def explain(error: ErrorDetails | dict[str, Any], root: type[BaseModel]) -> tuple[str, str]:
-    """(message, hint) for one pydantic error, in editors' terms."""
+def home_of(owner: type[BaseModel], key: str) -> str | None:
+    """The one field of `owner` holding a mapping (not a list) that has a field `key`:
+    'location' for 'city' in a profile, 'contact' for 'mode' in site.toml; else None."""
+    homes = []
+    for name, info in owner.model_fields.items():
+        if typing.get_origin(info.annotation) in (list, tuple, set, frozenset, dict):
+            continue
+        if any(key in field_names(model) for model in _unwrap(info.annotation)):
+            homes.append(info.alias or name)
+    return homes[0] if len(homes) == 1 else None
+
+
+def _impossible_day(name: str, value: str) -> tuple[str, str] | None:
+    """(message, hint) for a date written YYYY-MM-DD that no calendar has: 2026-02-30, 2026-13-01."""
+    match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", value.strip())
+    if not match:
+        return None
+    year, month, day = (int(part) for part in match.groups())
+    if not 1 <= month <= 12:
+        return f"'{name}': {value.strip()} has no month {month}", "dates are written year-month-day, e.g. 2026-03-31"
+    days = calendar.monthrange(year, month)[1]
+    if 1 <= day <= days:
+        return None
+    return (
+        f"'{name}': {value.strip()} is not a real day: {calendar.month_name[month]} {year} has {days} days",
+        f"for example {year}-{month:02d}-{days:02d}",
+    )
+
+
+def explain(error: ErrorDetails | dict[str, Any], root: type[BaseModel], syntax: Syntax = "yaml") -> tuple[str, str]:
+    """(message, hint) for one pydantic error, in editors' terms; hints that show a line of
+    the file are written in `syntax`."""
     kind = error["type"]
     loc = tuple(error["loc"])
     name = loc_name(loc)
     value = error.get("input")
     ctx = error.get("ctx") or {}
+    toml = syntax == "toml"
     if kind == "extra_forbidden":
         owner = model_at(root, loc[:-1])
         key = loc[-1]
+        home = home_of(owner, str(key)) if owner else None
+        if home and toml:
+            return (
+                f"'{key}' belongs in the [{home}] table",
+                f"move it below the [{home}] line (add that line if there is none)",
+            )
+        if home:
+            return (
+                f"'{key}' belongs under '{home}:'",
+                f"indent it by 2 spaces under the '{home}:' line (add that line if there is none)",
+            )
         hint = did_you_mean(str(key), field_names(owner)) if owner else ""
         if not hint and owner:
             hint = "allowed here: " + ", ".join(field_names(owner))
         return f"unknown field '{key}'", hint
     if kind == "missing":
-        return f"missing required field '{loc[-1]}'", f"add a line '{loc[-1]}: …'"
+        return f"missing required field '{loc[-1]}'", (
+            f'add a line {loc[-1]} = "…"' if toml else f"add a line '{loc[-1]}: …'"
+        )
     if kind == "model_type" or kind == "dict_type":
         return f"'{name}' must be a mapping of fields, not {_describe(value)}", ""
     if kind in ("string_type",):
@@ -121,9 +169,16 @@ def explain(error: ErrorDetails | dict[str, Any], root: type[BaseModel]) -> tupl
     if kind in ("bool_type", "bool_parsing"):
         return f"'{name}' must be true or false, not {_show(value)}", ""
     if kind in ("list_type",):
-        hint = f"write it as a list: {loc[-1]}: [{value}]" if isinstance(value, str) else ""
+        hint = ""
+        if isinstance(value, str):
+            hint = (
+                f'write it as a list: {loc[-1]} = ["{value}"]' if toml else f"write it as a list: {loc[-1]}: [{value}]"
+            )
         return f"'{name}' must be a list, not {_describe(value)}", hint
     if kind in ("date_type", "date_parsing", "date_from_datetime_parsing", "date_from_datetime_inexact"):
+        impossible = _impossible_day(name, value) if isinstance(value, str) else None
+        if impossible:
+            return impossible
         return f"'{name}' must be a date written YYYY-MM-DD, not {_show(value)}", "for example 2026-03-31"
     if kind == "literal_error":
         expected = ctx.get("expected", "")
@@ -155,12 +210,14 @@ def explain(error: ErrorDetails | dict[str, Any], root: type[BaseModel]) -> tupl
     return f"'{name}': {message}", str(ctx.get("hint", ""))
 
 
-def diagnostics_from(exc: ValidationError, root: type[BaseModel], path: str, locate: Locator) -> list[Diagnostic]:
+def diagnostics_from(
+    exc: ValidationError, root: type[BaseModel], path: str, locate: Locator, syntax: Syntax = "yaml"
+) -> list[Diagnostic]:
     """Diagnostics for every error in a ValidationError, positioned by `locate(loc, is_key)`."""
     found = []
     for error in exc.errors(include_url=False):
         loc = tuple(error["loc"])
-        message, hint = explain(error, root)
+        message, hint = explain(error, root, syntax)
         if error["type"] == "extra_forbidden":
             line, col = locate(loc, True)
         elif error["type"] == "missing":

@@ -51,6 +51,32 @@ def countries() -> dict[str, str]:
     return {c.alpha_2: getattr(c, "common_name", None) or c.name for c in pycountry.countries}
 
 
+#: Codes people write that ISO 3166 spells otherwise, and parts of a country with no code of their own.
+COUNTRY_ALIASES = {
+    "UK": "GB",
+    "EL": "GR",
+    "ENGLAND": "GB",
+    "SCOTLAND": "GB",
+    "WALES": "GB",
+    "NORTHERN IRELAND": "GB",
+    "GREAT BRITAIN": "GB",
+}
+
+
+def country_code(text: str) -> str | None:
+    """The ISO 3166 two-letter code someone meant by `text` (a name, an alpha-3 code, 'UK'), or None."""
+    folded = " ".join(text.split()).upper()
+    if folded in COUNTRY_ALIASES:
+        return COUNTRY_ALIASES[folded]
+    by_name = {name.casefold(): code for code, name in countries().items()}
+    if folded.casefold() in by_name:
+        return by_name[folded.casefold()]
+    try:
+        return pycountry.countries.lookup(folded).alpha_2
+    except LookupError:
+        return None
+
+
 @lru_cache(maxsize=1)
 def languages() -> dict[str, str]:
     """ISO 639-1 code -> English name."""

@@ -324,6 +324,10 @@ def _yaml_error(exc: yaml.MarkedYAMLError, path: str, line_offset: int, where: _
             "file holds more than one YAML document",
             "remove the second '---' line; one file holds one profile",
         )
+    layout = _layout_problem(exc, text.split("\n")) if where.starts is None else None
+    if layout:
+        at_line, at_col, message, hint = layout
+        return Diagnostic(path, at_line + 1 + line_offset, at_col + 1, message, hint)
     message = f"invalid YAML: {problem}"
     if exc.context:
         message += f" ({exc.context})"
@@ -338,6 +342,114 @@ def _yaml_error(exc: yaml.MarkedYAMLError, path: str, line_offset: int, where: _
         elif found in "@`":
             hint = "a text starting with '@' or '`' must be put in quotes"
     return Diagnostic(path, line, col, message, hint)
+
+
+_KEY = re.compile(r"^( *)(?:- +)?([\w-]+) *:(?: |$)")
+_BLOCK_TEXT = re.compile(r"^( *)(?:- +)?([\w-]+) *: *[|>][-+0-9]* *(?:#.*)?$")
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _spaces(count: int) -> str:
+    return f"{count} space" if count == 1 else f"{count} spaces"
+
+
+def _above(lines: list[str], index: int) -> int | None:
+    """Index of the nearest line above `index` holding something (not blank, not a comment)."""
+    for i in range(index - 1, -1, -1):
+        if lines[i].strip() and not lines[i].lstrip().startswith("#"):
+            return i
+    return None
+
+
+def _layout_problem(exc: yaml.MarkedYAMLError, lines: list[str]) -> tuple[int, int, str, str] | None:
+    """(line, column, message, hint), 0-based, for the syntax errors that are really
+    indentation mistakes, which libyaml reports in parser terms (or a line too late)."""
+    problem, mark, context = exc.problem or "", exc.problem_mark, exc.context_mark
+    if mark is not None and mark.line < len(lines) and "mapping values are not allowed" in problem:
+        return _over_indented(lines, mark.line, mark.column)
+    if mark is not None and mark.line < len(lines) and "did not find expected key" in problem and context is not None:
+        return _under_indented(lines, mark.line, mark.column, context.column)
+    if "could not find expected ':'" in problem and context is not None and context.line < len(lines):
+        return _unindented_text(lines, context.line)
+    return None
+
+
+def _over_indented(lines: list[str], index: int, col: int) -> tuple[int, int, str, str] | None:
+    # "  tags: [x]" under "headline: …": a key indented deeper than the field above it.
+    # Text with ': ' in it ("headline: Data: leader") is the other cause; it has no lone key before the colon.
+    key = re.fullmatch(r"( +)([\w-]+) *", lines[index][:col])
+    above = _above(lines, index)
+    if not key or above is None or _indent(lines[above]) >= len(key.group(1)):
+        return None
+    extra = len(key.group(1)) - _indent(lines[above])
+    sibling = _KEY.match(lines[above])
+    like = f"'{sibling.group(2)}' on line {above + 1}" if sibling else f"line {above + 1}"
+    return (
+        index,
+        len(key.group(1)),
+        f"'{key.group(2)}' is indented more than the line above",
+        f"remove {_spaces(extra)} so that it starts in the same column as {like}",
+    )
+
+
+def _under_indented(lines: list[str], index: int, col: int, outer: int) -> tuple[int, int, str, str] | None:
+    # libyaml names the enclosing mapping, not the one the line has fallen out of: find that
+    # one from the lines above (the nearest indented deeper than this one, and its parent).
+    sibling = next((i for i in range(index - 1, -1, -1) if lines[i].strip() and _indent(lines[i]) > col), None)
+    if sibling is None or lines[sibling].lstrip().startswith("#"):
+        return None
+    depth = _indent(lines[sibling])
+    parent = next((i for i in range(sibling - 1, -1, -1) if lines[i].strip() and _indent(lines[i]) < depth), None)
+    parent_key = _KEY.match(lines[parent]) if parent is not None else None
+    sibling_key, own_key = _KEY.match(lines[sibling]), _KEY.match(lines[index])
+    subject = f"'{own_key.group(2)}'" if own_key else f"line {index + 1}"
+    under = f" to keep it under '{parent_key.group(2)}'" if parent_key else ""
+    like = f"'{sibling_key.group(2)}' on line {sibling + 1}" if sibling_key else f"line {sibling + 1}"
+    # A list item has only one place to go; a key may also be meant as a field of the mapping outside.
+    other = "" if lines[index].lstrip().startswith("-") else f", or by {_spaces(outer)} if it is a field of its own"
+    return (
+        index,
+        col,
+        f"{subject} is not lined up with the lines above",
+        f"indent it by {_spaces(depth)}{under} (like {like}){other}",
+    )
+
+
+def _unindented_text(lines: list[str], index: int) -> tuple[int, int, str, str]:
+    # A line of text that lost its indentation ends the text above it; libyaml then reads it
+    # as a key and complains a line later, often past the end of the file.
+    col = _indent(lines[index])
+    i = index - 1
+    while i >= 0 and (not lines[i].strip() or _indent(lines[i]) > col):
+        i -= 1
+    header = _BLOCK_TEXT.match(lines[i]) if i >= 0 else None
+    if header and i < index - 1:
+        depth = next((_indent(line) for line in lines[i + 1 : index] if line.strip()), col + 2)
+        return (
+            index,
+            col,
+            f"line {index + 1} is part of '{header.group(2)}' but is not indented",
+            f"indent every line of '{header.group(2)}' by {_spaces(depth)}, like the lines above it",
+        )
+    above = _above(lines, index)
+    field = _KEY.match(lines[above]) if above is not None else None
+    if above is not None and field and lines[above][field.end() :].strip() and _indent(lines[above]) >= col:
+        return (
+            index,
+            col,
+            f"line {index + 1} is not 'key: value'",
+            f"if it continues '{field.group(2)}' on line {above + 1}, indent it by "
+            f"{_spaces(_indent(lines[above]) + 2)}; otherwise write it as 'key: value'",
+        )
+    return (
+        index,
+        col,
+        f"line {index + 1} is not 'key: value'",
+        "each line of a mapping needs 'key: value'; check the quotes on this line",
+    )
 
 
 class _Walker:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from ..build import Report, build_site
-from ..diagnostics import Diagnostic, format_diagnostics, printable
+from ..diagnostics import Diagnostic, counted, format_diagnostics, printable
 from .server import LiveState, preview_server
 from .watch import InputWatcher
 
@@ -115,7 +115,7 @@ def _rebuild(builds: PreviewBuilds, live: LiveState, echo: Echo, changed: Iterab
     live.failed(problems)
     echo(format_diagnostics(problems), err=True)
     kept = "still serving the last good pages" if live.current.root else "nothing to serve until it builds"
-    echo(f"build failed: {len(problems)} problem(s); {kept}", err=True)
+    echo(f"build failed: {counted(len(problems), 'problem')}; {kept}", err=True)
 
 
 def _summary(changed: Iterable[str], shown: int = 3) -> str:
