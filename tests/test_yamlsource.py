@@ -354,3 +354,67 @@ def test_split_front_matter():
     assert split_front_matter("---\ntitle: x\n---\nbody\n") == ("title: x", "body\n", 4)
     assert split_front_matter("---\ntitle: x\n") == ("", "---\ntitle: x\n", 1)
     assert split_front_matter("no front\n") == (None, "no front\n", 1)
+
+
+# --- indentation mistakes, said in editors' terms ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        (
+            "name: Ada\navailability:\n  accepting: true\n    capacity: 2\n",
+            "p.yaml:4:5: error: 'capacity' is indented more than the line above\n"
+            "    hint: remove 2 spaces so that it starts in the same column as 'accepting' on line 3",
+        ),
+        (
+            "name: Ada\nlocation:\n    city: Lisbon\n  country: PT\n",
+            "p.yaml:4:3: error: 'country' is not lined up with the lines above\n"
+            "    hint: indent it by 4 spaces to keep it under 'location' (like 'city' on line 3), "
+            "or by 0 spaces if it is a field of its own",
+        ),
+        (
+            "name: Ada\ntags:\n  - a\n - b\n",
+            "p.yaml:4:2: error: line 4 is not lined up with the lines above\n"
+            "    hint: indent it by 2 spaces to keep it under 'tags' (like line 3)",
+        ),
+        (
+            "name: Ada\nx:\n  bio: >\n    First.\n\n  Second.\n",
+            "p.yaml:6:3: error: line 6 is part of 'bio' but is not indented\n"
+            "    hint: indent every line of 'bio' by 4 spaces, like the lines above it",
+        ),
+        (
+            "name: Ada\nheadline: one\ntwo\n",
+            "p.yaml:3:1: error: line 3 is not 'key: value'\n"
+            "    hint: if it continues 'headline' on line 2, indent it by 2 spaces; otherwise write it as 'key: value'",
+        ),
+    ],
+    ids=["over-indented", "under-indented", "list-item", "folded-text", "plain-text"],
+)
+def test_indentation_mistakes_name_the_fix(text, shown):
+    """A key or line indented wrongly is reported at that line, saying how many spaces to add or
+    remove and which line to match, not in the parser's terms ("did not find expected key")."""
+    assert problems(text) == [shown]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["name: Ada\nheadline: Data: leader\n", "name: Ada\nheadline: Data leader\n  and mentor: ok\n"],
+    ids=["same-line", "continued-line"],
+)
+def test_colon_in_text_keeps_the_quotes_hint(text):
+    """Text holding ': ' is not mistaken for an over-indented key: the hint is still the quotes."""
+    [shown] = problems(text)
+    assert shown.startswith("p.yaml:")
+    assert shown.endswith(
+        "error: invalid YAML: mapping values are not allowed in this context\n"
+        "    hint: a text containing ': ' must be put in quotes"
+    )
+
+
+def test_unindented_last_line_is_reported_on_its_own_line():
+    """A bio's last line without indentation is reported on that line, not past the end of the file."""
+    assert problems("name: Ada\nbio: |\n  First line.\nSecond line.\n", line_offset=10) == [
+        "p.yaml:14:1: error: line 14 is part of 'bio' but is not indented\n"
+        "    hint: indent every line of 'bio' by 2 spaces, like the lines above it"
+    ]

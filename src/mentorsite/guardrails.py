@@ -119,14 +119,12 @@ def contact_guide_problem(config: SiteConfig, guides: Iterable[LoadedGuide], tom
     """`[contact] guide` naming a guide the site lacks: the "How to write a first message" box
     silently disappears from every mentor page. Only a guide site.toml names is checked (as
     `init` writes it): the default is a suggestion, which a site without that guide never took."""
-    slug = config.contact.guide
-    if not slug or "guide" not in config.contact.model_fields_set:
-        return None
-    if slug in {g.slug for g in guides if g.kind == "guide"}:
+    slug, at = config.contact.guide, _position(toml, ("contact", "guide"))
+    if not slug or at == (0, 0) or slug in {g.slug for g in guides if g.kind == "guide"}:
         return None
     return Diagnostic(
         CONFIG,
-        *_position(toml, ("contact", "guide")),
+        *at,
         f"the contact guide '{slug}' is not in content/guides/, so mentor pages show no "
         '"How to write a first message" box',
         f'add content/guides/{slug}.md, or set guide = "" under [contact] to go without',

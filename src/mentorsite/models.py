@@ -185,7 +185,10 @@ def _timezone(value: str) -> str:
     if value not in _timezones():
         zones = zones_at_offset(value)
         if zones:
-            hint = f"write the IANA name of a place in that zone, e.g. {' or '.join(zones)}; it follows summer time too"
+            named = ", ".join(zones[:-1]) + (" or " if len(zones) > 1 else "") + zones[-1]
+            hint = (
+                f"write the IANA name of a place in that zone, e.g. {named}; unlike an offset, it follows summer time"
+            )
         elif zones is not None:
             hint = "write the IANA name of a place in that zone, e.g. Europe/Lisbon; an offset alone is not a time zone"
         else:
@@ -235,7 +238,7 @@ def _country(value: str, info: ValidationInfo) -> str:
     if code not in countries():
         meant = country_code(value)
         if meant and " ".join(value.split()).upper() in COUNTRY_ALIASES:
-            hint = f"the ISO 3166 code of {countries()[meant]} is '{meant}'"
+            hint = f"write '{meant}': that is the ISO 3166 code for {countries()[meant]}"
         elif meant:
             hint = f"use the two-letter code '{meant}'"
         else:

@@ -89,7 +89,7 @@ organisation = "{title}"
 # without it they name the organisation. Never the coordinator's private address.
 # programme_email = "mentoring@example.org"
 # Where the site will be published, e.g. "https://your-org.github.io/mentors/". `mentorsite build`
-# warns while it is on localhost; a deploy can also pass the address with --base-url.
+# warns while it still points at this computer; a deploy can also pass the address with --base-url.
 base_url = "http://localhost:8000/"
 language = "en"
 

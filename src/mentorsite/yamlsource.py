@@ -324,7 +324,7 @@ def _yaml_error(exc: yaml.MarkedYAMLError, path: str, line_offset: int, where: _
             "file holds more than one YAML document",
             "remove the second '---' line; one file holds one profile",
         )
-    layout = _layout_problem(exc, text.split("\n")) if where.starts is None else None
+    layout = _layout_problem(exc, text.split("\n"), 1 + line_offset) if where.starts is None else None
     if layout:
         at_line, at_col, message, hint = layout
         return Diagnostic(path, at_line + 1 + line_offset, at_col + 1, message, hint)
@@ -364,20 +364,21 @@ def _above(lines: list[str], index: int) -> int | None:
     return None
 
 
-def _layout_problem(exc: yaml.MarkedYAMLError, lines: list[str]) -> tuple[int, int, str, str] | None:
+def _layout_problem(exc: yaml.MarkedYAMLError, lines: list[str], first: int = 1) -> tuple[int, int, str, str] | None:
     """(line, column, message, hint), 0-based, for the syntax errors that are really
-    indentation mistakes, which libyaml reports in parser terms (or a line too late)."""
+    indentation mistakes, which libyaml reports in parser terms (or a line too late).
+    `first` is the number messages give the first line (front matter starts on line 2)."""
     problem, mark, context = exc.problem or "", exc.problem_mark, exc.context_mark
     if mark is not None and mark.line < len(lines) and "mapping values are not allowed" in problem:
-        return _over_indented(lines, mark.line, mark.column)
+        return _over_indented(lines, mark.line, mark.column, first)
     if mark is not None and mark.line < len(lines) and "did not find expected key" in problem and context is not None:
-        return _under_indented(lines, mark.line, mark.column, context.column)
+        return _under_indented(lines, mark.line, mark.column, context.column, first)
     if "could not find expected ':'" in problem and context is not None and context.line < len(lines):
-        return _unindented_text(lines, context.line)
+        return _unindented_text(lines, context.line, first)
     return None
 
 
-def _over_indented(lines: list[str], index: int, col: int) -> tuple[int, int, str, str] | None:
+def _over_indented(lines: list[str], index: int, col: int, first: int) -> tuple[int, int, str, str] | None:
     # "  tags: [x]" under "headline: …": a key indented deeper than the field above it.
     # Text with ': ' in it ("headline: Data: leader") is the other cause; it has no lone key before the colon.
     key = re.fullmatch(r"( +)([\w-]+) *", lines[index][:col])
@@ -386,7 +387,7 @@ def _over_indented(lines: list[str], index: int, col: int) -> tuple[int, int, st
         return None
     extra = len(key.group(1)) - _indent(lines[above])
     sibling = _KEY.match(lines[above])
-    like = f"'{sibling.group(2)}' on line {above + 1}" if sibling else f"line {above + 1}"
+    like = f"'{sibling.group(2)}' on line {above + first}" if sibling else f"line {above + first}"
     return (
         index,
         len(key.group(1)),
@@ -395,7 +396,7 @@ def _over_indented(lines: list[str], index: int, col: int) -> tuple[int, int, st
     )
 
 
-def _under_indented(lines: list[str], index: int, col: int, outer: int) -> tuple[int, int, str, str] | None:
+def _under_indented(lines: list[str], index: int, col: int, outer: int, first: int) -> tuple[int, int, str, str] | None:
     # libyaml names the enclosing mapping, not the one the line has fallen out of: find that
     # one from the lines above (the nearest indented deeper than this one, and its parent).
     sibling = next((i for i in range(index - 1, -1, -1) if lines[i].strip() and _indent(lines[i]) > col), None)
@@ -405,9 +406,9 @@ def _under_indented(lines: list[str], index: int, col: int, outer: int) -> tuple
     parent = next((i for i in range(sibling - 1, -1, -1) if lines[i].strip() and _indent(lines[i]) < depth), None)
     parent_key = _KEY.match(lines[parent]) if parent is not None else None
     sibling_key, own_key = _KEY.match(lines[sibling]), _KEY.match(lines[index])
-    subject = f"'{own_key.group(2)}'" if own_key else f"line {index + 1}"
+    subject = f"'{own_key.group(2)}'" if own_key else f"line {index + first}"
     under = f" to keep it under '{parent_key.group(2)}'" if parent_key else ""
-    like = f"'{sibling_key.group(2)}' on line {sibling + 1}" if sibling_key else f"line {sibling + 1}"
+    like = f"'{sibling_key.group(2)}' on line {sibling + first}" if sibling_key else f"line {sibling + first}"
     # A list item has only one place to go; a key may also be meant as a field of the mapping outside.
     other = "" if lines[index].lstrip().startswith("-") else f", or by {_spaces(outer)} if it is a field of its own"
     return (
@@ -418,7 +419,7 @@ def _under_indented(lines: list[str], index: int, col: int, outer: int) -> tuple
     )
 
 
-def _unindented_text(lines: list[str], index: int) -> tuple[int, int, str, str]:
+def _unindented_text(lines: list[str], index: int, first: int) -> tuple[int, int, str, str]:
     # A line of text that lost its indentation ends the text above it; libyaml then reads it
     # as a key and complains a line later, often past the end of the file.
     col = _indent(lines[index])
@@ -431,7 +432,7 @@ def _unindented_text(lines: list[str], index: int) -> tuple[int, int, str, str]:
         return (
             index,
             col,
-            f"line {index + 1} is part of '{header.group(2)}' but is not indented",
+            f"line {index + first} is part of '{header.group(2)}' but is not indented",
             f"indent every line of '{header.group(2)}' by {_spaces(depth)}, like the lines above it",
         )
     above = _above(lines, index)
@@ -440,14 +441,14 @@ def _unindented_text(lines: list[str], index: int) -> tuple[int, int, str, str]:
         return (
             index,
             col,
-            f"line {index + 1} is not 'key: value'",
-            f"if it continues '{field.group(2)}' on line {above + 1}, indent it by "
+            f"line {index + first} is not 'key: value'",
+            f"if it continues '{field.group(2)}' on line {above + first}, indent it by "
             f"{_spaces(_indent(lines[above]) + 2)}; otherwise write it as 'key: value'",
         )
     return (
         index,
         col,
-        f"line {index + 1} is not 'key: value'",
+        f"line {index + first} is not 'key: value'",
         "each line of a mapping needs 'key: value'; check the quotes on this line",
     )
 
