@@ -122,7 +122,7 @@ def test_wheel_installs_in_a_fresh_environment_and_builds_a_new_site(dist, tmp_p
     assert run(["mentorsite", "--version"], tmp_path, env).stdout == f"mentorsite, version {__version__}\n"
     run(["mentorsite", "init", "our-mentors"], tmp_path, env)
     built = run(["mentorsite", "build", "our-mentors"], tmp_path, env)
-    assert built.stdout.startswith("built 1 mentors: ")
+    assert built.stdout.startswith("built 1 mentor: ")
     assert (tmp_path / "our-mentors" / "_site" / "mentors" / "ada-example" / "index.html").is_file()
     assert (tmp_path / "our-mentors" / "_site" / "assets").is_dir()
 
