@@ -182,6 +182,23 @@ def test_contact_guide_named_but_missing(make_site):
         assert run("check", site).stderr == "", contact
 
 
+def test_init_site_warns_when_its_contact_guide_is_deleted(tmp_path):
+    """`init` names the contact guide in site.toml, so deleting the guide is reported, not silent."""
+    site = tmp_path / "alumni"
+    assert run("init", site).exit_code == 0
+    assert "site.toml" not in run("check", site).stderr
+    (site / "content" / "guides" / "first-contact-message.md").unlink()
+    toml = (site / "site.toml").read_text(encoding="utf-8").split("\n")
+    line = toml.index('guide = "first-contact-message"') + 1
+    assert run("check", site).stderr.endswith(  # after the profile's warnings: sorted by path
+        f"site.toml:{line}:1: warning: the contact guide 'first-contact-message' is not in content/guides/, so "
+        'mentor pages show no "How to write a first message" box\n'
+        f'{line:>4} | guide = "first-contact-message"\n'
+        "     | ^\n"
+        '    hint: add content/guides/first-contact-message.md, or set guide = "" under [contact] to go without\n'
+    )
+
+
 def test_stale_or_missing_schema(make_site):
     """A schema out of step with site.toml, or missing while a profile points at it, is a warning."""
     site = make_site(f"-- mentors/ada-example.yaml --\n{MODELINE}\n{PROFILE}")

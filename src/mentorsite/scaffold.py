@@ -166,12 +166,16 @@ STARTER_CONTACT = {
 # form service (mode = "endpoint"); see the README, "Contact requests".
 [contact]
 mode = "mailto"
+# The guide linked beside it ("How to write a first message"); `check` warns if it goes missing.
+guide = "first-contact-message"
 """,
     "netlify": """# How mentees reach a mentor: a form on each mentor's page, received by Netlify Forms (Netlify's
 # dashboard → Forms; add a notification to get each request by email). See the README,
 # "Contact requests", for the other modes.
 [contact]
 mode = "netlify"
+# The guide linked beside it ("How to write a first message"); `check` warns if it goes missing.
+guide = "first-contact-message"
 """,
 }
 
