@@ -83,45 +83,15 @@ class Facet(Strict):
 
     @model_validator(mode="after")
     def _check_field(self, info: ValidationInfo) -> Facet:
-        # The site's own fields arrive in the validation context (see parse_config); None means
-        # they have errors of their own, so a facet reading one of them cannot be judged.
-        declared: list[CustomField] | None = (info.context or {}).get("fields", [])
-        field = self.source_field
-        own = next((f for f in declared or () if f.key == field), None)
-        if field in FACET_FIELDS:
-            multi, year = FACET_FIELDS[field], field in YEAR_FIELDS
-        elif own is not None:
-            if own.type not in FACET_TYPES:
-                raise ValueError(
-                    f"facet '{self.key}' reads '{field}', a {own.type} field; a facet reads a choice, choices or year field"
-                )
-            if self.values:
-                raise ValueError(
-                    f"facet '{self.key}' lists values, but '{field}' is one of the site's own fields; "
-                    "list its values in its [[fields]] table"
-                )
-            multi, year = own.type == "choices", own.type == "year"
-        elif declared is None:
+        # The site's own fields arrive in the validation context (parse_config). Without them
+        # (None: they have errors of their own; absent: validated without parse_config) a facet
+        # reading one cannot be judged here; SiteConfig judges it once it knows its fields.
+        declared: list[CustomField] | None = (info.context or {}).get("fields")
+        if declared is None and self.source_field not in FACET_FIELDS:
             return self
-        else:
-            readable = {*FACET_FIELDS, *(f.key for f in declared if f.type in FACET_TYPES)}
-            raise ValueError(
-                f"facet '{self.key}' reads unknown profile field '{field}'; choose one of "
-                + ", ".join(sorted(readable))
-            )
-        if self.multi is not None and self.multi != multi:
-            raise ValueError(
-                f"'{field}' is {'a list' if multi else 'a single value'}; set multi = {str(multi).lower()}"
-            )
-        if self.group is not None and not year:
-            raise ValueError(f"group applies to facets over a year, not to '{field}'")
-        if year and self.values:
-            raise ValueError(f"facet '{self.key}' lists values, but its values are the years profiles give")
-        for value in self.values:
-            if not SLUG_RE.match(value) and field not in ("country", "languages"):
-                raise ValueError(f"facet value '{value}' must be lower-case letters, digits and hyphens")
-        if field in FACET_FIELDS and not year and not self.values and builtin_values(field) is None:
-            raise ValueError(f"facet '{self.key}' needs a [facets.values] table listing its allowed values")
+        problem = facet_problem(self, declared or [])
+        if problem:
+            raise ValueError(problem)
         return self
 
     @property
@@ -135,6 +105,40 @@ class Facet(Strict):
         for key, value in self.values.items():
             merged[key] = value
         return merged
+
+
+def facet_problem(facet: Facet, declared: list[CustomField]) -> str | None:
+    """What is wrong with a facet given the site's own fields, or None."""
+    field = facet.source_field
+    own = next((f for f in declared if f.key == field), None)
+    if field in FACET_FIELDS:
+        multi, year = FACET_FIELDS[field], field in YEAR_FIELDS
+    elif own is not None:
+        if own.type not in FACET_TYPES:
+            return f"facet '{facet.key}' reads '{field}', a {own.type} field; a facet reads a choice, choices or year field"
+        if facet.values:
+            return (
+                f"facet '{facet.key}' lists values, but '{field}' is one of the site's own fields; "
+                "list its values in its [[fields]] table"
+            )
+        multi, year = own.type == "choices", own.type == "year"
+    else:
+        readable = {*FACET_FIELDS, *(f.key for f in declared if f.type in FACET_TYPES)}
+        return f"facet '{facet.key}' reads unknown profile field '{field}'; choose one of " + ", ".join(
+            sorted(readable)
+        )
+    if facet.multi is not None and facet.multi != multi:
+        return f"'{field}' is {'a list' if multi else 'a single value'}; set multi = {str(multi).lower()}"
+    if facet.group is not None and not year:
+        return f"group applies to facets over a year, not to '{field}'"
+    if year and facet.values:
+        return f"facet '{facet.key}' lists values, but its values are the years profiles give"
+    for value in facet.values:
+        if not SLUG_RE.match(value) and field not in ("country", "languages"):
+            return f"facet value '{value}' must be lower-case letters, digits and hyphens"
+    if field in FACET_FIELDS and not year and not facet.values and builtin_values(field) is None:
+        return f"facet '{facet.key}' needs a [facets.values] table listing its allowed values"
+    return None
 
 
 class ContactConfig(Strict):
@@ -361,6 +365,17 @@ class SiteConfig(Strict):
             # The build replaces the output folder wholesale: this would delete the site's own files.
             raise ValueError(f"output_dir must not be the site's own '{path.parts[0]}'; use a folder such as _site")
         return value
+
+    @model_validator(mode="after")
+    def _facets_read_own_fields(self, info: ValidationInfo) -> SiteConfig:
+        # Validated without parse_config, the facets could not see the site's own fields; judge
+        # them now (without their line: parse_config, the path site.toml takes, gives that).
+        if "fields" not in (info.context or {}):
+            for index, facet in enumerate(self.facets):
+                problem = facet_problem(facet, self.fields)
+                if problem:
+                    raise ValueError(f"facets item {index + 1}: {problem}")
+        return self
 
     @property
     def base_path(self) -> str:
