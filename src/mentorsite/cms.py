@@ -269,7 +269,7 @@ def _scalar(name: str, annotation: Any, metadata: list[Any], config: SiteConfig 
             field["min"] = low
         if high is not None:
             field["max"] = high
-    elif annotation is float or typing.get_args(annotation) == (int, float):
+    elif annotation is float:
         field.update(widget="number", value_type="float")
         low, high = _number_limits(metadata)
         if low is not None:

@@ -11,12 +11,22 @@ turned back into a plain `Mentor` holding those values in `custom` (`models.base
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, create_model, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
 from .models import Availability, HttpUrl, Line, Link, Location, Mentor, vocabulary_check
 from .textrules import SLUG_RE
@@ -55,7 +65,7 @@ class CustomField(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
-    key: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)
+    key: str = Field(min_length=1, max_length=40)
     """Name of the field in profiles (`faculty: engineering`): lower-case letters, digits and underscores."""
     label: str = Field(min_length=1, max_length=40)
     """Name shown on profile pages and in the editor ("Faculty")."""
@@ -71,6 +81,17 @@ class CustomField(BaseModel):
     """number and year: the smallest value allowed (years: 1900 unless set)."""
     maximum: float | None = None
     """number and year: the largest value allowed (years: 2100 unless set)."""
+
+    @field_validator("key")
+    @classmethod
+    def _key(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", value):
+            suggestion = re.sub(r"[^a-z0-9]+", "_", value.lower()).strip("_")
+            hint = f' such as "{suggestion}"' if re.fullmatch(r"[a-z][a-z0-9_]*", suggestion) else ""
+            raise ValueError(
+                f"'{value}' is not a field key: use lower-case letters, digits and underscores, starting with a letter{hint}"
+            )
+        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> CustomField:
@@ -112,14 +133,16 @@ def _annotation(field: CustomField) -> Any:
         return Line
     if field.type == "number":
         # strict: `true` or "12" is not a number (YAML reads numbers as numbers).
-        return Annotated[int | float, Field(strict=True, allow_inf_nan=False, ge=low, le=high)]
+        return Annotated[float, Field(strict=True, allow_inf_nan=False, ge=low, le=high)]
     if field.type == "year":
         return Annotated[int, Field(strict=True, ge=int(low or 0), le=int(high or 0))]
     if field.type == "date":
         return date
     if field.type == "url":
         return HttpUrl
-    item = Annotated[str, Field(max_length=60), vocabulary_check(field.key, field.label.lower(), field.vocabulary())]
+    item = Annotated[
+        str, Field(max_length=60), vocabulary_check(field.key, f"value for {field.label}", field.vocabulary())
+    ]
     if field.type == "choice":
         return item
     return Annotated[list[item], AfterValidator(lambda values: list(dict.fromkeys(values)))]

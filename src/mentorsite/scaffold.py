@@ -34,13 +34,15 @@ def _own_field_lines(field: CustomField, today: date) -> str:
         "choice": first,
         "choices": f"[{first}]",
     }[field.type]
-    note = {
-        "choice": "one of " + ", ".join(field.values),
-        "choices": "any of " + ", ".join(field.values),
-        "year": f"a year, {low:g}-{high:g}",
-        "date": "YYYY-MM-DD",
-        "url": "https://…",
-    }.get(field.type, field.type)
+    if field.type == "year":
+        note = f"a year, {low:g}-{high:g}"
+    else:
+        note = {
+            "choice": "one of " + ", ".join(field.values),
+            "choices": "any of " + ", ".join(field.values),
+            "date": "YYYY-MM-DD",
+            "url": "https://…",
+        }.get(field.type, field.type)
     about = " ".join(f"{field.label}{' (required)' if field.required else ''}: {field.help}".split()).rstrip(": ")
     comment = "" if field.required else "# "
     return f"# {about}\n{comment}{field.key}: {example}  # {note}\n"
