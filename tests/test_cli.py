@@ -272,8 +272,8 @@ def test_new_mentor_profile_passes_check(make_site):
         '   7 | headline: "Mentor happy to help with career questions"\n'
         "     |           ^\n"
         "    hint: write one line, in the mentor's words, on what they can help with\n"
-        "mentors/jose-nunez.yaml:36:6: warning: 'bio' still holds the example text from `mentorsite new mentor`\n"
-        "  36 | bio: |\n"
+        "mentors/jose-nunez.yaml:37:6: warning: 'bio' still holds the example text from `mentorsite new mentor`\n"
+        "  37 | bio: |\n"
         "     |      ^\n"
         "    hint: replace it with two or three paragraphs about the mentor; mentees choose by this text\n"
     )

@@ -64,7 +64,7 @@ def test_nested_unknown_key_did_you_mean(tmp_path):
 def test_key_after_a_table_belongs_to_that_table(tmp_path):
     """A top-level key written after [[facets]] is reported against the facet's allowed keys."""
     assert config_problems(tmp_path, SITE_TOML + "per_page = 12\n") == [
-        "site.toml:38:1: error: unknown field 'per_page'\n    hint: allowed here: key, label, field, multi, values"
+        "site.toml:38:1: error: unknown field 'per_page'\n    hint: allowed here: key, label, field, multi, values, group"
     ]
 
 
@@ -113,7 +113,7 @@ def test_facet_with_unknown_field(tmp_path):
     toml = edit('field = "country"', 'field = "contry"')
     assert config_problems(tmp_path, toml) == [
         "site.toml:26:1: error: 'facets item 3': facet 'countries' reads unknown profile field 'contry'; "
-        "choose one of cadence, country, formats, industry, languages, meeting_modes, tags"
+        "choose one of cadence, cohort, country, formats, industry, languages, meeting_modes, tags"
     ]
 
 

@@ -162,6 +162,14 @@ def test_every_published_mentor_has_a_page_and_paused_ones_do_not(site):
         ("languages/yo", {"chidi-okeke"}),
         ("formats/one-to-one", {"ana-lima", "chidi-okeke"}),
         ("formats/reverse", {"dana-berg"}),
+        # The site's own choice field: by key, label ("North chapter") or alias ("Southern");
+        # paused-person's "south" is not published.
+        ("chapter/north", {"ana-lima", "chidi-okeke"}),
+        ("chapter/south", {"bo-chen"}),
+        # The site's own year field, grouped by decade (paused-person's 2001 is not published).
+        ("graduated/1990s", {"chidi-okeke"}),
+        ("graduated/2000s", {"ana-lima", "eva-novak"}),
+        ("graduated/2010s", {"bo-chen"}),
     ],
 )
 def test_facet_pages_list_exactly_the_right_mentors(site, page, expected):
@@ -181,6 +189,48 @@ def test_facet_index_pages_count_values(site):
         "peer",
         "reverse",
     ]
+
+
+def test_own_field_facets_have_exactly_their_used_values_in_order(site):
+    """A facet over the site's own choice field has a page per used value; a year facet lists
+    its decades oldest first, each with its count."""
+    assert sorted(p.name for p in (site / "chapter").iterdir() if p.is_dir()) == ["north", "south"]
+    assert sorted(p.name for p in (site / "graduated").iterdir() if p.is_dir()) == ["1990s", "2000s", "2010s"]
+    html = (site / "graduated" / "index.html").read_text(encoding="utf-8")
+    grid = html[html.index('<ul class="value-grid">') :]
+    shown = re.findall(
+        r'href="/mentors/graduated/([^/]+)/"><span class="facet-label">([^<]+)</span> <span class="count">(\d+)', grid
+    )
+    assert shown == [("1990s", "1990s", "1"), ("2000s", "2000s", "2"), ("2010s", "2010s", "1")]
+
+
+def test_own_fields_are_shown_on_profiles_labelled_and_linked(site):
+    """A profile shows the site's own fields under their labels: a choice by its label linked to
+    its facet page, a year as written linked to its decade."""
+    html = (site / "mentors" / "bo-chen" / "index.html").read_text(encoding="utf-8")
+    assert '<div><dt>Alumni chapter</dt><dd><a href="/mentors/chapter/south/">South chapter</a></dd></div>' in html
+    assert '<div><dt>Graduation year</dt><dd><a href="/mentors/graduated/2010s/">2012</a></dd></div>' in html
+    assert "Alumni chapter" not in (site / "mentors" / "dana-berg" / "index.html").read_text(encoding="utf-8")
+
+
+BOOKING = re.compile(r'<a[^>]*href="(https://cal\.example\.com/[^"]+)"[^>]*>Book a time')
+
+
+def test_booking_link_only_for_accepting_mentors(site):
+    """ "Book a time" opens the scheduling page (new tab, rel noopener) on an accepting mentor's page
+    and card; a mentor not accepting shows it nowhere, though the profile has one."""
+    page = (site / "mentors" / "ana-lima" / "index.html").read_text(encoding="utf-8")
+    assert BOOKING.findall(page) == ["https://cal.example.com/ana-lima"]
+    link = re.search(r"<a[^>]*>Book a time", page).group(0)
+    assert 'target="_blank"' in link and 'rel="noopener nofollow ugc"' in link
+    listing = (site / "mentors" / "index.html").read_text(encoding="utf-8")
+    cards = dict(
+        re.findall(r'<article class="card">.*?href="/mentors/mentors/([a-z0-9-]+)/"(.*?)</article>', listing, re.S)
+    )
+    assert {slug for slug, card in cards.items() if BOOKING.search(card)} == {"ana-lima"}
+    for file in site.rglob("*"):
+        if file.is_file():
+            assert b"cal.example.com/chidi" not in file.read_bytes(), file
 
 
 def test_every_internal_link_and_asset_resolves(site):

@@ -255,7 +255,8 @@ def new_mentor(name: str, site: Path) -> None:
     except InputError:
         pass
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(mentor_profile(name.strip(), date.today(), first_tag), encoding="utf-8")
+    own_fields = config.fields if config is not None else []
+    target.write_text(mentor_profile(name.strip(), date.today(), first_tag, fields=own_fields), encoding="utf-8")
     click.echo(f"wrote {target}")
     if config is not None and not schema_file(site).is_file():  # the profile's first line points at it
         click.echo(f"wrote {write_schema(site, config)[0]}")

@@ -26,9 +26,10 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from .config import SiteConfig
-from .models import Guide, Mentor
+from .custom_fields import CHOICE_TYPES, profile_model
+from .models import Guide
 from .textrules import EMAIL_RE
-from .vocabulary import FACET_FIELDS, builtin_values
+from .vocabulary import FACET_FIELDS
 
 #: Decap CMS release loaded by /admin/, pinned so an upstream release cannot change the editor
 #: unannounced; the integrity hash is that of the published dist/decap-cms.js.
@@ -156,7 +157,7 @@ def mentor_collection(config: SiteConfig) -> dict[str, Any]:
             {"label": "Paused (active: false)", "field": "active", "pattern": False},
             {"label": "Featured", "field": "featured", "pattern": True},
         ],
-        "fields": model_fields(Mentor, config),
+        "fields": model_fields(profile_model(config.fields), config),
     }
 
 
@@ -208,7 +209,10 @@ def field_widget(name: str, info: FieldInfo, config: SiteConfig | None, owner: s
     annotation, optional = _strip_optional(info.annotation)
     annotation, metadata = _strip_annotated(annotation)
     metadata = [*info.metadata, *metadata]
-    field: dict[str, Any] = {"label": LABELS.get(f"{owner}.{name}", name.replace("_", " ").capitalize()), "name": name}
+    # A site's own field has its label from site.toml as its title; built-in ones are named here.
+    own = config.custom_field(name) if config is not None and owner == "Mentor" else None
+    label = own.label if own else LABELS.get(f"{owner}.{name}", name.replace("_", " ").capitalize())
+    field: dict[str, Any] = {"label": label, "name": name}
     hint = (info.description or "").strip()
     if name == "email" and not hint.lower().startswith("private"):
         hint = "PRIVATE: " + hint
@@ -267,14 +271,21 @@ def _scalar(name: str, annotation: Any, metadata: list[Any], config: SiteConfig 
             field["max"] = high
     elif annotation is float:
         field.update(widget="number", value_type="float")
+        low, high = _number_limits(metadata)
+        if low is not None:
+            field["min"] = low
+        if high is not None:
+            field["max"] = high
     elif annotation is date:
         field.update(widget="datetime", format=DATE_FORMAT, date_format=DATE_FORMAT, time_format=False)
     else:
         field["widget"] = "string"
         if name in ("email", "public_email"):
             field["pattern"] = [EMAIL_RE.pattern, "an email address such as name@example.org"]
-        elif name == "url":
+        elif name == "url" or _own_type(name, config) == "url":
             field["pattern"] = ["^https?://[^\\s]+$", "a full address starting with https://"]
+        elif name == "booking_url":
+            field["pattern"] = ["^https://[^\\s]+$", "a secure address starting with https://"]
         else:
             _, high = _length_limits(metadata)
             if high and high <= 300:
@@ -287,10 +298,9 @@ def _options(name: str, config: SiteConfig | None) -> list[dict[str, str]] | Non
     if name == "timezone":
         zones = sorted(z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
         return [{"label": z.replace("_", " "), "value": z} for z in zones]
-    if name not in FACET_FIELDS or config is None:
+    if config is None or (name not in FACET_FIELDS and _own_type(name, config) not in CHOICE_TYPES):
         return None
-    facet = next((f for f in config.facets if f.source_field == name), None)
-    values = facet.labelled_values() if facet else builtin_values(name)
+    values = config.field_vocabulary(name)
     if values is None:
         return None
     if name == "country":
@@ -303,6 +313,12 @@ def _options(name: str, config: SiteConfig | None) -> list[dict[str, str]] | Non
             {"label": f"{v.label} ({k})", "value": k} for k, v in sorted(values.items(), key=lambda kv: kv[1].label)
         ]
     return [{"label": v.label, "value": k} for k, v in values.items()]
+
+
+def _own_type(name: str, config: SiteConfig | None) -> str | None:
+    """The type of the site's own field called `name`, if there is one."""
+    own = config.custom_field(name) if config is not None else None
+    return own.type if own else None
 
 
 def _strip_optional(annotation: Any) -> tuple[Any, bool]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -13,6 +13,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    TypeAdapter,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -21,10 +22,11 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from .contact_fields import FIELD_NAMES
+from .custom_fields import CHOICE_TYPES, FACET_TYPES, CustomField
 from .diagnostics import Diagnostic, InputError, quote
 from .textrules import SLUG_MAX, SLUG_RE, is_email
 from .validation import diagnostics_from, explain
-from .vocabulary import FACET_FIELDS, FacetValue, builtin_values
+from .vocabulary import FACET_FIELDS, YEAR_FIELDS, FacetValue, builtin_values
 from .yamlsource import MAX_YAML_BYTES, decode_source
 
 #: A site's own files and folders: never an output folder, which the build replaces wholesale.
@@ -96,30 +98,25 @@ class Facet(Strict):
     label: str = Field(min_length=1, max_length=40)
     """Heading shown to mentees ("Expertise")."""
     field: str | None = None
-    """The profile field it reads; defaults to `key`."""
+    """The profile field it reads: a built-in one, or a choice, choices or year field of the site's own ([[fields]]); defaults to `key`."""
     multi: bool | None = None
     """Whether a mentor may have several values; must match the field."""
     values: dict[str, Annotated[FacetValue, BeforeValidator(_label_only)]] = Field(default_factory=dict)
-    """Allowed values. Empty for `country`, `languages` and the fixed lists, which have built-in vocabularies (ISO codes; formats; meeting modes; cadences)."""
+    """Allowed values. Empty for `country`, `languages` and the fixed lists, which have built-in vocabularies (ISO codes; formats; meeting modes; cadences), for years, and for the site's own fields, whose values are listed with the field."""
+    group: Literal["year", "decade"] | None = None
+    """Facets over a year (cohort, or a year field of the site's own): one value per year, or per decade (1990s, 2000s, …)."""
 
     @model_validator(mode="after")
-    def _check_field(self) -> Facet:
-        field = self.field or self.key
-        if field not in FACET_FIELDS:
-            raise ValueError(
-                f"facet '{self.key}' reads unknown profile field '{field}'; choose one of "
-                + ", ".join(sorted(FACET_FIELDS))
-            )
-        multi = FACET_FIELDS[field]
-        if self.multi is not None and self.multi != multi:
-            raise ValueError(
-                f"'{field}' is {'a list' if multi else 'a single value'}; set multi = {str(multi).lower()}"
-            )
-        for value in self.values:
-            if not SLUG_RE.match(value) and field not in ("country", "languages"):
-                raise ValueError(f"facet value '{value}' must be lower-case letters, digits and hyphens")
-        if not self.values and builtin_values(field) is None:
-            raise ValueError(f"facet '{self.key}' needs a [facets.values] table listing its allowed values")
+    def _check_field(self, info: ValidationInfo) -> Facet:
+        # The site's own fields arrive in the validation context (parse_config). Without them
+        # (None: they have errors of their own; absent: validated without parse_config) a facet
+        # reading one cannot be judged here; SiteConfig judges it once it knows its fields.
+        declared: list[CustomField] | None = (info.context or {}).get("fields")
+        if declared is None and self.source_field not in FACET_FIELDS:
+            return self
+        problem = facet_problem(self, declared or [])
+        if problem:
+            raise ValueError(problem)
         return self
 
     @property
@@ -127,11 +124,46 @@ class Facet(Strict):
         return self.field or self.key
 
     def labelled_values(self) -> dict[str, FacetValue]:
-        """Every allowed value with its label: site.toml's entries over the built-in ones."""
+        """Every allowed value of a facet over a built-in field with its label: site.toml's entries
+        over the built-in ones (a facet over the site's own field: `SiteConfig.facet_vocabulary`)."""
         merged = dict(builtin_values(self.source_field) or {})
         for key, value in self.values.items():
             merged[key] = value
         return merged
+
+
+def facet_problem(facet: Facet, declared: list[CustomField]) -> str | None:
+    """What is wrong with a facet given the site's own fields, or None."""
+    field = facet.source_field
+    own = next((f for f in declared if f.key == field), None)
+    if field in FACET_FIELDS:
+        multi, year = FACET_FIELDS[field], field in YEAR_FIELDS
+    elif own is not None:
+        if own.type not in FACET_TYPES:
+            return f"facet '{facet.key}' reads '{field}', a {own.type} field; a facet reads a choice, choices or year field"
+        if facet.values:
+            return (
+                f"facet '{facet.key}' lists values, but '{field}' is one of the site's own fields; "
+                "list its values in its [[fields]] table"
+            )
+        multi, year = own.type == "choices", own.type == "year"
+    else:
+        readable = {*FACET_FIELDS, *(f.key for f in declared if f.type in FACET_TYPES)}
+        return f"facet '{facet.key}' reads unknown profile field '{field}'; choose one of " + ", ".join(
+            sorted(readable)
+        )
+    if facet.multi is not None and facet.multi != multi:
+        return f"'{field}' is {'a list' if multi else 'a single value'}; set multi = {str(multi).lower()}"
+    if facet.group is not None and not year:
+        return f"group applies to facets over a year, not to '{field}'"
+    if year and facet.values:
+        return f"facet '{facet.key}' lists values, but its values are the years profiles give"
+    for value in facet.values:
+        if not SLUG_RE.match(value) and field not in ("country", "languages"):
+            return f"facet value '{value}' must be lower-case letters, digits and hyphens"
+    if field in FACET_FIELDS and not year and not facet.values and builtin_values(field) is None:
+        return f"facet '{facet.key}' needs a [facets.values] table listing its allowed values"
+    return None
 
 
 class ContactConfig(Strict):
@@ -312,6 +344,8 @@ class SiteConfig(Strict):
     """Profiles not reviewed for review_after_months: flag publishes them with a "may be out of date" note, hide leaves them out of the site, show publishes them as usual."""
     nav: list[NavLink] = Field(default_factory=list, max_length=12)
     """Main navigation links, in order."""
+    fields: list[CustomField] = Field(default_factory=list, max_length=30)
+    """Profile fields of the site's own (faculty, graduation year, …), written in profiles like the built-in ones."""
     facets: list[Facet] = Field(default_factory=list, max_length=20)
     """Dimensions mentees filter by (expertise, language, …), each with its vocabulary."""
     contact: ContactConfig = ContactConfig()
@@ -376,6 +410,17 @@ class SiteConfig(Strict):
             raise ValueError(f"output_dir must not be the site's own '{path.parts[0]}'; use a folder such as _site")
         return value
 
+    @model_validator(mode="after")
+    def _facets_read_own_fields(self, info: ValidationInfo) -> SiteConfig:
+        # Validated without parse_config, the facets could not see the site's own fields; judge
+        # them now (without their line: parse_config, the path site.toml takes, gives that).
+        if "fields" not in (info.context or {}):
+            for index, facet in enumerate(self.facets):
+                problem = facet_problem(facet, self.fields)
+                if problem:
+                    raise ValueError(f"facets item {index + 1}: {problem}")
+        return self
+
     @property
     def base_path(self) -> str:
         """The URL path the site lives under, always starting and ending with '/'."""
@@ -383,6 +428,52 @@ class SiteConfig(Strict):
 
     def facet(self, key: str) -> Facet:
         return next(f for f in self.facets if f.key == key)
+
+    def custom_field(self, key: str) -> CustomField | None:
+        """The site's own field with this key, if it declares one."""
+        return next((f for f in self.fields if f.key == key), None)
+
+    def facet_vocabulary(self, facet: Facet) -> dict[str, FacetValue]:
+        """A facet's allowed values with their labels (empty for years, labelled by the year)."""
+        own = self.custom_field(facet.source_field)
+        return dict(own.values) if own is not None else facet.labelled_values()
+
+    def field_vocabulary(self, field: str) -> dict[str, FacetValue] | None:
+        """The allowed values of a choice field, built-in or the site's own; None for an open
+        field the site lists no values for (any slug) and for fields that are not choices."""
+        own = self.custom_field(field)
+        if own is not None:
+            return dict(own.values) if own.type in CHOICE_TYPES else None
+        if field in YEAR_FIELDS:
+            return None
+        facet = next((f for f in self.facets if f.source_field == field), None)
+        return facet.labelled_values() if facet else builtin_values(field)
+
+    def facet_group(self, facet: Facet) -> str | None:
+        """How a facet over a year turns years into values ("year" or "decade"); None for the others."""
+        own = self.custom_field(facet.source_field)
+        is_year = own.type == "year" if own is not None else facet.source_field in YEAR_FIELDS
+        return (facet.group or "year") if is_year else None
+
+    def facet_multi(self, facet: Facet) -> bool:
+        """Whether a mentor may have several values of the facet."""
+        own = self.custom_field(facet.source_field)
+        return own.type == "choices" if own is not None else FACET_FIELDS.get(facet.source_field, True)
+
+
+_DECLARED_FIELDS: TypeAdapter[list[CustomField]] = TypeAdapter(list[CustomField])
+
+
+def parse_config(data: dict[str, Any]) -> SiteConfig:
+    """SiteConfig from site.toml's data (ValidationError when invalid); facets are checked
+    against the site's own fields, which must therefore be known first."""
+    try:
+        declared: list[CustomField] | None = _DECLARED_FIELDS.validate_python(
+            data.get("fields", []) if isinstance(data, dict) else []
+        )
+    except ValidationError:
+        declared = None  # reported, with positions, by the validation below
+    return SiteConfig.model_validate(data, context={"fields": declared})
 
 
 def load_config(site_dir: Path) -> SiteConfig:
@@ -417,31 +508,35 @@ def _validated(text: str, name: str) -> SiteConfig:
     except RecursionError:  # tomllib recurses once per level of nested arrays and tables
         raise InputError([Diagnostic(name, 0, 0, "invalid TOML: nested too deeply")]) from None
     try:
-        config = SiteConfig.model_validate(data)
+        config = parse_config(data)
     except ValidationError as exc:
         raise InputError(diagnostics_from(exc, SiteConfig, name, TomlLocator(text), "toml")) from None
-    keys = [facet.key for facet in config.facets]
-    for index, key in enumerate(keys):
-        if key in keys[:index]:
-            line, col = TomlLocator(text)(("facets", index, "key"), True)
-            raise InputError(
-                [
+    twice = []
+    for table, noun, keys in (
+        ("fields", "field", [field.key for field in config.fields]),
+        ("facets", "facet", [facet.key for facet in config.facets]),
+    ):
+        for index, key in enumerate(keys):
+            if key in keys[:index]:
+                line, col = TomlLocator(text)((table, index, "key"), True)
+                twice.append(
                     Diagnostic(
                         name,
                         line,
                         col,
-                        f"facet key '{key}' is used twice",
-                        "each [[facets]] table needs a key of its own",
+                        f"{noun} key '{key}' is used twice",
+                        f"each [[{table}]] table needs a key of its own",
                     )
-                ]
-            )
+                )
+    if twice:
+        raise InputError(twice)
     return config
 
 
 def with_base_url(config: SiteConfig, base_url: str) -> SiteConfig:
     """The config published under another base URL (`--base-url`); InputError if it is not one."""
     try:
-        return SiteConfig.model_validate({**config.model_dump(), "base_url": base_url})
+        return parse_config({**config.model_dump(), "base_url": base_url})
     except ValidationError as exc:
         # The option has no file position, and the message needs no field name: it names the option.
         explained = (explain({**error, "loc": ()}, SiteConfig, "toml") for error in exc.errors(include_url=False))

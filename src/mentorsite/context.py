@@ -64,7 +64,7 @@ def site_context(
     mentors = {m.slug: m.mentor for m in published}
     order = directory_order(mentors)
     facets = build_facets(config, mentors, order)
-    refs = RefMaker(facets)
+    refs = RefMaker(facets, config)
     views = {
         m.slug: mentor_view(
             m.slug,

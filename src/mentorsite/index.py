@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from .config import Facet, SiteConfig
 from .models import Mentor, facet_values
+from .vocabulary import year_key
 
 
 @dataclass(frozen=True)
@@ -30,9 +31,24 @@ class FacetView:
     members: dict[str, list[str]] = dataclasses.field(default_factory=dict)
     #: every allowed value -> label (for labelling a mentor's values).
     labels: dict[str, str] = dataclasses.field(default_factory=dict)
+    #: Whether a mentor may have several values.
+    multi: bool = True
+    #: Facets over a year: "year" or "decade" (how years become values); None for the others.
+    group: str | None = None
 
     def value_url(self, value: str) -> str:
         return f"{self.key}/{value}/"
+
+    def keys(self, values: list) -> list[str]:
+        return facet_keys(values, self.group)
+
+
+def facet_keys(values: list, group: str | None) -> list[str]:
+    """The facet values a mentor's field values fall under: themselves, or for a facet over a
+    year (`group` "year" or "decade", SiteConfig.facet_group) the year or its decade."""
+    if group is None:
+        return values
+    return list(dict.fromkeys(year_key(v, group) for v in values if isinstance(v, int)))
 
 
 def sort_key(name: str) -> str:
@@ -48,24 +64,35 @@ def directory_order(mentors: dict[str, Mentor]) -> list[str]:
     )
 
 
-def build_facet(facet: Facet, mentors: dict[str, Mentor], order: list[str]) -> FacetView:
-    """Which mentors have each value of one facet, with counts."""
-    labels = {key: value.label for key, value in facet.labelled_values().items()}
+def build_facet(config: SiteConfig, facet: Facet, mentors: dict[str, Mentor], order: list[str]) -> FacetView:
+    """Which mentors have each value of one facet, with counts: most used first, years in order."""
+    labels = {key: value.label for key, value in config.facet_vocabulary(facet).items()}
+    view = FacetView(
+        facet.key,
+        facet.label,
+        f"{facet.key}/",
+        facet.source_field,
+        labels=labels,
+        multi=config.facet_multi(facet),
+        group=config.facet_group(facet),
+    )
     members: dict[str, list[str]] = {}
     for slug in order:
-        for value in facet_values(mentors[slug], facet.source_field):
+        for value in view.keys(facet_values(mentors[slug], facet.source_field)):
             members.setdefault(value, []).append(slug)
-    view = FacetView(facet.key, facet.label, f"{facet.key}/", facet.source_field, labels=labels)
     view.members = members
+    if view.group is not None:
+        # A year is its own label, and years read best in order ("1990s, 2000s, 2010s").
+        view.labels = {key: key for key in members}
     view.values = sorted(
         (FacetValueView(key, labels.get(key, key), len(slugs), view.value_url(key)) for key, slugs in members.items()),
-        key=lambda v: (-v.count, sort_key(v.label)),
+        key=(lambda v: int(v.key.rstrip("s"))) if view.group is not None else (lambda v: (-v.count, sort_key(v.label))),
     )
     return view
 
 
 def build_facets(config: SiteConfig, mentors: dict[str, Mentor], order: list[str]) -> list[FacetView]:
-    return [build_facet(facet, mentors, order) for facet in config.facets]
+    return [build_facet(config, facet, mentors, order) for facet in config.facets]
 
 
 def search_examples(facets: list[FacetView], count: int = 3) -> list[str]:

@@ -14,9 +14,10 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from .config import SiteConfig
+from .custom_fields import profile_model
 from .diagnostics import Diagnostic, InputError, quote
 from .markdown import PLACEHOLDERS, render_profile, unknown_placeholders
-from .models import PRIVATE_FIELDS, Guide, Mentor
+from .models import PRIVATE_FIELDS, Guide, Mentor, base_profile
 from .parallel import run_ranges
 from .textrules import is_slug, line_col, prose_problem, slugify, symlink_on_path
 from .validation import diagnostics_from
@@ -71,8 +72,20 @@ class Loaded:
 
 
 def vocabularies(config: SiteConfig) -> dict[str, Vocabulary]:
-    """The validation context's vocabularies, one per facet field."""
-    return {facet.source_field: Vocabulary(facet.labelled_values()) for facet in config.facets}
+    """The validation context's vocabularies, one per facet field (the site's own choice fields
+    carry theirs in the profile model)."""
+    found = {}
+    for facet in config.facets:
+        values = config.field_vocabulary(facet.source_field)
+        if values is not None and config.custom_field(facet.source_field) is None:
+            found[facet.source_field] = Vocabulary(values)
+    return found
+
+
+def profile_context(config: SiteConfig) -> dict:
+    """What read_mentor validates against: the vocabularies, and the site's profile model
+    (Mentor plus the site's own fields) under "profile"."""
+    return {"vocabularies": vocabularies(config), "profile": profile_model(config.fields)}
 
 
 def slug_problem(name: str, suffixes: tuple[str, ...]) -> Diagnostic | None:
@@ -147,10 +160,11 @@ def _validate_mentor(
                 "each line should look like 'name: Ada Example'",
             )
         ]
+    model: type[Mentor] = context.get("profile", Mentor)
     try:
-        mentor = Mentor.model_validate(document.data, context=context)
+        mentor = base_profile(model.model_validate(document.data, context=context))
     except ValidationError as exc:
-        return None, diagnostics_from(exc, Mentor, path, lambda loc, key: document.position(loc, key=key))
+        return None, diagnostics_from(exc, model, path, lambda loc, key: document.position(loc, key=key))
     stale = is_stale(mentor, today, review_after_months)
     loaded = LoadedMentor(Path(path).stem, path, mentor, document, stale=stale)
     return loaded, profile_warnings(loaded, today, review_after_months)
@@ -320,7 +334,7 @@ def _files(folder: Path, suffixes: tuple[str, ...], site_dir: Path) -> tuple[lis
 def load_site(site_dir: Path, config: SiteConfig, *, today: date) -> Loaded:
     """Read every profile and guide of a site; collect every problem instead of stopping."""
     loaded = Loaded()
-    context = {"vocabularies": vocabularies(config)}
+    context = profile_context(config)
     files, problems = _files(site_dir / "mentors", MENTOR_SUFFIXES, site_dir)
     loaded.diagnostics += problems
 

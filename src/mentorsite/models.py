@@ -11,10 +11,19 @@ import unicodedata
 import zoneinfo
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeAlias
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationInfo,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from .diagnostics import did_you_mean
@@ -105,7 +114,20 @@ def _email(value: str) -> str:
     return value
 
 
+def _https_url(value: str) -> str:
+    value = _http_url(value)
+    if not value.lower().startswith("https://"):
+        # A plain-http scheduling page would carry a mentee's name and email in the clear.
+        raise _error(
+            "url",
+            "must be a secure web address starting with https://",
+            "scheduling services (Calendly, Cal.com, …) give https:// links; copy the link from the browser",
+        )
+    return value
+
+
 HttpUrl = Annotated[str, Field(max_length=500), AfterValidator(_http_url)]
+HttpsUrl = Annotated[str, Field(max_length=500), AfterValidator(_https_url)]
 Email = Annotated[str, Field(max_length=254), AfterValidator(_email)]
 
 
@@ -197,12 +219,16 @@ def _timezone(value: str) -> str:
     return value
 
 
-def _vocabulary_check(field: str, noun: str):
-    """An item validator resolving a facet value (or alias) to its canonical key."""
+def vocabulary_check(field: str, noun: str, fixed: Vocabulary | None = None) -> AfterValidator:
+    """An item validator resolving a facet value (or alias) to its canonical key.
+
+    The vocabulary is `fixed` (a site's own choice field), else the validation context's for
+    `field`, else the field's built-in one; a field with none accepts any slug-like value.
+    """
 
     def check(value: str, info: ValidationInfo) -> str:
         vocabularies = (info.context or {}).get("vocabularies", {})
-        vocabulary: Vocabulary | None = vocabularies.get(field)
+        vocabulary: Vocabulary | None = fixed or vocabularies.get(field)
         if vocabulary is None:
             builtin = builtin_values(field)
             if builtin is None:  # no site vocabulary given: accept any slug-like value
@@ -255,12 +281,12 @@ def _stringify_code(value: Any) -> Any:
     return value
 
 
-Tag = Annotated[str, Field(max_length=60), _vocabulary_check("tags", "expertise tag")]
-Industry = Annotated[str, Field(max_length=60), _vocabulary_check("industry", "industry")]
-Language = Annotated[str, Field(max_length=40), _vocabulary_check("languages", "language code")]
-MentoringFormat = Annotated[str, Field(max_length=40), _vocabulary_check("formats", "mentoring format")]
-MeetingMode = Annotated[str, Field(max_length=40), _vocabulary_check("meeting_modes", "meeting mode")]
-Cadence = Annotated[str, Field(max_length=40), _vocabulary_check("cadence", "cadence")]
+Tag = Annotated[str, Field(max_length=60), vocabulary_check("tags", "expertise tag")]
+Industry = Annotated[str, Field(max_length=60), vocabulary_check("industry", "industry")]
+Language = Annotated[str, Field(max_length=40), vocabulary_check("languages", "language code")]
+MentoringFormat = Annotated[str, Field(max_length=40), vocabulary_check("formats", "mentoring format")]
+MeetingMode = Annotated[str, Field(max_length=40), vocabulary_check("meeting_modes", "meeting mode")]
+Cadence = Annotated[str, Field(max_length=40), vocabulary_check("cadence", "cadence")]
 CountryCode = Annotated[str, BeforeValidator(_stringify_code), Field(max_length=60), AfterValidator(_country)]
 TimeZone = Annotated[str, Field(max_length=60), AfterValidator(_timezone)]
 
@@ -365,6 +391,8 @@ class Mentor(Strict):
     """What the mentor expects from a mentee, in Markdown."""
     links: list[Link] = Field(default_factory=list, max_length=8)
     """Public links (label and URL), e.g. a personal site."""
+    booking_url: HttpsUrl | None = None
+    """A scheduling page (https://, e.g. Calendly or Cal.com) shown as "Book a time" while the mentor is accepting."""
     email: Email | None = None
     """PRIVATE: where contact requests are delivered. Never published."""
     public_email: Email | None = None
@@ -378,19 +406,49 @@ class Mentor(Strict):
     active: bool = True
     """false pauses the mentor: kept in the repo, not published."""
 
+    # The values of the site's own fields ([[fields]] in site.toml), by key, set by `base_profile`.
+    # Private to the model so no profile can write it as a key of its own.
+    _custom: dict[str, CustomValue] = PrivateAttr(default_factory=dict)
 
-def facet_values(mentor: Mentor | dict, field: str) -> list[str]:
-    """The values a mentor has for a facet field, as a list (empty when unset)."""
-    get = mentor.get if isinstance(mentor, dict) else lambda k: getattr(mentor, k)
+    @property
+    def custom(self) -> dict[str, CustomValue]:
+        """The site's own fields this profile fills in, by key (a copy)."""
+        return dict(self._custom)
+
+
+#: A value of a site's own field: text, number, year, date, web address, choice or choices.
+CustomValue: TypeAlias = str | int | float | date | list[str]
+
+
+def base_profile(profile: Mentor) -> Mentor:
+    """A profile validated by a site's model (Mentor plus its own fields) as a plain Mentor
+    holding those fields in `custom`: every profile has the one class, which pickles and caches
+    like any other whatever the site declares."""
+    if type(profile) is Mentor:
+        return profile
+    values = profile.__dict__
+    own = [key for key in type(profile).model_fields if key not in Mentor.model_fields]
+    plain = Mentor.model_construct(
+        profile.model_fields_set.difference(own), **{k: v for k, v in values.items() if k not in own}
+    )
+    plain._custom = {key: values[key] for key in own if values[key] is not None and values[key] != []}
+    return plain
+
+
+def facet_values(mentor: Mentor | dict, field: str) -> list[Any]:
+    """The values a mentor has for a facet field, as a list (empty when unset); the site's own
+    fields are read from `custom`."""
+    if isinstance(mentor, dict):
+        value = mentor.get("location" if field == "country" else field)
+    elif field == "country" or field in Mentor.model_fields:
+        value = getattr(mentor, "location" if field == "country" else field)
+    else:
+        value = mentor._custom.get(field)
     if field == "country":
-        location = get("location")
         country = (
-            (location.get("country") if isinstance(location, dict) else getattr(location, "country", None))
-            if location
-            else None
+            (value.get("country") if isinstance(value, dict) else getattr(value, "country", None)) if value else None
         )
         return [country.lower()] if country else []
-    value = get(field)
     if value is None:
         return []
     return list(value) if isinstance(value, (list, tuple)) else [value]

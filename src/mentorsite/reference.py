@@ -3,7 +3,9 @@
     python -m mentorsite.reference                    # prints the Markdown the README embeds
     python -m mentorsite.reference --write README.md  # updates the README in place
 
-A test fails when README.md's copy is stale.
+Given a site's settings, the reference also lists the site's own profile fields (`[[fields]]`);
+`--write` reads the site.toml beside the README, if there is one. A test fails when README.md's
+copy is stale.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from .config import CmsConfig, ContactConfig, Facet, GuideLinks, NavLink, SiteConfig
+from .config import CmsConfig, ContactConfig, Facet, GuideLinks, NavLink, SiteConfig, load_config
+from .custom_fields import CustomField
 from .models import Availability, Link, Location, Mentor
 from .vocabulary import FacetValue
 
@@ -80,7 +83,32 @@ def table(model: type[BaseModel], heading: str) -> str:
     return "\n".join(rows) + "\n"
 
 
-def reference() -> str:
+def own_fields_table(config: SiteConfig) -> str:
+    """The site's own profile fields, as `table` shows the built-in ones."""
+    rows = [
+        "#### This site's own fields",
+        "",
+        "Declared in this site's `site.toml` (`[[fields]]`); profiles write them like the fields above.",
+        "",
+        "| field | type | default | meaning |",
+        "|---|---|---|---|",
+    ]
+    for field in config.fields:
+        kind: str = field.type
+        if field.values:
+            kind += ": " + ", ".join(f"`{key}`" for key in field.values)
+        low, high = field.bounds()
+        if low is not None or high is not None:
+            kind += f" ({'' if low is None else f'{low:g}'}–{'' if high is None else f'{high:g}'})"
+        meaning = f"{field.label}. {field.help}".strip() if field.help else field.label
+        rows.append(
+            f"| `{field.key}` | {kind} | {'**required**' if field.required else ''} | {meaning.replace('|', '/')} |"
+        )
+    return "\n".join(rows) + "\n"
+
+
+def reference(config: SiteConfig | None = None) -> str:
+    """The reference block; with a site's settings, its own fields too."""
     parts = [BEGIN, "", "### Profile fields (`mentors/<slug>.yaml`)", ""]
     profile: list[tuple[type[BaseModel], str]] = [
         (Mentor, "Mentor"),
@@ -91,6 +119,7 @@ def reference() -> str:
     settings: list[tuple[type[BaseModel], str]] = [
         (SiteConfig, "SiteConfig"),
         (NavLink, "NavLink"),
+        (CustomField, "CustomField"),
         (Facet, "Facet"),
         (FacetValue, "FacetValue"),
         (ContactConfig, "ContactConfig"),
@@ -98,10 +127,17 @@ def reference() -> str:
         (CmsConfig, "CmsConfig"),
     ]
     parts += [table(model, heading) for model, heading in profile]
+    if config is not None and config.fields:
+        parts.append(own_fields_table(config))
     parts += ["### `site.toml` reference", ""]
     parts += [table(model, heading) for model, heading in settings]
     parts.append(END)
     return "\n".join(parts)
+
+
+def readme_site(readme: Path) -> SiteConfig | None:
+    """The settings of the site a README belongs to: the site.toml beside it, if any."""
+    return load_config(readme.parent) if (readme.parent / "site.toml").is_file() else None
 
 
 def update_readme(path) -> bool:
@@ -109,7 +145,7 @@ def update_readme(path) -> bool:
     readme = Path(path)
     text = readme.read_text(encoding="utf-8")
     start, end = text.index(BEGIN), text.index(END) + len(END)
-    updated = text[:start] + reference() + text[end:]
+    updated = text[:start] + reference(readme_site(readme)) + text[end:]
     if updated != text:
         readme.write_text(updated, encoding="utf-8")
     return updated != text

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import tomllib
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
 from .config import SiteConfig, load_config
+from .custom_fields import CustomField
 from .schema import MODELINE, write_schema
 from .site_repository import HOSTS, repository_files, unexpected_entries, write_repository_files
 
@@ -18,6 +20,34 @@ def _yaml_string(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
+def _own_field_lines(field: CustomField, today: date) -> str:
+    """A site's own field in a new profile: its help as a comment, then the field itself,
+    commented out unless it is required (then with a valid value to replace)."""
+    low, high = field.bounds()
+    first = next(iter(field.values), "")
+    example = {
+        "text": _yaml_string(f"Your {field.label.lower()}"),
+        "number": f"{low if low is not None else 0:g}",
+        "year": str(min(max(today.year, int(low or today.year)), int(high or today.year))),
+        "date": today.isoformat(),
+        "url": '"https://example.org"',
+        "choice": first,
+        "choices": f"[{first}]",
+    }[field.type]
+    if field.type == "year":
+        note = f"a year, {low:g}-{high:g}"
+    else:
+        note = {
+            "choice": "one of " + ", ".join(field.values),
+            "choices": "any of " + ", ".join(field.values),
+            "date": "YYYY-MM-DD",
+            "url": "https://…",
+        }.get(field.type, field.type)
+    about = " ".join(f"{field.label}{' (required)' if field.required else ''}: {field.help}".split()).rstrip(": ")
+    comment = "" if field.required else "# "
+    return f"# {about}\n{comment}{field.key}: {example}  # {note}\n"
+
+
 #: Example text `new mentor` writes for the editor to replace, by field; `check` warns about
 #: a profile that still holds it (`guardrails.placeholder_problems`).
 PLACEHOLDERS = {
@@ -26,14 +56,23 @@ PLACEHOLDERS = {
 }
 
 
-def mentor_profile(name: str, today: date, first_tag: str = "leadership", *, schema: bool = True) -> str:
-    """A valid, commented profile for `name`, ready for an editor to fill in.
+def mentor_profile(
+    name: str,
+    today: date,
+    first_tag: str = "leadership",
+    *,
+    schema: bool = True,
+    fields: Sequence[CustomField] = (),
+) -> str:
+    """A valid, commented profile for `name`, ready for an editor to fill in; `fields` are the
+    site's own ([[fields]] in site.toml), required ones filled with a value to replace.
 
     With `schema`, the first line points editors with YAML schema support (VS Code's YAML
     extension and others built on yaml-language-server) at the site's JSON Schema, so they
     autocomplete fields and tags and underline mistakes as you type.
     """
     modeline = MODELINE + "\n" if schema else ""
+    own_fields = "".join(_own_field_lines(field, today) for field in fields)
     comment_name = " ".join(name.split())  # a line break in the name must not end the comment
     return (
         modeline
@@ -67,7 +106,8 @@ availability:
 # links:
 #   - label: "Personal site"
 #     url: "https://example.org"
-# Private: where contact requests are delivered. Never published.
+# booking_url: "https://cal.example.org/you"  # a scheduling page (https), shown as "Book a time"
+{own_fields}# Private: where contact requests are delivered. Never published.
 # email: "name@example.org"
 joined: {today.isoformat()}
 last_reviewed: {today.isoformat()}

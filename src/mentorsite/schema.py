@@ -1,7 +1,7 @@
 """JSON Schema of a mentor profile, for editors' autocomplete and as-you-type checks.
 
-Generated from the pydantic `Mentor` model (one source of truth) and enriched with the
-site's facet vocabularies, so an editor with YAML schema support (VS Code's YAML extension,
+Generated from the site's profile model (pydantic `Mentor` plus the site's own fields, one
+source of truth) and enriched with the site's vocabularies, so an editor with YAML schema support (VS Code's YAML extension,
 JetBrains IDEs, anything built on yaml-language-server) suggests the allowed expertise tags
 and industries and underlines unknown fields. Profiles written by `mentorsite new mentor`
 point at it with a first line `# yaml-language-server: $schema=../schema/mentor.schema.json`.
@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from .config import SiteConfig
-from .models import Mentor
-from .vocabulary import FACET_FIELDS, _fold, builtin_values, countries, languages
+from .custom_fields import CHOICE_TYPES, profile_model
+from .vocabulary import FACET_FIELDS, YEAR_FIELDS, _fold, countries, languages
 
 #: Where a site keeps its schema, relative to the site: outside mentors/ (never a profile)
 #: and outside content/ and templates/ (never published).
@@ -40,11 +40,22 @@ NOUNS = {
 
 def mentor_schema(config: SiteConfig) -> dict[str, Any]:
     """The JSON Schema (draft-07) of mentors/<slug>.yaml for this site."""
-    schema = Mentor.model_json_schema()
+    schema = profile_model(config.fields).model_json_schema()
     properties = schema["properties"]
-    for field in FACET_FIELDS:
-        if field in properties and field != "country":
+    choices = [f for f in FACET_FIELDS if f != "country" and f not in YEAR_FIELDS]
+    choices += [f.key for f in config.fields if f.type in CHOICE_TYPES]
+    for field in choices:
+        if field in properties:
             _replace_string(properties[field], _value_schema(field, config))
+    _replace_string(
+        properties["booking_url"],
+        {
+            "type": "string",
+            "maxLength": 500,
+            "pattern": r"^\s*[Hh][Tt][Tt][Pp][Ss]://\S+\s*$",
+            "patternErrorMessage": "a secure web address starting with https://",
+        },
+    )
     _replace_string(schema["$defs"]["Location"]["properties"]["country"], _country_schema())
     _replace_string(
         properties["timezone"],
@@ -84,8 +95,8 @@ def _value_schema(field: str, config: SiteConfig) -> dict[str, Any]:
     if field == "languages":
         codes = sorted(languages())
         return _choice(codes, {}, codes, "not an ISO 639-1 language code such as en, es or pt")
-    facet = next((f for f in config.facets if f.source_field == field), None)
-    values = facet.labelled_values() if facet else builtin_values(field)
+    values = config.field_vocabulary(field)
+    own = config.custom_field(field)
     if values is None:  # an open field the site has no facet for: any text
         return {"type": "string", "maxLength": 60}
     spellings = [s for key, value in values.items() for s in (key, value.label, *value.aliases)]
@@ -94,7 +105,7 @@ def _value_schema(field: str, config: SiteConfig) -> dict[str, Any]:
         list(values),
         labels,
         spellings,
-        f"not a known {NOUNS.get(field, field)}; the suggestions list the allowed values (site.toml)",
+        f"not a known {own.label.lower() if own else NOUNS.get(field, field)}; the suggestions list the allowed values (site.toml)",
     )
 
 

@@ -13,7 +13,6 @@ from functools import lru_cache
 from .config import SiteConfig
 from .index import FacetView
 from .views import MentorView
-from .vocabulary import FACET_FIELDS
 
 #: Bumped when the file layout changes; search.js refuses an index of another format.
 FORMAT = 2
@@ -29,7 +28,7 @@ WEIGHTS = {
     "name": 9,
     "tags": 8,  # expertise tag labels and their aliases
     "headline": 5,
-    "details": 4,  # role, organisation, city, country, industry, languages
+    "details": 4,  # role, organisation, city, country, industry, languages, the site's own fields
     "topics": 3,  # "I can help with"
     "formats": 2,  # formats, meeting modes, cadence
     "bio": 1,
@@ -212,8 +211,10 @@ def _mentor_tokens(view: MentorView, aliases: dict[str, tuple[str, ...]]) -> dic
     update(dict.fromkeys([t for ref in refs for t in labels(ref.label)], WEIGHTS["formats"]))
     if view.help_with:
         update(dict.fromkeys(tokens(" ".join(view.help_with)), WEIGHTS["topics"]))
-    # Places, organisation, role, industry and languages share one weight.
+    # Places, organisation, role, industry, languages and the site's own fields (but their web
+    # addresses and dates) share one weight.
     refs = view.languages + [ref for ref in (view.industry, view.country) if ref]
+    refs += [ref for field in view.fields if field.type not in _UNINDEXED_TYPES for ref in field.values]
     texts = [t for text in (view.city, view.organisation) if text for t in labels(text)]
     update(
         dict.fromkeys(
@@ -230,6 +231,10 @@ def _mentor_tokens(view: MentorView, aliases: dict[str, tuple[str, ...]]) -> dic
         if found[word] not in _WHOLE_FIELD_WEIGHTS:
             del found[word]
     return found
+
+
+#: Types of the site's own fields whose values are no words to search for.
+_UNINDEXED_TYPES = frozenset({"url", "date"})
 
 
 def _record(view: MentorView) -> dict[str, str]:
@@ -314,7 +319,7 @@ def _search_files(config: SiteConfig, mentors: list[MentorView], facets: list[Fa
                 for slug in slugs:
                     if slug in ordinal:
                         per_mentor[ordinal[slug]].append(index[key])
-        multi = FACET_FIELDS.get(facet.field, True)
+        multi = facet.multi
         for v in per_mentor:
             v.sort()
         columns[facet.key] = _column(per_mentor, width, multi)

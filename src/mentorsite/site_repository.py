@@ -26,10 +26,10 @@ from pydantic import BaseModel
 
 from . import __version__
 from .config import SiteConfig
-from .models import Availability, Location, Mentor
+from .custom_fields import profile_model
+from .models import Availability, Location
 from .photos import CACHE_DIR, FORMATS, MAX_PHOTO_BYTES
 from .schema import MODELINE, SCHEMA_PATH
-from .vocabulary import builtin_values
 
 TEMPLATES = Path(__file__).parent / "site_repository_templates"
 
@@ -129,7 +129,7 @@ def _field_rows(config: SiteConfig) -> list[dict[str, Any]]:
     """Every profile field with whether it is required, its meaning and, where fixed, its allowed values."""
     rows = []
     nested: dict[str, type[BaseModel]] = {"location": Location, "availability": Availability}
-    for name, field in Mentor.model_fields.items():
+    for name, field in profile_model(config.fields).model_fields.items():  # the site's own fields last
         key = field.alias or name
         model = nested.get(key)
         subfields = model.model_fields.items() if model else [(None, field)]
@@ -138,7 +138,7 @@ def _field_rows(config: SiteConfig) -> list[dict[str, Any]]:
                 {
                     "name": f"{key}.{sub}" if sub else key,
                     "required": field.is_required() and (sub is None or info.is_required()),
-                    "meaning": (info.description or "").replace("|", "/"),
+                    "meaning": (info.description or info.title or "").replace("|", "/"),
                     "values": vocabulary_values(config, key) if sub is None else None,
                 }
             )
@@ -147,10 +147,9 @@ def _field_rows(config: SiteConfig) -> list[dict[str, Any]]:
 
 def vocabulary_values(config: SiteConfig, field: str) -> list[tuple[str, str]] | None:
     """(key, label) of each value a field allows on this site, or None for open fields."""
-    if field not in VOCABULARY_FIELDS:
+    if field not in VOCABULARY_FIELDS and config.custom_field(field) is None:
         return None
-    facet = next((f for f in config.facets if f.source_field == field), None)
-    values = facet.labelled_values() if facet else builtin_values(field)
+    values = config.field_vocabulary(field)
     return [(key, value.label) for key, value in values.items()] if values else None
 
 
@@ -177,7 +176,7 @@ def repository_context(config: SiteConfig, host: str, version: str = __version__
         "schema_path": SCHEMA_PATH,
         "modeline": MODELINE,
         "fields": _field_rows(config),
-        "required_fields": [name for name, f in Mentor.model_fields.items() if f.is_required()],
+        "required_fields": [name for name, f in profile_model(config.fields).model_fields.items() if f.is_required()],
         "vocabularies": vocabularies,
         "example_tags": tags[:2],
         # The error-message example in CONTRIBUTING misspells the site's own first tag.

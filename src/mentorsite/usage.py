@@ -13,6 +13,7 @@ import json
 from dataclasses import asdict, dataclass
 
 from .config import SiteConfig
+from .index import facet_keys
 from .load import Loaded
 from .models import facet_values
 
@@ -44,10 +45,11 @@ def facet_usage(config: SiteConfig, loaded: Loaded) -> list[FacetUsage]:
     """Usage of every facet value across all valid profiles, most used first."""
     result = []
     for facet in config.facets:
-        vocabulary = facet.labelled_values()
+        vocabulary = config.facet_vocabulary(facet)
+        group = config.facet_group(facet)
         counts: dict[str, ValueUsage] = {}
         for item in loaded.mentors:
-            for value in facet_values(item.mentor, facet.source_field):
+            for value in facet_keys(facet_values(item.mentor, facet.source_field), group):
                 label = vocabulary[value].label if value in vocabulary else value
                 usage = counts.setdefault(value, ValueUsage(value, label))
                 usage.mentors += 1
@@ -71,7 +73,7 @@ def format_usage(usage: list[FacetUsage], fmt: str = "text", *, invalid: int = 0
         )
     blocks = []
     for facet in usage:
-        if facet.field in ISO_FIELDS:
+        if facet.field in ISO_FIELDS or not facet.vocabulary_size:  # ISO lists, and years: only what is used
             title = f"{facet.label} ({facet.key}): {len(facet.used)} values used"
         else:
             title = f"{facet.label} ({facet.key}): {len(facet.used)} of {facet.vocabulary_size} values used"

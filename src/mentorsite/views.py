@@ -13,11 +13,12 @@ from datetime import date
 from markupsafe import Markup
 
 from .config import SiteConfig
+from .custom_fields import CustomField
 from .index import FacetView
 from .load import LoadedGuide
 from .markdown import Filled, Heading, render_guide, render_profile
 from .models import Mentor, facet_values
-from .vocabulary import builtin_values
+from .vocabulary import builtin_values, year_key
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,20 @@ class FacetRef:
     label: str
     #: Site-relative URL of the value's page, or None when the site has no facet for it.
     url: str | None
+
+
+@dataclass(frozen=True)
+class FieldView:
+    """One of the site's own fields ([[fields]] in site.toml) as a profile fills it in."""
+
+    key: str
+    label: str
+    #: text, number, year, date, url, choice or choices.
+    type: str
+    #: The value(s) as shown, each linking to its facet page when a facet reads the field.
+    values: list[FacetRef]
+    #: The value itself: templates format dates (`|date`) and link web addresses from it.
+    value: object
 
 
 @dataclass(frozen=True)
@@ -82,6 +97,10 @@ class MentorView:
     expectations_html: Markup | None
     bio_html: Markup
     links: list[dict]
+    #: The mentor's scheduling page, only while they are accepting mentees.
+    booking_url: str | None
+    #: The site's own fields this mentor fills in, in site.toml's order.
+    fields: list[FieldView]
     photo: Photo | None
     featured: bool
     joined: date | None
@@ -102,26 +121,49 @@ def initials(name: str) -> str:
 
 
 class RefMaker:
-    """Labels and URLs for a mentor's facet values, from the site's facets."""
+    """Labels and URLs for a mentor's facet values, from the site's facets (and, for fields no
+    facet reads, from the site's own fields and the built-in vocabularies)."""
 
-    def __init__(self, facets: list[FacetView]):
+    def __init__(self, facets: list[FacetView], config: SiteConfig | None = None):
         self.by_field = {f.field: f for f in facets}
+        self.labels = {f.key: {k: v.label for k, v in f.values.items()} for f in (config.fields if config else ())}
 
     def refs(self, mentor: Mentor, field_name: str) -> list[FacetRef]:
         facet = self.by_field.get(field_name)
         refs = []
         for value in facet_values(mentor, field_name):
-            if facet:
+            if facet and facet.group is not None:  # a year: shown as it is, linked to its year or decade
+                refs.append(FacetRef(str(value), str(value), facet.value_url(year_key(value, facet.group))))
+            elif facet:
                 refs.append(FacetRef(value, facet.labels.get(value, value), facet.value_url(value)))
             else:
-                builtin = builtin_values(field_name) or {}
-                label = builtin[value].label if value in builtin else value
-                refs.append(FacetRef(value, label, None))
+                labels = self.labels.get(field_name)
+                if labels is None:
+                    labels = {k: v.label for k, v in (builtin_values(field_name) or {}).items()}
+                refs.append(FacetRef(str(value), labels.get(value, _shown(value)), None))
         return refs
 
     def ref(self, mentor: Mentor, field_name: str) -> FacetRef | None:
         refs = self.refs(mentor, field_name)
         return refs[0] if refs else None
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def field_views(fields: list[CustomField], mentor: Mentor, refs: RefMaker) -> list[FieldView]:
+    """The site's own fields a mentor fills in, labelled (and linked where a facet reads them)."""
+    values = mentor.custom
+    return [
+        FieldView(field.key, field.label, field.type, refs.refs(mentor, field.key), values[field.key])
+        for field in fields
+        if field.key in values
+    ]
 
 
 def mentor_view(
@@ -166,6 +208,8 @@ def mentor_view(
         expectations_html=Markup(expectations_html) if mentor.expectations else None,
         bio_html=Markup(bio_html),
         links=[{"label": link.label, "url": link.url} for link in mentor.links],
+        booking_url=mentor.booking_url if availability.accepting else None,
+        fields=field_views(config.fields, mentor, refs),
         photo=photo,
         featured=mentor.featured,
         joined=mentor.joined,

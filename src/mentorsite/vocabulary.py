@@ -21,7 +21,10 @@ FACET_FIELDS: dict[str, bool] = {
     "formats": True,
     "meeting_modes": True,
     "cadence": False,
+    "cohort": False,
 }
+#: Built-in facet fields holding a year: their facets list years, or decades with `group = "decade"`.
+YEAR_FIELDS = frozenset({"cohort"})
 
 FORMATS = {
     "one-to-one": "One-to-one",
@@ -113,6 +116,11 @@ class Vocabulary:
 
     def suggestions(self) -> list[str]:
         return list(self.labels)
+
+
+def year_key(year: int, group: str | None) -> str:
+    """The facet value a year falls under: "2011", or "2010s" when grouped by decade."""
+    return f"{year // 10 * 10}s" if group == "decade" else str(year)
 
 
 def _fold(text: str) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from mentorsite.build import check_site
-from mentorsite.index import directory_order
+from mentorsite.index import directory_order, facet_keys
 from mentorsite.models import facet_values
 from mentorsite.search import STOP_WORDS
 from mentorsite.vocabulary import builtin_values
@@ -43,6 +43,7 @@ WEIGHTS = {
     "location": 4,
     "industry": 4,
     "languages": 4,
+    "own fields": 4,  # the site's own ([[fields]]): text, numbers, years and choice labels
     "topics": 3,
     "formats": 2,
     "bio": 1,
@@ -100,8 +101,10 @@ class Oracle:
         mentors = {m.slug: m.mentor for m in loaded.mentors if m.mentor.active}
         self.order = directory_order(mentors)
         self.facets = config.facets
-        self.labels = {f.key: {k: v.label for k, v in f.labelled_values().items()} for f in config.facets}
+        self.labels = {f.key: {k: v.label for k, v in config.facet_vocabulary(f).items()} for f in config.facets}
+        self.years = {f.key for f in config.facets if config.facet_group(f)}
         field_labels = {f.source_field: self.labels[f.key] for f in config.facets}
+        own_labels = {f.key: {k: v.label for k, v in f.values.items()} for f in config.fields}
         tag_facet = next((f for f in config.facets if f.source_field == "tags"), None)
         aliases = {k: v.aliases for k, v in tag_facet.labelled_values().items()} if tag_facet else {}
 
@@ -141,9 +144,14 @@ class Oracle:
             for field in ("formats", "meeting_modes", "cadence"):
                 for key in facet_values(m, field):
                     add(label(field, key), WEIGHTS["formats"])
+            for own in config.fields:
+                if own.type not in ("url", "date"):
+                    for value in facet_values(m, own.key):
+                        shown = f"{value:g}" if isinstance(value, float) else str(value)
+                        add(own_labels[own.key].get(value, shown), WEIGHTS["own fields"])
             add(m.bio, WEIGHTS["bio"])
             found = {t: w for t, w in found.items() if t not in STOP_WORDS or w >= WEIGHTS["tags"]}
-            values = {f.key: facet_values(m, f.source_field) for f in config.facets}
+            values = {f.key: facet_keys(facet_values(m, f.source_field), config.facet_group(f)) for f in config.facets}
             self.people.append(Person(slug, m.name, m.availability.accepting, values, m.timezone, found))
         self.vocabulary = sorted({t for p in self.people for t in p.tokens})
 
@@ -211,6 +219,8 @@ class Oracle:
         for p in self.people:
             for v in p.values[key]:
                 counts[v] = counts.get(v, 0) + 1
+        if key in self.years:  # years and decades in order
+            return sorted(counts, key=lambda v: int(v.rstrip("s")))
         return sorted(counts, key=lambda v: (-counts[v], fold(self.labels[key].get(v, v))))
 
     # ------------------------------------------------------------------ match
