@@ -186,7 +186,7 @@ def check_message_bytes(data: bytes, expected: dict[str, tuple[str, str]], subje
             raise UnsafeMessage(f"header line {number} is neither a header nor a continuation")
         names.append(field.group(1).decode("ascii").lower())
     if sorted(names) != sorted(HEADERS):
-        extra = sorted(set(names) - HEADERS) + sorted(n for n in set(names) if names.count(n) > 1)
+        extra = sorted({n for n in names if n not in HEADERS or names.count(n) > 1})
         missing = sorted(HEADERS - set(names))
         raise UnsafeMessage(
             "the headers are not the expected set"
