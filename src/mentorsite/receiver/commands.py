@@ -81,7 +81,11 @@ def _store(site: Path, database: Path | None, *, create: bool = False):
     help="Another origin allowed to post (e.g. http://127.0.0.1:8000 for a preview); repeatable.",
 )
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64), help="Worker threads.")
-@click.option("--trusted-proxy", help="IP address of the reverse proxy whose X-Forwarded-For gives the client address.")
+@click.option(
+    "--trusted-proxy",
+    help="IP address of the reverse proxy whose X-Forwarded-For gives the client address; without it, "
+    "requests forwarded by a local or private address are refused (503).",
+)
 @click.option("--check", "check_only", is_flag=True, help="Check the settings and the mentors' addresses, then exit.")
 def receive(
     site: Path,
