@@ -99,6 +99,7 @@ def main() -> int:
         profiles=profiles,
         contact={
             "rate_limit": 0,
+            "mentor_daily_limit": 0,  # 2,000 requests to 10 mentors: a load test, not abuse
             "min_fill_seconds": 0,
             "retry_base_seconds": 0.25,
             "retry_max_seconds": 1.0,

@@ -86,9 +86,12 @@ def mentor_and_review_pages(tmp_path: Path) -> tuple[str, str]:
     assert report.errors == [], [d.human() for d in report.errors]
     mentor_page = (site / "_site" / "mentors" / "ana-example" / "index.html").read_text(encoding="utf-8")
     settings = resolve(site, load_config(site), database=tmp_path / "r.db")
-    _, errors, entry = validate(VALID_FORM, load_directory(settings))
-    assert errors == {}
-    review = Pages(settings).review(entry=entry, values=VALID_FORM, errors={}, token="TOKEN")
+    directory = load_directory(settings)
+    _, errors, entry = validate(VALID_FORM, directory)
+    assert errors == {} and entry is not None
+    review = Pages(settings).review(
+        entry=entry.public(), values=VALID_FORM, errors={}, token="TOKEN", private=directory.private
+    )
     return mentor_page, review
 
 

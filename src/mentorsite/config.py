@@ -202,9 +202,11 @@ class ContactConfig(Strict):
     secret_env: str = Field(default="MENTORSITE_RECEIVER_SECRET", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     """Receiver: environment variable with the key that signs form timestamps; when unset, a random key is kept in the database."""
     rate_limit: int = Field(default=10, ge=0, le=100_000)
-    """Receiver: form posts allowed per client IP per rate_window_seconds (0 turns the limit off)."""
+    """Receiver: form posts allowed per client (an IPv4 address, an IPv6 /64) per rate_window_seconds (0 turns the limit off)."""
     rate_window_seconds: int = Field(default=600, ge=1, le=86_400)
     """Receiver: length of the rate-limit window."""
+    mentor_daily_limit: int = Field(default=20, ge=0, le=100_000)
+    """Receiver: requests stored for one mentor per 24 hours; more are refused (429) until the oldest is a day old, so nobody can flood a mentor's inbox (0 turns the cap off)."""
     min_fill_seconds: float = Field(default=3.0, ge=0, le=600)
     """Receiver: a form sent sooner than this after its signed timestamp was issued is treated as a bot."""
     max_body_bytes: int = Field(default=65_536, ge=4_096, le=1_048_576)

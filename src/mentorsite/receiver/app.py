@@ -17,6 +17,21 @@ Order of checks for a post, cheapest first: origin (403), rate limit (429), size
 **Honeypot**: a post with the hidden ``website`` field filled is answered exactly like a
 success (303 to the thank-you page / 201 with a reference-shaped id) but nothing is stored or
 sent, so a bot learns nothing; the receiver only counts it in its log.
+
+**Clients and proxies**: the rate limit keys a client by ``ratelimit.client_key`` (an IPv6
+client by its /64). Behind ``--trusted-proxy`` the client is the last X-Forwarded-For entry.
+A form request that carries forwarding headers (X-Forwarded-For, Forwarded, X-Real-IP) from a
+*non-public* peer that is not the trusted proxy is refused with 503 ``proxy_not_trusted`` and
+an error in the log naming the fix: that peer is almost surely a reverse proxy the receiver
+was not told about, behind which every visitor would share one rate limit (one client could
+close the form for everyone). The receiver cannot see headers at start-up, so the first such
+request is where the misconfiguration shows; refusing it, rather than serving with a shared
+limit, makes the setup fail where the operator tests it. A public peer with such headers is a
+visitor's own forward proxy (a company's, say) and is served, keyed by its address.
+
+**Per-mentor cap**: at most ``[contact] mentor_daily_limit`` requests are stored for one mentor
+in 24 hours (counted in the database, so a restart does not reset it); beyond it 429
+``mentor_busy``.
 """
 
 from __future__ import annotations
@@ -29,11 +44,11 @@ from urllib.parse import quote, urlsplit
 
 from ..contact_fields import FIELD_NAMES
 from .delivery import Outbox
-from .directory import Directory
+from .directory import Directory, Entry
 from .pages import Pages
-from .ratelimit import RateLimiter
-from .settings import Settings, origin_of
-from .store import Store, TokenReused, new_reference
+from .ratelimit import RateLimiter, client_key, normal_address, parse_address
+from .settings import Settings, SettingsError, origin_of
+from .store import MentorBusy, Store, TokenReused, new_reference
 from .tokens import Signer
 from .validation import HONEYPOT, TOKEN, FormError, clean_text, parse_form, validate
 
@@ -53,8 +68,11 @@ REASONS = {
     422: "Unprocessable Content",
     429: "Too Many Requests",
     500: "Internal Server Error",
+    503: "Service Unavailable",
 }
 FORM_TYPE = "application/x-www-form-urlencoded"
+#: WSGI names of the headers a reverse proxy adds.
+FORWARDING_HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_FORWARDED", "HTTP_X_REAL_IP")
 
 
 @dataclass
@@ -80,14 +98,33 @@ class Request:
     def origin(self) -> str | None:
         return self.environ.get("HTTP_ORIGIN")
 
+    @property
+    def peer(self) -> str:
+        """The address the connection comes from, an IPv4-mapped IPv6 one as IPv4."""
+        return normal_address(self.environ.get("REMOTE_ADDR", "") or "unknown")
+
     def client_ip(self, trusted_proxy: str | None) -> str:
         """The client's address: the peer, or behind the trusted reverse proxy the address it
         reports last in X-Forwarded-For (earlier entries are whatever the client claimed)."""
-        peer = self.environ.get("REMOTE_ADDR", "") or "unknown"
+        peer = self.peer
         forwarded = self.environ.get("HTTP_X_FORWARDED_FOR", "")
-        if trusted_proxy and peer == trusted_proxy and forwarded.strip():
-            return forwarded.split(",")[-1].strip() or peer
+        if trusted_proxy and peer == normal_address(trusted_proxy) and forwarded.strip():
+            return normal_address(forwarded.split(",")[-1].strip()) or peer
         return peer
+
+    def forwarded_by_untrusted_proxy(self, trusted_proxy: str | None) -> str | None:
+        """The forwarding header this request carries from a non-public peer other than the
+        trusted proxy (a reverse proxy nobody told the receiver about), or None."""
+        peer = self.peer
+        if trusted_proxy and peer == normal_address(trusted_proxy):
+            return None
+        address = parse_address(peer)
+        if address is not None and address.is_global:
+            return None
+        for name in FORWARDING_HEADERS:
+            if self.environ.get(name, "").strip():
+                return name[5:].replace("_", "-").title()
+        return None
 
     @property
     def wants_json(self) -> bool:
@@ -109,7 +146,11 @@ class Receiver:
         trusted_proxy: str | None = None,
     ):
         contact = settings.contact
-        self.trusted_proxy = trusted_proxy
+        if trusted_proxy is not None and parse_address(trusted_proxy) is None:
+            raise SettingsError(f"--trusted-proxy '{trusted_proxy}' is not an IP address (e.g. 127.0.0.1 or ::1)")
+        self.trusted_proxy = normal_address(trusted_proxy) if trusted_proxy else None
+        #: Peers already reported as untrusted proxies (logged once each).
+        self.untrusted_proxies: set[str] = set()
         self.settings = settings
         self.store = store
         self.directory = directory
@@ -239,12 +280,53 @@ class Receiver:
             )
         return None
 
+    def untrusted_proxy(self, request: Request) -> Response | None:
+        """503 for a request relayed by a proxy the receiver was not told to trust (see above)."""
+        header = request.forwarded_by_untrusted_proxy(self.trusted_proxy)
+        if header is None:
+            return None
+        self.stats["untrusted_proxy"] += 1
+        peer = request.peer
+        if peer not in self.untrusted_proxies:
+            self.untrusted_proxies.add(peer)
+            told = f" (--trusted-proxy is {self.trusted_proxy})" if self.trusted_proxy else ""
+            log.error(
+                "refusing form requests relayed by %s: they carry %s, but the receiver was not told to trust "
+                "a proxy at %s%s, so every visitor behind it would share one rate limit. If %s is your "
+                "reverse proxy, restart with --trusted-proxy %s",
+                peer,
+                header,
+                peer,
+                told,
+                peer,
+                peer,
+            )
+        return self.problem(
+            request,
+            503,
+            "proxy_not_trusted",
+            "The contact form is not set up correctly on our side, so nothing was sent. "
+            "Please try again later; we have been told.",
+        )
+
+    def review_page(
+        self, entry: Entry | None, values: dict[str, str], errors: dict[str, str], token: str, notice: str = ""
+    ) -> str:
+        return self.pages.review(
+            entry=entry.public() if entry else None,
+            values=values,
+            errors=errors,
+            token=token,
+            private=self.directory.private,
+            notice=notice,
+        )
+
     # Endpoints
     def token(self, request: Request) -> Response:
-        refused = self.forbidden_origin(request)
+        refused = self.forbidden_origin(request) or self.untrusted_proxy(request)
         if refused:
             return refused
-        wait = self.token_limiter.hit(request.client_ip(self.trusted_proxy))
+        wait = self.token_limiter.hit(client_key(request.client_ip(self.trusted_proxy)))
         if wait:
             return self.problem(
                 request,
@@ -257,10 +339,10 @@ class Receiver:
 
     def submit(self, request: Request) -> Response:
         contact = self.settings.contact
-        refused = self.forbidden_origin(request)
+        refused = self.forbidden_origin(request) or self.untrusted_proxy(request)
         if refused:
             return refused
-        wait = self.limiter.hit(request.client_ip(self.trusted_proxy))
+        wait = self.limiter.hit(client_key(request.client_ip(self.trusted_proxy)))
         if wait:
             self.stats["rate_limited"] += 1
             minutes = max(1, round(wait / 60))
@@ -313,7 +395,7 @@ class Receiver:
                     },
                 )
             token = form.get(TOKEN, "") if check.status in ("ok", "too_fast") else self.signer.issue()
-            return self.html(422, self.pages.review(entry=entry, values=values, errors=errors, token=token))
+            return self.html(422, self.review_page(entry, values, errors, token))
         assert submission is not None and entry is not None and entry.recipient
         if not check.ok:
             if check.status == "too_fast":
@@ -330,11 +412,11 @@ class Receiver:
                     )
                 return self.html(
                     200,
-                    self.pages.review(
-                        entry=entry,
-                        values=values,
-                        errors={},
-                        token=form[TOKEN],
+                    self.review_page(
+                        entry,
+                        values,
+                        {},
+                        form[TOKEN],
                         notice="That was very quick! Nothing has been sent yet: please read "
                         "your request once more, then press “Send request”.",
                     ),
@@ -349,7 +431,7 @@ class Receiver:
                         "message": "This form has expired. Please send it again.",
                     },
                 )
-            return self.html(200, self.pages.review(entry=entry, values=values, errors={}, token=self.signer.issue()))
+            return self.html(200, self.review_page(entry, values, {}, self.signer.issue()))
         try:
             reference, created = self.store.add(
                 submission,
@@ -357,6 +439,20 @@ class Receiver:
                 recipient=entry.recipient,
                 token_nonce=check.nonce,
                 domain=self.domain,
+                mentor_daily_limit=contact.mentor_daily_limit,
+            )
+        except MentorBusy as busy:
+            self.stats["mentor_busy"] += 1
+            log.warning(
+                "mentor %s reached the daily limit of %d requests", submission.mentor, contact.mentor_daily_limit
+            )
+            return self.problem(
+                request,
+                429,
+                "mentor_busy",
+                f"{entry.name} has received many requests today, so yours was not sent. "
+                "Please try again tomorrow, or choose another mentor.",
+                retry_after=round(busy.retry_after, 1),
             )
         except TokenReused:
             if request.wants_json:
@@ -371,11 +467,11 @@ class Receiver:
                 )
             return self.html(
                 200,
-                self.pages.review(
-                    entry=entry,
-                    values=values,
-                    errors={},
-                    token=self.signer.issue(),
+                self.review_page(
+                    entry,
+                    values,
+                    {},
+                    self.signer.issue(),
                     notice="You already sent a request from this form. To send this one as well, check it and press “Send request”.",
                 ),
             )

@@ -2,6 +2,13 @@
 
 Registered in ``mentorsite.cli``, whose command group reports problems (MentorsiteError,
 e.g. a SettingsError) as one line.
+
+Output leaves at three edges, each with its own escaping: the terminal (``_terminal``: control
+characters shown as escapes; in ``show`` a multi-line value is an indented block, so its lines
+cannot pass for other fields), CSV (``_cell``: formula triggers neutralised after any
+separator, every cell quoted), and the export file (created 0600 before its first byte).
+Delivery errors are shown with addresses redacted (``delivery.redact_addresses``; rows stored
+by older versions may still quote the recipient).
 """
 
 from __future__ import annotations
@@ -9,7 +16,10 @@ from __future__ import annotations
 import csv
 import json
 import logging
+import os
+import re
 import sys
+import unicodedata
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -17,6 +27,7 @@ from urllib.parse import urlsplit
 import click
 
 from ..config import load_config
+from .delivery import redact_addresses
 from .directory import load_directory
 from .server import serve
 from .settings import _path, resolve
@@ -70,7 +81,11 @@ def _store(site: Path, database: Path | None, *, create: bool = False):
     help="Another origin allowed to post (e.g. http://127.0.0.1:8000 for a preview); repeatable.",
 )
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64), help="Worker threads.")
-@click.option("--trusted-proxy", help="IP address of the reverse proxy whose X-Forwarded-For gives the client address.")
+@click.option(
+    "--trusted-proxy",
+    help="IP address of the reverse proxy whose X-Forwarded-For gives the client address; without it, "
+    "requests forwarded by a local or private address are refused (503).",
+)
 @click.option("--check", "check_only", is_flag=True, help="Check the settings and the mentors' addresses, then exit.")
 def receive(
     site: Path,
@@ -177,10 +192,11 @@ def list_requests(
         status_text = row.status + ("*" if row.interrupted else "")
         click.echo(
             f"{row.reference:<13}  {row.created_at[:16].replace('T', ' '):<16}  {status_text:<7}  "
-            f"{row.attempts:>5}  {row.request.mentor:<24.24}  {row.request.name} <{row.request.email}>"
+            f"{row.attempts:>5}  {row.request.mentor:<24.24}  "
+            + _terminal(f"{row.request.name} <{row.request.email}>", one_line=True)
         )
         if row.status in ("failed", "queued") and row.last_error:
-            click.echo(f"{'':<15}last error: {row.last_error}")
+            click.echo(f"{'':<15}last error: {_terminal(redact_addresses(row.last_error), one_line=True)}")
     if any(r.interrupted for r in rows):
         click.echo("* was being sent when the receiver stopped, and was sent again after the restart")
 
@@ -194,18 +210,65 @@ def show_request(reference: str, site: Path, database: Path | None) -> None:
     row = _store(site, database).get(reference)
     if row is None:
         raise click.ClickException(f"no request {reference}")
-    for key, value in row.as_dict().items():
-        click.echo(f"{key}: {value}")
+    values = row.as_dict()
+    if values["last_error"]:
+        values["last_error"] = redact_addresses(values["last_error"])
+    for key, value in values.items():
+        click.echo(_field_lines(key, value))
 
 
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+def _terminal(text: str, *, one_line: bool = False) -> str:
+    """Text safe to print: control and invisible format characters (ANSI escapes, bidi
+    overrides, CR) as visible escapes; with `one_line`, line breaks too."""
+
+    def escape(char: str) -> str:
+        if char == "\n" and not one_line:
+            return char
+        if char == "\t":
+            return "\\t" if one_line else char
+        if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp"):
+            return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+        return char
+
+    return "".join(map(escape, text))
+
+
+def _field_lines(key: str, value) -> str:
+    """`key: value`; a multi-line value as an indented block under `key: |`, so no line of
+    it starts at the margin where only field names do."""
+    text = _terminal("" if value is None else str(value))
+    if "\n" not in text:
+        return f"{key}: {text}"
+    return f"{key}: |\n" + "\n".join(f"  {line}" for line in text.split("\n"))
+
+
+#: A formula trigger at the start of a cell, or after any character a spreadsheet may split
+#: cells or rows on: comma, semicolon, pipe and any white space (LibreOffice offers Space as a
+#: separator). A program that splits "Bob;=1+1" on ";" reads "=1+1" as a cell of its own.
+_FORMULA = re.compile(r"(^|[\s,;|])(?=[=+\-@])")
 
 
 def _cell(value) -> str:
-    """Spreadsheet-safe text: a cell starting like a formula is prefixed with an apostrophe,
-    because the mentee's text would otherwise run as a formula when the CSV is opened."""
+    """Spreadsheet-safe text: an apostrophe before every formula trigger (= + - @) that could
+    start a cell, whatever separator the spreadsheet uses, and before a leading tab or CR,
+    because the mentee's text would otherwise run as a formula when the CSV is opened.
+    ("Mon - Fri" is exported as "Mon '- Fri"; ``requests show`` and ``list --json`` keep the text.)"""
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA) else text
+    text = _FORMULA.sub(r"\1'", text)
+    return "'" + text if text.startswith(("\t", "\r")) else text
+
+
+def _private_file(path: Path):
+    """`path` opened for writing text, readable by its owner only from before the first byte
+    (an existing file is narrowed before it is truncated)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        os.ftruncate(fd, 0)
+        return os.fdopen(fd, "w", newline="", encoding="utf-8")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 @requests_group.command("export")
@@ -229,16 +292,19 @@ def export_requests(
 ) -> None:
     """Export requests (oldest first) as CSV, e.g. for follow-up in a spreadsheet."""
     rows = _store(site, database).rows(status=status, since=_since(days), newest_first=False)
-    handle = output.open("w", newline="", encoding="utf-8") if output else None
+    handle = _private_file(output) if output else None
     try:
-        writer = csv.writer(handle or sys.stdout, lineterminator="\r\n" if handle else "\n")
+        # Every cell quoted: a spreadsheet splitting on ";" or tabs still keeps each one whole.
+        writer = csv.writer(handle or sys.stdout, lineterminator="\r\n" if handle else "\n", quoting=csv.QUOTE_ALL)
         writer.writerow(COLUMNS)
         for row in rows:
-            writer.writerow([_cell(v) for v in row.as_dict().values()])
+            values = row.as_dict()
+            if values["last_error"]:
+                values["last_error"] = redact_addresses(values["last_error"])
+            writer.writerow([_cell(v) for v in values.values()])
     finally:
-        if handle and output:
+        if handle:
             handle.close()
-            output.chmod(0o600)
     if output:
         click.echo(f"exported {len(rows)} requests to {output}", err=True)
 

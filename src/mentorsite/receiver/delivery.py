@@ -15,6 +15,12 @@ Failures are sorted by what retrying can achieve:
   with ``mentorsite requests retry REF`` once fixed.
 * a login refused (535): treated as temporary and logged loudly: fixing the credentials
   must not require re-sending anything by hand.
+* a message that fails the header checks of ``mail.render_message``: *permanent*, kept as
+  ``failed`` with the reason; nothing is handed to SMTP.
+
+An SMTP server's answer often quotes the recipient ("550 5.1.1 <ana@example.org>: no such
+user"). Every failure text passes through ``redact_addresses`` before it is logged or stored,
+so a mentor's private address reaches neither the log nor ``mentorsite requests list``.
 """
 
 from __future__ import annotations
@@ -22,13 +28,14 @@ from __future__ import annotations
 import contextlib
 import logging
 import random
+import re
 import smtplib
 import ssl
 import threading
 import time
 from collections.abc import Callable
 
-from .mail import build_message
+from .mail import render_message
 from .settings import Settings
 from .store import Row, Store
 
@@ -51,9 +58,20 @@ def backoff(failures: int, base: float, cap: float) -> float:
     return delay * random.uniform(0.9, 1.1)
 
 
+#: Anything shaped like an address (local@domain), however the server punctuates it.
+_ADDRESS = re.compile(r"[^\s<>()\[\]\\,;:\"'`]+@[^\s<>()\[\]\\,;:\"'`]+")
+REDACTED = "[address redacted]"
+
+
+def redact_addresses(text: str) -> str:
+    """`text` with every email address in it replaced by REDACTED."""
+    return _ADDRESS.sub(REDACTED, text)
+
+
 def _code_message(code: int, message) -> str:
+    """An SMTP reply as text, addresses redacted (the Outbox redacts again whatever it records)."""
     text = message.decode("utf-8", "replace") if isinstance(message, bytes) else str(message)
-    return f"{code} {text}".strip()
+    return redact_addresses(f"{code} {text}".strip())
 
 
 class SmtpTransport:
@@ -100,7 +118,7 @@ class SmtpTransport:
     def send(self, row: Row) -> None:
         s = self.settings
         try:
-            message = build_message(
+            message = render_message(
                 row,
                 sender=s.from_email,
                 site_title=s.config.title,
@@ -109,11 +127,12 @@ class SmtpTransport:
                 coordinator_mode=s.contact.delivery == "coordinator",
             )
         except (ValueError, TypeError) as exc:
-            raise PermanentFailure(f"cannot build the message: {exc}") from None
+            raise PermanentFailure(f"refused to send an unsafe message: {exc}") from None
         if self._smtp is None:
             self._smtp = self._open()
         try:
-            refused = self._smtp.send_message(message, from_addr=s.from_email, to_addrs=[row.recipient])
+            # The checked bytes themselves: send_message would serialise the message again.
+            refused = self._smtp.sendmail(s.from_email, [row.recipient], message)
         except smtplib.SMTPRecipientsRefused as exc:
             code, text = next(iter(exc.recipients.values()))
             self.close()
@@ -200,29 +219,31 @@ class Outbox(threading.Thread):
                 try:
                     transport.send(row)
                 except PermanentFailure as exc:
-                    self.store.mark_failed(row.id, str(exc))
+                    reason = redact_addresses(str(exc))
+                    self.store.mark_failed(row.id, reason)
                     log.error(
                         "request %s: delivery failed permanently: %s (kept; see `mentorsite requests list "
                         "--status failed`)",
                         row.reference,
-                        exc,
+                        reason,
                     )
                 except TemporaryFailure as exc:
+                    reason = redact_addresses(str(exc))
                     if exc.server_down:
-                        self.store.mark_retry(row.id, str(exc), time.time())
+                        self.store.mark_retry(row.id, reason, time.time())
                         self.server_failures += 1
                         wait = backoff(self.server_failures, contact.retry_base_seconds, contact.retry_max_seconds)
                         self.server_retry_at = time.time() + wait
                         log.warning(
                             "SMTP unavailable (%s); %d request(s) waiting, next try in %.1f s",
-                            exc,
+                            reason,
                             sum(1 for _ in batch),
                             wait,
                         )
                         return 0.0
                     wait = backoff(row.attempts + 1, contact.retry_base_seconds, contact.retry_max_seconds)
-                    self.store.mark_retry(row.id, str(exc), time.time() + wait)
-                    log.warning("request %s: %s; retrying in %.1f s", row.reference, exc, wait)
+                    self.store.mark_retry(row.id, reason, time.time() + wait)
+                    log.warning("request %s: %s; retrying in %.1f s", row.reference, reason, wait)
                 else:
                     self.store.mark_sent(row.id)
                     if self.server_failures:

@@ -6,6 +6,10 @@ need hold no address at all:
 
 * TOML: ``ana-oliveira = "ana@example.org"`` (top level, or inside a ``[contacts]`` table);
 * CSV: a header row with ``slug`` and ``email`` columns.
+
+Who is reachable follows the build's own rule of who is published (``context.published_mentors``):
+inactive mentors, and stale ones on a site with ``stale_profiles = "hide"``, get no entry, so a
+request to them is refused like one to an unknown mentor.
 """
 
 from __future__ import annotations
@@ -17,9 +21,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..build import check_site
+from ..context import published_mentors
+from ..privacy import private_addresses
 from ..textrules import is_email
 from ..vocabulary import FORMATS
 from .settings import Settings, SettingsError
+
+
+@dataclass(frozen=True)
+class PublicEntry:
+    """What pages may show of a mentor: the published fields, no address."""
+
+    slug: str
+    name: str
+    accepting: bool
+    formats: tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True)
@@ -32,11 +48,17 @@ class Entry:
     #: Where this mentor's requests go (already resolved for the delivery mode), or None.
     recipient: str | None
 
+    def public(self) -> PublicEntry:
+        return PublicEntry(self.slug, self.name, self.accepting, self.formats)
+
 
 @dataclass(frozen=True)
 class Directory:
     entries: dict[str, Entry]
     warnings: tuple[str, ...] = ()
+    #: Every private address the site knows (profiles, contacts file, coordinator), reachable
+    #: or not: none may appear on a page the receiver serves.
+    private: frozenset[str] = frozenset()
 
     def get(self, slug: str) -> Entry | None:
         return self.entries.get(slug)
@@ -79,10 +101,9 @@ def load_directory(settings: Settings) -> Directory:
     contacts = read_contacts(settings.contacts_file) if settings.contacts_file else {}
     contact = settings.contact
     entries: dict[str, Entry] = {}
-    for item in loaded.mentors:
+    config = settings.config
+    for item in published_mentors(config, loaded.mentors):
         mentor = item.mentor
-        if not mentor.active:
-            continue
         if contact.delivery == "coordinator":
             recipient = contact.coordinator_email
         else:
@@ -101,4 +122,5 @@ def load_directory(settings: Settings) -> Directory:
         )
     for slug in sorted(set(contacts) - set(entries)):
         warnings.append(f"{settings.contacts_file}: '{slug}' is not a published mentor")
-    return Directory(entries, tuple(warnings))
+    private = private_addresses(config, loaded.mentors) | set(contacts.values())
+    return Directory(entries, tuple(warnings), frozenset(private))

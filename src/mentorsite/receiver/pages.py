@@ -3,6 +3,13 @@
 It is rendered with the site's own templates (its ``base.html``, overrides included), so it
 looks like the site; every link and asset URL is made absolute, because the page is served
 from the receiver's address, not the site's.
+
+Privacy as in the build: templates get the mentor's public fields only (``PublicEntry``, no
+address), and the finished page goes through the build's private-address guard
+(``write.PrivateStrings``): a page holding any private address the site knows (a site
+template printing the coordinator's, say) is not served; the plain page is, and the log says
+why without quoting the address. Addresses the visitor typed themselves are echoed back in
+their own fields and are no secret from them, so those alone are not counted.
 """
 
 from __future__ import annotations
@@ -18,7 +25,8 @@ import jinja2
 
 from ..contact_fields import FORMAT_CHOICES, NO_PREFERENCE
 from ..render import asset_sources, make_environment, version_of
-from .directory import Entry
+from ..write import PrivateStrings
+from .directory import PublicEntry
 from .settings import Settings
 
 log = logging.getLogger("mentorsite.receiver")
@@ -42,7 +50,14 @@ class Pages:
         self.env = env
 
     def review(
-        self, *, entry: Entry | None, values: dict[str, str], errors: dict[str, str], token: str, notice: str = ""
+        self,
+        *,
+        entry: PublicEntry | None,
+        values: dict[str, str],
+        errors: dict[str, str],
+        token: str,
+        private: frozenset[str],
+        notice: str = "",
     ) -> str:
         if errors:
             heading = "Please check your request"
@@ -69,10 +84,17 @@ class Pages:
             "intro": intro,
         }
         try:
-            return self.env.get_template("receiver/contact_review.html").render(**context)
+            page = self.env.get_template("receiver/contact_review.html").render(**context)
         except Exception:  # a broken site override must not cost anyone their request text
             log.exception("review page: the site's templates failed; serving a plain page")
             return self._plain(heading, intro, errors)
+        if _secrets_for(private, values).found_in(page.encode("utf-8")):
+            log.error(
+                "review page: the site's templates put a private address on the page; serving a plain page "
+                "instead (the build refuses such templates too: run `mentorsite check`)"
+            )
+            return self._plain(heading, intro, errors)
+        return page
 
     def _plain(self, heading: str, intro: str, errors: dict[str, str]) -> str:
         items = "".join(f"<li>{html.escape(m)}</li>" for m in errors.values())
@@ -81,3 +103,9 @@ class Pages:
             f"<title>{html.escape(heading)}</title><h1>{html.escape(heading)}</h1><p>{html.escape(intro)}</p>"
             f"<ul>{items}</ul><p>Please go back and try again.</p></html>"
         )
+
+
+def _secrets_for(private: frozenset[str], values: dict[str, str]) -> PrivateStrings:
+    """The private addresses a visitor may not see: all, less any they typed in the form."""
+    typed = "\n".join(values.values()).encode("utf-8")
+    return PrivateStrings({a for a in private if not PrivateStrings({a}).found_in(typed)})

@@ -74,6 +74,7 @@ CREATE TABLE IF NOT EXISTS requests (
 );
 CREATE INDEX IF NOT EXISTS requests_due ON requests (status, next_attempt_at);
 CREATE INDEX IF NOT EXISTS requests_created ON requests (created_at);
+CREATE INDEX IF NOT EXISTS requests_mentor ON requests (mentor, created_at);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
@@ -114,6 +115,19 @@ def iso(moment: datetime) -> str:
 
 class TokenReused(Exception):
     """The form's token already stored a different request."""
+
+
+#: The window of ``mentor_daily_limit``.
+MENTOR_WINDOW = timedelta(days=1)
+
+
+class MentorBusy(Exception):
+    """The mentor already has ``mentor_daily_limit`` requests from the last 24 hours."""
+
+    def __init__(self, retry_after: float):
+        super().__init__(f"try again in {retry_after:.0f} s")
+        #: Seconds until the oldest of them is a day old.
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -237,10 +251,19 @@ class Store:
 
     # The web app
     def add(
-        self, submission: Submission, *, mentor_name: str, recipient: str, token_nonce: str | None, domain: str
+        self,
+        submission: Submission,
+        *,
+        mentor_name: str,
+        recipient: str,
+        token_nonce: str | None,
+        domain: str,
+        mentor_daily_limit: int = 0,
     ) -> tuple[str, bool]:
         """Store a request durably; return (reference, True), or the earlier (reference, False)
-        when this token already stored the same content. Raises TokenReused otherwise."""
+        when this token already stored the same content. Raises TokenReused otherwise, and
+        MentorBusy when the mentor has `mentor_daily_limit` requests (0: no cap) from the last
+        24 hours: counted in the same transaction, so concurrent posts cannot overshoot it."""
         content_hash = submission.content_hash()
         now = utcnow()
 
@@ -253,6 +276,15 @@ class Store:
                     if row["content_hash"] == content_hash:
                         return row["reference"], False
                     raise TokenReused(row["reference"])
+            if mentor_daily_limit:
+                recent = conn.execute(
+                    "SELECT created_at FROM requests WHERE mentor = ? AND created_at >= ?"
+                    " ORDER BY created_at DESC LIMIT ?",
+                    (submission.mentor, iso(now - MENTOR_WINDOW), mentor_daily_limit),
+                ).fetchall()
+                if len(recent) >= mentor_daily_limit:
+                    oldest = datetime.fromisoformat(recent[-1][0].replace("Z", "+00:00"))
+                    raise MentorBusy(max(1.0, (oldest + MENTOR_WINDOW - now).total_seconds()))
             for _ in range(10):
                 reference = new_reference()
                 message_id = f"<{reference.lower()}.{secrets.token_hex(6)}@{domain}>"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ from typing import Literal
 MAX_AGE = 24 * 3600
 #: Tolerated clock difference for tokens "from the future" (several processes, one clock).
 SKEW = 5.0
+
+_DIGITS = re.compile(r"[0-9]{1,16}")
 
 Status = Literal["ok", "missing", "invalid", "expired", "too_fast"]
 
@@ -63,7 +66,9 @@ class Signer:
         if not token:
             return TokenCheck("missing")
         parts = token.split(".")
-        if len(token) > 100 or len(parts) != 3 or not parts[0].isdigit():
+        # ASCII digits only: str.isdigit() accepts "١٢٣" and "²", which int() or the ASCII
+        # signature then choke on (a 500 where the sender deserves a 400).
+        if len(token) > 100 or not token.isascii() or len(parts) != 3 or not _DIGITS.fullmatch(parts[0]):
             return TokenCheck("invalid")
         payload = f"{parts[0]}.{parts[1]}"
         if not hmac.compare_digest(self._sign(payload), parts[2]):

@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl
 from ..contact_fields import FIELD_NAMES, REQUEST_FIELDS, RequestField
 from ..textrules import is_email, is_slug, one_line_problem, prose_problem
 from .directory import Directory, Entry
+from .headers import ENCODED_WORD
 
 #: Fixed names outside the mappable set.
 HONEYPOT = "website"
@@ -138,6 +139,9 @@ def _text_problem(field: RequestField, value: str) -> str:
         )
     if problem:
         return f"Please retype {label}: it contains hidden formatting characters."
+    # One-line fields go into mail headers (the name, the address): see headers.py.
+    if field.one_line and ENCODED_WORD.search(value):
+        return f"Please remove “=?” and “?=” from {label}: email programs read them as encoded text."
     if field.kind == "email" and not is_email(value):
         return "Please enter a valid email address, such as name@example.org."
     return ""
