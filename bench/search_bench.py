@@ -113,6 +113,7 @@ def serve(root: Path, port: int = 0) -> tuple[ThreadingHTTPServer, Recorder]:
 def build(count: int, port: int) -> tuple[Path, float]:
     """Generate (if needed) and build the site of `count` mentors; returns (output, search index seconds)."""
     import mentorsite.build as build_module
+    import mentorsite.search as search_module  # generators.py calls search.search_files
 
     site = OUT / f"site-{count}"
     if not (site / "mentors").is_dir() or len(list((site / "mentors").iterdir())) != count:
@@ -121,7 +122,7 @@ def build(count: int, port: int) -> tuple[Path, float]:
         shutil.copy(HERE.parent / "site.toml", site / "site.toml")
     out = WORK / f"site-{count}"
     timing = {}
-    original = build_module.search_files
+    original = search_module.search_files
 
     def timed(*args):
         LAST_BUILD["search_args"] = args  # (config, public mentor views, facets), for bench/pagefind_compare.py
@@ -131,13 +132,13 @@ def build(count: int, port: int) -> tuple[Path, float]:
         timing["files"] = files
         return files
 
-    build_module.search_files = timed
+    search_module.search_files = timed
     try:
         report = build_module.build_site(
             site, out, base_url=f"http://127.0.0.1:{port}/site-{count}/", today=date(2026, 11, 23)
         )
     finally:
-        build_module.search_files = original
+        search_module.search_files = original
     if not report.written:
         raise SystemExit(f"build of {count} mentors failed: {[d.human() for d in report.errors][:5]}")
     files = timing["files"]

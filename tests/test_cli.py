@@ -299,6 +299,44 @@ def test_new_mentor_name_without_letters(make_site):
     assert list((site / "mentors").glob("*.yaml")) == []
 
 
+@pytest.mark.parametrize(
+    "name, file",
+    [
+        ("陈晓玲", "chen-xiao-ling.yaml"),
+        ("कमल वर्मा", "kml-vrma.yaml"),
+        ("נועה בן דוד", "nv-h-vn-dvd.yaml"),
+    ],
+)
+def test_new_mentor_transliterates_a_name_in_any_script(make_site, name, file):
+    """A name with no Latin letter gets a slug by transliteration, and the profile keeps the name."""
+    site = make_site()
+    result = run("new", "mentor", name, site)
+    assert (result.exit_code, result.stdout.splitlines()[0]) == (0, f"wrote {site / 'mentors' / file}")
+    assert f'name: "{name}"\n' in (site / "mentors" / file).read_text(encoding="utf-8")
+
+
+def test_new_mentor_takes_the_slug_given(make_site):
+    """--slug names the file; the profile it writes passes check."""
+    site = make_site()
+    result = run("new", "mentor", "يوسف الحسن", "--slug", "yusuf-al-hassan", site)
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[0] == f"wrote {site / 'mentors' / 'yusuf-al-hassan.yaml'}"
+    assert 'name: "يوسف الحسن"\n' in (site / "mentors" / "yusuf-al-hassan.yaml").read_text(encoding="utf-8")
+    assert run("check", site).exit_code == 0
+
+
+def test_new_mentor_refuses_a_slug_that_is_not_one(make_site):
+    """A --slug that is not a slug is a usage error (exit 2) naming a valid one; nothing is written."""
+    site = make_site()
+    result = run("new", "mentor", "Ada", "--slug", "Ada Lovelace", site)
+    assert result.exit_code == 2
+    assert (
+        "Invalid value for --slug: 'Ada Lovelace' is not a slug (lower-case a-z, 0-9 and single hyphens, "
+        "at most 64); try 'ada-lovelace'" in " ".join(result.stderr.split())
+    )
+    assert list((site / "mentors").glob("*.yaml")) == []
+
+
 def test_new_mentor_outside_a_site(tmp_path):
     """`new mentor` in a folder without site.toml fails with exit 1."""
     result = run("new", "mentor", "Ada", tmp_path)

@@ -383,6 +383,21 @@ def test_short_bio_warning(context):
     ]
 
 
+def test_a_full_chinese_bio_is_not_short(context):
+    """A Chinese or Japanese character counts four towards the 200: a 61-character Chinese bio
+    passes; a 40-character one is short, with a hint saying how CJK text counts."""
+    full = "我在一家大型制造企业工作了十五年，负责质量管理和供应商谈判。我喜欢帮助年轻工程师理解数据，也愿意分享跨文化团队合作的经验。"
+    assert len(full) == 61
+    _, warnings = valid(edit(f"  {BIO}", f"  {full}"), context)
+    assert warnings == []
+    _, warnings = valid(edit(f"  {BIO}", f"  {full[:40]}"), context)
+    assert warnings == [
+        f"{PATH}:17:6: warning: bio is short (40 characters)\n"
+        "    hint: mentees choose by the bio; aim for at least 200 characters, a Chinese or Japanese character "
+        "counting as 4"
+    ]
+
+
 def test_no_photo_warning(context):
     """A profile without photo is warned at the name."""
     _, warnings = valid(edit("photo: photos/ada.jpg\n", ""), context)

@@ -11,7 +11,8 @@ import pytest
 from kit import GOOD_PROFILE, drop_lines, write_site
 
 from mentorsite.build import build_site
-from mentorsite.search import CHUNK, FORMAT, normalise, tokens
+from mentorsite.search import CHUNK, FORMAT, normalise, shard_key, tokens
+from mentorsite.writing import CJK, KEEP_MARKS
 
 #: The valid profile without photo and capacity.
 ADA = drop_lines(GOOD_PROFILE, "photo:", "  capacity:")
@@ -79,7 +80,41 @@ def test_normalise_folds_case_and_accents_the_way_people_type():
         "yildirim",
         "3po",
     ]
-    assert tokens("松田健二 (Kenji)") == ["松田健二", "kenji"]
+    assert tokens("松田健二 (Kenji)") == ["松田", "田健", "健二", "二", "kenji"]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # Arabic: article also stripped; alef with hamza or madda, alef wasla -> alef; alef
+        # maqsura, Persian ya -> ya; Persian kaf -> kaf; ta marbuta -> ha; tatweel, vowel points gone.
+        ("يوسف الحسن", ["يوسف", "الحسن", "حسن"]),
+        ("أحمد إبراهيم آمنة ٱبن", ["احمد", "ابراهيم", "امنه", "ابن"]),
+        ("مصطفى کریمی", ["مصطفي", "كريمي"]),
+        ("مُحَمَّد عـــلي ٢٠٢٤ ۱۴۰۳", ["محمد", "علي", "2024", "1403"]),
+        ("الف", ["الف"]),  # too short to carry the article
+        ("می\u200cخواهم", ["ميخواهم"]),  # ZWNJ shapes the word, does not split it
+        # Hebrew: vowel points gone, final letters plain.
+        ("שָׁלוֹם דניאל", ["שלומ", "דניאל"]),
+        # Chinese and Japanese: pairs and the last character; a lone one is a token.
+        ("陈晓玲", ["陈晓", "晓玲", "玲"]),
+        ("王 伟", ["王", "伟"]),
+        ("山本さくら", ["山本", "本さ", "さく", "くら", "ら"]),
+        ("Python编程", ["python", "编程", "程"]),
+        # Indic: vowel signs and virama kept; nukta dropped; chandrabindu as anusvara.
+        ("कमल कोमल कमाल", ["कमल", "कोमल", "कमाल"]),
+        ("ज़रा हँसी", ["जरा", "हंसी"]),
+        ("क्\u200dष", ["क्ष"]),
+    ],
+)
+def test_tokens_of_every_script(text, expected):
+    """Each script's words as people type them (issue 12); search.js reads the same rules from the manifest."""
+    assert tokens(text) == expected
+
+
+def test_cjk_tokens_shard_by_their_first_character():
+    """A pair of ideographs would be a shard of its own under the two-character rule."""
+    assert [shard_key(t) for t in ["松田", "二", "kenji", "कमल", "حسن"]] == ["松", "二", "ke", "कम", "حس"]
 
 
 def test_manifest_lists_counts_vocabularies_and_shards(index):
@@ -93,13 +128,14 @@ def test_manifest_lists_counts_vocabularies_and_shards(index):
         "prefix",
         "stop",
         "fold",
+        "script",
         "facets",
         "zones",
         "zoneWidth",
         "shards",
     }
     assert (
-        m["format"] == FORMAT == 2
+        m["format"] == FORMAT == 3
         and m["count"] == 3
         and m["accepting"] == 2
         and m["chunk"] == CHUNK
@@ -117,6 +153,12 @@ def test_manifest_lists_counts_vocabularies_and_shards(index):
     assert facets["countries"]["values"] == [["pt", "Portugal", 1], ["es", "Spain", 1]]  # equal counts: by label
     assert m["zones"] == ["Europe/Lisbon", "Europe/Madrid"]
     assert m["fold"]["ł"] == "l" and "the" in m["stop"]
+    assert m["script"] == {
+        "keepMarks": [list(r) for r in KEEP_MARKS],
+        "cjk": [list(r) for r in CJK],
+        "article": "ال",
+        "articleMin": 4,
+    }
     assert all(len(prefix) == 2 for prefix in m["shards"])
     assert sorted(m["shards"].values()) == list(range(len(m["shards"])))
 

@@ -62,6 +62,49 @@ def test_visible_lines_refuse_every_invisible_character(char):
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "سارا رحیمی\u200cنژاد",  # Persian: ZWNJ between ی and ن
+        "می\u200cخواهم",
+        "क्\u200dष",  # Devanagari: ZWJ after a virama (half form)
+        "र्\u200dय",  # eyelash ra
+        "ශ්\u200dරී",  # Sinhala conjunct
+        "ਸਿੰਘ\u200cਕੌਰ",  # Gurmukhi
+    ],
+)
+def test_names_keep_the_joiners_their_script_spells_with(text):
+    """ZWNJ/ZWJ between two letters (or a letter's marks) of Arabic script or an Indic script are
+    spelling, not hidden formatting: a profile's name and the receiver's name field accept them."""
+    assert one_line_problem(text, visible=True) is None
+    Mentor.model_validate({**PROFILE, "name": text})
+    _, errors, _ = validate({**FORM, "name": text}, DIRECTORY)
+    assert errors == {}
+
+
+@pytest.mark.parametrize(
+    "text, offset",
+    [
+        ("\u200cسارا", 0),  # at the start of the name
+        ("سارا\u200c", 4),  # at the end
+        ("سارا \u200cنژاد", 5),  # after a space
+        ("رحیمی\u200c\u200cنژاد", 5),  # doubled
+        ("Ana\u200dBell", 3),  # Latin letters do not join
+        ("سارا\u200cAna", 4),  # only one side joins
+        ("松\u200c田", 1),
+    ],
+)
+def test_joiners_anywhere_else_stay_refused(text, offset):
+    """Outside a word of a joining script a joiner only hides something."""
+    assert one_line_problem(text, visible=True) == Forbidden("invisible", offset, text[offset])
+
+
+def test_bidi_controls_stay_refused_inside_a_persian_name():
+    """Allowing ZWNJ did not open the door to the direction overrides next to it."""
+    assert one_line_problem("رحیمی\u200c\u202eنژاد", visible=True) == Forbidden("bidi", 6, "\u202e")
+    assert one_line_problem("رحیمی\u200fنژاد", visible=True) == Forbidden("bidi", 5, "\u200f")
+
+
+@pytest.mark.parametrize(
     "text, expected",
     [
         ("line one\n\tline two", None),
@@ -141,12 +184,19 @@ def test_is_slug(text, expected):
         ("José Ñúñez-Ortega", "jose-nunez-ortega"),
         ("  Ana  O'Neil ", "ana-o-neil"),
         ("Café", "cafe"),
-        ("日本", ""),
+        ("Søren Straße", "soren-strasse"),
+        ("日本", "ri-ben"),  # one syllable per ideograph
+        ("松田健二", "song-tian-jian-er"),
+        ("山本さくら", "shan-ben-sakura"),  # kana transliterate as words
+        ("कमल वर्मा", "kml-vrma"),
+        ("נועה", "nv-h"),
+        ("!?—", ""),
         ("x" * 70, "x" * 64),
     ],
 )
 def test_slugify(text, expected):
-    """Accents folded, everything else a hyphen, at most 64 characters; the result is a slug or ''."""
+    """Letters of any script transliterated (anyascii), everything else a hyphen, at most 64
+    characters; the result is a slug or ''."""
     assert slugify(text) == expected
     assert expected == "" or is_slug(expected)
 

@@ -24,7 +24,7 @@ from .receiver.commands import receive, requests_group
 from .scaffold import init_site, mentor_profile
 from .schema import schema_file, schema_text, write_schema
 from .serve.session import ServeError, serve_site
-from .textrules import slugify
+from .textrules import SLUG_MAX, is_slug, slugify
 from .usage import facet_usage, format_usage
 
 
@@ -235,12 +235,25 @@ def new() -> None:
 
 @new.command("mentor")
 @click.argument("name")
+@click.option(
+    "--slug",
+    help="The profile's file name and URL segment (lower-case a-z, 0-9, hyphens); by default transliterated from NAME.",
+)
 @site_argument
-def new_mentor(name: str, site: Path) -> None:
+def new_mentor(name: str, slug: str | None, site: Path) -> None:
     """Write mentors/<slug>.yaml for NAME: a valid, commented profile to fill in."""
-    slug = slugify(name)
-    if not slug or not name.strip():
+    if not any(c.isalnum() for c in name):
         raise click.BadParameter("the name needs at least one letter or digit", param_hint="NAME")
+    if slug is not None and not is_slug(slug):
+        suggestion = slugify(slug)
+        raise click.BadParameter(
+            f"'{slug}' is not a slug (lower-case a-z, 0-9 and single hyphens, at most {SLUG_MAX})"
+            + (f"; try '{suggestion}'" if suggestion else ""),
+            param_hint="--slug",
+        )
+    slug = slug or slugify(name)
+    if not slug:
+        raise click.BadParameter("nothing in the name can make a slug; give one with --slug", param_hint="NAME")
     if not (site / "site.toml").is_file():
         raise click.ClickException(f"{site} is not a mentorsite site (no site.toml)")
     target = site / "mentors" / f"{slug}.yaml"

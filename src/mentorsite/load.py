@@ -22,6 +22,7 @@ from .parallel import run_ranges
 from .textrules import is_slug, line_col, prose_problem, slugify, symlink_on_path
 from .validation import diagnostics_from
 from .vocabulary import Vocabulary
+from .writing import SCALE_CJK, cjk_count, prose_length
 from .yamlsource import Document, decode_source, parse_yaml, split_front_matter
 
 MENTOR_SUFFIXES = (".yaml", ".yml")
@@ -29,7 +30,8 @@ MENTOR_SUFFIXES = (".yaml", ".yml")
 _PRIVATE_LINE = re.compile(r"^[\s\"']*(?:" + "|".join(map(re.escape, sorted(PRIVATE_FIELDS))) + r")[\"']?\s*:")
 #: Largest guide or page accepted, in bytes.
 MAX_GUIDE_BYTES = 1024 * 1024
-#: A bio shorter than this (in characters) draws a warning.
+#: A bio shorter than this draws a warning: characters, a Chinese or Japanese one counting
+#: writing.SCALE_CJK (so 50 of those suffice; words would miscount scripts without spaces).
 SHORT_BIO = 200
 
 
@@ -186,11 +188,13 @@ def profile_warnings(loaded: LoadedMentor, today: date, review_after_months: int
     def warn(loc: tuple, message: str, hint: str = "") -> None:
         found.append(Diagnostic(path, *doc.position(loc), message, hint, "warning"))
 
-    if len(mentor.bio) < SHORT_BIO:
+    if prose_length(mentor.bio) < SHORT_BIO:
+        cjk = cjk_count(mentor.bio)
         warn(
             ("bio",),
             f"bio is short ({len(mentor.bio)} characters)",
-            f"mentees choose by the bio; aim for at least {SHORT_BIO} characters",
+            f"mentees choose by the bio; aim for at least {SHORT_BIO} characters"
+            + (f", a Chinese or Japanese character counting as {SCALE_CJK}" if cjk else ""),
         )
     if not mentor.photo:
         warn(("name",), "no photo", "add 'photo: photos/<file>.jpg'; an initials avatar is shown meanwhile")

@@ -13,9 +13,10 @@ from functools import lru_cache
 from .config import SiteConfig
 from .index import FacetView
 from .views import MentorView
+from .writing import ARABIC_ARTICLE, ARTICLE_MIN, CJK, KEEP_MARKS, class_body, in_ranges, without_article
 
 #: Bumped when the file layout changes; search.js refuses an index of another format.
-FORMAT = 2
+FORMAT = 3
 #: Mentors per display-record file.
 CHUNK = 40
 #: Length of the token prefix that picks a shard.
@@ -128,7 +129,8 @@ STOP_WORDS = frozenset(
 _WHOLE_FIELD_WEIGHTS = frozenset({WEIGHTS["name"], WEIGHTS["tags"]})
 
 # Letters that are not a base letter plus accents in Unicode, folded the way people type them.
-# The manifest hands this table to search.js, so queries fold exactly as the index does.
+# The manifest hands this table to search.js, so queries fold exactly as the index does
+# ("" deletes the character).
 _FOLD = {
     "ø": "o",
     "ł": "l",
@@ -141,16 +143,56 @@ _FOLD = {
     "ı": "i",
     "ħ": "h",
     "ŧ": "t",
+    # Arabic script: keyboards and habits differ on these letters; hamza and madda on alef
+    # already go with the combining marks (NFKD splits them off).
+    "ٱ": "ا",  # alef wasla
+    "ى": "ي",  # alef maqsura, often typed as ya
+    "ی": "ي",  # Persian keyboards' ya (U+06CC)
+    "ک": "ك",  # Persian keyboards' kaf (U+06A9)
+    "ة": "ه",  # ta marbuta, often typed as ha
+    "ـ": "",  # tatweel: stretches a word, is no letter
+    # Arabic-Indic and Persian digits.
+    **{chr(0x0660 + d): str(d) for d in range(10)},
+    **{chr(0x06F0 + d): str(d) for d in range(10)},
+    # Hebrew final forms: a word being typed ends in the plain form.
+    "ך": "כ",
+    "ם": "מ",
+    "ן": "נ",
+    "ף": "פ",
+    "ץ": "צ",
+    # Indic: the nukta is often left out ("ज़" typed "ज"), chandrabindu typed as anusvara.
+    **dict.fromkeys(["\u093c", "\u09bc", "\u0a3c", "\u0abc", "\u0b3c", "\u0cbc"], ""),
+    "\u0901": "\u0902",
+    # The joiners shape letters (Persian, Indic) but are no part of the word to match.
+    "\u200c": "",
+    "\u200d": "",
 }
 _DIGITS = "0123456789"
-_WORD = re.compile(r"[^\W_]{2,}")
+_ASCII_WORD = re.compile(r"[^\W_]{2,}")
+#: Marks the fold keeps (Indic vowel signs and viramas) are part of a word.
+_KEPT_MARKS = "".join(
+    chr(cp)
+    for lo, hi in KEEP_MARKS
+    for cp in range(lo, hi + 1)
+    if unicodedata.category(chr(cp))[0] == "M" and chr(cp) not in _FOLD
+)
+_WORD = re.compile(f"(?:[^\\W_]|[{_KEPT_MARKS}])+")
+_CJK_RUNS = re.compile(f"([{class_body(CJK)}]+)")
 _TAG = re.compile(r"<[^>]*>")
+#: Planes that hold combining marks (the rest are ideographs or unassigned).
+_MARK_PLANES = (range(0x300, 0x20000), range(0xE0000, 0xE1000))
 
 
 @lru_cache(maxsize=1)
 def _fold_table() -> dict[int, str | None]:
-    """str.translate table: drop combining marks (Unicode category M), fold the letters above."""
-    table: dict[int, str | None] = {cp: None for cp in range(0x300, 0x10000) if unicodedata.category(chr(cp))[0] == "M"}
+    """str.translate table: drop combining marks (Unicode category M) outside the scripts whose
+    marks are letters (writing.KEEP_MARKS), fold the letters above."""
+    table: dict[int, str | None] = {
+        cp: None
+        for plane in _MARK_PLANES
+        for cp in plane
+        if unicodedata.category(chr(cp))[0] == "M" and not in_ranges(chr(cp), KEEP_MARKS)
+    }
     table.update({ord(k): v for k, v in _FOLD.items()})
     return table
 
@@ -163,8 +205,33 @@ def normalise(text: str) -> str:
 
 
 def tokens(text: str) -> list[str]:
-    """Words of text (letters and digits), normalised; one-character words are dropped."""
-    return _WORD.findall(normalise(text))
+    """Index tokens of text, normalised: its words of two characters or more, Chinese and
+    Japanese runs as overlapping character pairs plus their last character (so a query of any
+    one character, or of a given name inside a full name, finds them by prefix), and Arabic
+    words with the article also without it ("الحسن" -> "الحسن", "حسن")."""
+    text = normalise(text)
+    if text.isascii():
+        return _ASCII_WORD.findall(text)
+    found: list[str] = []
+    for word in _WORD.findall(text):
+        for n, piece in enumerate(_CJK_RUNS.split(word)):
+            if n % 2:  # a CJK run
+                found.extend([piece[i : i + 2] for i in range(len(piece) - 1)])
+                found.append(piece[-1])
+            elif len(piece) >= 2:
+                found.append(piece)
+                bare = without_article(piece)
+                if bare is not piece:
+                    found.append(bare)
+    return found
+
+
+def shard_key(token: str) -> str:
+    """The shard a token lives in: its first PREFIX characters, or its first one for a CJK token
+    (a pair of ideographs would otherwise make a shard of its own)."""
+    if in_ranges(token[0], CJK):
+        return token[0]
+    return token[:PREFIX]
 
 
 @lru_cache(maxsize=4096)
@@ -297,7 +364,7 @@ def _search_files(config: SiteConfig, mentors: list[MentorView], facets: list[Fa
         entries = postings[token]
         ords = [p >> 4 for p in entries]
         previous = [-1, *ords]
-        shards.setdefault(token[:PREFIX], {})[token] = "".join(
+        shards.setdefault(shard_key(token), {})[token] = "".join(
             [digits[p & 15] + deltas[o - q] for p, o, q in zip(entries, ords, previous, strict=False)]
         )
 
@@ -360,6 +427,12 @@ def _search_files(config: SiteConfig, mentors: list[MentorView], facets: list[Fa
         "prefix": PREFIX,
         "stop": sorted(STOP_WORDS),
         "fold": _FOLD,
+        "script": {
+            "keepMarks": KEEP_MARKS,
+            "cjk": CJK,
+            "article": ARABIC_ARTICLE,
+            "articleMin": ARTICLE_MIN,
+        },
         "facets": facet_meta,
         "zones": zones,
         "zoneWidth": zone_width,

@@ -13,6 +13,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal, NamedTuple
 
+from anyascii import anyascii
+
+from .writing import HAN, JOINERS, JOINING, cjk_count, in_ranges
+
 # Character classes, as regex class bodies. They are the one definition: to allow a character
 # somewhere (e.g. ZWNJ/ZWJ where a script needs them), change it here.
 
@@ -26,6 +30,7 @@ BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"
 #: Implicit directional marks (LRM, RLM, ALM): harmless in prose, invisible noise in a name.
 BIDI_MARKS = "\u200e\u200f\u061c"
 #: Characters that show nothing: zero-width space, ZWNJ, ZWJ, word joiner, BOM, soft hyphen.
+#: ZWNJ and ZWJ are spelling inside a word of a script that needs them (see in_word_joiner).
 INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
 
 _ONE_LINE_CONTROL = re.compile(f"[{CONTROLS}{LINE_SEPARATORS}]")
@@ -46,10 +51,29 @@ class Forbidden(NamedTuple):
     char: str
 
 
+def _joining_letter(char: str) -> bool:
+    return unicodedata.category(char)[0] in "LM" and in_ranges(char, JOINING)
+
+
+def in_word_joiner(text: str, offset: int) -> bool:
+    """Whether text[offset] is a ZWNJ or ZWJ between two letters (or a letter's marks) of a
+    script whose spelling uses them: Persian "می‌خواهم", Devanagari "क्‍ष", Sinhala conjuncts.
+
+    Anywhere else (Latin text, the ends of a word, next to a space) a joiner only hides
+    something, and stays refused in names."""
+    return (
+        text[offset] in JOINERS
+        and 0 < offset < len(text) - 1
+        and _joining_letter(text[offset - 1])
+        and _joining_letter(text[offset + 1])
+    )
+
+
 def _first(text: str, rules: Iterable[tuple[Kind, re.Pattern[str]]]) -> Forbidden | None:
     for kind, pattern in rules:
-        match = pattern.search(text)
-        if match:
+        for match in pattern.finditer(text):
+            if kind == "invisible" and in_word_joiner(text, match.start()):
+                continue
             return Forbidden(kind, match.start(), match.group())
     return None
 
@@ -89,8 +113,12 @@ def is_slug(text: str) -> bool:
 
 
 def slugify(text: str) -> str:
-    """'José Ñúñez-Ortega' -> 'jose-nunez-ortega' ('' when nothing is left)."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    """'José Ñúñez-Ortega' -> 'jose-nunez-ortega', '松田健二' -> 'song-tian-jian-er', 'कमल वर्मा' ->
+    'kml-vrma': letters of any script transliterated ('' when nothing is left)."""
+    if cjk_count(text):
+        # anyascii runs ideographs together ("SongTianJianEr"): one syllable each reads better.
+        text = "".join(f" {c} " if in_ranges(c, HAN) else c for c in text)
+    ascii_text = anyascii(text)
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:SLUG_MAX].strip("-")
 
 

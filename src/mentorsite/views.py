@@ -6,6 +6,8 @@ email) never reach a template, an index or a JSON file, whatever a site's templa
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,6 +21,7 @@ from .load import LoadedGuide
 from .markdown import Filled, Heading, render_guide, render_profile
 from .models import Mentor, facet_values
 from .vocabulary import builtin_values, year_key
+from .writing import ARABIC, in_ranges, without_article
 
 
 @dataclass(frozen=True)
@@ -111,13 +114,30 @@ class MentorView:
     stale: bool = False
 
 
+#: A trailing "(...)": the name in another script ("Kenji Matsuda (松田健二)"), not a name part.
+_OTHER_SPELLING = re.compile(r"\s*\([^()]*\)\s*$")
+_VIRAMA = 9  # canonical combining class of the Indic viramas
+
+
+def _initial(part: str) -> str:
+    """First letter of a name part, with the vowel signs written on it ("को" of "कोमल"), but not
+    a virama (which would show a half letter)."""
+    end = 1
+    while end < len(part) and unicodedata.category(part[end])[0] == "M" and unicodedata.combining(part[end]) != _VIRAMA:
+        end += 1
+    return part[:end]
+
+
 def initials(name: str) -> str:
-    """Up to two initials for the avatar: first and last name parts."""
-    parts = [p for p in name.replace("-", " ").split() if p[:1].isalpha()]
+    """Up to two initials for the avatar: first and last name parts, the Arabic article skipped
+    ("يوسف الحسن" -> "ي‌ح", kept apart by a ZWNJ so they do not join into a word)."""
+    shown = _OTHER_SPELLING.sub("", name) or name
+    parts = [without_article(p) for p in shown.replace("-", " ").split() if p[:1].isalpha()]
     if not parts:
         return name[:1].upper() or "?"
     picked = [parts[0], parts[-1]] if len(parts) > 1 else parts[:1]
-    return "".join(p[0] for p in picked).upper()
+    letters = [_initial(p).upper() for p in picked]
+    return ("\u200c" if all(in_ranges(p[0], ARABIC) for p in letters) else "").join(letters)
 
 
 class RefMaker:

@@ -6,7 +6,7 @@
   "use strict";
 
   var PAGE = 24;
-  var FORMAT = 2; // the index layout this script reads (search.py FORMAT)
+  var FORMAT = 3; // the index layout this script reads (search.py FORMAT)
   var FACTOR_EXACT = 1;
   var FACTOR_PREFIX = 0.8;
   var FACTOR_TYPO = 0.5;
@@ -16,20 +16,71 @@
 
   /* ---------------------------------------------------------------- text */
 
-  var WORD = /[\p{L}\p{N}]{2,}/gu;
+  var WORD = /[\p{L}\p{N}\p{M}]+/gu; // after normalising, only the marks that matter are left
   var MARKS = /\p{M}/gu;
   var NON_ASCII = /[^\x00-\x7f]/;
 
-  function normaliser(fold) {
-    var other = /[^\x00-\x7f]/g;
-    return function (text) {
+  function inRanges(code, ranges) {
+    for (var i = 0; i < ranges.length; i++) if (code >= ranges[i][0] && code <= ranges[i][1]) return true;
+    return false;
+  }
+
+  /* Text rules of the index (search.py normalise/tokens), from the manifest: the fold table and
+     the writing-system ranges (marks kept, characters paired), so both sides agree. */
+  function TextRules(manifest) {
+    var fold = manifest.fold || {}, script = manifest.script, other = /[^\x00-\x7f]/g;
+    this.cjk = script.cjk;
+    this.article = script.article;
+    this.articleMin = script.articleMin;
+    this.normalise = function (text) {
       text = text.toLowerCase();
       if (!NON_ASCII.test(text)) return text;
-      return text.normalize("NFKD").replace(MARKS, "").replace(other, function (c) {
+      return text.normalize("NFKD").replace(MARKS, function (c) {
+        return inRanges(c.codePointAt(0), script.keepMarks) ? c : "";
+      }).replace(other, function (c) {
         return Object.prototype.hasOwnProperty.call(fold, c) ? fold[c] : c;
       });
     };
   }
+
+  TextRules.prototype.isCjk = function (ch) {
+    return inRanges(ch.codePointAt(0), this.cjk);
+  };
+
+  /* Query words of normalised text: the index's tokens (two characters or more; CJK runs as
+     character pairs plus the last character), an Arabic article dropped when two letters
+     follow it, since the index holds such words both with and without it. */
+  TextRules.prototype.words = function (text) {
+    var self = this, out = [];
+    (text.match(WORD) || []).forEach(function (word) {
+      var piece = [], run = [];
+      function endPiece() {
+        if (piece.length >= 2) out.push(self.bare(piece.join("")));
+        piece = [];
+      }
+      function endRun() {
+        for (var k = 0; k + 1 < run.length; k++) out.push(run[k] + run[k + 1]);
+        if (run.length) out.push(run[run.length - 1]);
+        run = [];
+      }
+      Array.from(word).forEach(function (ch) {
+        if (self.isCjk(ch)) {
+          endPiece();
+          run.push(ch);
+        } else {
+          endRun();
+          piece.push(ch);
+        }
+      });
+      endPiece();
+      endRun();
+    });
+    return out;
+  };
+
+  TextRules.prototype.bare = function (word) {
+    return word.length >= this.articleMin && word.lastIndexOf(this.article, 0) === 0 ? word.slice(this.article.length) : word;
+  };
 
   /* True when a and b are at most one edit apart (insert, delete, substitute or swap two
      neighbours). */
@@ -92,7 +143,7 @@
         .then(function (m) {
           if (m.format !== FORMAT) throw new Error("unknown search index format");
           self.manifest = m;
-          self.normalise = normaliser(m.fold || {});
+          self.text = new TextRules(m);
           self.stop = new Set(m.stop || []);
           self.facetByKey = {};
           m.facets.forEach(function (f, fi) {
@@ -240,8 +291,8 @@
   /* ---------------------------------------------------------------- queries */
 
   Index.prototype.parse = function (q) {
-    var self = this, text = this.normalise(q || ""), words = text.match(WORD) || [];
-    var open = words.length && /[\p{L}\p{N}]$/u.test(text);
+    var self = this, text = this.text.normalise(q || ""), words = this.text.words(text);
+    var open = words.length && /[\p{L}\p{N}\p{M}]$/u.test(text);
     var kept = [];
     words.forEach(function (w, i) {
       var last = open && i === words.length - 1;
@@ -252,8 +303,10 @@
     return kept;
   };
 
+  /* The shard of a word (search.py shard_key): its first characters, one for a CJK word. */
   Index.prototype.prefixOf = function (word) {
-    return word.slice(0, this.manifest.prefix);
+    var chars = Array.from(word);
+    return chars.slice(0, this.text.isCjk(chars[0]) ? 1 : this.manifest.prefix).join("");
   };
 
   /* Shards where a word's typo may live when its own shard has nothing close: a swap of

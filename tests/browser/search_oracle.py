@@ -6,7 +6,6 @@ the browser's answers must equal these, mentor for mentor and in order.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
@@ -50,15 +49,101 @@ WEIGHTS = {
 }
 
 
-def fold(text: str) -> str:
-    text = "".join(
-        c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.category(c).startswith("M")
+#: Letters people type one for another, outside Latin (stated here by what they are).
+TYPED_ALIKE = {
+    "\N{ARABIC LETTER ALEF WASLA}": "\N{ARABIC LETTER ALEF}",
+    "\N{ARABIC LETTER ALEF MAKSURA}": "\N{ARABIC LETTER YEH}",
+    "\N{ARABIC LETTER FARSI YEH}": "\N{ARABIC LETTER YEH}",
+    "\N{ARABIC LETTER KEHEH}": "\N{ARABIC LETTER KAF}",
+    "\N{ARABIC LETTER TEH MARBUTA}": "\N{ARABIC LETTER HEH}",
+    "\N{ARABIC TATWEEL}": "",
+    "\N{HEBREW LETTER FINAL KAF}": "\N{HEBREW LETTER KAF}",
+    "\N{HEBREW LETTER FINAL MEM}": "\N{HEBREW LETTER MEM}",
+    "\N{HEBREW LETTER FINAL NUN}": "\N{HEBREW LETTER NUN}",
+    "\N{HEBREW LETTER FINAL PE}": "\N{HEBREW LETTER PE}",
+    "\N{HEBREW LETTER FINAL TSADI}": "\N{HEBREW LETTER TSADI}",
+    "\N{DEVANAGARI SIGN CANDRABINDU}": "\N{DEVANAGARI SIGN ANUSVARA}",
+    "\N{ZERO WIDTH NON-JOINER}": "",
+    "\N{ZERO WIDTH JOINER}": "",
+}
+#: Scripts whose combining marks are part of the letter (vowel signs, viramas): kept.
+MARK_SCRIPTS = (
+    "DEVANAGARI",
+    "BENGALI",
+    "GURMUKHI",
+    "GUJARATI",
+    "ORIYA",
+    "TAMIL",
+    "TELUGU",
+    "KANNADA",
+    "MALAYALAM",
+    "SINHALA",
+    "THAI",
+    "LAO",
+    "TIBETAN",
+    "MYANMAR",
+    "KHMER",
+)
+ARTICLE = "\N{ARABIC LETTER ALEF}\N{ARABIC LETTER LAM}"
+
+
+def is_mark(c: str) -> bool:
+    return unicodedata.category(c).startswith("M")
+
+
+def kept_mark(c: str) -> bool:
+    """A vowel sign or the like of an Indic (or South-East Asian) script; the nukta is not one."""
+    name = unicodedata.name(c, "")
+    return is_mark(c) and name.startswith(MARK_SCRIPTS) and not name.endswith("SIGN NUKTA")
+
+
+def is_cjk(c: str) -> bool:
+    """Written without spaces between words: Han ideographs, hiragana, katakana."""
+    name = unicodedata.name(c, "")
+    return name.startswith(("CJK UNIFIED IDEOGRAPH", "CJK COMPATIBILITY IDEOGRAPH", "HIRAGANA", "KATAKANA")) or (
+        c in "々〆〇ー"
     )
-    return "".join(SPECIAL.get(c, c) for c in text)
 
 
-def words(text: str | None) -> list[str]:
-    return re.findall(r"[^\W_]{2,}", fold(text or ""))
+def fold(text: str) -> str:
+    out = []
+    for c in unicodedata.normalize("NFKD", text.lower()):
+        if is_mark(c) and not kept_mark(c):
+            continue
+        if "\N{ARABIC-INDIC DIGIT ZERO}" <= c <= "\N{ARABIC-INDIC DIGIT NINE}" or (
+            "\N{EXTENDED ARABIC-INDIC DIGIT ZERO}" <= c <= "\N{EXTENDED ARABIC-INDIC DIGIT NINE}"
+        ):
+            c = str(unicodedata.digit(c))
+        out.append(SPECIAL.get(c, TYPED_ALIKE.get(c, c)))
+    return "".join(out)
+
+
+def split_words(text: str) -> list[str]:
+    """Runs of letters, digits and kept marks of folded text, CJK and other letters apart."""
+    runs: list[str] = []
+    kind = None
+    for c in text:
+        now = None if not (c.isalnum() or is_mark(c)) else ("cjk" if is_cjk(c) else "word")
+        if now and now == kind:
+            runs[-1] += c
+        elif now:
+            runs.append(c)
+        kind = now
+    return runs
+
+
+def words(text: str | None, query: bool = False) -> list[str]:
+    """Tokens of a text: words of two letters or more; Chinese and Japanese as character pairs
+    and the last character; an Arabic word with the article also without it (a query: only
+    without it)."""
+    out = []
+    for run in split_words(fold(text or "")):
+        if is_cjk(run[0]):
+            out += [run[i : i + 2] for i in range(len(run) - 1)] + [run[-1]]
+        elif len(run) >= 2:
+            bare = run[2:] if run.startswith(ARTICLE) and len(run) > 3 else None
+            out += [bare] if query and bare else [run, bare] if bare else [run]
+    return out
 
 
 def one_edit(a: str, b: str) -> bool:
@@ -157,8 +242,9 @@ class Oracle:
 
     # ------------------------------------------------------------------ search
     def query_words(self, q: str) -> list[str]:
-        found = words(q)
-        open_ = bool(found) and bool(re.search(r"[^\W_]$", fold(q)))
+        found = words(q, query=True)
+        typed = fold(q)
+        open_ = bool(found) and (typed[-1:].isalnum() or kept_mark(typed[-1:] or " "))
         kept = []
         for i, w in enumerate(found):
             if (w not in STOP_WORDS or (open_ and i == len(found) - 1)) and w not in kept:

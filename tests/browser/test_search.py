@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from playwright.sync_api import expect
-from search_oracle import Oracle
+from search_oracle import Oracle, words
 
 
 def names(oracle: Oracle, slugs: list[str]) -> list[str]:
@@ -261,3 +261,53 @@ def test_directory_without_javascript_lists_and_paginates(browser, site_url, ora
         assert shown_slugs(page, "main article.card") == spanish
     finally:
         context.close()
+
+
+#: What native speakers type (issue 12), each with the mentors it must find: the oracle states
+#: the same sets, and the browser must show exactly the oracle's answer, in its order.
+SCRIPT_QUERIES = [
+    ("حسن", {"yusuf-al-hassan", "hassan-darwish"}),  # without ال: finds al-Hassan too
+    ("الحسن", {"yusuf-al-hassan", "hassan-darwish"}),  # with ال: finds plain Hassan too
+    ("ليلي", {"layla-haddad"}),  # ى (ليلى) typed as ي
+    ("رحیمی", {"sara-rahiminejad"}),  # the Persian keyboard's ی
+    ("رحيمي", {"sara-rahiminejad"}),  # Arabic ي finds the Persian ی
+    ("رحیمی\u200cنژاد", {"sara-rahiminejad"}),  # typed with its ZWNJ
+    ("晓玲", {"chen-xiaoling"}),  # a two-character given name inside 陈晓玲
+    ("陈", {"chen-xiaoling"}),  # a one-character surname: that mentor, not everyone
+    ("健二", {"kenji-matsuda"}),
+    ("さくら", {"sakura-yamamoto"}),  # kana
+    ("山本", {"sakura-yamamoto"}),
+    ("कमल", {"kamal-verma"}),  # vowel signs keep कमल (Kamal) apart from कोमल (Komal)
+    ("कोमल", {"komal-sharma"}),
+    ("חיים", {"noa-ben-haim"}),  # Hebrew, final mem
+]
+
+
+@pytest.mark.parametrize("typed, expected", SCRIPT_QUERIES, ids=[q for q, _ in SCRIPT_QUERIES])
+def test_search_finds_names_as_native_speakers_type_them(page, site_url, oracle, typed, expected):
+    """Typed key by key, each script's query gives exactly the expected mentors, in the oracle's order."""
+    assert set(oracle.search(typed)) == expected
+    open_directory(page, site_url)
+    page.locator("#q").press_sequentially(typed, delay=10)
+    page.wait_for_function("q => new URLSearchParams(location.search).get('q') === q", arg=typed)
+    expect(page.locator("#result-count")).to_have_text(count_text(len(expected)))
+    assert shown_slugs(page) == oracle.search(typed)
+    assert page.errors == []
+
+
+def test_the_browser_splits_queries_into_the_words_the_oracle_does(page, site_url, oracle):
+    """search.js's normalising and tokenising (from the manifest's rules) equal the oracle's, script by script."""
+    texts = [q for q, _ in SCRIPT_QUERIES] + [
+        "José Łucja Søren Straße",
+        "松田健二 (Kenji)",
+        "Python编程 ｶﾀｶﾅ",
+        "مُحَمَّد عـــلي ٢٠٢٤ ۱۴۰۳ ٱبن آمنة فاطمة مصطفى کریمی",
+        "ज़रा हँसी क्\u200dष",
+        "שָׁלוֹם דניאל",
+        "الف ال",
+    ]
+    open_directory(page, site_url)
+    got = page.evaluate(
+        "texts => texts.map(t => { const r = window.mentorsiteSearch.text; return r.words(r.normalise(t)); })", texts
+    )
+    assert got == [words(t, query=True) for t in texts]
