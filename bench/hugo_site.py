@@ -43,7 +43,7 @@ def initials(name: str) -> str:
 
 
 def front_matter(data: dict, body: str = "") -> str:
-    return "---\n" + yaml.safe_dump(data, allow_unicode=True, sort_keys=False) + "---\n\n" + body
+    return "---\n" + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=float("inf")) + "---\n\n" + body
 
 
 def mentor_page(profile: dict, config: SiteConfig) -> str:
