@@ -1,8 +1,9 @@
 """Run one command and measure it: wall time, CPU time and the memory of its whole process tree.
 
-Memory is sampled from /proc every 20 ms (Linux only): each sample sums the resident set
-(RSS, /proc/PID/statm) and the proportional set (PSS, /proc/PID/smaps_rollup) of the command
-and all its descendants, found through /proc/PID/task/TID/children. Summed RSS counts pages
+Memory is sampled from /proc (Linux only): every 20 ms the resident set (RSS, /proc/PID/statm)
+of the command and all its descendants (found through /proc/PID/task/TID/children) is summed,
+and every 100 ms their proportional set (PSS, /proc/PID/smaps_rollup), which costs more to
+read (the kernel walks the page tables under the process's memory-map lock). Summed RSS counts pages
 that forked workers share with their parent once per process, so it overstates a forking
 build; summed PSS splits shared pages between the processes that share them. CPU time is
 user + system of the command and every descendant it waited for (os.wait4's rusage), whose
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SAMPLE_SECONDS = 0.02
+PSS_EVERY = 5  # samples
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
 
@@ -85,10 +87,12 @@ class TreeSampler(threading.Thread):
         self.peak_pss: int | None = 0 if Path("/proc/self/smaps_rollup").exists() else None
 
     def run(self) -> None:
+        sample = 0
         while not self.stopped.is_set():
             pids = process_tree(self.pid)
             self.peak_rss = max(self.peak_rss, sum(rss_of(pid) for pid in pids))
-            if self.peak_pss is not None:
+            sample += 1
+            if self.peak_pss is not None and sample % PSS_EVERY == 1:
                 self.peak_pss = max(self.peak_pss, sum(pss_of(pid) for pid in pids))
             self.stopped.wait(SAMPLE_SECONDS)
 
