@@ -4,7 +4,7 @@
 
 Same mentors (names, bios, help, expectations, every facet as a Hugo taxonomy with the same
 labels and URLs), same pagination (site.toml's per_page), the same guides, a contact form per
-accepting mentor, "similar mentors" for the others (Hugo's related content), a search index
+accepting mentor, "similar mentors" for the others (the same bounded ranking as mentorsite's), a search index
 (home page as JSON), sitemap and robots.txt. The layouts in bench/hugo_layouts/ mirror the
 theme's sections with Hugo's idioms (partialCached for cards and the facet sidebar). Profiles
 are read with mentorsite's own YAML reader; private fields (email) are not copied.
@@ -86,7 +86,6 @@ def hugo_config(config: SiteConfig) -> str:
             "pagination": {"pagerSize": config.per_page, "disableAliases": True},
             "taxonomies": {facet.key: facet.key for facet in config.facets},
             "outputs": {"home": ["html", "json"]},
-            "related": {"includeNewer": True, "threshold": 1, "indices": [{"name": "tags", "weight": 100}]},
             "params": {
                 "description": config.description,
                 "organisation": config.organisation,
