@@ -104,6 +104,8 @@ class Tool:
         self.edit(self.profile, "headline:", f'headline: "Edited {marker}"')
 
     def edit_card(self, marker: str) -> None:
+        if CARD_OPENING not in self.card_original:  # else the step would measure a build with no edit
+            raise SystemExit(f"{self.name}: the card template no longer starts with {CARD_OPENING}; update the bench")
         self.edit(
             self.card, "", self.card_original.replace(CARD_OPENING, f'<article class="card" data-edit="{marker}">')
         )
