@@ -5,9 +5,10 @@ of the command and all its descendants (found through /proc/PID/task/TID/childre
 and every 100 ms their proportional set (PSS, /proc/PID/smaps_rollup), which costs more to
 read (the kernel walks the page tables under the process's memory-map lock). Summed RSS counts pages
 that forked workers share with their parent once per process, so it overstates a forking
-build; summed PSS splits shared pages between the processes that share them. CPU time is
-user + system of the command and every descendant it waited for (os.wait4's rusage), whose
-ru_maxrss is also the peak of the largest single process.
+build; summed PSS splits shared pages between the processes that share them. The largest
+single process is sampled too: wait4's ru_maxrss would be no good, as a child started with
+vfork reports the RSS of the process that started it. CPU time is user + system of the
+command and every descendant it waited for (os.wait4's rusage).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ class Measured:
     peak_pss: int | None
     """Largest sum of PSS over the process tree in one sample, in bytes (None without smaps_rollup)."""
     largest_process: int
-    """Peak RSS of the largest single process, in bytes (ru_maxrss)."""
+    """Largest RSS of one process of the tree seen in one sample, in bytes."""
     returncode: int
     output: str
     """stdout and stderr, interleaved."""
@@ -84,13 +85,16 @@ class TreeSampler(threading.Thread):
         self.pid = pid
         self.stopped = threading.Event()
         self.peak_rss = 0
+        self.largest_process = 0
         self.peak_pss: int | None = 0 if Path("/proc/self/smaps_rollup").exists() else None
 
     def run(self) -> None:
         sample = 0
         while not self.stopped.is_set():
             pids = process_tree(self.pid)
-            self.peak_rss = max(self.peak_rss, sum(rss_of(pid) for pid in pids))
+            sizes = [rss_of(pid) for pid in pids]
+            self.peak_rss = max(self.peak_rss, sum(sizes))
+            self.largest_process = max(self.largest_process, *sizes)
             sample += 1
             if self.peak_pss is not None and sample % PSS_EVERY == 1:
                 self.peak_pss = max(self.peak_pss, sum(pss_of(pid) for pid in pids))
@@ -117,7 +121,7 @@ def run_measured(command: list[str], *, env: dict[str, str] | None = None) -> Me
         cpu=usage.ru_utime + usage.ru_stime,
         peak_rss=sampler.peak_rss,
         peak_pss=sampler.peak_pss,
-        largest_process=usage.ru_maxrss * 1024,
+        largest_process=sampler.largest_process,
         returncode=process.returncode,
         output=text,
     )
