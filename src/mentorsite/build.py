@@ -18,6 +18,7 @@ from .context import published_mentors, site_context
 from .diagnostics import Diagnostic, InputError
 from .load import Loaded, LoadedMentor, load_site
 from .outputs import File, Output
+from .parallel import fewer_collections
 from .photos import check_photos
 from .privacy import private_addresses, private_email_problems, quote_public_sources
 from .render import Renderer, TemplateProblem, check_templates, facet_sidebar, make_environment, version_of
@@ -45,6 +46,7 @@ class Report:
         return [d for d in self.diagnostics if not d.is_error]
 
 
+@fewer_collections()
 def check_site(site_dir: Path, *, today: date | None = None) -> tuple[SiteConfig | None, Loaded, Report]:
     """Validate everything; no output is written. The `Loaded` returned holds the mentors the
     site rules kept and the checked photos of active mentors."""
@@ -69,6 +71,7 @@ def check_site(site_dir: Path, *, today: date | None = None) -> tuple[SiteConfig
     return config, loaded, report
 
 
+@fewer_collections()
 def build_site(
     site_dir: Path,
     output: Path | None = None,
