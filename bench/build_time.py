@@ -1,14 +1,17 @@
-"""Time full builds of synthetic sites; prints the median of several runs.
+"""Time full builds of synthetic sites; prints the median wall and CPU time of several runs.
 
     python bench/build_time.py 1000 10000 --runs 3
 
 Each size is generated once (deterministically) into bench/out/, then built with the
-`mentorsite build` command in a fresh process per run, as a publisher would run it.
+`mentorsite build` command in a fresh process per run, as a publisher would run it. CPU time
+is user + system time of the build and its worker processes: on a shared machine it varies
+less than wall time. MENTORSITE_JOBS=1 builds on one core.
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 import subprocess
 import sys
@@ -30,8 +33,9 @@ def main() -> None:
         site = OUT / f"site-{size}"
         if not (site / "mentors").is_dir() or len(list((site / "mentors").iterdir())) != size:
             generate(size, site)
-        times = []
+        times, cpu = [], []
         for _ in range(args.runs):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             started = time.perf_counter()
             result = subprocess.run(
                 [sys.executable, "-m", "mentorsite", "build", str(site), "-o", str(site / "_site")],
@@ -39,13 +43,15 @@ def main() -> None:
                 text=True,
             )
             times.append(time.perf_counter() - started)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
             if result.returncode != 0:
                 print(result.stdout, result.stderr)
                 raise SystemExit(f"build of {size} mentors failed")
         pages = result.stdout.strip().splitlines()[-1]
         print(
             f"{size:>6} mentors: median {statistics.median(times):.2f} s over {args.runs} runs "
-            f"(min {min(times):.2f}, max {max(times):.2f}) | {pages}"
+            f"(min {min(times):.2f}, max {max(times):.2f}), CPU {statistics.median(cpu):.2f} s | {pages}"
         )
 
 

@@ -20,6 +20,7 @@ from .guardrails import site_problems
 from .index import search_examples
 from .load import Loaded, LoadedMentor, load_site
 from .outputs import File, Output
+from .parallel import fewer_collections
 from .photos import check_photos
 from .privacy import private_addresses, private_email_problems, quote_public_sources
 from .render import Renderer, TemplateProblem, check_templates, facet_sidebar, make_environment, version_of
@@ -47,6 +48,7 @@ class Report:
         return [d for d in self.diagnostics if not d.is_error]
 
 
+@fewer_collections()
 def check_site(
     site_dir: Path, *, today: date | None = None, base_url: str | None = None, publishing: bool = False
 ) -> tuple[SiteConfig | None, Loaded, Report]:
@@ -83,6 +85,7 @@ def check_site(
     return config, loaded, report
 
 
+@fewer_collections()
 def build_site(
     site_dir: Path,
     output: Path | None = None,

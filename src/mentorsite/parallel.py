@@ -7,9 +7,11 @@ small, everything runs in-process with identical results.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import multiprocessing
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 R = TypeVar("R")
@@ -45,8 +47,32 @@ def run_ranges(count: int, work: Callable[[int, int], R], jobs: int | None = Non
     slices = jobs * 4
     bounds = [(count * i // slices, count * (i + 1) // slices) for i in range(slices)]
     _TARGET = work
+    # What the workers inherit is never garbage to them: frozen, their collections skip it and
+    # do not write to (and so copy) the parent's memory pages.
+    gc.freeze()
     try:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
             return pool.starmap(_call, bounds)
     finally:
         _TARGET = None
+        gc.unfreeze()
+
+
+#: Allocations between two young-generation collections during a build (Python's default is 700).
+BUILD_GC_THRESHOLD = 20_000
+
+
+@contextlib.contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Collect cyclic garbage less often while a build allocates its many long-lived objects.
+
+    A build creates hundreds of thousands of objects that live until it ends (models, views,
+    pages); at the default threshold the collector walks them again and again, about a third
+    of the build's time. Reference counting frees everything else as usual.
+    """
+    threshold = gc.get_threshold()
+    gc.set_threshold(max(threshold[0], BUILD_GC_THRESHOLD), *threshold[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)

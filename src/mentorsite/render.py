@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 import jinja2
+import jinja2.nodes
 import jinja2.sandbox
 from markupsafe import Markup
 
@@ -84,14 +85,86 @@ class SiteTemplateLoader(jinja2.FileSystemLoader):
         return super().get_source(environment, template)
 
 
+class _SameLoader(jinja2.BaseLoader):
+    """Whatever loader the trusted environment has, even one set after the sandbox was made."""
+
+    def __init__(self, trusted: jinja2.Environment):
+        self.trusted = trusted
+
+    def get_source(self, environment: jinja2.Environment, template: str):
+        assert self.trusted.loader is not None
+        return self.trusted.loader.get_source(environment, template)
+
+
+class ThemeEnvironment(jinja2.Environment):
+    """Runs the theme's templates unsandboxed and hands what a site's templates/ supplies to `sandbox`.
+
+    Compiled template code calls the `getattr` and `call` of the environment that compiled it,
+    and resolves `{% include %}`, `{% import %}` and `{% extends %}` through it; so a template
+    loaded from the site's folder is compiled (and cached) by the sandbox, and so is all it
+    reaches. A theme template that extends a site template also goes to the sandbox: a parent
+    runs in its child's context, whose environment filters such as `map(attribute=…)` use.
+    Including or importing an override is safe from trusted code: the override gets a context
+    of its own environment.
+    """
+
+    def __init__(self, site_templates: Path | None, **options: Any):
+        super().__init__(**options)
+        self.site_templates = site_templates
+        self.sandbox: jinja2.sandbox.SandboxedEnvironment | None = None
+        #: Template name -> whether it must render sandboxed.
+        self._sandboxed: dict[str, bool] = {}
+        if site_templates is not None:
+            self.sandbox = jinja2.sandbox.SandboxedEnvironment(**{**options, "loader": _SameLoader(self)})
+            # One set of globals, filters and tests for both; Jinja's range refuses huge ranges
+            # in the sandbox, and the theme never needs one either.
+            self.globals["range"] = jinja2.sandbox.safe_range
+            self.sandbox.globals = self.globals
+            self.sandbox.filters = self.filters
+            self.sandbox.tests = self.tests
+
+    def _load_template(self, name: str, globals: Any) -> jinja2.Template:
+        if self.sandbox is not None and self.needs_sandbox(name):
+            return self.sandbox._load_template(name, globals)
+        return super()._load_template(name, globals)
+
+    def needs_sandbox(self, name: str) -> bool:
+        """Whether `name` comes from the site's templates/, or is a theme template extending one."""
+        if name not in self._sandboxed:
+            self._sandboxed[name] = True  # until shown otherwise (also ends an extends cycle)
+            self._sandboxed[name] = self._from_site(name)
+        return self._sandboxed[name]
+
+    def _from_site(self, name: str) -> bool:
+        assert self.loader is not None and self.site_templates is not None
+        try:
+            source, filename, _ = self.loader.get_source(self, name)
+        except jinja2.TemplateNotFound:
+            return False  # loading it reports that
+        except Exception:
+            return True  # a symbolic link, undecodable text…: the sandbox reports it as it loads
+        if filename and Path(filename).is_relative_to(self.site_templates):
+            return True
+        try:
+            tree = self.parse(source, name, filename)
+        except jinja2.TemplateSyntaxError:
+            return False  # loading it reports that
+        for extends in tree.find_all(jinja2.nodes.Extends):
+            parent = extends.template
+            if not isinstance(parent, jinja2.nodes.Const) or self.needs_sandbox(parent.value):
+                return True
+        return False
+
+
 def make_environment(
     site_dir: Path, config: SiteConfig, asset_versions: dict[str, str], today: date
-) -> jinja2.Environment:
-    """The one Jinja environment of a build, with the site's overrides first.
+) -> ThemeEnvironment:
+    """The Jinja environment of a build, with the site's overrides first.
 
-    A site with its own templates gets Jinja's sandbox: an override arrives by pull request
-    like a profile, and must not reach Python internals (files, the environment, private
-    fields) through `__class__` and friends. The theme alone runs unsandboxed, which is faster.
+    A site's own templates run in Jinja's sandbox: an override arrives by pull request like a
+    profile, and must not reach Python internals (files, the environment, private fields)
+    through `__class__` and friends. The theme's templates are trusted and run unsandboxed,
+    which is faster (see ThemeEnvironment).
     """
     theme = jinja2.FileSystemLoader(str(theme_dir()))
     loaders: list[jinja2.BaseLoader] = [jinja2.PrefixLoader({"!theme": theme}, delimiter="/")]
@@ -102,8 +175,8 @@ def make_environment(
     if overrides:
         loaders.append(SiteTemplateLoader(site_templates))
     loaders.append(theme)
-    environment = jinja2.sandbox.SandboxedEnvironment if overrides else jinja2.Environment
-    env = environment(
+    env = ThemeEnvironment(
+        site_templates if overrides else None,
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=jinja2.select_autoescape(["html", "xml", "svg"], default_for_string=True),
         trim_blocks=True,

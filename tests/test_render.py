@@ -1,0 +1,107 @@
+"""The theme renders unsandboxed; whatever a site's templates/ supplies renders in the sandbox."""
+
+from __future__ import annotations
+
+import pytest
+from hostile_kit import BASE_SITE, assert_builds, assert_refused
+from kit import SITE_TOML, TODAY, write_site
+
+from mentorsite.config import load_config
+from mentorsite.render import make_environment, theme_dir
+
+
+@pytest.fixture(scope="module")
+def previous(tmp_path_factory):
+    """A real earlier build of a valid site: what a refused build must leave alone."""
+    root = tmp_path_factory.mktemp("previous")
+    return assert_builds(write_site(root / "site", BASE_SITE), root / "out")[1]
+
+
+#: How a site override is reached from the theme: (file, its text around EXPR, line of EXPR).
+REACHED = {
+    # the theme's mentor.html includes _contact.html
+    "include": ("templates/_contact.html", "{{ EXPR }}\n", 1),
+    # every theme page extends base.html, and so runs this block of the site's copy in its own context
+    "extends": (
+        "templates/base.html",
+        '{% extends "!theme/base.html" %}\n{% block head %}\n{{ EXPR }}\n{% endblock %}\n',
+        3,
+    ),
+    # the theme's _contact.html imports the form's macros
+    "import": (
+        "templates/_contact_fields.html",
+        "{% macro hidden(values) %}\n{{ EXPR }}\n{% endmacro %}\n{% macro visible(mentor_name, options={}) %}{% endmacro %}\n",
+        2,
+    ),
+    # cards are rendered on their own for listings, search and match
+    "card": ("templates/_card.html", "{{ EXPR }}\n", 1),
+}
+
+#: Ways out of a template, and the sandbox's answer.
+ESCAPES = {
+    "''.__class__.__mro__": "access to attribute '__class__' of 'str' object is unsafe.",
+    "cycler.__init__.__globals__": "access to attribute '__init__' of 'type' object is unsafe.",
+    "url.__globals__": "access to attribute '__globals__' of 'function' object is unsafe.",
+    "site.__class__": "access to attribute '__class__' of 'SiteConfig' object is unsafe.",
+    # map() looks attributes up through its context's environment, not the template's
+    "[site]|map(attribute='__class__')|join": "access to attribute '__class__' of 'SiteConfig' object is unsafe.",
+    "range(10**9)|length": "Range too big. The sandbox blocks ranges larger than MAX_RANGE (100000).",
+}
+
+
+@pytest.mark.parametrize("expression", ESCAPES)
+@pytest.mark.parametrize("reached", REACHED)
+def test_an_override_reached_from_the_theme_cannot_escape(tmp_path, previous, reached, expression):
+    """Through include, extends, import or a card, an override's escape is a positioned error and nothing is published."""
+    path, text, line = REACHED[reached]
+    site = write_site(tmp_path / "site", BASE_SITE, files={path: text.replace("EXPR", expression)})
+    assert_refused(
+        site, [f"{path}:{line}:1: error: template error: {ESCAPES[expression]}"], previous=previous, check_fails=False
+    )
+
+
+def test_a_mentor_page_includes_the_sites_contact_partial(tmp_path):
+    """An override included by a trusted page is rendered (sandboxed) into it, reading its context."""
+    site = write_site(
+        tmp_path / "site",
+        BASE_SITE,
+        files={"templates/_contact.html": "<p id=custom>Write to {{ mentor.name }} via the office.</p>\n"},
+    )
+    _, out = assert_builds(site)
+    assert "<p id=custom>Write to Ada Example via the office.</p>" in (out / "mentors/ada/index.html").read_text()
+
+
+def test_only_what_the_site_supplies_or_extends_renders_sandboxed(tmp_path):
+    """Overrides and theme pages extending an override are sandboxed; every other theme template is not."""
+    site = write_site(
+        tmp_path / "site",
+        files={
+            "site.toml": SITE_TOML,
+            "templates/_card.html": "<article>{{ mentor.name }}</article>\n",
+            "templates/base.html": '{% extends "!theme/base.html" %}\n',
+        },
+    )
+    env = make_environment(site, load_config(site), {}, TODAY)
+    theme = sorted(p.name for p in theme_dir().iterdir() if p.suffix in (".html", ".xml", ".txt"))
+    sandboxed = {name for name in theme if env.get_template(name).environment.sandboxed}
+    assert sandboxed == {
+        "_card.html",
+        "base.html",
+        *(name for name in theme if '{% extends "base.html" %}' in (theme_dir() / name).read_text()),
+        "page.html",  # extends guide.html, which extends base.html
+    }
+    assert {"mentor.html", "404.html", "home.html", "guide.html"} <= sandboxed
+    assert not env.get_template("!theme/base.html").environment.sandboxed
+    assert not env.get_template("_contact.html").environment.sandboxed
+
+
+def test_a_site_without_overrides_has_no_sandbox(tmp_path):
+    """The theme alone is trusted: no template of it renders sandboxed."""
+    site = write_site(tmp_path / "site", files={"site.toml": SITE_TOML})
+    env = make_environment(site, load_config(site), {}, TODAY)
+    assert env.sandbox is None
+    assert not any(
+        env.get_template(p.name).environment.sandboxed
+        for p in theme_dir().iterdir()
+        if p.suffix in (".html", ".xml", ".txt")
+    )
