@@ -91,13 +91,18 @@ def _print_report(report, fmt: str = "human") -> None:
 @click.option("--base-url", help="Publish under this URL instead of site.toml's base_url (e.g. for a preview).")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("-v", "--verbose", is_flag=True, help="Print every warning, not just their number.")
-def build(site: Path, output: Path | None, base_url: str | None, strict: bool, verbose: bool) -> None:
-    """Build the site into its output folder, atomically.
+@click.option(
+    "--clean", is_flag=True, help="Render every page again instead of reusing the last build's unchanged ones."
+)
+def build(site: Path, output: Path | None, base_url: str | None, strict: bool, verbose: bool, clean: bool) -> None:
+    """Build the site into its output folder.
 
-    If anything is wrong, nothing is written and the previous output stays as it was.
-    Errors are always printed; warnings with --verbose (or see them with `mentorsite check`).
+    Pages whose inputs did not change since the last build are kept as they are (the cache
+    is in .mentorsite-cache/build/); --clean builds everything afresh. If anything is wrong,
+    nothing is written and the previous output stays as it was. Errors are always printed;
+    warnings with --verbose (or see them with `mentorsite check`).
     """
-    report = build_site(site, output, base_url=base_url, strict=strict)
+    report = build_site(site, output, base_url=base_url, strict=strict, clean=clean)
     shown = report.diagnostics if (verbose or strict) else report.errors
     if shown:
         click.echo(format_diagnostics(shown), err=True)
@@ -107,8 +112,9 @@ def build(site: Path, output: Path | None, base_url: str | None, strict: bool, v
         sys.exit(1)
     hint = "" if verbose or not report.warnings else "; see them with `mentorsite check`"
     click.echo(
-        f"built {report.mentors} mentors: {report.pages} pages, {report.files} files "
-        f"into {report.output} in {report.seconds:.2f} s ({len(report.warnings)} warnings{hint})"
+        f"built {report.mentors:,} mentors: {report.rendered:,} pages rendered, {report.unchanged:,} unchanged "
+        f"in {report.seconds:.2f} s ({report.pages:,} pages, {report.files:,} files in {report.output}; "
+        f"{len(report.warnings)} warnings{hint})"
     )
 
 
