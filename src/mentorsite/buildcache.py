@@ -22,7 +22,6 @@ is missing or was changed behind the cache's back (size or mtime differ) is prod
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import hashlib
 import io
 import os
@@ -37,6 +36,7 @@ from typing import Any
 import jinja2
 import jinja2.meta
 from jinja2.defaults import DEFAULT_NAMESPACE
+from markupsafe import Markup
 from pydantic import BaseModel
 
 from . import __version__
@@ -73,53 +73,78 @@ def tool_fingerprint() -> bytes:
     return digest.digest()
 
 
-class _DigestPickler(pickle.Pickler):
-    """Pickles a value without memo (so equal values give equal bytes, however they are
-    shared), with views and settings inside it replaced by their memoised digests."""
-
-    def __init__(self, file: io.BytesIO, digests: Digests, top: object):
-        super().__init__(file, protocol=5)
-        self.fast = True  # no memo: the bytes depend on values only, not on sharing
-        self.digests = digests
-        self.top = top
-
-    def persistent_id(self, obj: object) -> Any:
-        if obj is self.top or isinstance(obj, type):
-            return None
-        if dataclasses.is_dataclass(obj) or isinstance(obj, BaseModel):
-            return self.digests.of(obj)
-        if callable(obj):
-            raise Undigestable(f"a {type(obj).__name__} in a page's context")
-        return None
+def _pickled(value: object) -> bytes:
+    """A value's pickle without memo, so equal values give equal bytes however they are shared."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=5)
+    pickler.fast = True
+    try:
+        pickler.dump(value)
+    except (pickle.PicklingError, TypeError, AttributeError, ValueError, RecursionError) as exc:
+        # A local function, an open file…: nothing that pins how a page renders.
+        raise Undigestable(str(exc)) from None
+    return buffer.getvalue()
 
 
 class Digests:
-    """Stable digests of plain data, memoised per object for the one build they serve."""
+    """Stable digests of plain data, memoised per object for the one build they serve.
+
+    Contexts are walked through their dicts and lists; a view (a dataclass) or the settings (a
+    pydantic model) is digested once, however many pages show it. A module-level function is
+    pickled by name, its code being part of the tool's fingerprint.
+    """
 
     def __init__(self) -> None:
         # id -> (the object, kept alive so its id is not reused; its digest)
         self._memo: dict[int, tuple[object, bytes]] = {}
 
     def of(self, value: object) -> bytes:
+        out = bytearray()
+        self._feed(value, out)
+        return _digest(bytes(out))
+
+    def _feed(self, value: object, out: bytearray) -> None:
+        kind = type(value)
+        # Exact types: a subclass (other than Markup, which renders unescaped) may render otherwise.
+        if isinstance(value, str) and (kind is str or kind is Markup):
+            data = value.encode("utf-8", "surrogatepass")
+            out += b"m" if kind is Markup else b"s"
+            out += len(data).to_bytes(8, "little")
+            out += data
+        elif value is None or kind is bool or kind is int or kind is float:
+            out += f"{kind.__name__}:{value!r};".encode()
+        elif isinstance(value, dict) and kind is dict:
+            out += b"d" + len(value).to_bytes(8, "little")
+            for key, item in value.items():
+                self._feed(key, out)
+                self._feed(item, out)
+        elif isinstance(value, (list, tuple)) and (kind is list or kind is tuple):
+            out += (b"l" if kind is list else b"t") + len(value).to_bytes(8, "little")
+            for item in value:
+                if type(item) is str:  # most items of the longest lists (sitemap paths)
+                    data = item.encode("utf-8", "surrogatepass")
+                    out += b"s" + len(data).to_bytes(8, "little") + data
+                else:
+                    self._feed(item, out)
+        else:
+            out += b"o" + self._memoised(value)
+
+    def _memoised(self, value: object) -> bytes:
         found = self._memo.get(id(value))
         if found is not None:
             return found[1]
         if isinstance(value, BaseModel):
-            # Its pickle holds a set (fields set), whose order varies between processes.
+            # Its pickle holds a set (the fields set), whose order varies between processes.
             data = type(value).__qualname__.encode() + b"\0" + value.model_dump_json().encode()
         else:
-            buffer = io.BytesIO()
-            try:
-                _DigestPickler(buffer, self, value).dump(value)
-            except Undigestable:
-                raise
-            except (pickle.PicklingError, TypeError, AttributeError, ValueError, RecursionError) as exc:
-                raise Undigestable(str(exc)) from None
-            data = buffer.getvalue()
-        digest = hashlib.blake2b(data, digest_size=16).digest()
-        if dataclasses.is_dataclass(value) or isinstance(value, (BaseModel, list, dict)):
-            self._memo[id(value)] = (value, digest)
+            data = _pickled(value)
+        digest = _digest(data)
+        self._memo[id(value)] = (value, digest)
         return digest
+
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
 
 
 @dataclass(frozen=True)
@@ -144,12 +169,7 @@ class TemplateDeps:
             loader = self.env.loader
             assert loader is not None
             source = loader.get_source(self.env, name)[0]
-            tree = self.env.parse(source)
-            self._parsed[name] = (
-                source,
-                frozenset(jinja2.meta.find_undeclared_variables(tree)),
-                tuple(jinja2.meta.find_referenced_templates(tree)),
-            )
+            self._parsed[name] = (source, *_analysed(self.env, source))
         return self._parsed[name]
 
     def use(self, name: str) -> TemplateUse | None:
@@ -185,6 +205,23 @@ class TemplateDeps:
         return TemplateUse(digest.digest(), frozenset(names))
 
 
+#: Template source -> (names it uses, templates it references): parsing and analysing every
+#: template costs a noticeable part of a small rebuild, and a preview rebuilds in one process.
+_ANALYSED: dict[str, tuple[frozenset[str], tuple[str | None, ...]]] = {}
+
+
+def _analysed(env: jinja2.Environment, source: str) -> tuple[frozenset[str], tuple[str | None, ...]]:
+    if source not in _ANALYSED:
+        if len(_ANALYSED) > 512:
+            _ANALYSED.clear()
+        tree = env.parse(source)
+        _ANALYSED[source] = (
+            frozenset(jinja2.meta.find_undeclared_variables(tree)),
+            tuple(jinja2.meta.find_referenced_templates(tree)),
+        )
+    return _ANALYSED[source]
+
+
 def settings_key(config: SiteConfig, outputs: Iterable[Output]) -> bytes:
     """What every output depends on: the tool, the settings and the asset versions."""
     digest = hashlib.blake2b(tool_fingerprint(), digest_size=16)
@@ -216,6 +253,9 @@ def output_keys(outputs: list[Output], renderer: Renderer, settings: bytes) -> d
                 global_digests[name] = _or_none(digests, value)
         return global_digests[name]
 
+    # The sandbox may refuse what the plain environment renders: a site adding its first
+    # override must not keep pages the sandbox never saw.
+    settings = _digest(settings + type(renderer.env).__qualname__.encode())
     keys: dict[str, Key | None] = {}
     for output in outputs:
         digest = hashlib.blake2b(settings, digest_size=16)
