@@ -13,12 +13,14 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from kit import BIO, SITE_TOML, TODAY, tiny_jpeg, write_site
 
 from mentorsite.build import build_site
 from mentorsite.buildcache import load_manifest, manifest_path
+from mentorsite.cli import cli
 
 EXAMPLES = int(os.environ.get("MENTORSITE_PROPERTY_EXAMPLES", "0")) or None
 SEQUENCE_SETTINGS = settings(
@@ -310,3 +312,21 @@ def test_the_cache_lives_outside_the_output_one_manifest_per_folder(tmp_path):
     assert manifest_path(site, tmp_path / "a").is_relative_to(site / ".mentorsite-cache/build")
     assert load_manifest(site, tmp_path / "a") is not None
     assert not any(".mentorsite-cache" in p for p in tree(tmp_path / "a")[0])
+
+
+def test_build_command_says_what_it_rendered_and_kept_and_clean_renders_all(tmp_path):
+    """`mentorsite build` reports pages rendered and outputs kept; `--clean` renders every page."""
+    site, output = start_site(tmp_path / "site"), tmp_path / "out"
+    runner = CliRunner()
+    summary = re.compile(
+        r"built 5 mentors: (\d+) pages rendered, (\d+) unchanged into (.+) in \d+\.\d\d s "
+        r"\((\d+) pages, (\d+) files; \d+ warnings; see them with `mentorsite check`\)\n"
+    )
+    first = summary.fullmatch(runner.invoke(cli, ["build", str(site), "-o", str(output)]).stdout)
+    second = summary.fullmatch(runner.invoke(cli, ["build", str(site), "-o", str(output)]).stdout)
+    clean = summary.fullmatch(runner.invoke(cli, ["build", str(site), "-o", str(output), "--clean"]).stdout)
+    assert first and second and clean
+    rendered, _, into, pages, files = first.groups()
+    assert into == str(output) and int(rendered) == int(pages) + 2  # and sitemap.xml, robots.txt
+    assert second.groups()[:2] == ("0", files)
+    assert clean.groups()[:2] == (rendered, "0")

@@ -113,7 +113,7 @@ def build(site: Path, output: Path | None, base_url: str | None, strict: bool, v
     hint = "" if verbose or not report.warnings else "; see them with `mentorsite check`"
     click.echo(
         f"built {report.mentors:,} mentors: {report.rendered:,} pages rendered, {report.unchanged:,} unchanged "
-        f"in {report.seconds:.2f} s ({report.pages:,} pages, {report.files:,} files in {report.output}; "
+        f"into {report.output} in {report.seconds:.2f} s ({report.pages:,} pages, {report.files:,} files; "
         f"{len(report.warnings)} warnings{hint})"
     )
 
