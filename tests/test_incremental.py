@@ -266,12 +266,15 @@ def test_deleted_and_renamed_profiles_leave_no_stale_pages(tmp_path):
 
 
 def test_output_changed_behind_the_cache_is_repaired(tmp_path):
-    """A missing or edited output file is written again, whatever the manifest says."""
+    """A missing or edited output file is written again, whatever the manifest says; a file or
+    folder no build wrote goes, as a cold build's swap would drop it."""
     site, output = start_site(tmp_path / "site"), tmp_path / "out"
     build(site, output)
     expected = tree(output)
     (output / "mentors/ana/index.html").unlink()
     (output / "index.html").write_text("tampered")
+    (output / "mentors/extra.html").write_text("dropped in by hand")
+    (output / "empty/deeper").mkdir(parents=True)
     report = build(site, output)
     assert report.rendered == 2
     assert tree(output) == expected

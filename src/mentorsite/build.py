@@ -112,7 +112,7 @@ def build_site(
         renderer, outputs = site_outputs(site_dir, config, published, loaded, today)
         keys = buildcache.output_keys(outputs, renderer, buildcache.settings_key(config, outputs))
         previous = None if clean else buildcache.load_manifest(site_dir, output)
-        plan = buildcache.plan(output, keys, previous) if previous else buildcache.Plan({}, [])
+        plan = buildcache.plan(output, keys, previous) if previous else buildcache.Plan({})
         addresses = {buildcache.address_digest(a): a for a in private}
         if previous is not None:
             # Kept files were checked against the addresses of the last build; check new ones.
@@ -126,7 +126,7 @@ def build_site(
                 staging.commit()
             else:
                 buildcache.forget_manifest(site_dir, output)
-                staging.apply(plan.stale)
+                staging.apply(plan.stale, plan.stale_folders)
             manifest = buildcache.new_manifest(output, keys, plan.keep, frozenset(addresses))
             buildcache.save_manifest(site_dir, output, manifest)
             report.written = True

@@ -366,27 +366,61 @@ def save_manifest(site_dir: Path, output: Path, manifest: Manifest) -> None:
 
 @dataclass(frozen=True)
 class Plan:
-    """Which outputs the build keeps as they are in the output folder, and which files of the
-    last build no output claims any more (deleted, renamed)."""
+    """Which outputs the build keeps as they are in the output folder, and what else is there
+    that no output claims (pages of deleted or renamed profiles, a file dropped in by hand)."""
 
     keep: dict[str, tuple[Key | None, int, int]]
-    stale: list[str]
+    #: Files (and symbolic links) to delete, relative to the output folder.
+    stale: list[str] = field(default_factory=list)
+    #: Folders that hold no output, deepest first.
+    stale_folders: list[str] = field(default_factory=list)
 
 
 def plan(output: Path, keys: dict[str, Key | None], previous: Manifest) -> Plan:
-    """Keep an output when its key is the one recorded and its file is as it was written."""
+    """Keep an output when its key is the one recorded and its file is as it was written.
+
+    The output folder is listed, so anything in it that a cold build would not write goes.
+    """
+    files, folders = _listing(output)
     keep: dict[str, tuple[Key | None, int, int]] = {}
     for path, key in keys.items():
         recorded = previous.entries.get(path)
-        if key is None or recorded is None or recorded[0] != key:
+        if key is None or recorded is None or recorded[0] != key or path not in files:
             continue
         try:
-            stat = os.stat(output / path)
+            stat = os.lstat(output / path)
         except OSError:
             continue
         if (stat.st_size, stat.st_mtime_ns) == recorded[1:]:
             keep[path] = recorded
-    return Plan(keep, sorted(path for path in previous.entries if path not in keys))
+    needed = {parent for path in keys for parent in _parents(path)}
+    return Plan(
+        keep,
+        sorted(files - keys.keys()),
+        sorted(folders - needed, key=lambda folder: (-folder.count("/"), folder)),
+    )
+
+
+def _listing(output: Path) -> tuple[set[str], set[str]]:
+    """Files (symbolic links counted as files) and folders under `output`, relative to it."""
+    files: set[str] = set()
+    folders: set[str] = set()
+    for root, dirs, names in os.walk(output):
+        rel = Path(root).relative_to(output).as_posix()
+        prefix = "" if rel == "." else rel + "/"
+        for name in list(dirs):
+            if os.path.islink(os.path.join(root, name)):
+                dirs.remove(name)
+                names.append(name)
+            else:
+                folders.add(prefix + name)
+        files.update(prefix + name for name in names)
+    return files, folders
+
+
+def _parents(path: str) -> list[str]:
+    parts = path.split("/")[:-1]
+    return ["/".join(parts[: i + 1]) for i in range(len(parts))]
 
 
 def new_manifest(

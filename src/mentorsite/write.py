@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from .config import SITE_INPUTS
@@ -149,21 +150,15 @@ class Staging:
         if old is not None:
             _remove_later(old)
 
-    def apply(self, stale: list[str]) -> None:
-        """Move the staged files into the existing destination, one atomic rename each, and
-        delete the files no output claims any more (and folders they leave empty)."""
-        # Stale files first: a new file may take the place of a folder that held only stale ones.
+    def apply(self, stale: Iterable[str], stale_folders: Iterable[str] = ()) -> None:
+        """Move the staged files into the existing destination, one atomic rename each, after
+        deleting the files and folders (deepest first) that no output claims any more."""
+        # Stale ones first: a new file may take the place of a folder that held only stale ones.
         for path in stale:
-            target = self.destination / path
             with contextlib.suppress(FileNotFoundError):
-                target.unlink()
-            folder = target.parent
-            while folder != self.destination:
-                try:
-                    folder.rmdir()  # only when empty
-                except OSError:
-                    break
-                folder = folder.parent
+                (self.destination / path).unlink()
+        for folder in stale_folders:
+            shutil.rmtree(self.destination / folder, ignore_errors=True)
         made: set[Path] = set()
         for path in self.written:
             target = self.destination / path
