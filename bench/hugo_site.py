@@ -24,16 +24,20 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT / "src"))
 from mentorsite.config import SiteConfig, load_config  # noqa: E402
+from mentorsite.vocabulary import year_key  # noqa: E402
 from mentorsite.yamlsource import parse_yaml, split_front_matter  # noqa: E402
 
 LAYOUTS = HERE / "hugo_layouts"
 ASSETS = ("style.css", "site.js", "logo.svg")  # what the layouts fingerprint, from the built-in theme
 
 
-def field_values(profile: dict, field: str) -> list[str]:
-    """A profile's values for one facet field, as term keys (lower case, as mentorsite's URLs)."""
+def field_values(profile: dict, field: str, group: str | None = None) -> list[str]:
+    """A profile's values for one facet field, as term keys (lower case, as mentorsite's URLs);
+    years grouped as the facet groups them (`group = "decade"`: 2010s)."""
     raw = (profile.get("location") or {}).get("country") if field == "country" else profile.get(field)
     values = raw if isinstance(raw, list) else [] if raw is None else [raw]
+    if group is not None:
+        return [year_key(int(v), group) for v in values]
     return [str(v).lower() for v in values]
 
 
@@ -70,7 +74,7 @@ def mentor_page(profile: dict, config: SiteConfig) -> str:
         "initials": initials(profile["name"]),
     }
     for facet in config.facets:
-        data[facet.key] = field_values(profile, facet.source_field)
+        data[facet.key] = field_values(profile, facet.source_field, config.facet_group(facet))
     return front_matter({k: v for k, v in data.items() if v is not None}, profile.get("bio", ""))
 
 
@@ -132,7 +136,7 @@ def write_hugo_site(source: Path, target: Path) -> Path:
             continue
         (content / "mentors" / f"{path.stem}.md").write_text(mentor_page(profile, config), encoding="utf-8")
         for facet in config.facets:
-            used[facet.key].update(field_values(profile, facet.source_field))
+            used[facet.key].update(field_values(profile, facet.source_field, config.facet_group(facet)))
     (content / "mentors" / "_index.md").write_text(
         front_matter({"title": "Mentor directory", "description": f"All mentors of {config.organisation}."})
     )

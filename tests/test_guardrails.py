@@ -105,7 +105,7 @@ def test_build_judges_the_contact_form_by_the_base_url_it_publishes_under(make_s
         "     | ^\n"
         '    hint: set [contact] action to the https address of your receiver, or mode = "mailto" to publish no form\n'
     )
-    assert result.stdout.endswith(" s (1 warning)\n")
+    assert result.stdout.endswith("; 1 warning)\n")
 
 
 # --- base_url on localhost ---------------------------------------------------------------------

@@ -12,21 +12,21 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
-from . import generators
+from . import buildcache, generators
 from .config import SiteConfig, load_config, with_base_url
 from .context import published_mentors, site_context
 from .diagnostics import Diagnostic, InputError
 from .guardrails import site_problems
 from .index import search_examples
 from .load import Loaded, LoadedMentor, load_site
-from .outputs import File, Output
+from .outputs import Copy, File, Output, Page
 from .parallel import fewer_collections
 from .photos import check_photos
 from .privacy import private_addresses, private_email_problems, quote_public_sources
 from .render import Renderer, TemplateProblem, check_templates, facet_sidebar, make_environment, version_of
 from .rules import site_rules
 from .runner import write_outputs
-from .write import OutputCollision, Staging, unsafe_destination
+from .write import OutputCollision, PrivateStrings, Staging, unsafe_destination
 
 
 @dataclass
@@ -38,6 +38,9 @@ class Report:
     seconds: float = 0.0
     written: bool = False
     output: Path | None = None
+    #: Pages rendered by this build, and outputs an incremental build kept as they were.
+    rendered: int = 0
+    unchanged: int = 0
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -93,8 +96,13 @@ def build_site(
     base_url: str | None = None,
     strict: bool = False,
     today: date | None = None,
+    clean: bool = False,
 ) -> Report:
-    """Check, then render and write the whole site; the old output stays if anything fails."""
+    """Check, then render and write the site; the old output stays if anything fails.
+
+    Outputs whose inputs did not change since the last build into `output` are kept as they
+    are (see buildcache); `clean` renders and writes everything into a fresh folder.
+    """
     started = time.perf_counter()
     today = today or date.today()
     # Without --base-url, site.toml's base_url is the published address: warn if it is localhost.
@@ -110,17 +118,35 @@ def build_site(
         )
         report.seconds = time.perf_counter() - started
         return report
-    staging = Staging(output, private_addresses(config, loaded.mentors))
+    private = private_addresses(config, loaded.mentors)
+    staging = Staging(output, private)
     try:
         published = published_mentors(config, loaded.mentors)
         renderer, outputs = site_outputs(site_dir, config, published, loaded, today)
-        problems = write_outputs(outputs, renderer, staging) + _leaks(staging)
+        keys = buildcache.output_keys(outputs, renderer, buildcache.settings_key(config, outputs))
+        previous = None if clean else buildcache.load_manifest(site_dir, output)
+        plan = buildcache.plan(output, keys, previous) if previous else buildcache.Plan({})
+        addresses = {buildcache.address_digest(a): a for a in private}
+        if previous is not None:
+            # Kept files were checked against the addresses of the last build; check new ones.
+            added = PrivateStrings({a for digest, a in addresses.items() if digest not in previous.private})
+            kept = [o.path for o in outputs if o.path in plan.keep and not isinstance(o, Copy)]
+            staging.leaked += staging.leaks_in(kept, added)
+        problems = write_outputs(outputs, renderer, staging, plan.keep) + _leaks(staging)
         report.diagnostics += problems
         if not problems:
-            staging.commit()
+            if previous is None:
+                staging.commit()
+            else:
+                buildcache.forget_manifest(site_dir, output)
+                staging.apply(plan.stale, plan.stale_folders)
+            manifest = buildcache.new_manifest(output, keys, plan.keep, frozenset(addresses))
+            buildcache.save_manifest(site_dir, output, manifest)
             report.written = True
             report.files = staging.count
             report.pages = sum(1 for p in staging.paths if p.endswith(".html"))
+            report.rendered = sum(1 for o in outputs if isinstance(o, Page) and o.path not in plan.keep)
+            report.unchanged = len(plan.keep)
             report.mentors = len(published)
     except (TemplateProblem, OutputCollision) as exc:
         report.diagnostics.append(exc.diagnostic)

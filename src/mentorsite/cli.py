@@ -87,9 +87,15 @@ def checked_line(mentors: int, errors: int, warnings: int) -> str:
 
 
 def built_line(report) -> str:
+    """`built 10,000 mentors: 3 pages rendered, 13,398 unchanged into _site in 0.21 s (…)`."""
+
+    def n(count: int, noun: str) -> str:
+        return f"{count:,} {noun if count == 1 else noun + 's'}"
+
     return (
-        f"built {counted(report.mentors, 'mentor')}: {counted(report.pages, 'page')}, {counted(report.files, 'file')} "
-        f"into {report.output} in {report.seconds:.2f} s ({counted(len(report.warnings), 'warning')})"
+        f"built {n(report.mentors, 'mentor')}: {n(report.rendered, 'page')} rendered, {report.unchanged:,} unchanged "
+        f"into {report.output} in {report.seconds:.2f} s ({n(report.pages, 'page')}, {n(report.files, 'file')}; "
+        f"{counted(len(report.warnings), 'warning')})"
     )
 
 
@@ -108,15 +114,20 @@ def build_failed_line(problems: int) -> str:
 @click.option("--base-url", help="Publish under this URL instead of site.toml's base_url (e.g. for a preview).")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("-v", "--verbose", is_flag=True, help=VERBOSE_HELP)
-def build(site: Path, output: Path | None, base_url: str | None, strict: bool, verbose: bool) -> None:
-    """Build the site into its output folder, atomically.
+@click.option(
+    "--clean", is_flag=True, help="Render every page again instead of reusing the last build's unchanged ones."
+)
+def build(site: Path, output: Path | None, base_url: str | None, strict: bool, verbose: bool, clean: bool) -> None:
+    """Build the site into its output folder.
 
-    If anything is wrong, nothing is written and the previous output stays as it was.
-    Errors and warnings are printed; a warning repeated in many files is printed once,
-    as a summary, unless --verbose. A base_url on localhost draws a warning (it is not a
-    publishable site) unless --base-url is given; `serve` previews never warn about it.
+    Pages whose inputs did not change since the last build are kept as they are (the cache
+    is in .mentorsite-cache/build/); --clean builds everything afresh. If anything is wrong,
+    nothing is written and the previous output stays as it was. Errors and warnings are
+    printed; a warning repeated in many files is printed once, as a summary, unless
+    --verbose. A base_url on localhost draws a warning (it is not a publishable site) unless
+    --base-url is given; `serve` previews never warn about it.
     """
-    report = build_site(site, output, base_url=base_url, strict=strict)
+    report = build_site(site, output, base_url=base_url, strict=strict, clean=clean)
     if report.diagnostics:
         click.echo(format_diagnostics(report.diagnostics, verbose=verbose), err=True)
     if not report.written:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Callable
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -330,17 +329,25 @@ class Renderer:
         return Markup(self.render("_card.html", mentor=mentor))
 
 
-def facet_sidebar(renderer: Renderer, facets: list[FacetView]) -> Callable[..., Markup]:
+class FacetSidebar:
     """The templates' `sidebar(active_key, active_value)`: the facet sidebar from `_facets.html`.
 
-    It is the same on every page of a listing, so each variant is rendered once.
+    It is the same on every page of a listing, so each variant is rendered once. `facets` is
+    what it shows (the build cache digests it for the pages that call it).
     """
-    rendered: dict[tuple[str | None, str | None], Markup] = {}
 
-    def sidebar(active_key: str | None = None, active_value: str | None = None) -> Markup:
-        if (active_key, active_value) not in rendered:
-            macro = renderer.template("_facets.html").module.facet_sidebar  # type: ignore[attr-defined]
-            rendered[active_key, active_value] = Markup(macro(facets, active_key, active_value))
-        return rendered[active_key, active_value]
+    def __init__(self, renderer: Renderer, facets: list[FacetView]):
+        self.renderer = renderer
+        self.facets = facets
+        self._rendered: dict[tuple[str | None, str | None], Markup] = {}
 
-    return sidebar
+    def __call__(self, active_key: str | None = None, active_value: str | None = None) -> Markup:
+        if (active_key, active_value) not in self._rendered:
+            macro = self.renderer.template("_facets.html").module.facet_sidebar  # type: ignore[attr-defined]
+            self._rendered[active_key, active_value] = Markup(macro(self.facets, active_key, active_value))
+        return self._rendered[active_key, active_value]
+
+
+def facet_sidebar(renderer: Renderer, facets: list[FacetView]) -> FacetSidebar:
+    """The templates' `sidebar()` over the site's facets."""
+    return FacetSidebar(renderer, facets)

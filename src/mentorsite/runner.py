@@ -2,10 +2,13 @@
 
 Pages render across worker processes (`parallel.run_ranges`); files whose bytes are known
 are written in this one. Output that would publish a private address is not written but
-recorded in `staging.leaked`.
+recorded in `staging.leaked`. An incremental build passes the paths it keeps as they are:
+those are claimed (two outputs with one path still collide) but not produced again.
 """
 
 from __future__ import annotations
+
+from collections.abc import Collection
 
 from .diagnostics import Diagnostic
 from .outputs import Copy, File, Output, Page
@@ -14,8 +17,10 @@ from .render import Renderer, TemplateProblem
 from .write import Staging
 
 
-def write_outputs(outputs: list[Output], renderer: Renderer, staging: Staging) -> list[Diagnostic]:
-    """Write everything; returns template problems (empty when all went well).
+def write_outputs(
+    outputs: list[Output], renderer: Renderer, staging: Staging, keep: Collection[str] = frozenset()
+) -> list[Diagnostic]:
+    """Write everything but the paths in `keep`; returns template problems (empty when all went well).
 
     Every path is claimed first, so two outputs with one path (OutputCollision) stop the
     build before any page is rendered.
@@ -24,6 +29,8 @@ def write_outputs(outputs: list[Output], renderer: Renderer, staging: Staging) -
         staging.claim(output.path, output.origin)
     pages: list[Page] = []
     for output in outputs:
+        if output.path in keep:
+            continue
         if isinstance(output, Page):
             pages.append(output)
         elif isinstance(output, File):
@@ -37,20 +44,23 @@ def write_outputs(outputs: list[Output], renderer: Renderer, staging: Staging) -
 def render_pages(pages: list[Page], renderer: Renderer, staging: Staging) -> list[Diagnostic]:
     """Render and write claimed pages across worker processes."""
 
-    def work(start: int, stop: int) -> tuple[list[str], list[Diagnostic]]:
-        leaked, problems = [], []
+    def work(start: int, stop: int) -> tuple[list[str], list[str], list[Diagnostic]]:
+        written, leaked, problems = [], [], []
         for page in pages[start:stop]:
             try:
                 text = renderer.page(page)
             except TemplateProblem as exc:
                 problems.append(exc.diagnostic)
                 break  # the same template would fail for every page of its kind
-            if not staging.put(page.path, text):
+            if staging.put(page.path, text):
+                written.append(page.path)
+            else:
                 leaked.append(page.path)
-        return leaked, problems
+        return written, leaked, problems
 
     problems: list[Diagnostic] = []
-    for leaked, found in run_ranges(len(pages), work):
+    for written, leaked, found in run_ranges(len(pages), work):
+        staging.written.update(written)  # the workers' own staging objects are copies
         staging.leaked += leaked
         problems += [d for d in found if d not in problems]
     return problems

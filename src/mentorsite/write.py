@@ -1,15 +1,20 @@
 """Write the built site atomically: into a fresh folder, then swap it into place.
 
 A build that fails at any point before the swap leaves the previous output exactly as it
-was; readers of the output folder see either the old site or the new one.
+was; readers of the output folder see either the old site or the new one. An incremental
+build stages only the files that changed and, once all of them are ready, moves each into
+the output (`Staging.apply`): every file is replaced whole, and a failed build still
+changes nothing.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from .config import SITE_INPUTS
@@ -88,6 +93,8 @@ class Staging:
         self.private = PrivateStrings(private)
         #: Output files that contained a private string; a build with any must not commit.
         self.leaked: list[str] = []
+        #: Paths written into the staging folder (all claimed paths but those an incremental build keeps).
+        self.written: set[str] = set()
         self._dirs: set[str] = set()
 
     @property
@@ -110,6 +117,7 @@ class Staging:
             (self.root / parent).mkdir(parents=True, exist_ok=True)
             self._dirs.add(parent)
         (self.root / path).write_bytes(data)
+        self.written.add(path)
         return True
 
     def write(self, path: str, content: str | bytes, origin: str) -> None:
@@ -126,6 +134,11 @@ class Staging:
         target = self.root / path
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, target)
+        self.written.add(path)
+
+    def leaks_in(self, paths: list[str], private: PrivateStrings) -> list[str]:
+        """Those of `paths`, files already in the destination, that hold one of `private`."""
+        return [path for path in paths if private and private.found_in((self.destination / path).read_bytes())]
 
     def commit(self) -> None:
         """Swap the staged folder into place."""
@@ -136,6 +149,24 @@ class Staging:
         os.rename(self.root, self.destination)
         if old is not None:
             _remove_later(old)
+
+    def apply(self, stale: Iterable[str], stale_folders: Iterable[str] = ()) -> None:
+        """Move the staged files into the existing destination, one atomic rename each, after
+        deleting the files and folders (deepest first) that no output claims any more."""
+        # Stale ones first: a new file may take the place of a folder that held only stale ones.
+        for path in stale:
+            with contextlib.suppress(FileNotFoundError):
+                (self.destination / path).unlink()
+        for folder in stale_folders:
+            shutil.rmtree(self.destination / folder, ignore_errors=True)
+        made: set[Path] = set()
+        for path in self.written:
+            target = self.destination / path
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            os.replace(self.root / path, target)
+        self.discard()
 
     def discard(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)

@@ -1,9 +1,9 @@
 """The edit loop: build into the preview's own folder, serve it, rebuild after every save.
 
 Previews are built with a localhost base URL under `.mentorsite-cache/serve/`, never into the
-publishable `output_dir`. Each build goes to a fresh numbered folder (written atomically by the
-build); the server switches to it in one step, so a request never sees half a site, and a
-failed build leaves the last good one served.
+publishable `output_dir`. Every build is incremental, into the preview's one folder: only the
+pages an edit changes are rendered, each replaced whole (by rename), so a request never sees
+half a page, and a failed build changes nothing, leaving the last good pages served.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from ..build import Report, build_site
+from ..buildcache import forget_manifest
 from ..diagnostics import Diagnostic, counted, format_diagnostics, printable
 from .server import LiveState, preview_server
 from .watch import InputWatcher
@@ -32,23 +33,20 @@ class ServeError(Exception):
 
 
 class PreviewBuilds:
-    """The builds of one serve process, each in its own folder under the site's serve folder."""
+    """The builds of one serve process, all into its own folder under the site's serve folder."""
 
     def __init__(self, site_dir: Path, base_url: str):
         self.site = site_dir
         self.base_url = base_url
         self.folder = site_dir / SERVE_DIR / f"run-{os.getpid()}"
-        self.count = 0
-        self.served: Path | None = None
+        self.output = self.folder / "site"
 
     def build(self) -> Report:
-        """Build the site once more. The one place the preview builds: incremental builds plug in here."""
-        self.count += 1
-        target = self.folder / str(self.count)
+        """Build the site once more, incrementally. The one place the preview builds."""
         try:
-            report = build_site(self.site, target, base_url=self.base_url)
+            return build_site(self.site, self.output, base_url=self.base_url)
         except Exception as exc:  # a bug in one build must not end the edit loop
-            report = Report(
+            return Report(
                 diagnostics=[
                     Diagnostic(
                         "mentorsite",
@@ -59,15 +57,9 @@ class PreviewBuilds:
                     )
                 ]
             )
-        if report.written:
-            previous, self.served = self.served, target
-            # The build before last goes; the previous one stays for requests still reading it.
-            for old in self.folder.iterdir():
-                if old not in (self.served, previous) and old.name.isdigit():
-                    _remove_in_background(old)
-        return report
 
     def close(self) -> None:
+        forget_manifest(self.site, self.output)
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
@@ -109,7 +101,7 @@ def _rebuild(builds: PreviewBuilds, live: LiveState, echo: Echo, changed: Iterab
     what = "built" if not changed else f"rebuilt after {_summary(changed)}:"
     if report.written and report.output is not None:
         live.succeeded(report.output)
-        echo(f"{what} {report.pages} pages in {report.seconds:.2f} s")
+        echo(f"{what} {report.rendered} pages rendered, {report.unchanged} unchanged in {report.seconds:.2f} s")
         return
     problems = report.errors or report.diagnostics
     live.failed(problems)
@@ -136,6 +128,7 @@ def _remove_abandoned_previews(serve_dir: Path) -> None:
     for folder in serve_dir.glob("run-*"):
         pid = folder.name.removeprefix("run-")
         if pid.isdigit() and not _running(int(pid)):
+            forget_manifest(serve_dir.parents[1], folder / "site")
             _remove_in_background(folder)
 
 

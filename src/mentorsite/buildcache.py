@@ -1,0 +1,441 @@
+"""The build cache: what each output of the last build was made from, so the next build can
+keep the outputs whose inputs did not change instead of rendering and writing them again.
+
+Every output gets a key, a digest of everything its bytes can depend on:
+
+- the tool (its version, its own code, Jinja's version), the settings (site.toml with any
+  `--base-url`) and the asset versions: these concern every output;
+- for a page, the templates its template can reach (extends, includes, imports, found in
+  Jinja's syntax tree), the template globals those use, and its context. Views inside a
+  context are digested once per build and shared by every page that shows them, so a listing
+  depends on the cards it shows, its pagination and totals, not on every mentor;
+- for a file, its bytes; for a copy, the cached file it copies.
+
+An output whose key cannot be computed (a template that does not parse, a value that cannot
+be digested) has no key and is always produced again: the cache may only ever cost speed.
+
+The manifest of a build (path -> key, size, mtime of the file written) lives outside the
+output, in `<site>/.mentorsite-cache/build/<output folder's digest>/`. An output file that
+is missing or was changed behind the cache's back (size or mtime differ) is produced again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import os
+import pickle
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import jinja2.meta
+from jinja2.defaults import DEFAULT_NAMESPACE
+from markupsafe import Markup
+from pydantic import BaseModel
+
+from . import __version__
+from .config import SiteConfig
+from .outputs import Copy, File, Output, Page
+from .render import Renderer
+
+#: Where manifests are kept, relative to the site (git-ignored with the rest of the cache).
+CACHE_DIR = ".mentorsite-cache/build"
+#: Change when the manifest's layout changes.
+MANIFEST_FORMAT = 1
+#: Template globals made from the settings and asset versions, which are part of every key.
+SETTINGS_GLOBALS = frozenset({"site", "url", "asset", "abs_url", "contact_field"})
+#: The facet sidebar: rendered from `_facets.html` over the facets (build.site_outputs).
+SIDEBAR = "sidebar"
+SIDEBAR_TEMPLATE = "_facets.html"
+
+Key = bytes
+
+
+class Undigestable(Exception):
+    """A value whose digest would not pin its rendering (a function, an open file)."""
+
+
+@lru_cache(maxsize=1)
+def tool_fingerprint() -> bytes:
+    """The tool's version, its own code and the renderer's: a source checkout changes without
+    a version bump, and any code change may change the output."""
+    digest = hashlib.blake2b(f"{__version__}\0{jinja2.__version__}\0".encode(), digest_size=16)
+    package = Path(__file__).parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes())
+    return digest.digest()
+
+
+def _pickled(value: object) -> bytes:
+    """A value's pickle without memo, so equal values give equal bytes however they are shared."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=5)
+    pickler.fast = True
+    try:
+        pickler.dump(value)
+    except (pickle.PicklingError, TypeError, AttributeError, ValueError, RecursionError) as exc:
+        # A local function, an open file…: nothing that pins how a page renders.
+        raise Undigestable(str(exc)) from None
+    return buffer.getvalue()
+
+
+class Digests:
+    """Stable digests of plain data, memoised per object for the one build they serve.
+
+    Contexts are walked through their dicts and lists; a view (a dataclass) or the settings (a
+    pydantic model) is digested once, however many pages show it. A module-level function is
+    pickled by name, its code being part of the tool's fingerprint.
+    """
+
+    def __init__(self) -> None:
+        # id -> (the object, kept alive so its id is not reused; its digest)
+        self._memo: dict[int, tuple[object, bytes]] = {}
+
+    def of(self, value: object) -> bytes:
+        out = bytearray()
+        self._feed(value, out)
+        return _digest(bytes(out))
+
+    def _feed(self, value: object, out: bytearray) -> None:
+        kind = type(value)
+        # Exact types: a subclass (other than Markup, which renders unescaped) may render otherwise.
+        if isinstance(value, str) and (kind is str or kind is Markup):
+            data = value.encode("utf-8", "surrogatepass")
+            out += b"m" if kind is Markup else b"s"
+            out += len(data).to_bytes(8, "little")
+            out += data
+        elif value is None or kind is bool or kind is int or kind is float:
+            out += f"{kind.__name__}:{value!r};".encode()
+        elif isinstance(value, dict) and kind is dict:
+            out += b"d" + len(value).to_bytes(8, "little")
+            for key, item in value.items():
+                self._feed(key, out)
+                self._feed(item, out)
+        elif isinstance(value, (list, tuple)) and (kind is list or kind is tuple):
+            out += (b"l" if kind is list else b"t") + len(value).to_bytes(8, "little")
+            for item in value:
+                if type(item) is str:  # most items of the longest lists (sitemap paths)
+                    data = item.encode("utf-8", "surrogatepass")
+                    out += b"s" + len(data).to_bytes(8, "little") + data
+                else:
+                    self._feed(item, out)
+        else:
+            out += b"o" + self._memoised(value)
+
+    def _memoised(self, value: object) -> bytes:
+        found = self._memo.get(id(value))
+        if found is not None:
+            return found[1]
+        if isinstance(value, BaseModel):
+            # Its pickle holds a set (the fields set), whose order varies between processes.
+            data = type(value).__qualname__.encode() + b"\0" + value.model_dump_json().encode()
+        else:
+            data = _pickled(value)
+        digest = _digest(data)
+        self._memo[id(value)] = (value, digest)
+        return digest
+
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+@dataclass(frozen=True)
+class TemplateUse:
+    """What a page template can reach: the digest of the sources of every template it
+    extends, includes or imports (and so on), and the global names any of them uses."""
+
+    sources: bytes
+    names: frozenset[str]
+
+
+class TemplateDeps:
+    """The reach of each page template, found in Jinja's syntax trees."""
+
+    def __init__(self, env: jinja2.Environment):
+        self.env = env
+        self._parsed: dict[str, tuple[str, frozenset[str], tuple[str | None, ...]]] = {}
+        self._uses: dict[str, TemplateUse | None] = {}
+
+    def _parse(self, name: str) -> tuple[str, frozenset[str], tuple[str | None, ...]]:
+        if name not in self._parsed:
+            loader = self.env.loader
+            assert loader is not None
+            source = loader.get_source(self.env, name)[0]
+            self._parsed[name] = (source, *_analysed(self.env, source))
+        return self._parsed[name]
+
+    def use(self, name: str) -> TemplateUse | None:
+        """None when the reach cannot be known (a template missing, unparsable, or named by a
+        variable): such pages are always rendered, and the render reports any problem."""
+        if name not in self._uses:
+            try:
+                self._uses[name] = self._closure(name)
+            except Exception:  # any failure to read or parse is the render's to report
+                self._uses[name] = None
+        return self._uses[name]
+
+    def _closure(self, name: str) -> TemplateUse | None:
+        seen: dict[str, str] = {}
+        names: set[str] = set()
+        todo = [name]
+        while todo:
+            current = todo.pop()
+            if current in seen:
+                continue
+            source, used, referenced = self._parse(current)
+            seen[current] = source
+            names |= used
+            if SIDEBAR in used:
+                todo.append(SIDEBAR_TEMPLATE)
+            for reference in referenced:
+                if reference is None:
+                    return None  # {% include some_variable %}: could be any template
+                todo.append(reference)
+        digest = hashlib.blake2b(digest_size=16)
+        for template in sorted(seen):
+            digest.update(template.encode() + b"\0" + seen[template].encode() + b"\0")
+        return TemplateUse(digest.digest(), frozenset(names))
+
+
+#: Template source -> (names it uses, templates it references): parsing and analysing every
+#: template costs a noticeable part of a small rebuild, and a preview rebuilds in one process.
+_ANALYSED: dict[str, tuple[frozenset[str], tuple[str | None, ...]]] = {}
+
+
+def _analysed(env: jinja2.Environment, source: str) -> tuple[frozenset[str], tuple[str | None, ...]]:
+    if source not in _ANALYSED:
+        if len(_ANALYSED) > 512:
+            _ANALYSED.clear()
+        tree = env.parse(source)
+        _ANALYSED[source] = (
+            frozenset(jinja2.meta.find_undeclared_variables(tree)),
+            tuple(jinja2.meta.find_referenced_templates(tree)),
+        )
+    return _ANALYSED[source]
+
+
+def settings_key(config: SiteConfig, outputs: Iterable[Output]) -> bytes:
+    """What every output depends on: the tool, the settings and the asset versions."""
+    digest = hashlib.blake2b(tool_fingerprint(), digest_size=16)
+    digest.update(config.model_dump_json().encode())
+    for output in outputs:
+        if isinstance(output, File) and output.path.startswith("assets/"):
+            digest.update(output.path.encode() + b"\0" + _data_digest(output.data))
+    return digest.digest()
+
+
+def output_keys(outputs: list[Output], renderer: Renderer, settings: bytes) -> dict[str, Key | None]:
+    """The key of every output by path; None for an output that must always be produced."""
+    digests = Digests()
+    templates = TemplateDeps(renderer.env)
+    global_digests: dict[str, bytes | None] = {}
+
+    def global_digest(name: str) -> bytes | None:
+        if name not in global_digests:
+            value = renderer.env.globals[name]
+            if name in SETTINGS_GLOBALS:
+                global_digests[name] = b"settings"
+            elif name == SIDEBAR:
+                global_digests[name] = _or_none(digests, getattr(value, "facets", None))
+            elif name in DEFAULT_NAMESPACE and value is DEFAULT_NAMESPACE[name]:
+                global_digests[name] = b"jinja"
+            elif callable(value):
+                global_digests[name] = None  # a function we cannot see into
+            else:
+                global_digests[name] = _or_none(digests, value)
+        return global_digests[name]
+
+    # The sandbox may refuse what the plain environment renders: a site adding its first
+    # override must not keep pages the sandbox never saw.
+    settings = _digest(settings + type(renderer.env).__qualname__.encode())
+    keys: dict[str, Key | None] = {}
+    for output in outputs:
+        digest = hashlib.blake2b(settings, digest_size=16)
+        digest.update(type(output).__name__.encode() + b"\0" + output.path.encode() + b"\0")
+        if isinstance(output, Page):
+            keys[output.path] = _page_key(output, digest, digests, templates, global_digest)
+        elif isinstance(output, File):
+            digest.update(_data_digest(output.data))
+            keys[output.path] = digest.digest()
+        elif isinstance(output, Copy):
+            try:
+                stat = output.source.stat()
+            except OSError:
+                keys[output.path] = None
+                continue
+            digest.update(f"{output.source}\0{stat.st_size}\0{stat.st_mtime_ns}".encode())
+            keys[output.path] = digest.digest()
+    return keys
+
+
+def _page_key(page: Page, digest: Any, digests: Digests, templates: TemplateDeps, global_digest: Any) -> Key | None:
+    use = templates.use(page.template)
+    if use is None:
+        return None
+    digest.update(page.template.encode() + b"\0" + use.sources)
+    for name in sorted(use.names & set(templates.env.globals) - set(page.context)):
+        value = global_digest(name)
+        if value is None:
+            return None
+        digest.update(name.encode() + b"\0" + value)
+    value = _or_none(digests, page.context)
+    if value is None:
+        return None
+    digest.update(value)
+    return digest.digest()
+
+
+def _or_none(digests: Digests, value: object) -> bytes | None:
+    try:
+        return digests.of(value)
+    except Undigestable:
+        return None
+
+
+def _data_digest(data: bytes | str) -> bytes:
+    return hashlib.blake2b(data.encode("utf-8") if isinstance(data, str) else data, digest_size=16).digest()
+
+
+def address_digest(address: str) -> bytes:
+    """A private address as the manifest records it: never the address itself."""
+    return hashlib.blake2b(address.strip().lower().encode(), digest_size=16).digest()
+
+
+@dataclass
+class Manifest:
+    """What the last build wrote into one output folder."""
+
+    #: path -> (key, size, mtime_ns) of every file it wrote (the key None: always produced again).
+    entries: dict[str, tuple[Key | None, int, int]] = field(default_factory=dict)
+    #: Digests of the private addresses the kept files were checked against.
+    private: frozenset[bytes] = frozenset()
+
+
+def manifest_path(site_dir: Path, output: Path) -> Path:
+    """One manifest per output folder (serve previews keep their own)."""
+    folder = hashlib.blake2b(str(output.resolve()).encode(), digest_size=8).hexdigest()
+    return site_dir / CACHE_DIR / folder / "manifest.pickle"
+
+
+def load_manifest(site_dir: Path, output: Path) -> Manifest | None:
+    """The last build's manifest, or None (no cache, an unreadable one, or no output) for a cold build."""
+    if not output.is_dir() or output.is_symlink():
+        return None
+    try:
+        with manifest_path(site_dir, output).open("rb") as handle:
+            stored = pickle.load(handle)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError):
+        return None
+    if not isinstance(stored, dict) or stored.get("format") != MANIFEST_FORMAT:
+        return None
+    return Manifest(stored["entries"], stored["private"])
+
+
+def forget_manifest(site_dir: Path, output: Path) -> None:
+    """Drop the manifest before the output changes: a build interrupted while applying its
+    changes then leads to a cold build, never to trusting half-applied output."""
+    with contextlib.suppress(FileNotFoundError):
+        manifest_path(site_dir, output).unlink()
+
+
+def save_manifest(site_dir: Path, output: Path, manifest: Manifest) -> None:
+    """Record the manifest (last, once the output is in place); a read-only site keeps none."""
+    path = manifest_path(site_dir, output)
+    data = pickle.dumps(
+        {"format": MANIFEST_FORMAT, "entries": manifest.entries, "private": manifest.private}, protocol=5
+    )
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=".manifest-", dir=path.parent)
+        try:
+            with os.fdopen(handle, "wb") as file:
+                file.write(data)
+            os.replace(temporary, path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Which outputs the build keeps as they are in the output folder, and what else is there
+    that no output claims (pages of deleted or renamed profiles, a file dropped in by hand)."""
+
+    keep: dict[str, tuple[Key | None, int, int]]
+    #: Files (and symbolic links) to delete, relative to the output folder.
+    stale: list[str] = field(default_factory=list)
+    #: Folders that hold no output, deepest first.
+    stale_folders: list[str] = field(default_factory=list)
+
+
+def plan(output: Path, keys: dict[str, Key | None], previous: Manifest) -> Plan:
+    """Keep an output when its key is the one recorded and its file is as it was written.
+
+    The output folder is listed, so anything in it that a cold build would not write goes.
+    """
+    files, folders = _listing(output)
+    keep: dict[str, tuple[Key | None, int, int]] = {}
+    for path, key in keys.items():
+        recorded = previous.entries.get(path)
+        if key is None or recorded is None or recorded[0] != key or path not in files:
+            continue
+        try:
+            stat = os.lstat(output / path)
+        except OSError:
+            continue
+        if (stat.st_size, stat.st_mtime_ns) == recorded[1:]:
+            keep[path] = recorded
+    needed = {parent for path in keys for parent in _parents(path)}
+    return Plan(
+        keep,
+        sorted(files - keys.keys()),
+        sorted(folders - needed, key=lambda folder: (-folder.count("/"), folder)),
+    )
+
+
+def _listing(output: Path) -> tuple[set[str], set[str]]:
+    """Files (symbolic links counted as files) and folders under `output`, relative to it."""
+    files: set[str] = set()
+    folders: set[str] = set()
+    top = str(output)
+    for root, dirs, names in os.walk(top):
+        # Slicing, not Path.relative_to: this runs once per folder, ten thousand times on a big site.
+        prefix = root[len(top) + 1 :].replace(os.sep, "/") + "/" if root != top else ""
+        for name in list(dirs):
+            if os.path.islink(os.path.join(root, name)):
+                dirs.remove(name)
+                names.append(name)
+            else:
+                folders.add(prefix + name)
+        files.update(prefix + name for name in names)
+    return files, folders
+
+
+def _parents(path: str) -> list[str]:
+    parts = path.split("/")[:-1]
+    return ["/".join(parts[: i + 1]) for i in range(len(parts))]
+
+
+def new_manifest(
+    output: Path, keys: dict[str, Key | None], kept: dict[str, tuple[Key | None, int, int]], private: frozenset[bytes]
+) -> Manifest:
+    """The manifest of the output now in place: kept entries as they were, written files as stat says."""
+    entries: dict[str, tuple[Key | None, int, int]] = {}
+    for path, key in keys.items():
+        if path in kept:
+            entries[path] = kept[path]
+            continue
+        try:
+            stat = os.stat(output / path)
+        except OSError:
+            continue
+        entries[path] = (key, stat.st_size, stat.st_mtime_ns)
+    return Manifest(entries, private)

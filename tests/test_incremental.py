@@ -1,0 +1,335 @@
+"""Incremental builds (issue 10): a build keeps the outputs whose inputs did not change, and its
+output is byte for byte what a cold build of the same site writes, after any sequence of edits.
+
+The property test is derandomised with no example database, so CI runs the same sequences
+every time; MENTORSITE_PROPERTY_EXAMPLES=200 hunts longer with random ones.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from kit import BIO, SITE_TOML, TODAY, tiny_jpeg, write_site
+
+from mentorsite.build import build_site
+from mentorsite.buildcache import load_manifest, manifest_path
+from mentorsite.cli import cli
+
+EXAMPLES = int(os.environ.get("MENTORSITE_PROPERTY_EXAMPLES", "0")) or None
+SEQUENCE_SETTINGS = settings(
+    max_examples=EXAMPLES or 12,
+    deadline=None,
+    derandomize=EXAMPLES is None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+#: per_page at its minimum, so seven mentors already make two directory pages.
+TOML = SITE_TOML.replace('language = "en"\n', 'language = "en"\nper_page = 6\n')
+SLUGS = ["ana", "bo", "cy", "dee", "eli", "fay", "gus", "hal"]
+TAGS = ["leadership", "writing", "machine-learning"]
+NAMES = ["Ana Ruiz", "Bo Chen", "Cy Okafor", "Dee Park", "Eli Stone", "Fay Lund", "Gus Moreau", "Hal Iyer"]
+PAGE_TEMPLATE = '{% extends "!theme/page.html" %}{% block content %}<p>VERSION</p>{{ super() }}{% endblock %}'
+ABOUT = "---\ntitle: About us\nsummary: Who we are.\n---\n\nWe match mentors and mentees.\n"
+
+
+def profile(name: str, tags: list[str], accepting: bool, bio: str = BIO, photo: str | None = None) -> str:
+    """A valid profile (a private email included, which must never be published)."""
+    lines = [
+        f"name: {name}",
+        f"headline: {name.split()[0]} helps with a first management role",
+        f"tags: [{', '.join(tags)}]",
+        "industry: technology",
+        "languages: [en]",
+        "formats: [one-to-one]",
+        "availability:",
+        f"  accepting: {'true' if accepting else 'false'}",
+        "last_reviewed: 2026-05-01",
+        f"email: {name.split()[0].lower()}.private@example.org",
+        *([f"photo: {photo}"] if photo else []),
+        "bio: |",
+        f"  {bio}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def start_site(root: Path) -> Path:
+    files: dict[str, str | bytes] = {
+        "site.toml": TOML,
+        "content/about.md": ABOUT,
+        "templates/page.html": PAGE_TEMPLATE.replace("VERSION", "v0"),
+    }
+    for index, slug in enumerate(SLUGS[:5]):
+        files[f"mentors/{slug}.yaml"] = profile(NAMES[index], TAGS[: 1 + index % 3], accepting=index != 2)
+    return write_site(root, files=files)
+
+
+def tree(folder: Path) -> tuple[dict[str, bytes], set[str]]:
+    """Every file with its bytes, and every folder, relative to `folder`."""
+    files, folders = {}, set()
+    for path in folder.rglob("*"):
+        rel = path.relative_to(folder).as_posix()
+        if path.is_dir():
+            folders.add(rel)
+        else:
+            files[rel] = path.read_bytes()
+    return files, folders
+
+
+def assert_same_tree(actual: Path, expected: Path) -> None:
+    (actual_files, actual_folders), (expected_files, expected_folders) = tree(actual), tree(expected)
+    assert sorted(actual_files) == sorted(expected_files)
+    assert [p for p in expected_files if actual_files[p] != expected_files[p]] == []
+    assert actual_folders == expected_folders
+
+
+# --- edits: each takes the site and a drawn value, and changes the site's files ---------------
+
+
+def present(site: Path) -> list[str]:
+    return sorted(p.stem for p in (site / "mentors").glob("*.yaml"))
+
+
+def add_profile(site: Path, draw: int) -> None:
+    free = [s for s in SLUGS if s not in present(site)]
+    if free:
+        slug = free[draw % len(free)]
+        index = SLUGS.index(slug)
+        (site / "mentors" / f"{slug}.yaml").write_text(profile(NAMES[index], TAGS[draw % 3 :], accepting=draw % 2 == 0))
+
+
+def edit_profile(site: Path, draw: int) -> None:
+    slugs = present(site)
+    if slugs:
+        slug = slugs[draw % len(slugs)]
+        index = SLUGS.index(slug)
+        kinds = [
+            lambda: profile(NAMES[index], TAGS[: 1 + draw % 3], True, bio=f"{BIO} Edit {draw}."),
+            lambda: profile(f"Zed {NAMES[index]}", TAGS[:1], True),
+            lambda: profile(NAMES[index], [TAGS[draw % 3]], accepting=False),
+        ]
+        (site / "mentors" / f"{slug}.yaml").write_text(kinds[draw % len(kinds)]())
+
+
+def rename_profile(site: Path, draw: int) -> None:
+    slugs, free = present(site), [s for s in SLUGS if s not in present(site)]
+    if slugs and free:
+        old = site / "mentors" / f"{slugs[draw % len(slugs)]}.yaml"
+        old.rename(site / "mentors" / f"{free[draw % len(free)]}.yaml")
+
+
+def delete_profile(site: Path, draw: int) -> None:
+    slugs = present(site)
+    if slugs:
+        (site / "mentors" / f"{slugs[draw % len(slugs)]}.yaml").unlink()
+
+
+def relabel_tag(site: Path, draw: int) -> None:
+    toml = site / "site.toml"
+    toml.write_text(
+        re.sub(r'writing = \{ label = "[^"]*" \}', f'writing = {{ label = "Writing {draw}" }}', toml.read_text())
+    )
+
+
+def change_settings(site: Path, draw: int) -> None:
+    toml = site / "site.toml"
+    toml.write_text(re.sub(r'^title = ".*"$', f'title = "Mentors {draw}"', toml.read_text(), flags=re.M))
+
+
+def change_template(site: Path, draw: int) -> None:
+    (site / "templates/page.html").write_text(PAGE_TEMPLATE.replace("VERSION", f"v{draw}"))
+
+
+def add_photo(site: Path, draw: int) -> None:
+    slugs = present(site)
+    if slugs:
+        slug = slugs[draw % len(slugs)]
+        (site / "mentors/photos").mkdir(exist_ok=True)
+        (site / f"mentors/photos/{slug}.jpg").write_bytes(tiny_jpeg())
+        path = site / "mentors" / f"{slug}.yaml"
+        path.write_text(path.read_text().replace("bio: |", f"photo: photos/{slug}.jpg\nbio: |"))
+
+
+EDITS = [add_profile, edit_profile, rename_profile, delete_profile, relabel_tag, change_settings]
+EDITS += [change_template, add_photo]
+#: Steps: an edit and the value it draws, or "break" (a broken profile: the build must fail).
+steps = st.lists(
+    st.one_of(st.tuples(st.sampled_from(EDITS), st.integers(0, 50)), st.just(("break", 0))), min_size=2, max_size=6
+)
+
+
+def build(site: Path, output: Path, *, clean: bool = False):
+    report = build_site(site, output, today=TODAY, clean=clean)
+    assert report.written, [d.human() for d in report.errors]
+    return report
+
+
+@SEQUENCE_SETTINGS
+@given(steps)
+def test_incremental_output_equals_a_cold_build_after_any_edits(sequence):
+    """After every step of random edits (add, edit, rename, delete a profile, relabel a tag,
+    change site.toml, change a template, add a photo), the incremental output is byte-identical
+    to a cold build's. A broken profile fails the build and leaves the output as it was; the
+    next good build is still identical to a cold one."""
+    with tempfile.TemporaryDirectory() as folder:
+        site = start_site(Path(folder) / "site")
+        output, cold = Path(folder) / "out", Path(folder) / "cold"
+        build(site, output)
+        for edit, draw in sequence:
+            if edit == "break":
+                before = tree(output)
+                broken = site / "mentors" / "broken.yaml"
+                broken.write_text("name: [unclosed\n")
+                report = build_site(site, output, today=TODAY)
+                assert not report.written and report.errors
+                assert tree(output) == before
+                broken.unlink()
+                continue
+            edit(site, draw)
+            build(site, output)
+            build(site, cold, clean=True)
+            assert_same_tree(output, cold)
+            shutil.rmtree(cold)
+
+
+# --- what is kept, what is rendered again ------------------------------------------------------
+
+
+def stamps(folder: Path) -> dict[str, tuple[int, int]]:
+    """(inode, mtime) of every file: a file kept as it was keeps both."""
+    return {
+        p.relative_to(folder).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns)
+        for p in folder.rglob("*")
+        if p.is_file()
+    }
+
+
+def rewritten(before: dict[str, tuple[int, int]], folder: Path) -> set[str]:
+    after = stamps(folder)
+    return {path for path in after if before.get(path) != after[path]}
+
+
+def test_a_build_with_nothing_changed_renders_and_writes_nothing(tmp_path):
+    """The second build of an unchanged site keeps every output file as it is."""
+    site, output = start_site(tmp_path / "site"), tmp_path / "out"
+    first = build(site, output)
+    before = stamps(output)
+    report = build(site, output)
+    assert (report.rendered, report.unchanged) == (0, first.files)
+    assert rewritten(before, output) == set()
+
+
+def test_one_edited_bio_renders_only_the_pages_that_show_it(tmp_path):
+    """A bio edit renders the mentor's page, and the page of the one mentor who lists it among
+    similar mentors (cy, not accepting): not the listings (the card shows no bio), nor any
+    other page. The search index holds the bio's text, so some of its files change too."""
+    site, output = start_site(tmp_path / "site"), tmp_path / "out"
+    build(site, output)
+    before = stamps(output)
+    (site / "mentors/bo.yaml").write_text(profile("Bo Chen", TAGS[:2], True, bio=f"{BIO} A new sentence."))
+    report = build(site, output)
+    changed = rewritten(before, output)
+    assert report.rendered == 2
+    assert {p for p in changed if not p.startswith("search/")} == {"mentors/bo/index.html", "mentors/cy/index.html"}
+    assert "search/manifest.json" in changed
+
+
+def test_an_edited_template_renders_only_the_pages_that_use_it(tmp_path):
+    """templates/page.html (content pages) changes: only the content page is rendered again."""
+    site, output = start_site(tmp_path / "site"), tmp_path / "out"
+    build(site, output)
+    before = stamps(output)
+    (site / "templates/page.html").write_text(PAGE_TEMPLATE.replace("VERSION", "v2"))
+    report = build(site, output)
+    assert rewritten(before, output) == {"about/index.html"}
+    assert report.rendered == 1
+    assert "<p>v2</p>" in (output / "about/index.html").read_text()
+
+
+def test_deleted_and_renamed_profiles_leave_no_stale_pages(tmp_path):
+    """A deleted profile's page goes, with its folder; a renamed one moves."""
+    site, output = start_site(tmp_path / "site"), tmp_path / "out"
+    build(site, output)
+    (site / "mentors/ana.yaml").unlink()
+    (site / "mentors/bo.yaml").rename(site / "mentors/zed.yaml")
+    build(site, output)
+    assert not (output / "mentors/ana").exists()
+    assert not (output / "mentors/bo").exists()
+    assert (output / "mentors/zed/index.html").is_file()
+
+
+def test_output_changed_behind_the_cache_is_repaired(tmp_path):
+    """A missing or edited output file is written again, whatever the manifest says; a file or
+    folder no build wrote goes, as a cold build's swap would drop it."""
+    site, output = start_site(tmp_path / "site"), tmp_path / "out"
+    build(site, output)
+    expected = tree(output)
+    (output / "mentors/ana/index.html").unlink()
+    (output / "index.html").write_text("tampered")
+    (output / "mentors/extra.html").write_text("dropped in by hand")
+    (output / "empty/deeper").mkdir(parents=True)
+    report = build(site, output)
+    assert report.rendered == 2
+    assert tree(output) == expected
+
+
+def test_clean_renders_everything_into_a_fresh_folder(tmp_path):
+    """clean=True ignores the cache: every page is rendered; the output is the same."""
+    site, output = start_site(tmp_path / "site"), tmp_path / "out"
+    first = build(site, output)
+    expected = tree(output)
+    report = build(site, output, clean=True)
+    assert (report.rendered, report.unchanged) == (first.rendered, 0)
+    assert tree(output) == expected
+
+
+def test_a_new_private_address_in_a_kept_page_stops_the_build(tmp_path):
+    """Kept files were checked against the last build's private addresses; a profile whose new
+    private email appears in an unchanged page (here from a template override) fails the build
+    as a cold build would, and the output stays as it was."""
+    site, output = start_site(tmp_path / "site"), tmp_path / "out"
+    (site / "templates/page.html").write_text(PAGE_TEMPLATE.replace("VERSION", "Write to team@example.net"))
+    build(site, output)
+    before = tree(output)
+    ana = site / "mentors/ana.yaml"
+    ana.write_text(ana.read_text().replace("ana.private@example.org", "team@example.net"))
+    report = build_site(site, output, today=TODAY)
+    assert not report.written
+    assert [d.path for d in report.errors] == ["about/index.html"]
+    assert tree(output) == before
+
+
+def test_the_cache_lives_outside_the_output_one_manifest_per_folder(tmp_path):
+    """The manifest is in the site's .mentorsite-cache/build/, never in the output."""
+    site = start_site(tmp_path / "site")
+    build(site, tmp_path / "a")
+    build(site, tmp_path / "b")
+    assert manifest_path(site, tmp_path / "a") != manifest_path(site, tmp_path / "b")
+    assert manifest_path(site, tmp_path / "a").is_relative_to(site / ".mentorsite-cache/build")
+    assert load_manifest(site, tmp_path / "a") is not None
+    assert not any(".mentorsite-cache" in p for p in tree(tmp_path / "a")[0])
+
+
+def test_build_command_says_what_it_rendered_and_kept_and_clean_renders_all(tmp_path):
+    """`mentorsite build` reports pages rendered and outputs kept; `--clean` renders every page."""
+    site, output = start_site(tmp_path / "site"), tmp_path / "out"
+    runner = CliRunner()
+    summary = re.compile(
+        r"built 5 mentors: (\d+) pages rendered, (\d+) unchanged into (.+) in \d+\.\d\d s "
+        r"\((\d+) pages, (\d+) files; \d+ warnings?\)\n"
+    )
+    first = summary.fullmatch(runner.invoke(cli, ["build", str(site), "-o", str(output)]).stdout)
+    second = summary.fullmatch(runner.invoke(cli, ["build", str(site), "-o", str(output)]).stdout)
+    clean = summary.fullmatch(runner.invoke(cli, ["build", str(site), "-o", str(output), "--clean"]).stdout)
+    assert first and second and clean
+    rendered, _, into, pages, files = first.groups()
+    assert into == str(output) and int(rendered) == int(pages) + 2  # and sitemap.xml, robots.txt
+    assert second.groups()[:2] == ("0", files)
+    assert clean.groups()[:2] == (rendered, "0")
