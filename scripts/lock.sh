@@ -7,7 +7,7 @@ PYTHON=${PYTHON:-python3}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 "$PYTHON" -m venv "$tmp/venv"
-"$tmp/venv/bin/python" -m pip install -q --disable-pip-version-check '.[test,dev]'
+"$tmp/venv/bin/python" -m pip install -q --disable-pip-version-check '.[test,dev,bench]'
 {
   echo "# Exact versions the test command installs (pip install -c constraints/locked.txt …): the suite"
   echo "# runs against these. Regenerate after changing dependencies: scripts/lock.sh"

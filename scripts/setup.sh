@@ -31,7 +31,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
 if [ $want_test = 1 ]; then
-  .venv/bin/python -m pip install -q --disable-pip-version-check -c constraints/locked.txt -e '.[test,dev]'
+  .venv/bin/python -m pip install -q --disable-pip-version-check -c constraints/locked.txt -e '.[test,dev,bench]'
   command -v java >/dev/null 2>&1 || apt_install default-jre-headless
   command -v npm >/dev/null 2>&1 || apt_install nodejs npm
   [ -x /usr/bin/chromium ] || apt_install chromium fonts-dejavu-core
