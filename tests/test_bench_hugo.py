@@ -41,6 +41,7 @@ def test_hugo_site_reads_profiles_as_mentorsite_does(sites):
     assert not (hugo / "content" / "countries" / "false").exists()
 
 
+@pytest.mark.external  # needs the Hugo binary (the bench extra)
 def test_both_tools_build_the_same_pages(sites, tmp_path):
     """Every HTML page mentorsite writes, Hugo writes at the same path, and no other."""
     if find_hugo() is None:
