@@ -98,10 +98,11 @@ def serve_site(site_dir: Path, host: str, port: int, echo: Echo) -> None:
 def _rebuild(builds: PreviewBuilds, live: LiveState, echo: Echo, changed: Iterable[str]) -> None:
     """Build, then switch the server to the new pages, or keep the old ones and show the problems."""
     report = builds.build()
-    what = "built" if not changed else f"rebuilt after {_summary(changed)}:"
+    what = f"built {counted(report.mentors, 'mentor')}:" if not changed else f"rebuilt after {_summary(changed)}:"
     if report.written and report.output is not None:
         live.succeeded(report.output)
-        echo(f"{what} {report.rendered} pages rendered, {report.unchanged} unchanged in {report.seconds:.2f} s")
+        rendered = counted(report.rendered, "page")
+        echo(f"{what} {rendered} rendered, {report.unchanged:,} unchanged in {report.seconds:.2f} s")
         return
     problems = report.errors or report.diagnostics
     live.failed(problems)
