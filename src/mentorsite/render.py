@@ -26,6 +26,7 @@ from .contact_fields import REQUEST_FIELDS
 from .diagnostics import Diagnostic
 from .index import FacetView
 from .outputs import Page
+from .textdirection import text_direction
 from .textrules import symlink_on_path
 from .views import MentorView
 
@@ -203,6 +204,8 @@ def make_environment(
 
     env.globals.update(
         site=config,
+        # `ltr` or `rtl`: base.html's `<html dir>`, from the site's language.
+        text_direction=text_direction(config.language),
         url=url,
         asset=asset,
         abs_url=abs_url,

@@ -25,6 +25,7 @@ import jinja2
 
 from ..contact_fields import FORMAT_CHOICES, NO_PREFERENCE
 from ..render import asset_sources, make_environment, version_of
+from ..textdirection import text_direction
 from ..write import PrivateStrings
 from .directory import PublicEntry
 from .settings import Settings
@@ -97,9 +98,11 @@ class Pages:
         return page
 
     def _plain(self, heading: str, intro: str, errors: dict[str, str]) -> str:
+        language = self.settings.config.language
         items = "".join(f"<li>{html.escape(m)}</li>" for m in errors.values())
         return (
-            f'<!doctype html><html lang="{html.escape(self.settings.config.language)}"><meta charset="utf-8">'
+            f'<!doctype html><html lang="{html.escape(language)}" dir="{text_direction(language)}">'
+            '<meta charset="utf-8">'
             f"<title>{html.escape(heading)}</title><h1>{html.escape(heading)}</h1><p>{html.escape(intro)}</p>"
             f"<ul>{items}</ul><p>Please go back and try again.</p></html>"
         )
