@@ -83,6 +83,17 @@ class ServedSite:
     root: Path
 
 
+def example_site_in(language: str, parent: Path) -> Path:
+    """A copy of the repository's example site (profiles, guides, site.toml) in another language."""
+    site = parent / f"example-{language}"
+    for folder in ("mentors", "content"):
+        shutil.copytree(ROOT / folder, site / folder)
+    settings = (ROOT / "site.toml").read_text(encoding="utf-8")
+    assert settings.count('\nlanguage = "en"\n') == 1
+    (site / "site.toml").write_text(settings.replace('\nlanguage = "en"\n', f'\nlanguage = "{language}"\n'), "utf-8")
+    return site
+
+
 def build_into(site: Path, out_parent: Path, port: int) -> Path:
     """Build site into out_parent/sub with base URL http://127.0.0.1:port/sub/; returns out."""
     from mentorsite.build import build_site

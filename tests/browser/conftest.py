@@ -8,6 +8,8 @@ Fixtures for every browser test file:
   ``http://127.0.0.1:PORT/sub/`` and served at ``/sub/`` by a threaded static server;
   ``.url`` is that base URL, ``.root`` the built output folder.
 - ``site_url`` (session): ``served_site.url``.
+- ``arabic_site`` (session): the same example site with ``language = "ar"`` (right to left),
+  built and served the same way.
 - ``serve_directory`` (session): factory ``serve_directory(folder) -> base URL`` serving
   another folder (its files appear under ``/sub/``); ``free_port()`` gives the port first when
   a build needs its base URL before serving.
@@ -34,6 +36,7 @@ from browser_support import (
     ServedSite,
     StaticServer,
     build_into,
+    example_site_in,
     free_port,
     missing,
 )
@@ -63,6 +66,14 @@ def served_site(tmp_path_factory, serve_directory) -> ServedSite:
 @pytest.fixture(scope="session")
 def site_url(served_site) -> str:
     return served_site.url
+
+
+@pytest.fixture(scope="session")
+def arabic_site(tmp_path_factory, serve_directory) -> ServedSite:
+    port = free_port()
+    parent = tmp_path_factory.mktemp("browser-site-ar")
+    out = build_into(example_site_in("ar", parent), parent, port)
+    return ServedSite(serve_directory(out, port), out)
 
 
 # Playwright's sync API allows one driver per thread at a time, and a test module may run its own
