@@ -42,6 +42,24 @@ TEXT_BOX = """(selector) => {
 }"""
 
 
+#: The home page's "All guides" link, whose arrow is drawn by CSS.
+ALL_GUIDES = "a.section-link.link-forward[href$='guides/']"
+
+
+def home_layout(page) -> tuple[dict, str]:
+    """The home page's boxes (brand, nav, first card's avatar and name, the "All guides" link and
+    its text) and the transform of that link's arrow."""
+    boxes = page.evaluate(
+        BOXES,
+        {"brand": ".brand", "nav": ".main-nav", "avatar": ".card .avatar", "name": ".card h3 a", "link": ALL_GUIDES},
+    )
+    boxes["text"] = page.evaluate(TEXT_BOX, ALL_GUIDES)
+    arrow = page.evaluate(
+        "(selector) => getComputedStyle(document.querySelector(selector), '::after').transform", ALL_GUIDES
+    )
+    return boxes, arrow
+
+
 @pytest.fixture
 def phone_or_desktop(browser, request):
     context = browser.new_context(viewport={"width": WIDTHS[request.param], "height": 900}, locale="ar")
@@ -85,16 +103,11 @@ def test_arabic_layout_is_mirrored(arabic_site, phone_or_desktop):
     flush right, and the arrow after "All guides" on its left, pointing left."""
     _, page = phone_or_desktop
     page.goto(arabic_site.url)
-    boxes = page.evaluate(
-        BOXES, {"brand": ".brand", "nav": ".main-nav", "avatar": ".card .avatar", "name": ".card h3 a"}
-    )
+    boxes, arrow = home_layout(page)
     assert boxes["nav"]["right"] < boxes["brand"]["left"]
     assert boxes["name"]["right"] < boxes["avatar"]["left"]
-    link = page.evaluate(BOXES, {"link": "a.section-link.link-forward[href$='guides/']"})["link"]
-    text = page.evaluate(TEXT_BOX, "a.section-link.link-forward[href$='guides/']")
-    assert text["left"] - link["left"] > 10 and abs(link["right"] - text["right"]) < 1
-    arrow = page.evaluate(
-        "getComputedStyle(document.querySelector(\"a.link-forward[href$='guides/']\"), '::after').transform"
+    assert (
+        boxes["text"]["left"] - boxes["link"]["left"] > 10 and abs(boxes["link"]["right"] - boxes["text"]["right"]) < 1
     )
     assert arrow == "matrix(-1, 0, 0, 1, 0, 0)"
 
@@ -119,14 +132,9 @@ def test_english_pages_stay_left_to_right(page, site_url):
     """The same checks the other way round on the English site: nothing above is mirrored by accident."""
     page.goto(site_url)
     assert page.evaluate("document.documentElement.dir") == "ltr"
-    boxes = page.evaluate(
-        BOXES, {"brand": ".brand", "nav": ".main-nav", "avatar": ".card .avatar", "name": ".card h3 a"}
-    )
+    boxes, arrow = home_layout(page)
     assert boxes["brand"]["right"] < boxes["nav"]["left"] and boxes["avatar"]["right"] < boxes["name"]["left"]
-    link = page.evaluate(BOXES, {"link": "a.section-link.link-forward[href$='guides/']"})["link"]
-    text = page.evaluate(TEXT_BOX, "a.section-link.link-forward[href$='guides/']")
-    assert link["right"] - text["right"] > 10 and abs(link["left"] - text["left"]) < 1
-    arrow = page.evaluate(
-        "getComputedStyle(document.querySelector(\"a.link-forward[href$='guides/']\"), '::after').transform"
+    assert (
+        boxes["link"]["right"] - boxes["text"]["right"] > 10 and abs(boxes["link"]["left"] - boxes["text"]["left"]) < 1
     )
     assert arrow == "none"
