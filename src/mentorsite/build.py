@@ -175,6 +175,7 @@ def site_outputs(
         *generators.mentor_pages(site),
         *generators.facet_pages(site),
         *generators.guide_pages(site),
+        *generators.guide_files(site_dir, site),
         *generators.match_page(site),
         *generators.search_index(site),
         *generators.not_found(site),

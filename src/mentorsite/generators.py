@@ -171,6 +171,18 @@ def guide_pages(site: SiteContext) -> Iterator[Page]:
         )
 
 
+def guide_files(site_dir: Path, site: SiteContext) -> Iterator[Copy]:
+    """The files next to guides and pages that they reference, beside each one's page (guide_files)."""
+    users: dict[tuple[str, str], set[str]] = {}
+    for guide in site.guides + site.pages:
+        for file in guide.files:
+            # Two guides reaching one file by `../` publish it once; two files wanting one
+            # path collide when written, naming both.
+            users.setdefault((file.output, file.source), set()).add(guide.slug)
+    for (output, source), slugs in users.items():
+        yield Copy(output, source, site_dir / source, Inputs(guides=frozenset(slugs)))
+
+
 def match_page(site: SiteContext) -> Iterator[Page]:
     yield Page(
         "match/index.html",

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from .config import SiteConfig
 from .custom_fields import profile_model
 from .diagnostics import Diagnostic, InputError, quote
+from .guide_files import GuideFile, check_references
 from .markdown import PLACEHOLDERS, render_profile, unknown_placeholders
 from .models import PRIVATE_FIELDS, Guide, Mentor, base_profile
 from .parallel import run_ranges
@@ -63,6 +64,13 @@ class LoadedGuide:
     body_line: int
     #: The file's text, for showing the line of a problem found by a later rule.
     source: str = ""
+    #: Files next to it that its Markdown references, published with it (see guide_files).
+    files: list[GuideFile] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        """Where it is published, relative to the site's root."""
+        return f"guides/{self.slug}/" if self.kind == "guide" else f"{self.slug}/"
 
 
 @dataclass
@@ -357,7 +365,7 @@ def load_site(site_dir: Path, config: SiteConfig, *, today: date) -> Loaded:
             if mentor:
                 mentor.bio_html = render_profile(mentor.mentor.bio)
                 if mentor.mentor.expectations:
-                    mentor.expectations_html = render_profile(mentor.mentor.expectations)
+                    mentor.expectations_html = render_profile(mentor.mentor.expectations, "expectations")
             results.append((mentor, diagnostics))
         return results
 
@@ -374,6 +382,8 @@ def load_site(site_dir: Path, config: SiteConfig, *, today: date) -> Loaded:
             guide, diagnostics = read_guide(rel, raw, kind, size=_size(path, raw))
             loaded.diagnostics += diagnostics
             if guide and not guide.meta.draft:
+                guide.files, problems = check_references(site_dir, rel, guide.url, guide.body, guide.body_line)
+                loaded.diagnostics += quote(problems, {rel: guide.source})
                 loaded.guides.append(guide)
     return loaded
 

@@ -4,6 +4,12 @@ Raw HTML in Markdown is escaped (never passed through), link targets are limited
 mailto and relative URLs, and the text is never treated as a template, so `<script>`,
 `javascript:` links and `{{ … }}` in a bio all come out inert and literal.
 
+Headings are shifted to fit under the page's own: a bio's first heading sits one level below
+the mentor page's section h2, a guide's below its h1, each nested heading one level below the
+heading it belongs to, so no level is ever skipped (`shifted_levels`). Footnotes and task lists
+come from mdit-py-plugins, rendered here with ids unique on the page and labelled for screen
+readers; both add only fixed markup, so raw HTML stays escaped.
+
 Guides may name a few site facts with placeholders such as `{{< organisation >}}`: a fixed list
 (`PLACEHOLDERS`), filled in after parsing as plain text tokens, so a value is never read as
 Markdown or HTML and nothing else in the text is ever evaluated.
@@ -12,16 +18,21 @@ Markdown or HTML and nothing else in the text is ever evaluated.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from urllib.parse import urlsplit
 
+import mdurl
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 from markdown_it.rules_core.smartquotes import QUOTE_RE, process_inlines
 from markdown_it.rules_core.state_core import StateCore
 from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
 from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.tasklists import tasklists_plugin
 
 _SAFE_SCHEMES = {"http", "https", "mailto"}
 
@@ -141,21 +152,137 @@ class Rendered:
     toc: list[Heading] = field(default_factory=list)
 
 
-def _demote_h1(state: StateCore) -> None:
-    for token in state.tokens:
-        if token.type in ("heading_open", "heading_close") and token.tag == "h1":
-            token.tag = "h2"
+#: Level of the first heading of a bio or expectations text: the mentor page has its h1 (the
+#: name) and an h2 per section ("About …", "What I expect from a mentee").
+PROFILE_TOP = 3
+#: Level of a guide's first heading: the guide's title is the page's only h1.
+GUIDE_TOP = 2
 
 
-def _engine(*, anchors: bool, images: bool) -> MarkdownIt:
+def shifted_levels(levels: Iterable[int], top: int, floor: int = 1) -> list[int]:
+    """The output level of each heading written at `levels`, in document order.
+
+    The first heading gets `top`; every later one sits one level below the nearest heading
+    before it that was written shallower, or at `top` when there is none. So `##` then `####`
+    become h3 then h4 under a `top` of 3: levels never skip, whatever the author wrote. Levels
+    written above `floor` count as `floor`; deeper than h6 stays h6.
+    """
+    shifted: list[int] = []
+    enclosing: list[tuple[int, int]] = []  # (written, output) of the headings the current one is under
+    for written in levels:
+        written = max(written, floor)
+        while enclosing and enclosing[-1][0] >= written:
+            enclosing.pop()
+        level = enclosing[-1][1] + 1 if enclosing else top
+        enclosing.append((written, level))
+        shifted.append(min(6, level))
+    return shifted
+
+
+def _plain_text(inline: Token) -> str:
+    return "".join(child.content for child in inline.children or () if child.type in ("text", "code_inline"))
+
+
+def _same_title(heading: str, title: str) -> bool:
+    return " ".join(heading.split()).casefold() == " ".join(title.split()).casefold()
+
+
+def _heading_rule(top: int, floor: int) -> Callable[[StateCore], None]:
+    """A core rule: drop a guide's opening `# Title` when it repeats the page title (env
+    "title"), then shift every heading (see shifted_levels)."""
+
+    def shift_headings(state: StateCore) -> None:
+        tokens = state.tokens
+        title = state.env.get("title")
+        if (
+            title
+            and len(tokens) >= 3
+            and tokens[0].type == "heading_open"
+            and tokens[0].tag == "h1"
+            and _same_title(_plain_text(tokens[1]), title)
+        ):
+            del tokens[:3]
+        opening = [token for token in tokens if token.type == "heading_open"]
+        levels = shifted_levels((int(token.tag[1]) for token in opening), top, floor)
+        closing = iter(token for token in tokens if token.type == "heading_close")
+        for token, level in zip(opening, levels, strict=True):
+            token.tag = next(closing).tag = f"h{level}"
+
+    return shift_headings
+
+
+#: What screen readers hear for the footnotes (the theme's only English words in rendered Markdown).
+FOOTNOTES_HEADING = "Footnotes"
+BACK_TO_REFERENCE = "Back to reference {number}"
+
+
+def _footnote_ids(token: Token, env: EnvType) -> tuple[str, str, str, str]:
+    """(the text's part, footnote id, reference id, number shown) for a footnote token."""
+    part = escapeHtml(str(env.get("part", "text")))
+    number = str(token.meta["id"] + 1)
+    sub = token.meta.get("subId", 0)
+    return part, f"{part}-fn-{number}", f"{part}-fnref-{number}" + (f"-{sub + 1}" if sub > 0 else ""), number
+
+
+def _footnote_rules(top: int) -> dict[str, Callable[..., str]]:
+    """Render rules for mdit-py-plugins' footnote tokens: ids prefixed with env["part"], so a
+    bio's and an expectations text's footnotes can share a page; the list under a heading at
+    the text's top level (read by screen readers, hidden on screen); every back-link labelled
+    with the reference it returns to. (Rules are called as the renderer's methods.)"""
+
+    def ref(self: object, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        part, note, ref, number = _footnote_ids(tokens[idx], env)
+        return (
+            f'<sup class="footnote-ref"><a href="#{note}" id="{ref}" '
+            f'aria-describedby="{part}-footnotes">[{number}]</a></sup>'
+        )
+
+    def block_open(self: object, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        part = escapeHtml(str(env.get("part", "text")))
+        return (
+            f'<section class="footnotes" aria-labelledby="{part}-footnotes">\n'
+            f'<h{top} class="visually-hidden" id="{part}-footnotes">{FOOTNOTES_HEADING}</h{top}>\n<ol>\n'
+        )
+
+    def block_close(self: object, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        return "</ol>\n</section>\n"
+
+    def item_open(self: object, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        return f'<li id="{_footnote_ids(tokens[idx], env)[1]}">'
+
+    def item_close(self: object, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        return "</li>\n"
+
+    def anchor(self: object, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        _, _, ref, number = _footnote_ids(tokens[idx], env)
+        sub = tokens[idx].meta.get("subId", 0)
+        label = BACK_TO_REFERENCE.format(number=number + (f" ({sub + 1})" if sub > 0 else ""))
+        return f' <a href="#{ref}" class="footnote-backref" aria-label="{label}">\u21a9\ufe0e</a>'
+
+    return {
+        "footnote_ref": ref,
+        "footnote_block_open": block_open,
+        "footnote_block_close": block_close,
+        "footnote_open": item_open,
+        "footnote_close": item_close,
+        "footnote_anchor": anchor,
+    }
+
+
+def _engine(*, top: int, floor: int, anchors: bool, images: bool) -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": True})
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
     if not images:
         md.disable("image")
+    md.use(footnote_plugin)
+    for name, rule in _footnote_rules(top).items():
+        md.add_render_rule(name, rule)
+    # Disabled checkboxes inside a <label>: each is named by its item's text, and none pretends
+    # a visitor could tick it.
+    md.use(tasklists_plugin, enabled=False, label=True)
+    # Before anchors are assigned, so ids and the table of contents see the final levels.
+    md.core.ruler.after("inline", "shift_headings", _heading_rule(top, floor))
     if anchors:
-        # The page title is the only h1: body h1s become h2 *before* anchors are assigned,
-        # so they get an id and a place in the table of contents like any h2.
-        md.core.ruler.push("demote_h1", _demote_h1)
         # Guides and pages (not profiles) fill placeholders, before headings get their ids.
         md.core.ruler.push("placeholders", _fill_placeholders)
         md.use(anchors_plugin, min_level=2, max_level=3, permalink=False)
@@ -166,12 +293,13 @@ def _engine(*, anchors: bool, images: bool) -> MarkdownIt:
 
 @cache
 def _guide_engine() -> MarkdownIt:
-    return _engine(anchors=True, images=True)
+    # A body `#` is a section like `##`: the page title is the only h1.
+    return _engine(top=GUIDE_TOP, floor=2, anchors=True, images=True)
 
 
 @cache
 def _profile_engine() -> MarkdownIt:
-    return _engine(anchors=False, images=False)
+    return _engine(top=PROFILE_TOP, floor=1, anchors=False, images=False)
 
 
 def _external_links(tokens: list[Token]) -> None:
@@ -184,13 +312,16 @@ def _external_links(tokens: list[Token]) -> None:
                     child.attrSet("rel", "nofollow noopener ugc")
 
 
-def render_guide(text: str, placeholders: Mapping[str, Filled] | None = None) -> Rendered:
-    """A guide or page body: headings get ids and a table of contents (h2 and h3).
+def render_guide(text: str, placeholders: Mapping[str, Filled] | None = None, title: str = "") -> Rendered:
+    """A guide or page body: headings below the page's h1, with ids and a table of contents (h2 and h3).
 
     `placeholders` fills `{{< name >}}` (see PLACEHOLDERS); without it they stay as written.
+    A body opening with `# <title>` (the front matter's `title`, in any case) would repeat the
+    page's h1, so that heading is left out.
     """
     md = _guide_engine()
-    tokens = md.parse(text, {"placeholders": placeholders or {}})
+    env = {"placeholders": placeholders or {}, "title": title, "part": "guide"}
+    tokens = md.parse(text, env)
     toc = []
     for index, token in enumerate(tokens):
         if token.type == "heading_open":
@@ -199,15 +330,66 @@ def render_guide(text: str, placeholders: Mapping[str, Filled] | None = None) ->
                 inline = tokens[index + 1]
                 toc.append(Heading(level, str(token.attrGet("id")), inline.content))
     _external_links(tokens)
-    return Rendered(md.renderer.render(tokens, md.options, {}), toc)
+    return Rendered(md.renderer.render(tokens, md.options, env), toc)
 
 
-def render_profile(text: str) -> str:
-    """A bio or expectations text: headings start at h3 (the page has h1 and h2), no images."""
+def render_profile(text: str, part: str = "bio") -> str:
+    """A bio or expectations text: headings from h3 (the page has h1 and h2), no images.
+
+    `part` names the text on the page ("bio", "expectations"): its footnotes' ids start with it.
+    """
     md = _profile_engine()
-    tokens = md.parse(text)
-    for token in tokens:
-        if token.type in ("heading_open", "heading_close"):
-            token.tag = f"h{min(6, max(3, int(token.tag[1]) + 2))}"
+    env = {"part": part}
+    tokens = md.parse(text, env)
     _external_links(tokens)
-    return md.renderer.render(tokens, md.options, {})
+    return md.renderer.render(tokens, md.options, env)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A link's or an image's target in Markdown, and where it is written (1-based)."""
+
+    url: str
+    image: bool
+    #: An image's alt text (empty for links, and for an image without one).
+    alt: str
+    line: int
+    col: int
+
+
+def references(text: str) -> list[Reference]:
+    """Every link and image target of a guide body that markdown-it accepts, in order.
+
+    markdown-it knows a target's block but not its column, so the target is looked up in the
+    text from that block on (the first time from its line, then after the last one found there),
+    else anywhere (a reference definition); failing both, the block's first column.
+    """
+    md = _guide_engine()
+    found: list[Reference] = []
+    line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+    for token in md.parse(text, {}):
+        if token.type != "inline" or not token.children or token.map is None:
+            continue
+        cursor = line_starts[min(token.map[0], len(line_starts) - 1)]
+        for child in token.children:
+            if child.type == "image":
+                url, image = str(child.attrGet("src") or ""), True
+            elif child.type == "link_open" and child.markup != "autolink":
+                url, image = str(child.attrGet("href") or ""), False
+            else:
+                continue
+            written, at = url, -1
+            for written in (url, mdurl.decode(url)):  # as written, or percent-encoded by markdown-it
+                at = text.find(written, cursor)
+                if at < 0:
+                    at = text.find(written)
+                if at >= 0:
+                    break
+            if at < 0:
+                line, col = token.map[0] + 1, 1
+            else:
+                cursor = at + len(written)
+                line = text.count("\n", 0, at) + 1
+                col = at - line_starts[line - 1] + 1
+            found.append(Reference(url, image, child.content if image else "", line, col))
+    return found

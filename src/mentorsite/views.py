@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from .config import SiteConfig
 from .custom_fields import CustomField
+from .guide_files import GuideFile
 from .index import FacetView
 from .load import LoadedGuide
 from .markdown import Filled, Heading, render_guide, render_profile
@@ -201,7 +202,7 @@ def mentor_view(
     if not bio_html:
         bio_html = render_profile(mentor.bio)
     if mentor.expectations and not expectations_html:
-        expectations_html = render_profile(mentor.expectations)
+        expectations_html = render_profile(mentor.expectations, "expectations")
     return MentorView(
         slug=slug,
         url=f"mentors/{slug}/",
@@ -268,6 +269,8 @@ class GuideView:
     updated: date | None
     html: Markup
     toc: list[Heading]
+    #: Files next to it that it references, published beside it (guide_files.GuideFile).
+    files: list[GuideFile] = field(default_factory=list)
 
 
 def guide_placeholders(config: SiteConfig) -> dict[str, Filled]:
@@ -297,16 +300,16 @@ def guide_links(guides: list[GuideView], config: SiteConfig) -> dict[str, str]:
 
 
 def guide_view(guide: LoadedGuide, placeholders: dict[str, Filled] | None = None) -> GuideView:
-    rendered = render_guide(guide.body, placeholders)
-    url = f"guides/{guide.slug}/" if guide.kind == "guide" else f"{guide.slug}/"
+    rendered = render_guide(guide.body, placeholders, guide.meta.title)
     return GuideView(
         guide.slug,
         guide.kind,
-        url,
+        guide.url,
         guide.meta.title,
         guide.meta.summary,
         guide.meta.order,
         guide.meta.updated,
         Markup(rendered.html),
         rendered.toc,
+        guide.files,
     )
