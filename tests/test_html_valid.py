@@ -15,6 +15,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from content_kit import write_content_site
 from hostile_kit import BASE_SITE, assert_builds
 from kit import write_site
 from test_injection import HOSTILE_GUIDE, HOSTILE_PROFILE, HOSTILE_TOML
@@ -50,7 +51,13 @@ def pages(tmp_path_factory) -> dict[str, list[Path]]:
         },
     )
     _, hostile = assert_builds(hostile_site, root / "hostile-out")
-    return {"example": sorted(example.rglob("*.html")), "hostile": sorted(hostile.rglob("*.html"))}
+    # Bios and a guide with ##/#### headings, footnotes and task lists (issue 12 item 7).
+    _, content = assert_builds(write_content_site(root / "content"), root / "content-out")
+    return {
+        "example": sorted(example.rglob("*.html")),
+        "hostile": sorted(hostile.rglob("*.html")),
+        "content": sorted(content.rglob("*.html")),
+    }
 
 
 def test_the_example_site_has_every_kind_of_page(pages):
@@ -69,7 +76,7 @@ def test_the_example_site_has_every_kind_of_page(pages):
 @pytest.mark.external
 def test_every_page_is_valid_html5(pages):
     command = vnu_command()
-    files = pages["example"] + pages["hostile"]
+    files = pages["example"] + pages["hostile"] + pages["content"]
     result = subprocess.run(
         [*command, "--errors-only", "--format", "json", *map(str, files)], capture_output=True, text=True, timeout=600
     )

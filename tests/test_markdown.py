@@ -213,7 +213,7 @@ def test_footnotes_have_page_unique_ids_and_labelled_back_links():
         'aria-describedby="expectations-footnotes">[1]</a></sup>, twice<sup class="footnote-ref">'
         '<a href="#expectations-fn-1" id="expectations-fnref-1-2" aria-describedby="expectations-footnotes">[1]</a>'
         "</sup>.</p>\n"
-        '<section class="footnotes" aria-labelledby="expectations-footnotes">\n'
+        '<section class="footnotes">\n'
         '<h3 class="visually-hidden" id="expectations-footnotes">Footnotes</h3>\n<ol>\n'
         '<li id="expectations-fn-1"><p>A note. <a href="#expectations-fnref-1" class="footnote-backref" '
         'aria-label="Back to reference 1">\u21a9\ufe0e</a> <a href="#expectations-fnref-1-2" '

@@ -240,7 +240,7 @@ def _footnote_rules(top: int) -> dict[str, Callable[..., str]]:
     def block_open(self: object, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
         part = escapeHtml(str(env.get("part", "text")))
         return (
-            f'<section class="footnotes" aria-labelledby="{part}-footnotes">\n'
+            '<section class="footnotes">\n'
             f'<h{top} class="visually-hidden" id="{part}-footnotes">{FOOTNOTES_HEADING}</h{top}>\n<ol>\n'
         )
 
