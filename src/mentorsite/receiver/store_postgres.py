@@ -63,9 +63,19 @@ class PostgresDatabase:
     skip_locked = " FOR UPDATE SKIP LOCKED"
     exclusive = False
 
-    def __init__(self, url: str, *, max_connections: int = 16, connect_timeout: float = 10.0):
+    def __init__(self, url: str, *, max_connections: int = 16, connect_timeout: int = 10):
         self.url = url
         self.label = shown(url)
+        try:
+            # One plain connection first: it migrates, and a wrong URL fails at once with the
+            # server's reason (a pool would only report a timeout).
+            with (
+                psycopg.connect(url, autocommit=True, row_factory=dict_row, connect_timeout=connect_timeout) as conn,
+                conn.transaction(),
+            ):
+                self._migrate(_Transaction(conn))
+        except psycopg.OperationalError as exc:
+            raise MentorsiteError(f"cannot use the PostgreSQL database {self.label}: {_reason(exc)}") from None
         self.pool: psycopg_pool.ConnectionPool[psycopg.Connection[dict[str, Any]]] = psycopg_pool.ConnectionPool(
             url,
             min_size=1,
@@ -74,15 +84,6 @@ class PostgresDatabase:
             open=True,
             name="mentorsite",
         )
-        try:
-            self.pool.wait(timeout=connect_timeout)
-            self.run(self._migrate)
-        except (psycopg_pool.PoolTimeout, psycopg.OperationalError) as exc:
-            self.pool.close()
-            raise MentorsiteError(f"cannot use the PostgreSQL database {self.label}: {_reason(exc)}") from None
-        except BaseException:
-            self.pool.close()
-            raise
 
     def _migrate(self, tx: _Transaction) -> None:
         self.serialize(tx, "migrate")
