@@ -26,6 +26,7 @@ from mentorsite.cli import cli
 from mentorsite.config import load_config
 from mentorsite.receiver.delivery import Outbox
 from mentorsite.receiver.directory import Directory, Entry
+from mentorsite.receiver.schema import SchemaTooNew
 from mentorsite.receiver.settings import resolve
 from mentorsite.receiver.store import SCHEMA_VERSION, MentorBusy, Store, TokenReused
 from mentorsite.receiver.validation import Submission, validate
@@ -49,6 +50,20 @@ def _add(store: Store, n: int, **changes) -> str:
     return store.add(submission(message=f"Request {n}", **changes), token_nonce=None, **DETAILS)[0]
 
 
+@pytest.fixture
+def opened():
+    """opened(store) -> store, closed when the test ends (a PostgreSQL store holds a pool)."""
+    stores: list[Store] = []
+
+    def keep(store: Store) -> Store:
+        stores.append(store)
+        return store
+
+    yield keep
+    for store in stores:
+        store.close()
+
+
 def _schema_versions(database) -> list[int]:
     sql = "SELECT version FROM schema_version ORDER BY version"
     if isinstance(database, Path):
@@ -68,9 +83,9 @@ def test_schema_is_versioned_and_migrated_once(database):
     assert _schema_versions(database) == list(range(1, SCHEMA_VERSION + 1)) == [1, 2]
 
 
-def test_token_reuse_and_counts(database):
+def test_token_reuse_and_counts(database, opened):
     """The same token and content is the same request; other content under it is refused."""
-    store = Store(database)
+    store = opened(Store(database))
     ref, created = store.add(submission(), token_nonce="n1", **DETAILS)
     assert created and ref.startswith("MR-")
     assert store.add(submission(), token_nonce="n1", **DETAILS) == (ref, False)
@@ -80,17 +95,17 @@ def test_token_reuse_and_counts(database):
     assert store.get(ref.lower()).request == submission()
 
 
-def test_secret_is_created_once_and_shared(database):
+def test_secret_is_created_once_and_shared(database, opened):
     """Two receivers on one database sign form timestamps with the same key."""
-    first, second = Store(database), Store(database)
+    first, second = opened(Store(database)), opened(Store(database))
     key = first.secret()
     assert len(key) == 32 and second.secret() == key == first.secret()
 
 
-def test_claim_lease_requeue_and_fence(database):
+def test_claim_lease_requeue_and_fence(database, opened):
     """A claim gives the row a lease; the row is requeued only once the lease has run out, and
     the first sender's late answer cannot overwrite the second claim's."""
-    store = Store(database, lease_seconds=60)
+    store = opened(Store(database, lease_seconds=60))
     ref = _add(store, 1)
     before = time.time()
     row = store.claim_next()
@@ -108,10 +123,10 @@ def test_claim_lease_requeue_and_fence(database):
     assert (done.status, done.lease_until, done.attempts, done.interrupted) == ("sent", None, 2, 1)
 
 
-def test_requeue_at_start_up_depends_on_ownership(database):
+def test_requeue_at_start_up_depends_on_ownership(database, opened):
     """SQLite has one receiver, so every 'sending' row at start-up was interrupted; on a shared
     PostgreSQL database another receiver may be sending it right now, so its lease is kept."""
-    store = Store(database, lease_seconds=60)
+    store = opened(Store(database, lease_seconds=60))
     _add(store, 1)
     store.claim_next()
     expected = 1 if isinstance(database, Path) else 0
@@ -119,9 +134,9 @@ def test_requeue_at_start_up_depends_on_ownership(database):
     assert store.counts()["sending"] == 1 - expected
 
 
-def test_mentor_cap_holds_across_receivers(database):
+def test_mentor_cap_holds_across_receivers(database, opened):
     """Twelve posts at once for one mentor through two stores, cap 5: exactly 5 are stored."""
-    stores = [Store(database), Store(database)]
+    stores = [opened(Store(database)), opened(Store(database))]
     outcomes: list[str] = []
     start = threading.Barrier(12)
 
@@ -142,10 +157,10 @@ def test_mentor_cap_holds_across_receivers(database):
     assert stores[0].counts()["queued"] == 5
 
 
-def test_one_token_posted_at_once_to_two_receivers_for_two_mentors(database):
+def test_one_token_posted_at_once_to_two_receivers_for_two_mentors(database, opened):
     """The token check and the UNIQUE constraint agree under concurrency: one request is stored,
     the other post is told its token was used (whichever receiver wins)."""
-    stores = [Store(database), Store(database)]
+    stores = [opened(Store(database)), opened(Store(database))]
     start = threading.Barrier(2)
     results: list[object] = []
 
@@ -186,17 +201,18 @@ class RecordingTransport:
         pass
 
 
-def test_two_outboxes_send_each_row_exactly_once(database, tmp_path):
+def test_two_outboxes_send_each_row_exactly_once(database, tmp_path, opened):
     """Two receivers' outboxes drain one queue at the same time: every row is sent exactly once,
     both take part (SKIP LOCKED lets them claim side by side), and every row ends 'sent'."""
     site = write_site(tmp_path / "site", base_url="https://example.org/", action="https://example.org/requests")
     settings = resolve(site, load_config(site), database=database)
-    first = Store(database)
+    first = opened(Store(database))
     refs = {_add(first, n) for n in range(150)}
     sent: list[tuple[str, str]] = []
     lock = threading.Lock()
     outboxes = [
-        Outbox(Store(database), settings, transport_factory=RecordingTransport(name, sent, lock)) for name in "AB"
+        Outbox(opened(Store(database)), settings, transport_factory=RecordingTransport(name, sent, lock))
+        for name in "AB"
     ]
     for outbox in outboxes:
         outbox.start()
@@ -212,10 +228,10 @@ def test_two_outboxes_send_each_row_exactly_once(database, tmp_path):
     assert first.counts() == {"queued": 0, "sending": 0, "sent": 150, "failed": 0}
 
 
-def test_requests_commands_work_on_both_backends(database, tmp_path):
+def test_requests_commands_work_on_both_backends(database, tmp_path, opened):
     """`mentorsite requests list/show/export/retry/purge --database …` read and change either backend."""
     site = write_site(tmp_path / "site", base_url="https://example.org/", action="https://example.org/requests")
-    store = Store(database)
+    store = opened(Store(database))
     sent_ref, failed_ref = _add(store, 1), _add(store, 2)
     for ref, outcome in ((sent_ref, "sent"), (failed_ref, "failed")):
         row = store.claim_next()
@@ -275,13 +291,13 @@ PRAGMA user_version = 1;
 """
 
 
-def test_an_existing_sqlite_database_is_migrated(tmp_path):
+def test_an_existing_sqlite_database_is_migrated(tmp_path, opened):
     """A database made before schema_version keeps its rows and its key, gains the lease column
     and the version table, and its interrupted send (no lease recorded) is requeued."""
     path = tmp_path / "old.sqlite3"
     with sqlite3.connect(path) as conn:
         conn.executescript(VERSION_1)
-    store = Store(path)
+    store = opened(Store(path))
     assert _schema_versions(path) == [1, 2]
     with sqlite3.connect(path) as conn:
         columns = {row[1] for row in conn.execute("PRAGMA table_info(requests)")}
@@ -303,7 +319,7 @@ def test_a_database_from_a_newer_mentorsite_is_refused(tmp_path):
     Store(path).close()
     with sqlite3.connect(path) as conn:
         conn.execute("INSERT INTO schema_version (version) VALUES (99)")
-    with pytest.raises(Exception, match=r"schema version 99, newer than this mentorsite knows \(2\)"):
+    with pytest.raises(SchemaTooNew, match=r"schema version 99, newer than this mentorsite knows \(2\)"):
         Store(path)
 
 

@@ -174,13 +174,13 @@ def list_requests(
     as_json: bool,
 ) -> None:
     """List requests, newest first, with their delivery state."""
-    store = _store(site, database)
-    rows = store.rows(status=status, mentor=mentor, since=_since(days), limit=limit or None)
+    with _store(site, database) as store:
+        rows = store.rows(status=status, mentor=mentor, since=_since(days), limit=limit or None)
+        counts = store.counts()
     if as_json:
         for row in rows:
             click.echo(json.dumps(row.as_dict(), ensure_ascii=False))
         return
-    counts = store.counts()
     click.echo("  ".join(f"{n} {s}" for s, n in counts.items()))
     if not rows:
         click.echo("no requests match")
@@ -205,7 +205,8 @@ def list_requests(
 @database_option
 def show_request(reference: str, site: Path, database: str | None) -> None:
     """Show one request in full."""
-    row = _store(site, database).get(reference)
+    with _store(site, database) as store:
+        row = store.get(reference)
     if row is None:
         raise click.ClickException(f"no request {reference}")
     values = row.as_dict()
@@ -289,7 +290,8 @@ def export_requests(
     site: Path, database: str | None, as_csv: bool, output: Path | None, status: str | None, days: float | None
 ) -> None:
     """Export requests (oldest first) as CSV, e.g. for follow-up in a spreadsheet."""
-    rows = _store(site, database).rows(status=status, since=_since(days), newest_first=False)
+    with _store(site, database) as store:
+        rows = store.rows(status=status, since=_since(days), newest_first=False)
     handle = _private_file(output) if output else None
     try:
         # Every cell quoted: a spreadsheet splitting on ";" or tabs still keeps each one whole.
@@ -326,7 +328,8 @@ def purge_requests(site: Path, database: str | None, days: float, include_undeli
     Deleted data is overwritten in the file (SQLite secure_delete) and the write-ahead log is
     truncated. Run it from cron, e.g. daily: mentorsite requests purge --older-than 180 SITE
     """
-    count = _store(site, database).purge(days, include_undelivered=include_undelivered, dry_run=dry_run)
+    with _store(site, database) as store:
+        count = store.purge(days, include_undelivered=include_undelivered, dry_run=dry_run)
     click.echo(f"{'would delete' if dry_run else 'deleted'} {count} request(s) received more than {days:g} days ago")
 
 
@@ -336,6 +339,8 @@ def purge_requests(site: Path, database: str | None, days: float, include_undeli
 @database_option
 def retry_request(reference: str, site: Path, database: str | None) -> None:
     """Queue a failed request again (after fixing what made the SMTP server refuse it)."""
-    if not _store(site, database).retry(reference):
+    with _store(site, database) as store:
+        retried = store.retry(reference)
+    if not retried:
         raise click.ClickException(f"{reference}: no failed request with this reference")
     click.echo(f"{reference}: queued again; a running receiver sends it within a few seconds")

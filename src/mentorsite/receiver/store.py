@@ -202,6 +202,12 @@ class Store:
     def close(self) -> None:
         self.db.close()
 
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     def _write(self, func: Callable[[Any], Any]) -> Any:
         return self.db.run(func)
 
