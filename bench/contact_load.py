@@ -11,10 +11,12 @@ behind a round-robin TCP balancer (bench/loopback_balancer.py). Client threads e
 signed timestamp and post a request with `Accept: application/json`, as the site's JavaScript
 does (the timestamp and the post may reach different receivers). During the run:
 
-* at 20 % of the requests the SMTP server is stopped; at 70 % it is started again;
-* at 50 % a receiver is killed with SIGKILL: alone, it is restarted at once; one of several
-  stays down while the others carry on, and is restarted at 80 %. Rows it was sending are
-  requeued by a survivor once their lease (``send_lease_seconds``, 5 s here) has run out.
+* at 20 % of the requests the SMTP server is stopped; at 40 % it is started again, so the
+  outbox is busy sending the backlog when
+* at 50 % a receiver is killed with SIGKILL: alone, it is restarted at once (and requeues what
+  it was sending); one of several stays down while the others carry on, and is restarted at
+  80 %. Rows it was sending are requeued by a survivor once their lease
+  (``send_lease_seconds``, 5 s here) has run out.
 
 A client whose post got no answer (the receiver was killed under it) posts the *same* form
 again until it gets one, as a person pressing "Send" again would: the form's signed timestamp
@@ -205,7 +207,7 @@ def main() -> int:
         marks = {
             int(args.requests * 0.2): "stop_smtp",
             int(args.requests * 0.5): "kill_receiver",
-            int(args.requests * 0.7): "start_smtp",
+            int(args.requests * 0.4): "start_smtp",
         }
         if len(slots) > 1:
             marks[int(args.requests * 0.8)] = "restart_receiver"

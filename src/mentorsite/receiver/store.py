@@ -37,20 +37,20 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable, Mapping
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
+from ..config import ContactConfig
 from ..contact_fields import FIELD_NAMES, REQUEST_FIELDS, RequestField
 from ..diagnostics import MentorsiteError
 from .database_url import is_database_url
-from .schema import SCHEMA_VERSION, Transaction, with_mentor_details
+from .schema import SCHEMA_VERSION, with_mentor_details
 from .store_sqlite import SqliteDatabase
 from .validation import Submission
 
-__all__ = ["SCHEMA_VERSION", "Store", "Row", "TokenReused", "MentorBusy", "COLUMNS", "STATUSES", "is_database_url"]
+__all__ = ["SCHEMA_VERSION", "Store", "Row", "TokenReused", "MentorBusy", "COLUMNS", "STATUSES"]
 
 
 STATUSES = ("queued", "sending", "sent", "failed")
@@ -158,8 +158,9 @@ class Database(Protocol):
     #: True when one receiver owns the database, so a row in 'sending' at start-up is interrupted.
     exclusive: bool
 
-    def run(self, func: Callable[[Any], Any]) -> Any: ...
-    def transaction(self) -> AbstractContextManager[Transaction]: ...
+    def run(self, func: Callable[[Any], Any]) -> Any:
+        """`func(transaction)` in one write transaction; its result."""
+
     def query(self, sql: str, params: tuple | list = ()) -> list[Any]: ...
     def serialize(self, tx: Any, key: str) -> None: ...
     def after_purge(self) -> None: ...
@@ -179,8 +180,8 @@ def open_database(database: str | Path, *, create: bool = True) -> Database:
     return PostgresDatabase(str(database))
 
 
-#: Default lease of a claimed row: well beyond one SMTP send (``settings.smtp_timeout`` per step).
-LEASE_SECONDS = 300.0
+#: Default lease of a claimed row: ``[contact] send_lease_seconds``'s default.
+LEASE_SECONDS: float = ContactConfig.model_fields["send_lease_seconds"].default
 
 
 class Store:
