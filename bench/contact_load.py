@@ -11,12 +11,11 @@ behind a round-robin TCP balancer (bench/loopback_balancer.py). Client threads e
 signed timestamp and post a request with `Accept: application/json`, as the site's JavaScript
 does (the timestamp and the post may reach different receivers). During the run:
 
-* at 20 % of the requests the SMTP server is stopped; at 40 % it is started again, so the
-  outbox is busy sending the backlog when
-* at 50 % a receiver is killed with SIGKILL: alone, it is restarted at once (and requeues what
-  it was sending); one of several stays down while the others carry on, and is restarted at
-  80 %. Rows it was sending are requeued by a survivor once their lease
-  (``send_lease_seconds``, 5 s here) has run out.
+* at 20 % of the requests the SMTP server is stopped; at 40 % it is started again;
+* at 60 %, as soon as a mail is being sent, a receiver is killed with SIGKILL. Alone, it is
+  restarted at once and requeues what it was sending; one of several stays down while the
+  others carry on, and is restarted at 80 %: a survivor requeues the rows it was sending once
+  their lease (``send_lease_seconds``, 5 s here) has run out.
 
 A client whose post got no answer (the receiver was killed under it) posts the *same* form
 again until it gets one, as a person pressing "Send" again would: the form's signed timestamp
@@ -203,11 +202,21 @@ def main() -> int:
                     done["refused"] += 1
                 break
 
+    def query(sql: str) -> list[tuple]:
+        if isinstance(database, Path):
+            with sqlite3.connect(database) as conn:
+                return conn.execute(sql).fetchall()
+        with psycopg.connect(database) as conn:
+            return conn.execute(sql).fetchall()
+
+    def db_counts() -> Counter:
+        return Counter(dict(query("SELECT status, COUNT(*) FROM requests GROUP BY status")))
+
     def faults() -> None:
         marks = {
             int(args.requests * 0.2): "stop_smtp",
-            int(args.requests * 0.5): "kill_receiver",
             int(args.requests * 0.4): "start_smtp",
+            int(args.requests * 0.6): "kill_receiver",
         }
         if len(slots) > 1:
             marks[int(args.requests * 0.8)] = "restart_receiver"
@@ -223,6 +232,10 @@ def main() -> int:
                     elif action == "start_smtp":
                         sink.start()
                     elif action == "kill_receiver":
+                        # Mid-send, where it hurts: wait (at most 3 s) until a mail is in flight.
+                        until = time.monotonic() + 3
+                        while time.monotonic() < until and not db_counts().get("sending"):
+                            time.sleep(0.001)
                         slots[0].kill()
                         killed.append(slots[0])
                         if len(slots) == 1:
@@ -245,16 +258,6 @@ def main() -> int:
         sink.start()
 
     # Drain: wait until every stored row is sent (bounded).
-    def query(sql: str) -> list[tuple]:
-        if isinstance(database, Path):
-            with sqlite3.connect(database) as conn:
-                return conn.execute(sql).fetchall()
-        with psycopg.connect(database) as conn:
-            return conn.execute(sql).fetchall()
-
-    def db_counts() -> Counter:
-        return Counter(dict(query("SELECT status, COUNT(*) FROM requests GROUP BY status")))
-
     while time.monotonic() < deadline:
         counts = db_counts()
         if counts.get("queued", 0) == counts.get("sending", 0) == 0:

@@ -256,7 +256,8 @@ class Store:
             raise TokenReused(row["reference"])
 
         def add(tx):
-            self.db.serialize(tx, f"mentor:{submission.mentor}")
+            if mentor_daily_limit:  # count and insert alone for this mentor, across receivers
+                self.db.serialize(tx, f"mentor:{submission.mentor}")
             if token_nonce and (found := earlier(tx)):
                 return found
             if mentor_daily_limit:

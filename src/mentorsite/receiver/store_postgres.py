@@ -9,10 +9,10 @@ returns: the web app still answers 2xx only after that.
 
 What SQLite's single writer gave for free is asked for explicitly here:
 
-* the per-mentor cap and the token check: the insert's transaction first takes a
-  transaction-scoped advisory lock on the mentor (``serialize``), so two receivers storing for
-  the same mentor take turns; a token reused for another mentor meets the UNIQUE constraint
-  (``ON CONFLICT DO NOTHING``) and is then read back as the first request;
+* the per-mentor cap: the insert's transaction first takes a transaction-scoped advisory lock
+  on the mentor (``serialize``), so two receivers storing for one mentor take turns;
+* the token check: a token stored meanwhile by another transaction meets the UNIQUE
+  constraint (``ON CONFLICT DO NOTHING`` waits for that transaction) and is then read back;
 * the outbox: a claim picks its row with ``FOR UPDATE SKIP LOCKED``, so two receivers never
   claim the same row and neither waits for the other;
 * interrupted sends: no receiver can assume it is alone (``exclusive`` is false), so a row
