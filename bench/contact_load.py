@@ -12,10 +12,15 @@ signed timestamp and post a request with `Accept: application/json`, as the site
 does (the timestamp and the post may reach different receivers). During the run:
 
 * at 20 % of the requests the SMTP server is stopped; at 40 % it is started again;
-* at 60 %, as soon as a mail is being sent, a receiver is killed with SIGKILL. Alone, it is
-  restarted at once and requeues what it was sending; one of several stays down while the
-  others carry on, and is restarted at 80 %: a survivor requeues the rows it was sending once
-  their lease (``send_lease_seconds``, 5 s here) has run out.
+* at 60 % a receiver is killed with SIGKILL (with ``--kill-mid-send``, once every receiver has
+  a mail in flight). Alone, it is restarted at once and requeues what it was sending; one of
+  several stays down while the others carry on, and is restarted at 80 %: a survivor requeues
+  the rows it was sending once their lease (``send_lease_seconds``, 5 s here) has run out.
+
+A kill mid-send can land in the one window SMTP leaves open: after the server accepted a mail
+and before ``sent`` was committed. That mail is sent again with the same Message-ID (the
+receiving mail system can drop it as a duplicate). Such resends are counted apart; any other
+duplicate fails the run.
 
 A client whose post got no answer (the receiver was killed under it) posts the *same* form
 again until it gets one, as a person pressing "Send" again would: the form's signed timestamp
@@ -87,6 +92,9 @@ def main() -> int:
     parser.add_argument("--time-limit", type=float, default=300.0, help="Give up after this many seconds.")
     parser.add_argument("--no-faults", action="store_true", help="Plain load: no SMTP outage, no SIGKILL.")
     parser.add_argument("--keep", action="store_true", help="Keep the work folder (site, database, logs).")
+    parser.add_argument(
+        "--kill-mid-send", action="store_true", help="SIGKILL when every receiver has a mail in flight."
+    )
     parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite", help="The request database.")
     parser.add_argument("--receivers", type=int, default=1, help="Receiver processes (PostgreSQL only: 2-4).")
     args = parser.parse_args()
@@ -232,9 +240,10 @@ def main() -> int:
                     elif action == "start_smtp":
                         sink.start()
                     elif action == "kill_receiver":
-                        # Mid-send, where it hurts: wait (at most 3 s) until a mail is in flight.
-                        until = time.monotonic() + 3
-                        while time.monotonic() < until and not db_counts().get("sending"):
+                        # Mid-send, where it hurts: wait (at most 3 s) until every receiver has a
+                        # mail in flight, so the one killed has one too.
+                        until = time.monotonic() + (3 if args.kill_mid_send else 0)
+                        while time.monotonic() < until and db_counts().get("sending", 0) < len(slots):
                             time.sleep(0.001)
                         slots[0].kill()
                         killed.append(slots[0])
@@ -274,14 +283,28 @@ def main() -> int:
         postgres.stop()
     sink.stop()
 
-    mails = Counter(m["X-Mentorsite-Reference"] for m in sink.messages())
+    messages = sink.messages()
+    mails = Counter(m["X-Mentorsite-Reference"] for m in messages)
+    message_ids: dict[str, set[str]] = {}
+    for m in messages:
+        message_ids.setdefault(m["X-Mentorsite-Reference"], set()).add(m["Message-ID"])
     refs = set(acked.values())
     duplicates = sum(n - 1 for n in mails.values() if n > 1)
+    # Resent after an interrupted send (SMTP's window), with the same Message-ID: see the docstring.
+    window_resends = sum(
+        n - 1 for ref, n in mails.items() if n > 1 and ref in stored and stored[ref][1] and len(message_ids[ref]) == 1
+    )
     lost_store = sorted(refs - set(stored))
     lost_mail = sorted(refs - set(mails))
     orphans = sorted(set(stored) - refs)
     reused = len(acked) - len(refs)
-    ok = len(acked) == args.requests and not lost_store and not lost_mail and duplicates == 0 and reused == 0
+    ok = (
+        len(acked) == args.requests
+        and not lost_store
+        and not lost_mail
+        and duplicates == window_resends
+        and reused == 0
+    )
 
     print(
         f"contact receiver load & faults: {args.requests} requests, concurrency {args.concurrency}, "
@@ -309,7 +332,10 @@ def main() -> int:
     print(f"2xx acknowledged     {len(acked):6d}   distinct references {len(refs)}")
     print(f"stored rows          {len(stored):6d}   (stored but never acknowledged: {len(orphans)})")
     print(f"delivered emails     {sum(mails.values()):6d}   distinct {len(mails)}")
-    print(f"duplicates           {duplicates:6d}")
+    print(
+        f"duplicates           {duplicates:6d}   (resent after a send interrupted in SMTP's window, "
+        f"same Message-ID: {window_resends}; any other: {duplicates - window_resends})"
+    )
     print(
         f"lost                 {len(lost_store) + len(lost_mail):6d}   (acknowledged but not stored: {len(lost_store)}, "
         f"not delivered: {len(lost_mail)})"
