@@ -11,11 +11,14 @@ behind a round-robin TCP balancer (bench/loopback_balancer.py). Client threads e
 signed timestamp and post a request with `Accept: application/json`, as the site's JavaScript
 does (the timestamp and the post may reach different receivers). During the run:
 
-* at 20 % of the requests the SMTP server is stopped; at 40 % it is started again;
-* at 60 % a receiver is killed with SIGKILL (with ``--kill-mid-send``, once every receiver has
-  a mail in flight). Alone, it is restarted at once and requeues what it was sending; one of
-  several stays down while the others carry on, and is restarted at 80 %: a survivor requeues
-  the rows it was sending once their lease (``send_lease_seconds``, 5 s here) has run out.
+* at 20 % of the requests the SMTP server is stopped; at 70 % it is started again;
+* at 50 % a receiver is killed with SIGKILL. Alone, it is restarted at once; one of several
+  stays down while the others carry on, and is restarted at 80 %.
+
+With ``--kill-mid-send`` the SMTP server is back at 40 % and the kill comes at 60 %, once every
+receiver has a mail in flight: the lone receiver requeues what it was sending at its restart; a
+survivor requeues the rows of a killed one once their lease (``send_lease_seconds``, 5 s here)
+has run out.
 
 A kill mid-send can land in the one window SMTP leaves open: after the server accepted a mail
 and before ``sent`` was committed. That mail is sent again with the same Message-ID (the
@@ -93,7 +96,7 @@ def main() -> int:
     parser.add_argument("--no-faults", action="store_true", help="Plain load: no SMTP outage, no SIGKILL.")
     parser.add_argument("--keep", action="store_true", help="Keep the work folder (site, database, logs).")
     parser.add_argument(
-        "--kill-mid-send", action="store_true", help="SIGKILL when every receiver has a mail in flight."
+        "--kill-mid-send", action="store_true", help="SMTP back at 40 %%; SIGKILL at 60 %% with a mail in flight."
     )
     parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite", help="The request database.")
     parser.add_argument("--receivers", type=int, default=1, help="Receiver processes (PostgreSQL only: 2-4).")
@@ -223,8 +226,8 @@ def main() -> int:
     def faults() -> None:
         marks = {
             int(args.requests * 0.2): "stop_smtp",
-            int(args.requests * 0.4): "start_smtp",
-            int(args.requests * 0.6): "kill_receiver",
+            int(args.requests * (0.4 if args.kill_mid_send else 0.7)): "start_smtp",
+            int(args.requests * (0.6 if args.kill_mid_send else 0.5)): "kill_receiver",
         }
         if len(slots) > 1:
             marks[int(args.requests * 0.8)] = "restart_receiver"

@@ -402,7 +402,7 @@ def test_a_receiver_killed_mid_send_is_relieved_once_its_lease_runs_out(postgres
     """Receiver A claims a request and hangs on an SMTP server that never answers; it is
     SIGKILLed. Receiver B, starting meanwhile, leaves the row alone while A's lease lasts (A might
     still be sending), then requeues it and delivers it once, counted as interrupted."""
-    site = _receiver_site(tmp_path / "site", send_lease_seconds=4)
+    site = _receiver_site(tmp_path / "site", send_lease_seconds=8)
     silent = socket.socket()  # accepts connections (the kernel's backlog) and never says a word
     silent.bind(("127.0.0.1", 0))
     silent.listen(8)
@@ -417,7 +417,7 @@ def test_a_receiver_killed_mid_send_is_relieved_once_its_lease_runs_out(postgres
         row = _row(postgres_url, ref)
         assert row["lease_until"] > time.time(), "the test was too slow to see the lease in force"
         assert (row["status"], row["attempts"]) == ("sending", 1)
-        _wait(lambda: _row(postgres_url, ref)["status"] == "sent", 15, "B's delivery after the lease")
+        _wait(lambda: _row(postgres_url, ref)["status"] == "sent", 25, "B's delivery after the lease")
         done = _row(postgres_url, ref)
         assert (done["attempts"], done["interrupted"]) == (2, 1)
         assert float(done["next_attempt_at"]) >= row["lease_until"]
