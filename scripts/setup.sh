@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set up everything mentorsite needs on a fresh Debian/Ubuntu machine, idempotently:
 # a virtual environment in .venv with mentorsite installed, and, with --test, the test tools
-# (headless Chromium for browser tests, Java and the Nu Html Checker, axe-core).
+# (headless Chromium for browser tests, Java and the Nu Html Checker, axe-core, PostgreSQL).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,6 +36,8 @@ if [ $want_test = 1 ]; then
   command -v npm >/dev/null 2>&1 || apt_install nodejs npm
   [ -x /usr/bin/chromium ] || apt_install chromium fonts-dejavu-core
   command -v shellcheck >/dev/null 2>&1 || apt_install shellcheck
+  # A real PostgreSQL server for the receiver's store tests (tests/postgres_kit.py starts its own cluster).
+  compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || apt_install postgresql
   if [ ! -f node_modules/.package-lock.json ] || [ package.json -nt node_modules/.package-lock.json ]; then
     npm install --no-audit --no-fund --silent
   fi

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from kit import PHOTO_PATH, SITE_TOML, tiny_jpeg, write_site
+from postgres_kit import PostgresServer
 
 from mentorsite.config import SiteConfig
 from mentorsite.load import vocabularies
@@ -68,3 +69,29 @@ def pytest_make_collect_report(collector):
     if _ci() and report.skipped:
         report.outcome = "failed"
         report.longrepr = f"module skipped in CI, which must run every test: {report.longrepr}"
+
+
+# --- PostgreSQL ------------------------------------------------------------------------------
+# One real server for the session (postgres_kit), a fresh database for each test that asks.
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A PostgreSQL server started from Debian's binaries for this test session."""
+    server = PostgresServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server) -> str:
+    """The URL of a new, empty PostgreSQL database."""
+    return postgres_server.database()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database(request, tmp_path) -> Path | str:
+    """A new request database on each backend: an SQLite file's path, then a PostgreSQL URL."""
+    if request.param == "sqlite":
+        return tmp_path / "r.db"
+    return request.getfixturevalue("postgres_url")

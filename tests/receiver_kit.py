@@ -123,7 +123,7 @@ class ReceiverProcess:
     def __init__(
         self,
         site: Path,
-        database: Path,
+        database: Path | str,
         *,
         smtp_port: int,
         port: int | None = None,
@@ -132,12 +132,16 @@ class ReceiverProcess:
         log: Path | None = None,
     ):
         self.site = Path(site)
-        self.database = Path(database)
+        #: An SQLite file, or a postgresql:// URL (then `log` is required).
+        self.database = database if isinstance(database, str) else Path(database)
         self.port = port or free_port()
         self.smtp_port = smtp_port
         self.args = args
         self.env = {**os.environ, **(env or {})}
-        self.log = log or self.database.with_name(self.database.stem + f"-receiver-{self.port}.log")
+        if log is None:
+            assert isinstance(self.database, Path), "give a receiver on a database URL a log file"
+            log = self.database.with_name(self.database.stem + f"-receiver-{self.port}.log")
+        self.log = log
         self.proc: subprocess.Popen | None = None
 
     @property

@@ -142,10 +142,10 @@ def test_receiver_types_and_columns_follow_the_definition(tmp_path):
     with pytest.raises(TypeError, match="a submission has exactly the fields mentor, name, email"):
         Submission(*values[:-1])
     store = Store(tmp_path / "r.db")
-    table = {row[1] for row in store._conn().execute("PRAGMA table_info(requests)")}
+    table = {row[1] for row in store.db.connection().execute("PRAGMA table_info(requests)")}
     bookkeeping = {name for name in Row.__dataclass_fields__ if name != "request"}
     assert table == bookkeeping | set(FIELD_NAMES)
-    assert set(COLUMNS) == table - {"id", "token_nonce", "content_hash", "next_attempt_at"}
+    assert set(COLUMNS) == table - {"id", "token_nonce", "content_hash", "next_attempt_at", "lease_until"}
     assert typing.get_args(typing.get_args(ContactConfig.model_fields["field_names"].annotation)[0]) == FIELD_NAMES
 
 

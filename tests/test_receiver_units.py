@@ -306,7 +306,7 @@ def test_display_name_with_address_syntax_stays_a_name(tmp_path):
 
 def test_store_is_durable_wal_full_sync_and_private(tmp_path):
     store = Store(tmp_path / "sub" / "r.db")
-    conn = store._conn()
+    conn = store.db.connection()
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
     assert (tmp_path / "sub" / "r.db").stat().st_mode & 0o777 == 0o600

@@ -186,7 +186,7 @@ class ContactConfig(Strict):
     from_email: str | None = Field(default=None, max_length=254)
     """Receiver: the From address of delivered requests (mentees are in Reply-To); defaults to coordinator_email, else no-reply@<base_url host>."""
     database: str = "~/.local/share/mentorsite/requests.sqlite3"
-    """Receiver: SQLite file holding requests and the outbox; keep it outside the site's repository and output."""
+    """Receiver: SQLite file holding requests and the outbox (keep it outside the site's repository and output), or a postgresql://user@host/db URL that several receivers share."""
     contacts_file: str = ""
     """Receiver: optional TOML (slug = "address") or CSV (slug,email) file of private addresses kept outside the published tree; overrides profiles' email."""
     smtp_host: str = "localhost"
@@ -215,6 +215,8 @@ class ContactConfig(Strict):
     """Receiver: first delay before retrying a failed delivery; it doubles on each failure."""
     retry_max_seconds: float = Field(default=3_600.0, gt=0, le=86_400)
     """Receiver: longest delay between delivery retries."""
+    send_lease_seconds: float = Field(default=300.0, ge=2, le=86_400)
+    """Receiver: how long a request being sent stays claimed by its receiver; one whose receiver stopped mid-send is sent again after this (SMTP waits are capped at a quarter of it)."""
     allowed_origins: list[str] = Field(default_factory=list, max_length=10)
     """Receiver: extra origins (scheme://host[:port]) allowed to post, besides base_url's, e.g. a preview."""
     thanks_path: str = "contact/thanks/"

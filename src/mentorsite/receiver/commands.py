@@ -27,17 +27,17 @@ from urllib.parse import urlsplit
 import click
 
 from ..config import load_config
+from .database_url import shown
 from .delivery import redact_addresses
 from .directory import load_directory
 from .server import serve
-from .settings import _path, resolve
+from .settings import database_location, resolve
 from .store import COLUMNS, Store
 
 site_argument = click.argument("site", default=".", type=click.Path(file_okay=False, path_type=Path))
 database_option = click.option(
     "--database",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Request database (default: [contact] database in site.toml).",
+    help="Request database: an SQLite file or a postgresql://user@host/db URL (default: [contact] database in site.toml).",
 )
 
 
@@ -45,10 +45,8 @@ def _settings(site: Path, **overrides):
     return resolve(site, load_config(site), **overrides)
 
 
-def _store(site: Path, database: Path | None, *, create: bool = False):
-    if database is None:
-        database = _path(load_config(site).contact.database, site)
-    return Store(database, create=create)
+def _store(site: Path, database: str | None, *, create: bool = False) -> Store:
+    return Store(database_location(database or load_config(site).contact.database, site), create=create)
 
 
 @click.command()
@@ -91,7 +89,7 @@ def receive(
     site: Path,
     host: str,
     port: int | None,
-    database: Path | None,
+    database: str | None,
     contacts_file: Path | None,
     smtp_host: str | None,
     smtp_port: int | None,
@@ -104,7 +102,7 @@ def receive(
     """Receive contact requests for SITE: store them, then deliver them by SMTP.
 
     The site's form posts here ([contact] mode = "receiver"; action = this server's URL).
-    Each request is stored in SQLite before the sender gets an answer, then mailed to the
+    Each request is stored in the database (SQLite, or PostgreSQL shared by several receivers) before the sender gets an answer, then mailed to the
     mentor's private address (or the coordinator) with retries until the SMTP server takes it.
     SMTP credentials come from the environment ($MENTORSITE_SMTP_USERNAME and
     $MENTORSITE_SMTP_PASSWORD unless site.toml names other variables).
@@ -130,7 +128,7 @@ def receive(
         for warning in directory.warnings:
             click.echo(f"warning: {warning}", err=True)
         click.echo(
-            f"{len(directory.entries)} mentors, {directory.reachable} reachable; database {settings.database}; "
+            f"{len(directory.entries)} mentors, {directory.reachable} reachable; database {shown(settings.database)}; "
             f"SMTP {settings.smtp_host}:{settings.smtp_port} ({settings.smtp_security}, "
             f"{'login as ' + settings.smtp_username if settings.smtp_username else 'no login'}); "
             f"origins {', '.join(sorted(settings.origins))}"
@@ -168,7 +166,7 @@ def _since(days: float | None) -> datetime | None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line, every field.")
 def list_requests(
     site: Path,
-    database: Path | None,
+    database: str | None,
     status: str | None,
     mentor: str | None,
     days: float | None,
@@ -176,13 +174,13 @@ def list_requests(
     as_json: bool,
 ) -> None:
     """List requests, newest first, with their delivery state."""
-    store = _store(site, database)
-    rows = store.rows(status=status, mentor=mentor, since=_since(days), limit=limit or None)
+    with _store(site, database) as store:
+        rows = store.rows(status=status, mentor=mentor, since=_since(days), limit=limit or None)
+        counts = store.counts()
     if as_json:
         for row in rows:
             click.echo(json.dumps(row.as_dict(), ensure_ascii=False))
         return
-    counts = store.counts()
     click.echo("  ".join(f"{n} {s}" for s, n in counts.items()))
     if not rows:
         click.echo("no requests match")
@@ -205,9 +203,10 @@ def list_requests(
 @click.argument("reference")
 @site_argument
 @database_option
-def show_request(reference: str, site: Path, database: Path | None) -> None:
+def show_request(reference: str, site: Path, database: str | None) -> None:
     """Show one request in full."""
-    row = _store(site, database).get(reference)
+    with _store(site, database) as store:
+        row = store.get(reference)
     if row is None:
         raise click.ClickException(f"no request {reference}")
     values = row.as_dict()
@@ -288,10 +287,11 @@ def _private_file(path: Path):
 )
 @click.option("--days", type=click.FloatRange(min=0), help="Only requests from the last DAYS days.")
 def export_requests(
-    site: Path, database: Path | None, as_csv: bool, output: Path | None, status: str | None, days: float | None
+    site: Path, database: str | None, as_csv: bool, output: Path | None, status: str | None, days: float | None
 ) -> None:
     """Export requests (oldest first) as CSV, e.g. for follow-up in a spreadsheet."""
-    rows = _store(site, database).rows(status=status, since=_since(days), newest_first=False)
+    with _store(site, database) as store:
+        rows = store.rows(status=status, since=_since(days), newest_first=False)
     handle = _private_file(output) if output else None
     try:
         # Every cell quoted: a spreadsheet splitting on ";" or tabs still keeps each one whole.
@@ -322,13 +322,14 @@ def export_requests(
 )
 @click.option("--include-undelivered", is_flag=True, help="Also delete requests that were never delivered.")
 @click.option("--dry-run", is_flag=True, help="Only count what would be deleted.")
-def purge_requests(site: Path, database: Path | None, days: float, include_undelivered: bool, dry_run: bool) -> None:
+def purge_requests(site: Path, database: str | None, days: float, include_undelivered: bool, dry_run: bool) -> None:
     """Delete old requests for data retention (by default only delivered or failed ones).
 
     Deleted data is overwritten in the file (SQLite secure_delete) and the write-ahead log is
     truncated. Run it from cron, e.g. daily: mentorsite requests purge --older-than 180 SITE
     """
-    count = _store(site, database).purge(days, include_undelivered=include_undelivered, dry_run=dry_run)
+    with _store(site, database) as store:
+        count = store.purge(days, include_undelivered=include_undelivered, dry_run=dry_run)
     click.echo(f"{'would delete' if dry_run else 'deleted'} {count} request(s) received more than {days:g} days ago")
 
 
@@ -336,8 +337,10 @@ def purge_requests(site: Path, database: Path | None, days: float, include_undel
 @click.argument("reference")
 @site_argument
 @database_option
-def retry_request(reference: str, site: Path, database: Path | None) -> None:
+def retry_request(reference: str, site: Path, database: str | None) -> None:
     """Queue a failed request again (after fixing what made the SMTP server refuse it)."""
-    if not _store(site, database).retry(reference):
+    with _store(site, database) as store:
+        retried = store.retry(reference)
+    if not retried:
         raise click.ClickException(f"{reference}: no failed request with this reference")
     click.echo(f"{reference}: queued again; a running receiver sends it within a few seconds")

@@ -1,7 +1,9 @@
 """SMTP delivery through the outbox: retries with exponential backoff, nothing dropped.
 
-One thread drains the outbox. For each due row it commits ``sending``, sends, then commits
-``sent``; see ``store`` for the state machine and its one unavoidable SMTP window.
+One thread per receiver drains the outbox. For each due row it claims it (commits
+``sending`` with a lease), sends, then commits ``sent``; see ``store`` for the state machine,
+the leases that let several receivers share one outbox, and the one unavoidable SMTP window.
+Every ``POLL`` seconds it also requeues rows whose lease ran out (their receiver was killed).
 
 Failures are sorted by what retrying can achieve:
 
@@ -164,8 +166,11 @@ class SmtpTransport:
 class Outbox(threading.Thread):
     """The delivery worker. ``wake()`` after storing a request; ``stop()`` to finish."""
 
-    #: Longest sleep between looks at the database (re-queued rows from the CLI are seen then).
+    #: Longest sleep between looks at the database (re-queued rows from the CLI, rows stored
+    #: by another receiver and expired leases are seen then).
     POLL = 2.0
+    #: Most rows sent on one SMTP connection before looking at the clock and the leases again.
+    BATCH = 100
 
     def __init__(
         self, store: Store, settings: Settings, transport_factory: Callable[[Settings], SmtpTransport] = SmtpTransport
@@ -178,6 +183,7 @@ class Outbox(threading.Thread):
         self._stopping = threading.Event()
         self.server_failures = 0
         self.server_retry_at = 0.0
+        self._next_lease_check = 0.0
 
     def wake(self) -> None:
         self._wake.set()
@@ -205,22 +211,26 @@ class Outbox(threading.Thread):
         now = time.time()
         if now < self.server_retry_at:
             return min(self.server_retry_at - now, self.POLL)
-        batch = self.store.due(now, limit=100)
-        if not batch:
-            upcoming = self.store.next_due()
-            return self.POLL if upcoming is None else max(0.01, min(self.POLL, upcoming - now))
-        transport = self.transport_factory(self.settings)
+        if now >= self._next_lease_check:
+            self._next_lease_check = now + self.POLL
+            requeued = self.store.requeue_expired(now)
+            if requeued:
+                log.warning("%d request(s) were being sent by a receiver that stopped; sending them again", requeued)
+        transport: SmtpTransport | None = None
+        claimed = 0
         try:
-            for row in batch:
-                if self._stopping.is_set():
+            while claimed < self.BATCH and not self._stopping.is_set():
+                row = self.store.claim_next()
+                if row is None:
                     break
-                if not self.store.claim(row.id):
-                    continue
+                claimed += 1
+                if transport is None:
+                    transport = self.transport_factory(self.settings)
                 try:
                     transport.send(row)
                 except PermanentFailure as exc:
                     reason = redact_addresses(str(exc))
-                    self.store.mark_failed(row.id, reason)
+                    self.store.mark_failed(row.id, reason, attempt=row.attempts)
                     log.error(
                         "request %s: delivery failed permanently: %s (kept; see `mentorsite requests list "
                         "--status failed`)",
@@ -230,26 +240,30 @@ class Outbox(threading.Thread):
                 except TemporaryFailure as exc:
                     reason = redact_addresses(str(exc))
                     if exc.server_down:
-                        self.store.mark_retry(row.id, reason, time.time())
+                        self.store.mark_retry(row.id, reason, time.time(), attempt=row.attempts)
                         self.server_failures += 1
                         wait = backoff(self.server_failures, contact.retry_base_seconds, contact.retry_max_seconds)
                         self.server_retry_at = time.time() + wait
                         log.warning(
                             "SMTP unavailable (%s); %d request(s) waiting, next try in %.1f s",
                             reason,
-                            sum(1 for _ in batch),
+                            self.store.counts()["queued"],
                             wait,
                         )
                         return 0.0
                     wait = backoff(row.attempts + 1, contact.retry_base_seconds, contact.retry_max_seconds)
-                    self.store.mark_retry(row.id, reason, time.time() + wait)
+                    self.store.mark_retry(row.id, reason, time.time() + wait, attempt=row.attempts)
                     log.warning("request %s: %s; retrying in %.1f s", row.reference, reason, wait)
                 else:
-                    self.store.mark_sent(row.id)
+                    self.store.mark_sent(row.id, attempt=row.attempts)
                     if self.server_failures:
                         log.info("SMTP is back after %d failed attempt(s)", self.server_failures)
                     self.server_failures = 0
                     log.info("request %s: delivered", row.reference)
         finally:
-            transport.close()
-        return 0.0
+            if transport is not None:
+                transport.close()
+        if claimed:
+            return 0.0
+        upcoming = self.store.next_due()
+        return self.POLL if upcoming is None else max(0.01, min(self.POLL, upcoming - now))

@@ -1,5 +1,5 @@
-"""Per-client sliding-window rate limits, in memory (one receiver process per database), and
-who a client is for them.
+"""Per-client sliding-window rate limits, in memory (per receiver process: N receivers on one
+PostgreSQL database allow a client up to N times the limit), and who a client is for them.
 
 A client is its address, except that an IPv6 client is its /64 (one subscriber's network: a
 host picks any address in it at will) and an IPv4-mapped IPv6 address (``::ffff:192.0.2.7``,

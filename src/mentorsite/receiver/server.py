@@ -53,7 +53,7 @@ class DatabaseLock:
 
 def build_app(settings: Settings, *, trusted_proxy: str | None = None) -> tuple[Receiver, Store, Outbox]:
     """The app and its parts, not started (tests use this in-process)."""
-    store = Store(settings.database)
+    store = Store(settings.database, lease_seconds=settings.contact.send_lease_seconds)
     secret = settings.secret if settings.secret is not None else store.secret()
     settings = with_secret(settings, secret)
     directory = load_directory(settings)
@@ -66,8 +66,10 @@ def serve(
     settings: Settings, *, host: str, port: int, threads: int = 8, trusted_proxy: str | None = None, echo=print
 ) -> None:
     """Start the outbox and the HTTP server; return after SIGTERM or SIGINT."""
-    lock = DatabaseLock(settings.database)
-    lock.acquire()
+    # One receiver per SQLite file; receivers sharing a PostgreSQL database need no lock.
+    lock = DatabaseLock(settings.database) if isinstance(settings.database, Path) else None
+    if lock:
+        lock.acquire()
     try:
         app, store, outbox = build_app(settings, trusted_proxy=trusted_proxy)
         requeued = store.requeue_interrupted()
@@ -118,7 +120,7 @@ def serve(
         counts = store.counts()
         echo(
             f"mentorsite receiver: {len(app.directory.entries)} mentors ({app.directory.reachable} reachable), "
-            f"database {settings.database} ({counts['queued']} queued, {counts['failed']} failed), "
+            f"database {store.label} ({counts['queued']} queued, {counts['failed']} failed), "
             f"SMTP {settings.smtp_host}:{settings.smtp_port} ({settings.smtp_security}), "
             f"delivery to {settings.contact.delivery}"
         )
@@ -136,4 +138,5 @@ def serve(
             store.close()
             echo("receiver stopped")
     finally:
-        lock.release()
+        if lock:
+            lock.release()

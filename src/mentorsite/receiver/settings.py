@@ -10,6 +10,7 @@ from urllib.parse import urljoin, urlsplit
 
 from ..config import SiteConfig
 from ..diagnostics import MentorsiteError
+from .database_url import is_database_url
 
 #: Default SMTP port for each security setting.
 SMTP_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
@@ -36,7 +37,8 @@ def origin_of(url: str) -> str:
 class Settings:
     site_dir: Path
     config: SiteConfig
-    database: Path
+    #: An SQLite file, or a postgresql:// URL.
+    database: Path | str
     contacts_file: Path | None
     #: URL path the form posts to (from contact.action), and its token endpoint.
     submit_path: str
@@ -80,6 +82,11 @@ def _path(value: str | Path, site_dir: Path) -> Path:
     return (path if path.is_absolute() else site_dir / path).resolve()
 
 
+def database_location(value: str | Path, site_dir: Path) -> Path | str:
+    """A postgresql:// URL as it is; anything else is an SQLite file's path, resolved."""
+    return str(value) if is_database_url(str(value)) else _path(value, site_dir)
+
+
 def _inside(path: Path, folder: Path) -> bool:
     try:
         path.relative_to(folder.resolve())
@@ -92,7 +99,7 @@ def resolve(
     site_dir: Path,
     config: SiteConfig,
     *,
-    database: Path | None = None,
+    database: Path | str | None = None,
     contacts_file: Path | None = None,
     smtp_host: str | None = None,
     smtp_port: int | None = None,
@@ -103,13 +110,13 @@ def resolve(
     """Settings from site.toml with command-line overrides; credentials come from the environment."""
     env: Mapping[str, str] = os.environ if environ is None else environ
     contact = config.contact
-    db = _path(database or contact.database, site_dir)
+    db = database_location(database or contact.database, site_dir)
     contacts = (
         _path(contacts_file or contact.contacts_file, site_dir) if (contacts_file or contact.contacts_file) else None
     )
     published = [site_dir / config.output_dir, site_dir / "templates" / "assets"]
     for label, path in (("database", db), ("contacts file", contacts)):
-        if path is not None and any(_inside(path, folder) for folder in published):
+        if isinstance(path, Path) and any(_inside(path, folder) for folder in published):
             raise SettingsError(
                 f"the {label} {path} is inside the published output; keep it outside "
                 f"{config.output_dir}/ (and preferably outside the site's repository)"
@@ -146,6 +153,8 @@ def resolve(
         smtp_security=security,
         smtp_username=env.get(contact.smtp_username_env) or None,
         smtp_password=env.get(contact.smtp_password_env) or None,
+        # A claimed row's lease must outlast a send: each SMTP wait gets at most a quarter of it.
+        smtp_timeout=min(20.0, contact.send_lease_seconds / 4),
         secret=secret.encode() if secret else None,
     )
 

@@ -1,82 +1,57 @@
-"""Durable storage of requests and their outbox state, in one SQLite file.
+"""Durable storage of requests and their outbox state: one interface over two databases.
 
-Durability: WAL journal with ``synchronous=FULL``, so a COMMIT has reached the disk (the WAL
-is fsynced) before it returns; the web app answers 2xx only after that commit.
+``[contact] database`` chooses the backend: a file path keeps one SQLite file (the default,
+``store_sqlite``; one receiver per file), a ``postgresql://`` URL a PostgreSQL database that
+several receivers share (``store_postgres``). Both have the same tables (``schema``, migrated
+at start-up) and run the same SQL below; the backend supplies connections, transactions, the
+row-lock clause of a claim and the lock that serialises storing for one mentor.
+
+Durability: a COMMIT has reached the disk before it returns (SQLite: WAL with
+``synchronous=FULL``; PostgreSQL: ``synchronous_commit``); the web app answers 2xx only after
+the commit of ``add``.
 
 Delivery bookkeeping (the outbox) is a state machine on each row::
 
     queued --claim--> sending --250 OK--> sent
        ^                 |  \\--5xx-----> failed   (kept; `mentorsite requests retry` re-queues)
        +---4xx / down----+
-       +---crash while sending (requeued at the next start, counted in `interrupted`)
+       +---crash while sending (requeued once its lease runs out, counted in `interrupted`)
 
-Each transition is its own committed transaction, so after any crash the file says exactly
-which mails were confirmed by the SMTP server. The one window SMTP itself leaves open is a
-crash after the server accepted a message but before ``sent`` was committed (well under a
-millisecond): such a row is re-sent once at the next start with the *same* Message-ID, and
-its ``interrupted`` count makes it visible. One receiver process owns a database at a time
-(``server`` holds a lock file), so a row in ``sending`` at start-up was interrupted for sure.
+Each transition is its own committed transaction, so after any crash the database says
+exactly which mails were confirmed by the SMTP server. A claim takes the next due row (with
+``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so N receivers never claim one row twice) and gives
+it a *lease* (``lease_until``, ``lease_seconds`` ahead). A receiver killed mid-send leaves its
+row in 'sending'; any receiver's outbox requeues it once the lease has run out, never sooner,
+because with several receivers the row's sender may still be at work. With SQLite one
+receiver owns the file (``server`` holds a lock file), so at start-up every 'sending' row is
+known to be interrupted and is requeued at once. The attempt number a claim returns fences
+the later ``mark_*``: a sender whose lease ran out cannot overwrite what the next one records.
+
+The one window SMTP itself leaves open is a crash after the server accepted a message but
+before ``sent`` was committed (well under a millisecond): such a row is re-sent once with the
+*same* Message-ID, and its ``interrupted`` count makes it visible.
 """
 
 from __future__ import annotations
 
-import os
 import secrets
-import sqlite3
-import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any, Protocol
 
+from ..config import ContactConfig
 from ..contact_fields import FIELD_NAMES, REQUEST_FIELDS, RequestField
 from ..diagnostics import MentorsiteError
+from .database_url import is_database_url
+from .schema import SCHEMA_VERSION, with_mentor_details
+from .store_sqlite import SqliteDatabase
 from .validation import Submission
 
+__all__ = ["SCHEMA_VERSION", "Store", "Row", "TokenReused", "MentorBusy", "COLUMNS", "STATUSES"]
 
-def _with_mentor_details(names: Iterable[str]) -> Iterator[str]:
-    """The request's columns, with the receiver's mentor_name and recipient next to the mentor."""
-    for name in names:
-        yield name
-        if name == "mentor":
-            yield from ("mentor_name", "recipient")
-
-
-def _column(field: RequestField) -> str:
-    # A default lets ALTER TABLE add a new field's column to a database that has rows already.
-    default = "0" if field.column_type == "INTEGER" else "''"
-    return f"{field.name} {field.column_type} NOT NULL DEFAULT {default}"
-
-
-_REQUEST_COLUMNS = {field.name: _column(field) for field in REQUEST_FIELDS}
-_RECEIVER_COLUMNS = {"mentor_name": "mentor_name TEXT NOT NULL", "recipient": "recipient TEXT NOT NULL"}
-_TABLE_COLUMNS = ",\n    ".join(
-    ({**_REQUEST_COLUMNS, **_RECEIVER_COLUMNS})[name] for name in _with_mentor_details(FIELD_NAMES)
-)
-
-SCHEMA_VERSION = 1
-SCHEMA = f"""
-CREATE TABLE IF NOT EXISTS requests (
-    id INTEGER PRIMARY KEY,
-    reference TEXT NOT NULL UNIQUE,
-    created_at TEXT NOT NULL,
-    {_TABLE_COLUMNS},
-    token_nonce TEXT UNIQUE,
-    content_hash TEXT NOT NULL,
-    message_id TEXT NOT NULL UNIQUE,
-    status TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'sending', 'sent', 'failed')),
-    attempts INTEGER NOT NULL DEFAULT 0,
-    interrupted INTEGER NOT NULL DEFAULT 0,
-    next_attempt_at REAL NOT NULL,
-    last_error TEXT,
-    sent_at TEXT
-);
-CREATE INDEX IF NOT EXISTS requests_due ON requests (status, next_attempt_at);
-CREATE INDEX IF NOT EXISTS requests_created ON requests (created_at);
-CREATE INDEX IF NOT EXISTS requests_mentor ON requests (mentor, created_at);
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-"""
 
 STATUSES = ("queued", "sending", "sent", "failed")
 #: Columns in list/export order.
@@ -88,13 +63,13 @@ COLUMNS = (
     "interrupted",
     "sent_at",
     "last_error",
-    *_with_mentor_details(FIELD_NAMES),
+    *with_mentor_details(FIELD_NAMES),
     "message_id",
 )
 _INSERTED = ("reference", "created_at", "mentor_name", "recipient", *FIELD_NAMES, "token_nonce", "content_hash")
 _INSERT = (
     f"INSERT INTO requests ({', '.join(_INSERTED)}, message_id, next_attempt_at)"
-    f" VALUES ({', '.join('?' * (len(_INSERTED) + 2))})"
+    f" VALUES ({', '.join('?' * (len(_INSERTED) + 2))}) ON CONFLICT DO NOTHING RETURNING id"
 )
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
 
@@ -149,6 +124,7 @@ class Row:
     next_attempt_at: float
     last_error: str | None
     sent_at: str | None
+    lease_until: float | None
 
     @classmethod
     def from_db(cls, record: Mapping) -> Row:
@@ -173,79 +149,80 @@ def _from_column(field: RequestField, value: object) -> str | bool:
     return bool(value) if field.kind == "consent" else str(value)
 
 
-def _add_new_fields(conn: sqlite3.Connection) -> None:
-    """Give a database made before a field was defined a column for it (empty in old rows)."""
-    present = {column[1] for column in conn.execute("PRAGMA table_info(requests)")}
-    for name, column in _REQUEST_COLUMNS.items():
-        if name not in present:
-            conn.execute(f"ALTER TABLE requests ADD COLUMN {column}")
+class Database(Protocol):
+    """What a backend gives the store (``store_sqlite.SqliteDatabase``, ``store_postgres.PostgresDatabase``)."""
+
+    label: str
+    #: Appended to the claim's row selection: the backend's row lock that skips rows others hold.
+    skip_locked: str
+    #: True when one receiver owns the database, so a row in 'sending' at start-up is interrupted.
+    exclusive: bool
+
+    def run(self, func: Callable[[Any], Any]) -> Any:
+        """`func(transaction)` in one write transaction; its result."""
+
+    def query(self, sql: str, params: tuple | list = ()) -> list[Any]: ...
+    def serialize(self, tx: Any, key: str) -> None: ...
+    def after_purge(self) -> None: ...
+    def close(self) -> None: ...
+
+
+def open_database(database: str | Path, *, create: bool = True) -> Database:
+    """The backend for `database`: a postgresql:// URL or an SQLite file's path."""
+    if not is_database_url(database):
+        return SqliteDatabase(Path(database), create=create)
+    try:  # the optional `postgres` extra: only a site that asks for PostgreSQL needs it
+        from .store_postgres import PostgresDatabase
+    except ImportError as exc:
+        raise MentorsiteError(
+            f"a postgresql:// database needs psycopg ({exc.name} is missing): pip install 'mentorsite[postgres]'"
+        ) from None
+    return PostgresDatabase(str(database))
+
+
+#: Default lease of a claimed row: ``[contact] send_lease_seconds``'s default.
+LEASE_SECONDS: float = ContactConfig.model_fields["send_lease_seconds"].default
 
 
 class Store:
-    """Thread-safe access: one connection per thread, writes in short IMMEDIATE transactions."""
+    """Requests and their outbox, in whichever database `database` names. Thread-safe."""
 
-    def __init__(self, path: Path, *, create: bool = True):
-        self.path = Path(path)
-        if not create and not self.path.is_file():
-            raise MentorsiteError(f"no request database at {self.path}")
-        if create:
-            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            if not self.path.exists():
-                # Personal data: readable by the receiver's user only.
-                fd = os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600)
-                os.close(fd)
-        self._local = threading.local()
-        self._write_lock = threading.Lock()
-        conn = self._conn()
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.executescript(SCHEMA)
-        self._write(_add_new_fields)
-        conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+    def __init__(self, database: str | Path | Database, *, create: bool = True, lease_seconds: float = LEASE_SECONDS):
+        self.db = open_database(database, create=create) if isinstance(database, str | Path) else database
+        self.lease_seconds = lease_seconds
 
-    def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA busy_timeout=30000")
-            conn.execute("PRAGMA synchronous=FULL")
-            conn.execute("PRAGMA secure_delete=ON")
-            self._local.conn = conn
-        return conn
+    @property
+    def label(self) -> str:
+        """The database, as shown to people (a URL without its password)."""
+        return self.db.label
+
+    @property
+    def exclusive(self) -> bool:
+        return self.db.exclusive
 
     def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        self.db.close()
 
-    def _write(self, func):
-        # Writers of this process take turns on a Python lock: SQLite's own busy handler would
-        # make a waiting thread sleep in growing steps (up to 100 ms), which under concurrent
-        # posts costs far more than the commits themselves. busy_timeout still covers other
-        # processes (the `mentorsite requests` commands).
-        with self._write_lock:
-            conn = self._conn()
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                result = func(conn)
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-            return result
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _write(self, func: Callable[[Any], Any]) -> Any:
+        return self.db.run(func)
 
     # Settings kept with the data
     def secret(self) -> bytes:
-        """The token-signing key, created once and kept so tokens survive a restart."""
+        """The token-signing key, created once and kept so tokens survive a restart; every
+        receiver on a shared database reads the same one (the first to start creates it)."""
 
-        def get(conn):
-            row = conn.execute("SELECT value FROM meta WHERE key = 'signing_key'").fetchone()
-            if row:
-                return bytes.fromhex(row[0])
-            key = secrets.token_bytes(32)
-            conn.execute("INSERT INTO meta (key, value) VALUES ('signing_key', ?)", (key.hex(),))
-            return key
+        def get(tx):
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES ('signing_key', ?) ON CONFLICT (key) DO NOTHING",
+                (secrets.token_bytes(32).hex(),),
+            )
+            return bytes.fromhex(tx.execute("SELECT value FROM meta WHERE key = 'signing_key'").fetchone()["value"])
 
         return self._write(get)
 
@@ -263,123 +240,151 @@ class Store:
         """Store a request durably; return (reference, True), or the earlier (reference, False)
         when this token already stored the same content. Raises TokenReused otherwise, and
         MentorBusy when the mentor has `mentor_daily_limit` requests (0: no cap) from the last
-        24 hours: counted in the same transaction, so concurrent posts cannot overshoot it."""
+        24 hours: counted in the same transaction, which runs alone for this mentor, so
+        concurrent posts (to any receiver) cannot overshoot it."""
         content_hash = submission.content_hash()
         now = utcnow()
 
-        def add(conn):
-            if token_nonce:
-                row = conn.execute(
-                    "SELECT reference, content_hash FROM requests WHERE token_nonce = ?", (token_nonce,)
-                ).fetchone()
-                if row:
-                    if row["content_hash"] == content_hash:
-                        return row["reference"], False
-                    raise TokenReused(row["reference"])
+        def earlier(tx) -> tuple[str, bool] | None:
+            row = tx.execute(
+                "SELECT reference, content_hash FROM requests WHERE token_nonce = ?", (token_nonce,)
+            ).fetchone()
+            if row is None:
+                return None
+            if row["content_hash"] == content_hash:
+                return row["reference"], False
+            raise TokenReused(row["reference"])
+
+        def add(tx):
+            if mentor_daily_limit:  # count and insert alone for this mentor, across receivers
+                self.db.serialize(tx, f"mentor:{submission.mentor}")
+            if token_nonce and (found := earlier(tx)):
+                return found
             if mentor_daily_limit:
-                recent = conn.execute(
+                recent = tx.execute(
                     "SELECT created_at FROM requests WHERE mentor = ? AND created_at >= ?"
                     " ORDER BY created_at DESC LIMIT ?",
                     (submission.mentor, iso(now - MENTOR_WINDOW), mentor_daily_limit),
                 ).fetchall()
                 if len(recent) >= mentor_daily_limit:
-                    oldest = datetime.fromisoformat(recent[-1][0].replace("Z", "+00:00"))
+                    oldest = datetime.fromisoformat(recent[-1]["created_at"].replace("Z", "+00:00"))
                     raise MentorBusy(max(1.0, (oldest + MENTOR_WINDOW - now).total_seconds()))
             for _ in range(10):
                 reference = new_reference()
                 message_id = f"<{reference.lower()}.{secrets.token_hex(6)}@{domain}>"
-                try:
-                    conn.execute(
-                        _INSERT,
-                        (
-                            reference,
-                            iso(now),
-                            mentor_name,
-                            recipient,
-                            *(_to_column(f, submission.values[f.name]) for f in REQUEST_FIELDS),
-                            token_nonce,
-                            content_hash,
-                            message_id,
-                            now.timestamp(),
-                        ),
-                    )
+                inserted = tx.execute(
+                    _INSERT,
+                    (
+                        reference,
+                        iso(now),
+                        mentor_name,
+                        recipient,
+                        *(_to_column(f, submission.values[f.name]) for f in REQUEST_FIELDS),
+                        token_nonce,
+                        content_hash,
+                        message_id,
+                        now.timestamp(),
+                    ),
+                ).fetchone()
+                if inserted is not None:
                     return reference, True
-                except sqlite3.IntegrityError as exc:
-                    if "reference" not in str(exc) and "message_id" not in str(exc):
-                        raise
+                # A conflict: the token was stored meanwhile (by another receiver, for another
+                # mentor), or, once in a trillion, the reference or Message-ID was taken.
+                if token_nonce and (found := earlier(tx)):
+                    return found
             raise RuntimeError("could not allocate a unique reference")  # pragma: no cover
 
         return self._write(add)
 
     # The outbox
-    def requeue_interrupted(self) -> int:
-        """At start-up: rows left in 'sending' by a crash go back to the queue."""
-        return self._write(
-            lambda conn: (
-                conn.execute(
-                    "UPDATE requests SET status = 'queued', interrupted = interrupted + 1, next_attempt_at = ?"
-                    " WHERE status = 'sending'",
-                    (time.time(),),
-                ).rowcount
-            )
-        )
+    def claim_next(self, now: float | None = None) -> Row | None:
+        """The next due row, claimed (queued -> sending, with a lease) and committed before the
+        SMTP transaction starts; None when nothing is due. Rows other receivers are claiming
+        right now are skipped, not waited for."""
+        now = time.time() if now is None else now
 
-    def due(self, now: float, limit: int = 100) -> list[Row]:
-        rows = (
-            self._conn()
-            .execute(
-                "SELECT * FROM requests WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
-                (now, limit),
-            )
-            .fetchall()
-        )
-        return [Row.from_db(r) for r in rows]
+        def claim(tx):
+            row = tx.execute(
+                "UPDATE requests SET status = 'sending', attempts = attempts + 1, lease_until = ?"
+                " WHERE status = 'queued' AND id = (SELECT id FROM requests"
+                " WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT 1"
+                f"{self.db.skip_locked}) RETURNING *",
+                (now + self.lease_seconds, now),
+            ).fetchone()
+            return Row.from_db(row) if row else None
 
-    def next_due(self) -> float | None:
-        row = self._conn().execute("SELECT MIN(next_attempt_at) FROM requests WHERE status = 'queued'").fetchone()
-        return row[0]
+        return self._write(claim)
 
     def claim(self, row_id: int) -> bool:
-        """queued -> sending, committed before the SMTP transaction starts."""
+        """Claim one row by id (queued -> sending, with a lease)."""
         return self._write(
-            lambda conn: (
-                conn.execute(
-                    "UPDATE requests SET status = 'sending', attempts = attempts + 1 WHERE id = ? AND status = 'queued'",
-                    (row_id,),
+            lambda tx: (
+                tx.execute(
+                    "UPDATE requests SET status = 'sending', attempts = attempts + 1, lease_until = ?"
+                    " WHERE id = ? AND status = 'queued'",
+                    (time.time() + self.lease_seconds, row_id),
                 ).rowcount
                 == 1
             )
         )
 
-    def mark_sent(self, row_id: int) -> None:
-        self._write(
-            lambda conn: conn.execute(
-                "UPDATE requests SET status = 'sent', sent_at = ?, last_error = NULL WHERE id = ? AND status = 'sending'",
-                (iso(utcnow()), row_id),
+    def requeue_interrupted(self) -> int:
+        """At start-up: rows left in 'sending' by a crash go back to the queue — all of them when
+        this receiver owns the database, else those whose lease has run out."""
+        return self.requeue_expired(float("inf") if self.exclusive else None)
+
+    def requeue_expired(self, now: float | None = None) -> int:
+        """Rows in 'sending' whose lease ran out before `now` (their sender was killed or hangs)
+        go back to the queue, due at once, counted in `interrupted`."""
+        now = time.time() if now is None else now
+        return self._write(
+            lambda tx: (
+                tx.execute(
+                    "UPDATE requests SET status = 'queued', interrupted = interrupted + 1, next_attempt_at = ?,"
+                    " lease_until = NULL WHERE status = 'sending' AND COALESCE(lease_until, 0) < ?",
+                    (time.time(), now),
+                ).rowcount
             )
         )
 
-    def mark_retry(self, row_id: int, error: str, next_attempt_at: float) -> None:
+    def due(self, now: float, limit: int = 100) -> list[Row]:
+        """Queued rows due by `now`, oldest first (a read: claim_next takes them)."""
+        rows = self.db.query(
+            "SELECT * FROM requests WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
+            (now, limit),
+        )
+        return [Row.from_db(r) for r in rows]
+
+    def next_due(self) -> float | None:
+        return self.db.query("SELECT MIN(next_attempt_at) AS due FROM requests WHERE status = 'queued'")[0]["due"]
+
+    def _finish(self, row_id: int, attempt: int | None, assignments: str, params: tuple) -> None:
+        # `attempt` fences the update: after a lease ran out and another receiver claimed the
+        # row again (attempts + 1), the first sender's late answer changes nothing.
+        fence = " AND attempts = ?" if attempt is not None else ""
         self._write(
-            lambda conn: conn.execute(
-                "UPDATE requests SET status = 'queued', last_error = ?, next_attempt_at = ? WHERE id = ? AND status = 'sending'",
-                (error[:500], next_attempt_at, row_id),
+            lambda tx: tx.execute(
+                f"UPDATE requests SET {assignments}, lease_until = NULL WHERE id = ? AND status = 'sending'{fence}",
+                (*params, row_id, *(() if attempt is None else (attempt,))),
             )
         )
 
-    def mark_failed(self, row_id: int, error: str) -> None:
-        self._write(
-            lambda conn: conn.execute(
-                "UPDATE requests SET status = 'failed', last_error = ? WHERE id = ? AND status = 'sending'",
-                (error[:500], row_id),
-            )
+    def mark_sent(self, row_id: int, *, attempt: int | None = None) -> None:
+        self._finish(row_id, attempt, "status = 'sent', sent_at = ?, last_error = NULL", (iso(utcnow()),))
+
+    def mark_retry(self, row_id: int, error: str, next_attempt_at: float, *, attempt: int | None = None) -> None:
+        self._finish(
+            row_id, attempt, "status = 'queued', last_error = ?, next_attempt_at = ?", (error[:500], next_attempt_at)
         )
+
+    def mark_failed(self, row_id: int, error: str, *, attempt: int | None = None) -> None:
+        self._finish(row_id, attempt, "status = 'failed', last_error = ?", (error[:500],))
 
     # The organisation's commands
     def counts(self) -> dict[str, int]:
         found = dict.fromkeys(STATUSES, 0)
-        for status, count in self._conn().execute("SELECT status, COUNT(*) FROM requests GROUP BY status"):
-            found[status] = count
+        for row in self.db.query("SELECT status, COUNT(*) AS n FROM requests GROUP BY status"):
+            found[row["status"]] = row["n"]
         return found
 
     def rows(
@@ -405,19 +410,17 @@ class Store:
         sql += " ORDER BY created_at DESC, id DESC" if newest_first else " ORDER BY created_at, id"
         if limit:
             sql += f" LIMIT {int(limit)}"
-        return [Row.from_db(r) for r in self._conn().execute(sql, params)]
+        return [Row.from_db(r) for r in self.db.query(sql, params)]
 
     def get(self, reference: str) -> Row | None:
-        row = (
-            self._conn().execute("SELECT * FROM requests WHERE reference = ?", (reference.strip().upper(),)).fetchone()
-        )
-        return Row.from_db(row) if row else None
+        rows = self.db.query("SELECT * FROM requests WHERE reference = ?", (reference.strip().upper(),))
+        return Row.from_db(rows[0]) if rows else None
 
     def retry(self, reference: str) -> bool:
         """failed -> queued, due now (after fixing whatever made the server refuse it)."""
         return self._write(
-            lambda conn: (
-                conn.execute(
+            lambda tx: (
+                tx.execute(
                     "UPDATE requests SET status = 'queued', next_attempt_at = ? WHERE reference = ? AND status = 'failed'",
                     (time.time(), reference.strip().upper()),
                 ).rowcount
@@ -428,26 +431,15 @@ class Store:
     def purge(self, older_than_days: float, *, include_undelivered: bool = False, dry_run: bool = False) -> int:
         """Delete requests created more than N days ago (by default only sent or failed ones).
 
-        secure_delete overwrites the freed pages and the WAL is checkpointed and truncated, so
-        the personal data does not linger in the file."""
+        The backend then makes sure the personal data does not linger in its files (SQLite:
+        secure_delete and a truncated WAL; PostgreSQL: VACUUM)."""
         cutoff = iso(utcnow() - timedelta(days=older_than_days))
         statuses = STATUSES if include_undelivered else ("sent", "failed")
         marks = ",".join("?" * len(statuses))
+        where = f"WHERE created_at < ? AND status IN ({marks})"
         if dry_run:
-            return (
-                self._conn()
-                .execute(
-                    f"SELECT COUNT(*) FROM requests WHERE created_at < ? AND status IN ({marks})", (cutoff, *statuses)
-                )
-                .fetchone()[0]
-            )
-        count = self._write(
-            lambda conn: (
-                conn.execute(
-                    f"DELETE FROM requests WHERE created_at < ? AND status IN ({marks})", (cutoff, *statuses)
-                ).rowcount
-            )
-        )
+            return self.db.query(f"SELECT COUNT(*) AS n FROM requests {where}", (cutoff, *statuses))[0]["n"]
+        count = self._write(lambda tx: tx.execute(f"DELETE FROM requests {where}", (cutoff, *statuses)).rowcount)
         if count:
-            self._conn().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self.db.after_purge()
         return count
