@@ -1,20 +1,19 @@
-"""Run the receiver (`mentorsite receive SITE`) on the cheroot WSGI server (why cheroot: docs/receiver.md)."""
+"""Run the receiver (`mentorsite receive SITE`): its parts, the database lock, and the HTTP front end
+(``front``; why this design: docs/receiver.md)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
-import signal
 import sys
-import threading
 from pathlib import Path
 from typing import TextIO
-
-from cheroot import wsgi
 
 from .app import Receiver
 from .delivery import Outbox
 from .directory import load_directory
+from .front import CannotListen, Limits, run
 from .pages import Pages
 from .settings import Settings, SettingsError, with_secret
 from .store import Store
@@ -65,7 +64,8 @@ def build_app(settings: Settings, *, trusted_proxy: str | None = None) -> tuple[
 def serve(
     settings: Settings, *, host: str, port: int, threads: int = 8, trusted_proxy: str | None = None, echo=print
 ) -> None:
-    """Start the outbox and the HTTP server; return after SIGTERM or SIGINT."""
+    """Start the outbox and the HTTP front end; return after SIGTERM or SIGINT, once the
+    requests in hand are answered."""
     # One receiver per SQLite file; receivers sharing a PostgreSQL database need no lock.
     lock = DatabaseLock(settings.database) if isinstance(settings.database, Path) else None
     if lock:
@@ -77,66 +77,52 @@ def serve(
             log.warning("%d request(s) were being sent when the receiver stopped; sending them again", requeued)
         for warning in app.directory.warnings:
             log.warning("%s", warning)
-        server = wsgi.Server(
-            (host, port),
-            app,
-            numthreads=threads,
-            server_name="mentorsite",
-            timeout=30,
-            request_queue_size=64,
-            shutdown_timeout=10,
-        )
-        server.software = "mentorsite"
-        # A ceiling above the app's own limit, so the app answers 413 itself (with CORS headers
-        # the page's JavaScript can read) for anything up to it.
-        server.max_request_body_size = max(settings.contact.max_body_bytes * 4, 1 << 20)
-        server.max_request_header_size = 64 * 1024
+        limits = Limits(workers=threads, max_body_bytes=settings.contact.max_body_bytes)
+        raise_open_file_limit(limits.total + 64)
+
+        def reload() -> None:
+            try:
+                app.directory = load_directory(app.settings)
+                log.info(
+                    "reloaded the mentor directory: %d mentors, %d reachable",
+                    len(app.directory.entries),
+                    app.directory.reachable,
+                )
+            except Exception as exc:
+                log.error("reload failed, keeping the previous directory: %s", exc)
+
+        def ready(bound_port: int) -> None:
+            outbox.start()
+            counts = store.counts()
+            echo(
+                f"mentorsite receiver: {len(app.directory.entries)} mentors ({app.directory.reachable} reachable), "
+                f"database {store.label} ({counts['queued']} queued, {counts['failed']} failed), "
+                f"SMTP {settings.smtp_host}:{settings.smtp_port} ({settings.smtp_security}), "
+                f"delivery to {settings.contact.delivery}"
+            )
+            echo(f"listening on http://{host}:{bound_port}{settings.submit_path} (pid {os.getpid()}; Ctrl+C stops)")
+            sys.stdout.flush()
+
         try:
-            server.prepare()
-        except OSError as exc:
-            raise SettingsError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-        outbox.start()
-
-        def stop(signum, frame):
-            raise SystemExit(0)
-
-        def reload(signum, frame):
-            def work():
-                try:
-                    app.directory = load_directory(app.settings)
-                    log.info(
-                        "reloaded the mentor directory: %d mentors, %d reachable",
-                        len(app.directory.entries),
-                        app.directory.reachable,
-                    )
-                except Exception as exc:
-                    log.error("reload failed, keeping the previous directory: %s", exc)
-
-            threading.Thread(target=work, daemon=True).start()
-
-        signal.signal(signal.SIGTERM, stop)
-        if hasattr(signal, "SIGHUP"):
-            signal.signal(signal.SIGHUP, reload)
-        counts = store.counts()
-        echo(
-            f"mentorsite receiver: {len(app.directory.entries)} mentors ({app.directory.reachable} reachable), "
-            f"database {store.label} ({counts['queued']} queued, {counts['failed']} failed), "
-            f"SMTP {settings.smtp_host}:{settings.smtp_port} ({settings.smtp_security}), "
-            f"delivery to {settings.contact.delivery}"
-        )
-        echo(
-            f"listening on http://{host}:{server.bind_addr[1]}{settings.submit_path} (pid {os.getpid()}; Ctrl+C stops)"
-        )
-        sys.stdout.flush()
-        try:
-            server.serve()
-        except (KeyboardInterrupt, SystemExit):
-            pass
+            asyncio.run(run(app, limits, host, port, trusted_proxy=trusted_proxy, ready=ready, reload=reload))
+        except CannotListen as exc:
+            raise SettingsError(f"cannot listen on {host}:{port}: {exc}") from None
         finally:
-            server.stop()  # lets the worker threads finish the requests in hand
             outbox.stop()
             store.close()
-            echo("receiver stopped")
+        echo("receiver stopped")
     finally:
         if lock:
             lock.release()
+
+
+def raise_open_file_limit(wanted: int) -> None:
+    """Each connection is an open file: raise the soft limit towards `wanted` (never above the hard limit)."""
+    try:
+        import resource  # imported here, not at the top: the module only exists on POSIX
+    except ImportError:  # pragma: no cover - Windows has no such limit
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
