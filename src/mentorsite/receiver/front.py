@@ -29,6 +29,8 @@ from .framing import HEAD_END, Refusal, declared_length, head_problem, refusal_b
 from .ratelimit import client_key, normal_address
 
 log = logging.getLogger("mentorsite.receiver")
+#: After refusing a request, seconds its remaining input is read and discarded before closing.
+LINGER_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -130,39 +132,50 @@ class FrontEnd:
         refused = self.gate.admit(key)
         if refused:
             writer.write(refusal_bytes(Refusal(503, refused), http_date(), retry_after=10))
-            await self.close(writer)
+            await self.close(writer, reader)
             return
         task = asyncio.current_task()
         assert task is not None
         self.tasks.add(task)
+        unread = False
         try:
-            await self.converse(reader, writer, peer, local)
+            unread = await self.converse(reader, writer, peer, local)
         except Refused as exc:
             writer.write(refusal_bytes(exc.refusal, http_date()))
+            unread = True
         except (ClientGone, ConnectionError, TimeoutError):
             pass
         finally:
             self.gate.release(key)
             self.tasks.discard(task)
             self.waiting.discard(task)
-            await self.close(writer)
+            await self.close(writer, reader if unread else None)
 
-    async def close(self, writer: asyncio.StreamWriter) -> None:
+    async def close(self, writer: asyncio.StreamWriter, unread: asyncio.StreamReader | None = None) -> None:
+        """Send what is pending and close. With bytes the client may still be sending (`unread`),
+        half-close first and discard its input for a moment: closing a socket with unread input
+        sends a reset, which can destroy the answer before the client reads it (RFC 9112, 9.6)."""
         try:
             async with asyncio.timeout(self.limits.write_seconds):
                 await writer.drain()
+            if unread is not None and writer.can_write_eof():
+                writer.write_eof()
+                async with asyncio.timeout(LINGER_SECONDS):
+                    while await unread.read(65536):
+                        pass
         except (ConnectionError, TimeoutError):
             pass
         writer.close()
 
-    async def converse(self, reader, writer, peer, local) -> None:
-        """Requests on one connection, one after the other, until it should close."""
+    async def converse(self, reader, writer, peer, local) -> bool:
+        """Requests on one connection, one after the other, until it should close; True if the
+        client may still be sending (a body left unread)."""
         loop = asyncio.get_running_loop()
         raw = b""
         while not self.stopping:
             head = await self.read_head(reader, raw)
             if head is None:
-                return
+                return False
             raw, end = head
             problem = head_problem(raw[:end])
             if problem:
@@ -183,10 +196,11 @@ class FrontEnd:
             async with asyncio.timeout(self.limits.write_seconds):
                 await writer.drain()
             if closing or conn.our_state is not h11.DONE or conn.their_state is not h11.DONE:
-                return
+                return not complete
             raw, closed = conn.trailing_data
             if closed:
-                return
+                return False
+        return False
 
     async def read_head(self, reader: asyncio.StreamReader, raw: bytes) -> tuple[bytes, int] | None:
         """Bytes up to a whole head and where it ends, or None if the client left or stayed idle."""
