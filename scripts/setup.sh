@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up everything mentorsite needs on a fresh Debian/Ubuntu machine, idempotently:
 # a virtual environment in .venv with mentorsite installed, and, with --test, the test tools
-# (headless Chromium for browser tests, Java and the Nu Html Checker, axe-core, PostgreSQL).
+# (headless Chromium for browser tests, Java and the Nu Html Checker, axe-core, PostgreSQL, and
+# nginx, Caddy and systemd-analyze for the deployment files).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,6 +39,8 @@ if [ $want_test = 1 ]; then
   command -v shellcheck >/dev/null 2>&1 || apt_install shellcheck
   # A real PostgreSQL server for the receiver's store tests (tests/postgres_kit.py starts its own cluster).
   compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || apt_install postgresql
+  # The shipped proxy configurations and systemd unit are run and verified (tests/test_deploy.py).
+  apt_install nginx caddy systemd
   if [ ! -f node_modules/.package-lock.json ] || [ package.json -nt node_modules/.package-lock.json ]; then
     npm install --no-audit --no-fund --silent
   fi
