@@ -3,15 +3,12 @@ ports in front of a real receiver (a submit and a slow-body attack through each)
 unit checked by `systemd-analyze`, the container file read for what can be checked without a
 container engine (none runs in CI): base image, user, and the README's commands.
 
-Ports and addresses go into the proxy configurations through their documented template
-mechanisms: nginx's ${NAMES} as `envsubst` with a list of names fills them, Caddy's {$NAMES}
-from the environment.
+The proxies are started by tests/proxy_kit.py (the bench uses it too).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import shlex
 import shutil
@@ -25,22 +22,12 @@ import pytest
 
 pytest.importorskip("aiosmtpd")
 
-from receiver_kit import LOOPBACK, ReceiverProcess, SmtpSink, _death_signal, free_port, write_site  # noqa: E402
+from proxy_kit import DEPLOY, SERVER_NAME, ProxyProcess  # noqa: E402
+from receiver_kit import LOOPBACK, ReceiverProcess, SmtpSink, free_port, write_site  # noqa: E402
 from test_receiver_framing import FORM_TYPE, exchange, post_head, statuses  # noqa: E402
 from test_receiver_http import SECRET, SITE, form  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-DEPLOY = ROOT / "deploy"
-NGINX_NAMES = ("MENTORSITE_LISTEN", "MENTORSITE_SERVER_NAME", "MENTORSITE_RECEIVER")
-
-
-def fill_nginx_template(text: str, values: dict[str, str]) -> str:
-    """What `envsubst '${A} ${B}'` does: replace the listed ${NAMES}, leave nginx's $variables."""
-    assert set(values) == set(NGINX_NAMES)
-    for name, value in values.items():
-        text = text.replace("${" + name + "}", value)
-    assert not [line for line in text.splitlines() if "${" in line and not line.lstrip().startswith("#")]
-    return text
 
 
 @pytest.fixture(scope="module")
@@ -71,83 +58,18 @@ def receiver(tmp_path_factory):
     assert "Traceback" not in process.output(), process.output()
 
 
-def wait_for_port(port: int, proc: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, log.read_text()
-        try:
-            socket.create_connection((LOOPBACK, port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise TimeoutError(log.read_text())
-
-
-def start(command: list[str], log: Path, env: dict | None = None) -> subprocess.Popen:
-    with log.open("wb") as handle:
-        return subprocess.Popen(
-            command,
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            env={**os.environ, **(env or {})},
-            preexec_fn=_death_signal(),
-        )
-
-
 @pytest.fixture(scope="module")
 def nginx(receiver, tmp_path_factory):
-    binary = shutil.which("nginx") or "/usr/sbin/nginx"
-    work = tmp_path_factory.mktemp("nginx")
-    port = free_port()
-    site = fill_nginx_template(
-        (DEPLOY / "nginx.conf").read_text(),
-        {
-            "MENTORSITE_LISTEN": f"{LOOPBACK}:{port}",
-            "MENTORSITE_SERVER_NAME": "receiver.test",
-            "MENTORSITE_RECEIVER": f"{LOOPBACK}:{receiver.port}",
-        },
-    )
-    (work / "mentorsite-receiver.conf").write_text(site)
-    # The main file a distribution ships, reduced to what a process of our own needs.
-    temp = "\n".join(
-        f"  {kind}_temp_path {work / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    )
-    (work / "nginx.conf").write_text(
-        f"pid {work / 'nginx.pid'};\nerror_log {work / 'error.log'} info;\nevents {{}}\n"
-        f"http {{\n  access_log off;\n{temp}\n  include {work / 'mentorsite-receiver.conf'};\n}}\n"
-    )
-    check = subprocess.run([binary, "-t", "-p", str(work), "-c", str(work / "nginx.conf")], capture_output=True)
-    assert check.returncode == 0, check.stderr.decode()
-    proc = start([binary, "-p", str(work), "-c", str(work / "nginx.conf"), "-g", "daemon off;"], work / "out.log")
-    try:
-        wait_for_port(port, proc, work / "out.log")
-        yield port
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    proxy = ProxyProcess("nginx", tmp_path_factory.mktemp("nginx"), receiver.port).start()
+    yield proxy.port
+    proxy.stop()
 
 
 @pytest.fixture(scope="module")
 def caddy(receiver, tmp_path_factory):
-    work = tmp_path_factory.mktemp("caddy")
-    port = free_port()
-    env = {
-        "MENTORSITE_SITE_ADDRESS": f"http://receiver.test:{port}",
-        "MENTORSITE_RECEIVER": f"{LOOPBACK}:{receiver.port}",
-        "MENTORSITE_BIND": LOOPBACK,
-        "CADDY_ADMIN": f"{LOOPBACK}:{free_port()}",
-        "XDG_DATA_HOME": str(work / "data"),
-        "XDG_CONFIG_HOME": str(work / "config"),
-    }
-    command = ["caddy", "run", "--config", str(DEPLOY / "Caddyfile"), "--adapter", "caddyfile"]
-    proc = start(command, work / "out.log", env)
-    try:
-        wait_for_port(port, proc, work / "out.log")
-        yield port
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    proxy = ProxyProcess("caddy", tmp_path_factory.mktemp("caddy"), receiver.port).start()
+    yield proxy.port
+    proxy.stop()
 
 
 @pytest.fixture(params=["nginx", "caddy"])
@@ -156,10 +78,12 @@ def proxy(request) -> int:
 
 
 def submit(port: int, name: str) -> list[int]:
-    token = exchange(port, b"GET /requests/token HTTP/1.1\r\nHost: receiver.test\r\nConnection: close\r\n\r\n")
+    token = exchange(
+        port, b"GET /requests/token HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" % SERVER_NAME.encode()
+    )
     body = urlencode(form(mentor="ana-example", name=name)).encode()
     head = post_head(FORM_TYPE, f"Content-Length: {len(body)}", "Connection: close").replace(
-        b"Host: receiver", b"Host: receiver.test"
+        b"Host: receiver", b"Host: " + SERVER_NAME.encode()
     )
     return statuses(token) + statuses(exchange(port, head + body))
 
@@ -179,7 +103,10 @@ def test_slow_bodies_through_the_proxy_do_not_reach_the_receiver(receiver, proxy
         for i in range(40):
             sock = socket.create_connection((LOOPBACK, proxy), timeout=10, source_address=(f"127.0.7.{i % 4 + 1}", 0))
             sock.sendall(
-                post_head(FORM_TYPE, "Content-Length: 3000").replace(b"Host: receiver", b"Host: receiver.test") + b"a="
+                post_head(FORM_TYPE, "Content-Length: 3000").replace(
+                    b"Host: receiver", b"Host: " + SERVER_NAME.encode()
+                )
+                + b"a="
             )
             held.append(sock)
         time.sleep(0.5)
