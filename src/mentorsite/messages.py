@@ -139,8 +139,7 @@ def merged_catalogue(language: str, site_catalogue: Catalog | None = None) -> Ca
             continue
         for message in source:
             if message.id and _translated(message):
-                merged[message.id] = message.string
-                merged[message.id].flags = set(message.flags)
+                merged.add(message.id, message.string, flags=message.flags)
     return merged
 
 
@@ -154,11 +153,7 @@ def messages_for(language: str, site_catalogue: Catalog | None = None) -> Messag
     if language.split("-")[0].lower() == SOURCE_LANGUAGE:
         fallback: frozenset[str] = frozenset()
     else:
-        fallback = frozenset(
-            msgid_of(m)
-            for m in theme_template()
-            if m.id and (msgid_of(m) not in catalogue._messages or not _translated(catalogue[m.id]))  # type: ignore[attr-defined]
-        )
+        fallback = frozenset(msgid_of(m) for m in theme_template() if m.id and msgid_of(m) not in catalogue)
     return Messages(language, translations, fallback)
 
 
