@@ -125,7 +125,7 @@ class Messages:
         """A plural message by CLDR plural category ("one", "few", …), as Intl.PluralRules names them."""
         locale = locale_of(self.language) or Locale.parse(SOURCE_LANGUAGE)
         forms: dict[str, str] = {}
-        for n in range(0, 1000):
+        for n in (*range(0, 1000), 1_000_000):
             forms.setdefault(locale.plural_form(n), self.translations.ngettext(singular, plural, n))
         return forms
 
@@ -133,13 +133,13 @@ class Messages:
 def merged_catalogue(language: str, site_catalogue: Catalog | None = None) -> Catalog:
     """The shipped catalogue of `language` (empty for one not shipped) with the site's entries over it."""
     merged = Catalog(locale=str(locale_of(language) or SOURCE_LANGUAGE), domain=DOMAIN)
-    shipped = _shipped(language)
-    for source in (shipped, site_catalogue):
-        if source is None:
-            continue
-        for message in source:
+    chosen: dict[str, Message] = {}  # by msgid: Catalog.add would keep the first translation
+    for source in (_shipped(language), site_catalogue):
+        for message in source or ():
             if message.id and _translated(message):
-                merged.add(message.id, message.string, flags=message.flags)
+                chosen[msgid_of(message)] = message
+    for message in chosen.values():
+        merged.add(message.id, message.string, flags=message.flags)
     return merged
 
 
@@ -197,34 +197,50 @@ def site_catalogue(site_dir: Path, language: str, known: Iterable[str]) -> tuple
             )
             catalogue.delete(message.id)
             continue
-        wanted = set().union(
-            *(placeholders(s) for s in (message.id if isinstance(message.id, tuple) else [message.id]))
-        )
-        strings = message.string if isinstance(message.string, (list, tuple)) else [message.string]
-        for text in strings:
-            if text and placeholders(text) != wanted:
-                extra = sorted(placeholders(text) - wanted)
-                lacking = sorted(wanted - placeholders(text))
-                detail = "; ".join(
-                    part
-                    for part in (
-                        f"unknown placeholder {', '.join(f'%({p})s' for p in extra)}" if extra else "",
-                        f"missing placeholder {', '.join(f'%({p})s' for p in lacking)}" if lacking else "",
-                    )
-                    if part
+        for extra, lacking in placeholder_problems(message)[:1]:
+            detail = "; ".join(
+                part
+                for part in (
+                    f"unknown placeholder {', '.join(f'%({p})s' for p in extra)}" if extra else "",
+                    f"missing placeholder {', '.join(f'%({p})s' for p in lacking)}" if lacking else "",
                 )
-                problems.append(
-                    Diagnostic(
-                        where,
-                        line,
-                        1,
-                        f"translation of {msgid!r} has other placeholders than its msgid: {detail}",
-                        "keep every %(name)s of the msgid, spelled the same",
-                    )
+                if part
+            )
+            problems.append(
+                Diagnostic(
+                    where,
+                    line,
+                    1,
+                    f"translation of {msgid!r} has other placeholders than its msgid: {detail}",
+                    "keep every %(name)s of the msgid, spelled the same",
                 )
-                catalogue.delete(message.id)
-                break
+            )
+            catalogue.delete(message.id)
     return catalogue, problems
+
+
+def placeholder_problems(message: Message) -> list[tuple[list[str], list[str]]]:
+    """How the translations of `message` misuse the msgid's placeholders: (unknown, missing) each.
+
+    A plain message keeps exactly the msgid's placeholders. A plural one may leave the number
+    out of a form that spells it (Arabic "مرشدان", two mentors), but each placeholder must
+    appear in some form, and none may appear that the msgid lacks.
+    """
+    ids = message.id if isinstance(message.id, tuple) else (message.id,)
+    wanted = set().union(*(placeholders(s) for s in ids))
+    raw = message.string if isinstance(message.string, (list, tuple)) else [message.string]
+    strings = [s for s in raw if s]
+    found: list[tuple[list[str], list[str]]] = []
+    used: set[str] = set()
+    for text in strings:
+        have = placeholders(text)
+        used |= have
+        lacking = [] if isinstance(message.id, tuple) else sorted(wanted - have)
+        if have - wanted or lacking:
+            found.append((sorted(have - wanted), lacking))
+    if isinstance(message.id, tuple) and strings and wanted - used:
+        found.append(([], sorted(wanted - used)))
+    return found
 
 
 def load_messages(site_dir: Path, language: str, extra_msgids: Iterable[str] = ()) -> tuple[Messages, list[Diagnostic]]:
