@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from babel.messages.extract import extract_from_dir
-from babel.messages.frontend import parse_mapping_cfg
+from babel.messages import frontend
 from babel.messages.pofile import read_po
 from kit import GOOD_PROFILE, SITE_TOML, TODAY, tiny_jpeg
 
@@ -38,7 +38,9 @@ SHIPPED = ["ar", "de", "en", "es", "fr", "pt"]
 def extracted_msgids() -> set[str | tuple[str, str]]:
     """Every msgid the theme uses, as Babel extracts it with the project's babel.cfg."""
     with (ROOT / "babel.cfg").open(encoding="utf-8") as fh:
-        method_map, options_map = parse_mapping_cfg(fh)
+        # parse_mapping_cfg since Babel 2.15; parse_mapping before (deprecated since).
+        parse = getattr(frontend, "parse_mapping_cfg", None) or frontend.parse_mapping
+        method_map, options_map = parse(fh)
     found: set[str | tuple[str, str]] = set()
     for _file, _line, message, _comments, _context in extract_from_dir(
         str(ROOT), method_map, options_map, keywords=KEYWORDS

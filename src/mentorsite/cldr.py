@@ -70,11 +70,15 @@ def country_names(language: str) -> dict[str, str]:
 
 
 def timezone_name(zone: str, language: str) -> str:
-    """A time zone as people name it in `language`: "France", "Brésil (São Paulo)"."""
+    """A time zone as people name it in `language`: "France", "Brésil (São Paulo)" (CLDR's
+    location name, without the "heure : …" / "… Time" its region format wraps it in)."""
+    locale = site_locale(language)
     try:
-        return get_timezone_location(zone, locale=site_locale(language), return_city=False)
+        named = get_timezone_location(zone, locale=locale, return_city=False)
     except LookupError:
         return zone.replace("_", " ")
+    before, _, after = locale.zone_formats["region"].partition("%s")
+    return named.removeprefix(before).removesuffix(after)
 
 
 @cache

@@ -25,7 +25,7 @@ from babel import Locale, UnknownLocaleError
 from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import DEFAULT_KEYWORDS, extract
 from babel.messages.mofile import write_mo
-from babel.messages.pofile import PoFileError, read_po
+from babel.messages.pofile import PoFileError, PoFileParser, read_po
 from babel.support import Translations
 
 from .diagnostics import Diagnostic
@@ -133,8 +133,13 @@ class Messages:
 def merged_catalogue(language: str, site_catalogue: Catalog | None = None) -> Catalog:
     """The shipped catalogue of `language` (empty for one not shipped) with the site's entries over it."""
     merged = Catalog(locale=str(locale_of(language) or SOURCE_LANGUAGE), domain=DOMAIN)
+    shipped = _shipped(language)
+    if shipped is not None:
+        # The shipped catalogue's Plural-Forms header decides which form is which, whatever
+        # the installed Babel's own plural tables say.
+        merged.mime_headers = shipped.mime_headers
     chosen: dict[str, Message] = {}  # by msgid: Catalog.add would keep the first translation
-    for source in (_shipped(language), site_catalogue):
+    for source in (shipped, site_catalogue):
         for message in source or ():
             if message.id and _translated(message):
                 chosen[msgid_of(message)] = message
@@ -173,8 +178,13 @@ def site_catalogue(site_dir: Path, language: str, known: Iterable[str]) -> tuple
         return None, []
     where = path.relative_to(site_dir).as_posix()
     try:
+        catalogue = Catalog(locale=str(locale_of(language) or SOURCE_LANGUAGE), domain=DOMAIN)
+        shipped = _shipped(language)
+        if shipped is not None:
+            # An overlay of the shipped catalogue: its plural forms, unless the file says otherwise.
+            catalogue.mime_headers = shipped.mime_headers
         with path.open("rb") as fh:
-            catalogue = read_po(fh, locale=str(locale_of(language) or SOURCE_LANGUAGE), abort_invalid=True)
+            PoFileParser(catalogue, abort_invalid=True).parse(fh)
     except (PoFileError, UnicodeDecodeError, ValueError) as exc:
         line = getattr(exc, "lineno", 0) or 0
         return None, [Diagnostic(where, line, 1 if line else 0, f"cannot read this catalogue: {exc}")]
@@ -226,7 +236,7 @@ def placeholder_problems(message: Message) -> list[tuple[list[str], list[str]]]:
     out of a form that spells it (Arabic "مرشدان", two mentors), but each placeholder must
     appear in some form, and none may appear that the msgid lacks.
     """
-    ids = message.id if isinstance(message.id, tuple) else (message.id,)
+    ids: tuple[str, ...] = tuple(message.id) if isinstance(message.id, (list, tuple)) else (message.id,)
     wanted = set().union(*(placeholders(s) for s in ids))
     raw = message.string if isinstance(message.string, (list, tuple)) else [message.string]
     strings = [s for s in raw if s]
