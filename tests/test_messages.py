@@ -14,8 +14,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from babel.messages.extract import extract_from_dir
 from babel.messages import frontend
+from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 from kit import GOOD_PROFILE, SITE_TOML, TODAY, tiny_jpeg
 
