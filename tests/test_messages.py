@@ -158,7 +158,7 @@ def script_strings(out: Path, language: str) -> dict:
 
 def test_french_home_directory_and_mentor_page(french):
     home = text(french / "index.html")
-    assert '<html lang="fr">' in home
+    assert '<html lang="fr" dir="ltr">' in home
     assert '<a class="skip-link" href="#main">Aller au contenu principal</a>' in home
     assert '<label for="q">Rechercher un mentor</label>' in home
     assert '<h2 id="featured-title">Mentors à la une</h2>' in home
@@ -209,7 +209,7 @@ def test_french_scripts_take_their_words_from_the_build(french):
 
 def test_arabic_site_speaks_arabic_with_six_plural_forms(arabic):
     home = text(arabic / "index.html")
-    assert '<html lang="ar">' in home
+    assert '<html lang="ar" dir="rtl">' in home
     assert '<h2 id="featured-title">مرشدون مميّزون</h2>' in home
     directory = text(arabic / "mentors" / "index.html")
     assert "<h1>دليل المرشدين</h1>" in directory
@@ -279,7 +279,7 @@ def test_strings_a_language_lacks_fall_back_to_english_marked_with_their_own_lan
     report = build_site(site, today=TODAY)
     assert report.written and not report.errors
     page = text(site / "_site" / "mentors" / "ada" / "index.html")
-    assert '<html lang="sw">' in page
+    assert '<html lang="sw" dir="ltr">' in page
     assert '<h2 id="contact-title"><span lang="en">Request a conversation</span></h2>' in page
     # Attribute values cannot hold a span: they stay plain.
     assert '<nav class="breadcrumb" aria-label="Breadcrumb">' in page
