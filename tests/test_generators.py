@@ -13,6 +13,7 @@ from mentorsite.build import build_site
 from mentorsite.config import load_config
 from mentorsite.context import SiteContext, published_mentors, site_context
 from mentorsite.load import load_site
+from mentorsite.messages import messages_for
 from mentorsite.outputs import ALL_MENTORS, Inputs
 
 #: Seven mentors, per_page 6: every listing has two pages. person-6 takes no mentees.
@@ -37,7 +38,14 @@ def site(tmp_path_factory) -> SiteContext:
     loaded = load_site(root, config, today=TODAY)
     assert loaded.diagnostics == []
     # A card is the mentor's slug here, so listings can be read back.
-    return site_context(config, published_mentors(config, loaded.mentors), loaded.guides, {}, lambda v: Markup(v.slug))
+    return site_context(
+        config,
+        published_mentors(config, loaded.mentors),
+        loaded.guides,
+        {},
+        lambda v: Markup(v.slug),
+        messages_for(config.language),
+    )
 
 
 def test_directory_is_paginated(site):

@@ -324,6 +324,7 @@ def test_script_elements_are_the_theme_scripts_and_carry_no_data(built):
             src = urlsplit(attrs.get("src") or "").path
             emitted.add((src, tuple(sorted(attrs)), text))
     assert emitted == {
+        ("/assets/messages.en.js", ("defer", "src"), ""),  # the scripts' words, from the catalogue
         ("/assets/site.js", ("defer", "src"), ""),
         ("/assets/search.js", ("defer", "src"), ""),
     }

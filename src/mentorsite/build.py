@@ -19,6 +19,7 @@ from .diagnostics import Diagnostic, InputError
 from .guardrails import site_problems
 from .index import search_examples
 from .load import Loaded, LoadedMentor, load_site
+from .messages import load_messages, site_template_msgids
 from .outputs import Copy, File, Output, Page
 from .parallel import fewer_collections
 from .photos import check_photos
@@ -82,6 +83,7 @@ def check_site(
     loaded = replace(loaded, mentors=kept, photos=photos)
     report.diagnostics += problems + private_email_problems(loaded) + check_templates(site_dir, config, today)
     report.diagnostics += site_problems(site_dir, config, loaded, publishing=publishing)
+    report.diagnostics += load_messages(site_dir, config.language, site_template_msgids(site_dir))[1]
     report.diagnostics = quote_public_sources(report.diagnostics, loaded, config)
     report.mentors = len(loaded.mentors)
     report.seconds = time.perf_counter() - started
@@ -161,9 +163,12 @@ def site_outputs(
     site_dir: Path, config: SiteConfig, published: list[LoadedMentor], loaded: Loaded, today: date
 ) -> tuple[Renderer, list[Output]]:
     """Every file of the site, stage by stage, and the renderer for its pages."""
-    assets = list(generators.assets(site_dir))  # first: their hashes version the URLs in pages
-    renderer = Renderer(make_environment(site_dir, config, _asset_versions(assets), today), site_dir)
-    site = site_context(config, published, loaded.guides, loaded.photos, renderer.card)
+    messages, _problems = load_messages(
+        site_dir, config.language, site_template_msgids(site_dir)
+    )  # check_site reported its problems
+    assets = list(generators.assets(site_dir, messages))  # first: their hashes version the URLs in pages
+    renderer = Renderer(make_environment(site_dir, config, _asset_versions(assets), today, messages), site_dir)
+    site = site_context(config, published, loaded.guides, loaded.photos, renderer.card, messages)
     renderer.env.globals["sidebar"] = facet_sidebar(renderer, site.facets)
     renderer.env.globals["guide_links"] = site.guide_links  # mentor pages and the request-sent page
     renderer.env.globals["search_examples"] = search_examples(site.facets)  # the search box's hint

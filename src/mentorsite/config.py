@@ -337,7 +337,7 @@ class SiteConfig(Strict):
     base_url: str = "http://localhost:8000/"
     """Where the site is published; a sub-path such as https://org.github.io/mentors/ works."""
     language: str = Field(default="en", pattern=r"^[a-zA-Z]{2,3}(-[A-Za-z0-9]{2,8})*$")
-    """Language of the site, as a BCP 47 tag."""
+    """Language of the site, as a BCP 47 tag: it picks the interface's message catalogue (en, fr, es, de, pt and ar ship; see "Languages"), and CLDR's names, dates, numbers, lists and name order."""
     output_dir: str = "_site"
     """Output directory, relative to the site."""
     per_page: int = Field(default=24, ge=6, le=200)

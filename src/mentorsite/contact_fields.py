@@ -12,13 +12,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from .messages import N_
 from .textrules import SLUG_MAX
 from .vocabulary import CADENCES, FORMATS
 
 #: The answer a person gives by leaving a choice alone.
 NO_PREFERENCE = "no-preference"
-FORMAT_CHOICES = {NO_PREFERENCE: "No preference", **FORMATS}
-CADENCE_CHOICES = {NO_PREFERENCE: "No preference", **CADENCES}
+FORMAT_CHOICES = {NO_PREFERENCE: N_("No preference"), **FORMATS}
+CADENCE_CHOICES = {NO_PREFERENCE: N_("No preference"), **CADENCES}
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class RequestField:
     name: str
     """Our name: the form field's name (before ``field_names``), the request's attribute, the stored column."""
     label: str
-    """The form's label."""
+    """The form's label (a message: the form shows its translation)."""
     kind: Literal["hidden", "line", "email", "text", "choice", "consent"]
     """hidden: set by the page; line, email: one line of text; text: several lines; choice: one of
     ``choices``; consent: a box to tick."""
@@ -39,7 +40,7 @@ class RequestField:
     about: str = ""
     """How the receiver's messages name the field: "Please enter {about}."."""
     help: str = ""
-    """A hint printed under the field; ``{mentor}`` stands for the mentor's name."""
+    """A hint printed under the field; ``%(mentor)s`` stands for the mentor's name."""
     rows: int = 0
     """Visible lines of a multi-line field."""
     autocomplete: str = ""
@@ -59,50 +60,52 @@ class RequestField:
 
 #: The fields of a request, in form order.
 REQUEST_FIELDS: tuple[RequestField, ...] = (
-    RequestField("mentor", "Mentor", "hidden", required=True, max_length=SLUG_MAX),
-    RequestField("name", "Your name", "line", required=True, max_length=100, about="your name", autocomplete="name"),
+    RequestField("mentor", N_("Mentor"), "hidden", required=True, max_length=SLUG_MAX),
+    RequestField(
+        "name", N_("Your name"), "line", required=True, max_length=100, about="your name", autocomplete="name"
+    ),
     RequestField(
         "email",
-        "Your email",
+        N_("Your email"),
         "email",
         required=True,
         max_length=254,
         about="your email address",
         autocomplete="email",
-        help="Shared only with {mentor} so they can reply to you.",
+        help=N_("Shared only with %(mentor)s so they can reply to you."),
     ),
     RequestField(
         "hope_to_gain",
-        "What you hope to gain",
+        N_("What you hope to gain"),
         "text",
         required=True,
         max_length=1000,
         about="what you hope to gain",
         rows=4,
-        help="One or two specific areas you would like help with.",
+        help=N_("One or two specific areas you would like help with."),
     ),
     RequestField(
         "goals",
-        "Your goals",
+        N_("Your goals"),
         "text",
         max_length=1000,
         about="your goals",
         rows=3,
-        help="Where you would like to be in a year or two.",
+        help=N_("Where you would like to be in a year or two."),
     ),
-    RequestField("format", "Preferred format", "choice", about="a format", choices=FORMAT_CHOICES),
-    RequestField("cadence", "Preferred cadence", "choice", about="a cadence", choices=CADENCE_CHOICES),
+    RequestField("format", N_("Preferred format"), "choice", about="a format", choices=FORMAT_CHOICES),
+    RequestField("cadence", N_("Preferred cadence"), "choice", about="a cadence", choices=CADENCE_CHOICES),
     RequestField(
         "message",
-        "A short message",
+        N_("A short message"),
         "text",
         required=True,
         max_length=2000,
         about="a short message",
         rows=6,
-        help="Introduce yourself and suggest a first step, such as a 30-minute call.",
+        help=N_("Introduce yourself and suggest a first step, such as a 30-minute call."),
     ),
-    RequestField("consent", "I agree that my details are shared with this mentor", "consent", required=True),
+    RequestField("consent", N_("I agree that my details are shared with this mentor"), "consent", required=True),
 )
 
 #: Field names in form order.

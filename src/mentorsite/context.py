@@ -15,6 +15,7 @@ from markupsafe import Markup
 from .config import SiteConfig
 from .index import FacetView, build_facets, directory_order
 from .load import LoadedGuide, LoadedMentor
+from .messages import Messages
 from .photos import PublishedPhoto
 from .views import (
     GuideView,
@@ -44,6 +45,8 @@ class SiteContext:
     guide_links: dict[str, str]
     #: Checked photos of published mentors by slug.
     photos: dict[str, PublishedPhoto]
+    #: The interface's words in the site's language (titles built in Python).
+    messages: Messages
 
 
 def published_mentors(config: SiteConfig, mentors: list[LoadedMentor]) -> list[LoadedMentor]:
@@ -57,14 +60,15 @@ def site_context(
     guides: list[LoadedGuide],
     photos: dict[str, PublishedPhoto],
     card: Callable[[MentorView], Markup],
+    messages: Messages,
 ) -> SiteContext:
     """Views of everything published; `photos` are the checked photos of active mentors,
-    `card` renders a mentor's card (from `_card.html`)."""
+    `card` renders a mentor's card (from `_card.html`), labels speak `messages`' language."""
     photos = {m.slug: photos[m.slug] for m in published if m.slug in photos}
     mentors = {m.slug: m.mentor for m in published}
-    order = directory_order(mentors)
-    facets = build_facets(config, mentors, order)
-    refs = RefMaker(facets, config)
+    order = directory_order(mentors, messages.language)
+    facets = build_facets(config, mentors, order, messages)
+    refs = RefMaker(facets, config, messages)
     views = {
         m.slug: mentor_view(
             m.slug,
@@ -97,4 +101,5 @@ def site_context(
         pages=[guide_view(g, placeholders) for g in guides if g.kind == "page"],
         guide_links=guide_links(guide_views, config),
         photos=photos,
+        messages=messages,
     )

@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from . import cms, search
+from .cldr import timezone_name
 from .context import SiteContext
+from .messages import Messages, script_messages, script_messages_name
 from .outputs import ALL_GUIDES, ALL_MENTORS, Copy, File, Inputs, Page
 from .pagination import chunks, page_url, pagination
 from .photos import PublishedPhoto, publish_photos
@@ -29,10 +31,17 @@ def _page(path: str, title: str, description: str) -> dict[str, str]:
     return {"path": path, "title": title, "description": description}
 
 
-def assets(site_dir: Path) -> Iterator[File]:
-    """The theme's assets, and the site's over them; their hashes version the URLs in pages."""
+def assets(site_dir: Path, messages: Messages) -> Iterator[File]:
+    """The theme's assets, and the site's over them; their hashes version the URLs in pages.
+    Last, the words of the browser scripts among them in the site's language."""
+    scripts = []
     for name, source in asset_sources(site_dir).items():
-        yield File(f"assets/{name}", f"templates/assets/{name}", source.read_bytes())
+        data = source.read_bytes()
+        if name.endswith(".js"):
+            scripts.append(data)
+        yield File(f"assets/{name}", f"templates/assets/{name}", data)
+    name = script_messages_name(messages.language)
+    yield File(f"assets/{name}", "message catalogue", script_messages(messages, scripts))
 
 
 def photos(site_dir: Path, published: dict[str, PublishedPhoto]) -> Iterator[Copy]:
@@ -75,12 +84,17 @@ def _listing(
     pages = chunks(slugs, site.config.per_page)
     for number, chunk in enumerate(pages, start=1):
         path = page_url(base, number)
+        shown = title
+        if number > 1:
+            shown = site.messages.gettext(
+                "%(title)s (page %(number)s of %(total)s)", title=title, number=number, total=len(pages)
+            )
         yield Page(
             f"{path}index.html",
             origin,
             template,
             {
-                "page": _page(path, title if number == 1 else f"{title} (page {number} of {len(pages)})", description),
+                "page": _page(path, shown, description),
                 "cards": [site.views[s].card for s in chunk],
                 "pagination": pagination(base, number, len(pages)),
                 "total": len(slugs),
@@ -97,8 +111,13 @@ def directory(site: SiteContext) -> Iterator[Page]:
         site.order,
         "directory.html",
         "mentor directory",
-        "Mentor directory",
-        f"All {len(site.order)} mentors of {site.config.organisation}.",
+        site.messages.gettext("Mentor directory"),
+        site.messages.ngettext(
+            "The %(count)s mentor of %(organisation)s.",
+            "All %(count)s mentors of %(organisation)s.",
+            len(site.order),
+            organisation=site.config.organisation,
+        ),
         facets=site.facets,
     )
 
@@ -127,7 +146,9 @@ def facet_pages(site: SiteContext) -> Iterator[Page]:
             f"facet '{facet.key}'",
             "facet_index.html",
             {
-                "page": _page(facet.url, facet.label, f"Mentors by {facet.label.lower()}."),
+                "page": _page(
+                    facet.url, facet.label, site.messages.gettext("Mentors by %(facet)s.", facet=facet.label.lower())
+                ),
                 "facet": facet,
                 "facets": site.facets,
             },
@@ -140,8 +161,14 @@ def facet_pages(site: SiteContext) -> Iterator[Page]:
                 facet.members[value.key],
                 "facet_value.html",
                 f"facet '{facet.key}' value '{value.key}'",
-                f"{facet.label}: {value.label}",
-                f"{value.count} mentors: {facet.label.lower()} {value.label}.",
+                site.messages.gettext("%(facet)s: %(value)s", facet=facet.label, value=value.label),
+                site.messages.ngettext(
+                    "%(count)s mentor: %(facet)s %(value)s.",
+                    "%(count)s mentors: %(facet)s %(value)s.",
+                    value.count,
+                    facet=facet.label.lower(),
+                    value=value.label,
+                ),
                 facet=facet,
                 value=value,
                 facets=site.facets,
@@ -155,7 +182,11 @@ def guide_pages(site: SiteContext) -> Iterator[Page]:
         "guides index",
         "guides.html",
         {
-            "page": _page("guides/", "Guides", "Guides to finding and working with a mentor."),
+            "page": _page(
+                "guides/",
+                site.messages.gettext("Guides"),
+                site.messages.gettext("Guides to finding and working with a mentor."),
+            ),
             "guides": site.guides,
         },
         ALL_GUIDES,
@@ -189,9 +220,17 @@ def match_page(site: SiteContext) -> Iterator[Page]:
         "match page",
         "match.html",
         {
-            "page": _page("match/", "Find my match", "Get matched with a mentor who is taking mentees."),
+            "page": _page(
+                "match/",
+                site.messages.gettext("Find my match"),
+                site.messages.gettext("Get matched with a mentor who is taking mentees."),
+            ),
             "facets": site.facets,
-            "timezones": sorted({v.timezone for v in site.views.values() if v.timezone}),
+            # Time zones mentors are in, named as people of the site's language name them.
+            "timezones": [
+                {"key": zone, "label": timezone_name(zone, site.messages.language)}
+                for zone in sorted({v.timezone for v in site.views.values() if v.timezone})
+            ],
         },
         ALL_MENTORS,
     )
@@ -204,7 +243,9 @@ def search_index(site: SiteContext) -> Iterator[File]:
 
 
 def not_found(site: SiteContext) -> Iterator[Page]:
-    yield Page("404.html", "404 page", "404.html", {"page": _page("404.html", "Page not found", "")})
+    yield Page(
+        "404.html", "404 page", "404.html", {"page": _page("404.html", site.messages.gettext("Page not found"), "")}
+    )
 
 
 def contact_thanks(site: SiteContext) -> Iterator[Page]:
@@ -216,7 +257,13 @@ def contact_thanks(site: SiteContext) -> Iterator[Page]:
         f"{thanks}index.html",
         "contact thank-you page",
         "contact_thanks.html",
-        {"page": _page(thanks, "Request sent", "Your contact request was received.")},
+        {
+            "page": _page(
+                thanks,
+                site.messages.gettext("Request sent"),
+                site.messages.gettext("Your contact request was received."),
+            )
+        },
     )
 
 

@@ -6,7 +6,10 @@ import dataclasses
 import unicodedata
 from dataclasses import dataclass
 
+from .cldr import collation_key
 from .config import Facet, SiteConfig
+from .labels import facet_labels
+from .messages import Messages
 from .models import Mentor, facet_values
 from .vocabulary import year_key
 
@@ -57,16 +60,21 @@ def sort_key(name: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
-def directory_order(mentors: dict[str, Mentor]) -> list[str]:
-    """Slugs in listing order: mentors accepting mentees first, then by name."""
+def directory_order(mentors: dict[str, Mentor], language: str = "en") -> list[str]:
+    """Slugs in listing order: mentors accepting mentees first, then by name as `language` sorts
+    names (cldr.collation_key)."""
+    collate = collation_key(language)
     return sorted(
-        mentors, key=lambda slug: (not mentors[slug].availability.accepting, sort_key(mentors[slug].name), slug)
+        mentors, key=lambda slug: (not mentors[slug].availability.accepting, collate(mentors[slug].name), slug)
     )
 
 
-def build_facet(config: SiteConfig, facet: Facet, mentors: dict[str, Mentor], order: list[str]) -> FacetView:
+def build_facet(
+    config: SiteConfig, facet: Facet, mentors: dict[str, Mentor], order: list[str], messages: Messages
+) -> FacetView:
     """Which mentors have each value of one facet, with counts: most used first, years in order."""
-    labels = {key: value.label for key, value in config.facet_vocabulary(facet).items()}
+    labels = facet_labels(config, facet, messages)
+    collate = collation_key(messages.language)
     view = FacetView(
         facet.key,
         facet.label,
@@ -86,13 +94,15 @@ def build_facet(config: SiteConfig, facet: Facet, mentors: dict[str, Mentor], or
         view.labels = {key: key for key in members}
     view.values = sorted(
         (FacetValueView(key, labels.get(key, key), len(slugs), view.value_url(key)) for key, slugs in members.items()),
-        key=(lambda v: int(v.key.rstrip("s"))) if view.group is not None else (lambda v: (-v.count, sort_key(v.label))),
+        key=(lambda v: int(v.key.rstrip("s"))) if view.group is not None else (lambda v: (-v.count, collate(v.label))),
     )
     return view
 
 
-def build_facets(config: SiteConfig, mentors: dict[str, Mentor], order: list[str]) -> list[FacetView]:
-    return [build_facet(config, facet, mentors, order) for facet in config.facets]
+def build_facets(
+    config: SiteConfig, mentors: dict[str, Mentor], order: list[str], messages: Messages
+) -> list[FacetView]:
+    return [build_facet(config, facet, mentors, order, messages) for facet in config.facets]
 
 
 def search_examples(facets: list[FacetView], count: int = 3) -> list[str]:

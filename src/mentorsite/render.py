@@ -21,10 +21,13 @@ import jinja2.nodes
 import jinja2.sandbox
 from markupsafe import Markup
 
+from . import cldr
 from .config import SiteConfig
 from .contact_fields import REQUEST_FIELDS
 from .diagnostics import Diagnostic
 from .index import FacetView
+from .messages import Messages, jinja_gettext, messages_for
+from .messages import script_messages_name as messages_name
 from .outputs import Page
 from .textdirection import text_direction
 from .textrules import symlink_on_path
@@ -64,10 +67,6 @@ def asset_sources(site_dir: Path) -> dict[str, Path]:
                 if path.is_file() and not path.is_symlink() and not path.name.startswith("."):
                     found[path.relative_to(root).as_posix()] = path
     return found
-
-
-def _format_date(value: date | None, fmt: str = "%-d %B %Y") -> str:
-    return value.strftime(fmt) if value else ""
 
 
 class SiteTemplateLoader(jinja2.FileSystemLoader):
@@ -157,9 +156,14 @@ class ThemeEnvironment(jinja2.Environment):
 
 
 def make_environment(
-    site_dir: Path, config: SiteConfig, asset_versions: dict[str, str], today: date
+    site_dir: Path,
+    config: SiteConfig,
+    asset_versions: dict[str, str],
+    today: date,
+    messages: Messages | None = None,
 ) -> ThemeEnvironment:
-    """The Jinja environment of a build, with the site's overrides first.
+    """The Jinja environment of a build, with the site's overrides first, speaking `messages`
+    (the site's language's, by default).
 
     A site's own templates run in Jinja's sandbox: an override arrives by pull request like a
     profile, and must not reach Python internals (files, the environment, private fields)
@@ -183,7 +187,14 @@ def make_environment(
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
         auto_reload=False,
+        extensions=["jinja2.ext.i18n"],
     )
+    messages = messages or messages_for(config.language)
+    gettext, ngettext, attr_gettext = jinja_gettext(messages)
+    env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    if env.sandbox is not None:
+        env.sandbox.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    locale = cldr.Cldr(messages.language)
     base = config.base_path
 
     def url(path: str = "") -> str:
@@ -202,6 +213,12 @@ def make_environment(
     def contact_field(name: str) -> str:
         return config.contact.field_names.get(name, name)
 
+    facet_labels = {facet.source_field: facet.label for facet in config.facets}
+
+    def facet_label(field: str, default: str) -> str:
+        """The label site.toml gives the facet over a profile field (mentor pages' headings), else `default`."""
+        return facet_labels.get(field, default)
+
     env.globals.update(
         site=config,
         # `ltr` or `rtl`: base.html's `<html dir>`, from the site's language.
@@ -216,9 +233,20 @@ def make_environment(
         guide_links={},
         # What the search box suggests (index.search_examples); the build fills it from the facets.
         search_examples=[],
+        attr_gettext=attr_gettext,
+        facet_label=facet_label,
+        # The scripts' words in this language (messages.script_messages), loaded before them.
+        script_messages=messages_name(messages.language),
     )
-    env.filters["date"] = _format_date
+    env.filters["date"] = locale.format_date
+    env.filters["number"] = locale.format_number
+    env.filters["join_list"] = locale.format_list
+    env.filters["quoted"] = _quoted
     return env
+
+
+def _quoted(text: str) -> str:
+    return f"“{text}”"
 
 
 def version_of(data: bytes | str) -> str:

@@ -18,10 +18,12 @@ from .config import SiteConfig
 from .custom_fields import CustomField
 from .guide_files import GuideFile
 from .index import FacetView
+from .labels import field_labels
 from .load import LoadedGuide
 from .markdown import Filled, Heading, render_guide, render_profile
+from .messages import Messages
 from .models import Mentor, facet_values
-from .vocabulary import builtin_values, year_key
+from .vocabulary import year_key
 from .writing import ARABIC, in_ranges, without_article
 
 
@@ -145,9 +147,11 @@ class RefMaker:
     """Labels and URLs for a mentor's facet values, from the site's facets (and, for fields no
     facet reads, from the site's own fields and the built-in vocabularies)."""
 
-    def __init__(self, facets: list[FacetView], config: SiteConfig | None = None):
+    def __init__(self, facets: list[FacetView], config: SiteConfig, messages: Messages):
         self.by_field = {f.field: f for f in facets}
-        self.labels = {f.key: {k: v.label for k, v in f.values.items()} for f in (config.fields if config else ())}
+        self.config = config
+        self.messages = messages
+        self._labels: dict[str, dict[str, str]] = {}
 
     def refs(self, mentor: Mentor, field_name: str) -> list[FacetRef]:
         facet = self.by_field.get(field_name)
@@ -158,9 +162,9 @@ class RefMaker:
             elif facet:
                 refs.append(FacetRef(value, facet.labels.get(value, value), facet.value_url(value)))
             else:
-                labels = self.labels.get(field_name)
-                if labels is None:
-                    labels = {k: v.label for k, v in (builtin_values(field_name) or {}).items()}
+                if field_name not in self._labels:
+                    self._labels[field_name] = field_labels(self.config, field_name, self.messages)
+                labels = self._labels[field_name]
                 refs.append(FacetRef(str(value), labels.get(value, _shown(value)), None))
         return refs
 

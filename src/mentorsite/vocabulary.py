@@ -12,6 +12,8 @@ from functools import cache, lru_cache
 import pycountry
 from pydantic import BaseModel, ConfigDict, Field
 
+from .messages import N_
+
 #: Profile fields a facet can read, and whether each holds several values.
 FACET_FIELDS: dict[str, bool] = {
     "tags": True,
@@ -26,15 +28,16 @@ FACET_FIELDS: dict[str, bool] = {
 #: Built-in facet fields holding a year: their facets list years, or decades with `group = "decade"`.
 YEAR_FIELDS = frozenset({"cohort"})
 
+# English labels, translated where shown (labels.builtin_labels).
 FORMATS = {
-    "one-to-one": "One-to-one",
-    "group": "Group",
-    "peer": "Peer",
-    "co-mentoring": "Co-mentoring",
-    "reverse": "Reverse mentoring",
+    "one-to-one": N_("One-to-one"),
+    "group": N_("Group"),
+    "peer": N_("Peer"),
+    "co-mentoring": N_("Co-mentoring"),
+    "reverse": N_("Reverse mentoring"),
 }
-MEETING_MODES = {"video": "Video call", "phone": "Phone", "in-person": "In person", "email": "Email"}
-CADENCES = {"weekly": "Weekly", "bi-weekly": "Every two weeks", "monthly": "Monthly"}
+MEETING_MODES = {"video": N_("Video call"), "phone": N_("Phone"), "in-person": N_("In person"), "email": N_("Email")}
+CADENCES = {"weekly": N_("Weekly"), "bi-weekly": N_("Every two weeks"), "monthly": N_("Monthly")}
 
 
 class FacetValue(BaseModel):

@@ -2,6 +2,9 @@
 (function () {
   "use strict";
 
+  // The words shown come from the build (assets/messages.<lang>.js, mentorsite/messages.js).
+  var _ = window.mentorsiteI18n ? window.mentorsiteI18n.gettext : function (s) { return s; };
+
   // Contact forms for a generic endpoint: record when the page was loaded, and guard against
   // double submission.
   var loadedAt = String(Date.now());
@@ -26,7 +29,7 @@
     form.addEventListener("submit", function () {
       window.setTimeout(function () {
         button.disabled = true;
-        button.textContent = "Sending…";
+        button.textContent = _("Sending…");
       }, 0);
     });
     // Coming back with the Back button restores the page from cache: make it usable again.
@@ -94,7 +97,7 @@
     function setBusy(on) {
       busy = on;
       button.disabled = on;
-      button.textContent = on ? "Sending…" : label;
+      button.textContent = on ? _("Sending…") : label;
     }
 
     function clearErrors() {
@@ -126,7 +129,7 @@
         var note = document.createElement("p");
         note.className = "help field-error";
         note.id = field.id + "-error";
-        note.textContent = "Error: " + errors[name];
+        note.textContent = _("Error: %(message)s", { message: errors[name] });
         var container = field.closest(".field") || field.parentNode;
         container.appendChild(note);
         field.setAttribute("aria-invalid", "true");
@@ -146,13 +149,14 @@
       say("", "success");
       var heading = document.createElement("p");
       var strong = document.createElement("strong");
-      strong.textContent = "Thank you! Your request has been sent.";
+      strong.textContent = _("Thank you! Your request has been sent.");
       heading.appendChild(strong);
       var detail = document.createElement("p");
-      detail.textContent = "Your reference is " + data.reference + ". The mentor will reply to the email address you gave. ";
+      detail.textContent = _("Your reference is %(reference)s. The mentor will reply to the email address you gave.",
+        { reference: data.reference }) + " ";
       var next = document.createElement("a");
       next.href = data.thanks_url;
-      next.textContent = "What happens next";
+      next.textContent = _("What happens next");
       detail.appendChild(next);
       status.appendChild(heading);
       status.appendChild(detail);
@@ -175,7 +179,7 @@
         headers: { Accept: "application/json" }
       }).then(function (response) {
         return response.json().catch(function () {
-          return { ok: false, message: "The contact service answered unexpectedly (" + response.status + "). Nothing was sent; please try again later." };
+          return { ok: false, message: _("The contact service answered unexpectedly (%(status)s). Nothing was sent; please try again later.", { status: response.status }) };
         }).then(function (data) {
           if (response.ok && data.ok) {
             done(data);
@@ -194,13 +198,13 @@
           if (data.code === "invalid" && data.errors) {
             showErrors(data.errors, data.message);
           } else {
-            say(data.message || "Your request could not be sent. Please try again later.", "error");
+            say(data.message || _("Your request could not be sent. Please try again later."), "error");
             status.focus();
           }
           setBusy(false);
         });
       }, function () {
-        say("We could not reach the contact service, so nothing was sent. Please check your connection and try again; your text is still here.", "error");
+        say(_("We could not reach the contact service, so nothing was sent. Please check your connection and try again; your text is still here."), "error");
         status.focus();
         setBusy(false);
       });
@@ -218,7 +222,7 @@
       }
       clearErrors();
       setBusy(true);
-      say("Sending your request…", "");
+      say(_("Sending your request…"), "");
       token().then(function () {
         return send(0);
       }, function () {

@@ -14,9 +14,10 @@ from zoneinfo import ZoneInfo
 
 from mentorsite.build import check_site
 from mentorsite.index import directory_order, facet_keys
+from mentorsite.labels import builtin_labels, facet_labels
+from mentorsite.messages import messages_for
 from mentorsite.models import facet_values
 from mentorsite.search import STOP_WORDS
-from mentorsite.vocabulary import builtin_values
 
 SPECIAL = {
     "ø": "o",
@@ -186,7 +187,9 @@ class Oracle:
         mentors = {m.slug: m.mentor for m in loaded.mentors if m.mentor.active}
         self.order = directory_order(mentors)
         self.facets = config.facets
-        self.labels = {f.key: {k: v.label for k, v in config.facet_vocabulary(f).items()} for f in config.facets}
+        # Labels as the site's language shows them (CLDR names, the catalogue's words, site.toml's own).
+        messages = messages_for(config.language)
+        self.labels = {f.key: facet_labels(config, f, messages) for f in config.facets}
         self.years = {f.key for f in config.facets if config.facet_group(f)}
         field_labels = {f.source_field: self.labels[f.key] for f in config.facets}
         own_labels = {f.key: {k: v.label for k, v in f.values.items()} for f in config.fields}
@@ -196,8 +199,7 @@ class Oracle:
         def label(field: str, key: str) -> str:
             if field in field_labels:
                 return field_labels[field].get(key, key)
-            builtin = builtin_values(field) or {}
-            return builtin[key].label if key in builtin else key
+            return (builtin_labels(field, messages) or {}).get(key, key)
 
         self.people: list[Person] = []
         for slug in self.order:

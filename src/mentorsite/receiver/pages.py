@@ -24,6 +24,7 @@ from urllib.parse import urljoin
 import jinja2
 
 from ..contact_fields import FORMAT_CHOICES, NO_PREFERENCE
+from ..messages import load_messages
 from ..render import asset_sources, make_environment, version_of
 from ..textdirection import text_direction
 from ..write import PrivateStrings
@@ -39,7 +40,9 @@ class Pages:
         self.settings = settings
         config = settings.config
         versions = {name: version_of(path.read_bytes()) for name, path in asset_sources(settings.site_dir).items()}
-        env = make_environment(settings.site_dir, config, versions, date.today())
+        # The site's language, with its own catalogue's strings (the build reported their problems).
+        self.messages, _problems = load_messages(settings.site_dir, config.language)
+        env = make_environment(settings.site_dir, config, versions, date.today(), self.messages)
         assert env.loader is not None  # make_environment always sets one
         env.loader = jinja2.ChoiceLoader(
             [jinja2.PrefixLoader({"receiver": jinja2.FileSystemLoader(str(TEMPLATES))}, delimiter="/"), env.loader]
@@ -60,12 +63,15 @@ class Pages:
         private: frozenset[str],
         notice: str = "",
     ) -> str:
+        gettext = self.messages.gettext
         if errors:
-            heading = "Please check your request"
-            intro = notice or "Nothing has been sent yet. Correct the fields below, then send your request again."
+            heading = gettext("Please check your request")
+            intro = notice or gettext(
+                "Nothing has been sent yet. Correct the fields below, then send your request again."
+            )
         else:
-            heading = "Check your request, then send it"
-            intro = notice or (
+            heading = gettext("Check your request, then send it")
+            intro = notice or gettext(
                 "Nothing has been sent yet. Read your request once more; when it looks right, press “Send request”."
             )
         # The mentor's formats, and the one posted if it is valid but no longer theirs.
@@ -80,7 +86,7 @@ class Pages:
             "errors": errors,
             "token": token,
             "action": self.settings.contact.action,
-            "formats": [{"key": key, "label": label} for key, label in formats.items()],
+            "formats": [{"key": key, "label": gettext(label)} for key, label in formats.items()],
             "heading": heading,
             "intro": intro,
         }

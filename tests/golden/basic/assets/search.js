@@ -112,8 +112,23 @@
     });
   }
 
+  /* The words shown come from the build (assets/messages.<lang>.js, mentorsite/messages.js). */
+  var i18n = window.mentorsiteI18n || {
+    lang: "en",
+    gettext: function (s) { return s; },
+    ngettext: function (s, p, n) { return n === 1 ? s : p; },
+  };
+  var _ = i18n.gettext, ngettext = i18n.ngettext;
+
+  function lower(text) {
+    return text.toLocaleLowerCase(i18n.lang);
+  }
+
+  /* Match reasons as a list in the page's language ("a, b, c"; the last joined by a comma too). */
+  var listFormat = window.Intl && Intl.ListFormat ? new Intl.ListFormat(i18n.lang, { type: "unit", style: "short" }) : null;
+
   function plural(n) {
-    return n + (n === 1 ? " mentor" : " mentors");
+    return ngettext("%(count)s mentor", "%(count)s mentors", n, { count: n });
   }
 
   /* ---------------------------------------------------------------- index */
@@ -585,10 +600,10 @@
     panel.id = "filters";
     panel.setAttribute("aria-labelledby", "filters-title");
     panel.addEventListener("submit", function (e) { e.preventDefault(); });
-    var html = '<h2 id="filters-title" class="filters-title">Filter mentors</h2>';
-    html += '<fieldset class="filter-group"><legend>Availability</legend><ul class="filter-values">' +
+    var html = '<h2 id="filters-title" class="filters-title">' + escapeHtml(_("Filter mentors")) + "</h2>";
+    html += '<fieldset class="filter-group"><legend>' + escapeHtml(_("Availability")) + '</legend><ul class="filter-values">' +
       '<li class="filter-value"><input type="checkbox" id="f-accepting" name="accepting" value="1" aria-describedby="c-accepting">' +
-      '<label for="f-accepting">Accepting mentees only</label> <span class="count" id="c-accepting">' +
+      '<label for="f-accepting">' + escapeHtml(_("Accepting mentees only")) + '</label> <span class="count" id="c-accepting">' +
       countHtml(m.accepting) + "</span></li></ul></fieldset>";
     m.facets.forEach(function (f) {
       if (!f.values.length) return;
@@ -604,8 +619,7 @@
       html += "</ul>";
       if (f.values.length > 8) {
         html += '<button type="button" class="link-button filter-more" aria-expanded="false" aria-controls="fv-' +
-          escapeHtml(f.key) + '">Show all ' + f.values.length + '<span class="visually-hidden"> ' + escapeHtml(f.label) +
-          " options</span></button>";
+          escapeHtml(f.key) + '">' + showAll(f.values.length, f.label) + "</button>";
       }
       html += "</fieldset>";
     });
@@ -617,7 +631,7 @@
     toggle.className = "button button-secondary filters-toggle";
     toggle.setAttribute("aria-expanded", "false");
     toggle.setAttribute("aria-controls", "filters");
-    toggle.textContent = "Filters";
+    toggle.textContent = _("Filters");
     toggle.addEventListener("click", function () {
       var open = toggle.getAttribute("aria-expanded") !== "true";
       toggle.setAttribute("aria-expanded", String(open));
@@ -627,7 +641,7 @@
     var aside = this.sidebar;
     if (aside) {
       Array.prototype.forEach.call(aside.children, function (child) { child.hidden = true; });
-      aside.setAttribute("aria-label", "Filter mentors");
+      aside.setAttribute("aria-label", _("Filter mentors"));
       aside.classList.add("has-filters");
       aside.appendChild(toggle);
       aside.appendChild(panel);
@@ -644,9 +658,9 @@
     var active = document.createElement("div");
     active.className = "active-filters";
     active.hidden = true;
-    active.innerHTML = '<h3 class="visually-hidden" id="active-title">Active filters</h3>' +
+    active.innerHTML = '<h3 class="visually-hidden" id="active-title">' + escapeHtml(_("Active filters")) + "</h3>" +
       '<ul class="filter-chips" aria-labelledby="active-title"></ul>' +
-      '<button type="button" class="link-button clear-all">Clear all</button>';
+      '<button type="button" class="link-button clear-all">' + escapeHtml(_("Clear all")) + "</button>";
     this.count.parentNode.insertBefore(active, this.count.nextSibling);
     this.active = active;
     active.addEventListener("click", function (event) {
@@ -674,7 +688,7 @@
     var none = document.createElement("p");
     none.className = "empty no-results";
     none.hidden = true;
-    none.textContent = "No mentors match all of these choices. Remove a filter or try other words.";
+    none.textContent = _("No mentors match all of these choices. Remove a filter or try other words.");
     this.cards.parentNode.insertBefore(none, this.cards.nextSibling);
     this.noResults = none;
 
@@ -711,12 +725,19 @@
       Array.prototype.forEach.call(list.querySelectorAll(".extra"), function (li) {
         li.hidden = !open && !li.querySelector("input").checked;
       });
-      button.firstChild.nodeValue = open ? "Show fewer" : "Show all " + list.children.length;
+      button.firstChild.nodeValue = open ? _("Show fewer") : _("Show all %(count)s", { count: list.children.length });
     });
   };
 
   function countHtml(n) {
-    return n + '<span class="visually-hidden"> ' + (n === 1 ? "mentor" : "mentors") + "</span>";
+    return n + '<span class="visually-hidden"> ' + escapeHtml(ngettext("mentor", "mentors", n)) + "</span>";
+  }
+
+  /* "Show all 16", and for screen readers which options: the visible words first, as a text node
+     of their own (the toggle rewrites it). */
+  function showAll(n, label) {
+    return escapeHtml(_("Show all %(count)s", { count: n })) + '<span class="visually-hidden"> ' +
+      escapeHtml(_("%(facet)s options", { facet: label })) + "</span>";
   }
 
   function cssEscape(s) {
@@ -744,11 +765,11 @@
   Directory.prototype.renderChips = function () {
     var state = this.state, m = this.index.manifest, html = "";
     if (state.accepting) {
-      html += chip("accepting", "1", "Accepting mentees only");
+      html += chip("accepting", "1", _("Accepting mentees only"));
     }
     m.facets.forEach(function (f) {
       (state.filters[f.key] || []).forEach(function (key) {
-        html += chip(f.key, key, f.label + ": " + f.values[f.index[key]][1]);
+        html += chip(f.key, key, _("%(facet)s: %(value)s", { facet: f.label, value: f.values[f.index[key]][1] }));
       });
     });
     this.active.querySelector("ul").innerHTML = html;
@@ -757,7 +778,7 @@
 
   function chip(facet, value, text) {
     return '<li><button type="button" class="filter-chip" data-facet="' + escapeHtml(facet) + '" data-value="' +
-      escapeHtml(value) + '"><span class="visually-hidden">Remove filter </span>' + escapeHtml(text) +
+      escapeHtml(value) + '"><span class="visually-hidden">' + escapeHtml(_("Remove filter ")) + "</span>" + escapeHtml(text) +
       ' <span aria-hidden="true">×</span></button></li>';
   }
 
@@ -801,7 +822,7 @@
     this.seq++;
     this.showingStatic = false;
     this.restoreStatic();
-    this.count.textContent = "Search is unavailable right now; the directory pages still list every mentor.";
+    this.count.textContent = _("Search is unavailable right now; the directory pages still list every mentor.");
   };
 
   Directory.prototype.restoreStatic = function () {
@@ -839,9 +860,11 @@
     var rest = result.ords.length - visible.length;
     this.more.hidden = rest <= 0;
     if (rest > 0) {
-      this.more.textContent = "Show " + Math.min(PAGE, rest) + " more";
-      this.more.setAttribute("aria-label", "Show " + Math.min(PAGE, rest) + " more mentors (" + visible.length + " of " +
-        result.ords.length + " shown)");
+      var next = Math.min(PAGE, rest);
+      this.more.textContent = _("Show %(count)s more", { count: next });
+      this.more.setAttribute("aria-label", ngettext("Show %(count)s more mentor (%(shown)s of %(total)s shown)",
+        "Show %(count)s more mentors (%(shown)s of %(total)s shown)", next,
+        { count: next, shown: visible.length, total: result.ords.length }));
     }
     this.results.removeAttribute("aria-busy");
     this.renderChips();
@@ -941,12 +964,12 @@
       var ans = self.answers();
       if (!ans.topics.length && !ans.format && !ans.language && !ans.tz && !ans.cadence) {
         self.list.innerHTML = "";
-        self.status.textContent = "Choose at least one topic or preference to get suggestions.";
+        self.status.textContent = _("Choose at least one topic or preference to get suggestions.");
         return;
       }
-      self.status.textContent = "Finding your matches…";
+      self.status.textContent = _("Finding your matches…");
       self.index.facets().then(function () { self.match(); }, function () {
-        self.status.textContent = "Matching is unavailable right now; please browse the directory.";
+        self.status.textContent = _("Matching is unavailable right now; please browse the directory.");
       });
     });
     form.setAttribute("data-match-ready", "true");
@@ -1004,34 +1027,37 @@
       if (langMask) {
         if (!has(langs, langMask, i)) continue;
         score += 3;
-        why.push("speaks " + m.facets[langs].values[m.facets[langs].index[ans.language]][1]);
+        why.push(_("speaks %(language)s", { language: m.facets[langs].values[m.facets[langs].index[ans.language]][1] }));
       }
       if (topicMask) {
         var k = has(tags, topicMask, i);
         if (k) {
           score += 3 * k;
-          why.unshift(ans.topics.length === 1 ? "covers your topic" : k + " of your topics");
+          why.unshift(ans.topics.length === 1 ? _("covers your topic") :
+            ngettext("%(count)s of your topics", "%(count)s of your topics", k, { count: k }));
         }
       }
       if (formatMask && has(formats, formatMask, i)) {
         score += 2;
-        var label = m.facets[formats].values[m.facets[formats].index[ans.format]][1].toLowerCase();
-        why.push("offers " + label + (/mentoring/.test(label) ? "" : " mentoring"));
+        var label = lower(m.facets[formats].values[m.facets[formats].index[ans.format]][1]);
+        // "offers group mentoring", but "offers reverse mentoring": the label may name it already.
+        why.push(label.indexOf(lower(_("mentoring"))) >= 0 ? _("offers %(format)s", { format: label }) :
+          _("offers %(format)s mentoring", { format: label }));
       }
       if (ans.tz) {
         var zc = fd.tz.off[i] < fd.tz.off[i + 1] ? fd.tz.vals[fd.tz.off[i]] : -1;
         if (zc >= 0) {
           var theirs = zoneOffsets[zc];
-          if (mine !== null && theirs !== null && theirs === mine) { score += 3; why.push("same time zone"); }
+          if (mine !== null && theirs !== null && theirs === mine) { score += 3; why.push(_("same time zone")); }
           else if (mine !== null && theirs !== null && Math.abs(theirs - mine) <= 120) {
             score += 2;
-            why.push("time zone within 2 hours");
-          } else if (m.zones[zc].split("/")[0] === myArea) { score += 1; why.push("same region"); }
+            why.push(_("time zone within 2 hours"));
+          } else if (m.zones[zc].split("/")[0] === myArea) { score += 1; why.push(_("same region")); }
         }
       }
       if (cadenceMask && has(cadence, cadenceMask, i)) {
         score += 1;
-        why.push("meets " + m.facets[cadence].values[m.facets[cadence].index[ans.cadence]][1].toLowerCase());
+        why.push(_("meets %(cadence)s", { cadence: lower(m.facets[cadence].values[m.facets[cadence].index[ans.cadence]][1]) }));
       }
       if (score > 0) out.push({ ord: i, score: score, why: why });
     }
@@ -1047,24 +1073,26 @@
     Promise.all(missing.map(function (c) { return index.chunk(c); })).then(function () {
       var items = document.createDocumentFragment();
       top.forEach(function (r) {
-        var why = r.why.join(", "), item = cardItem(index.record(r.ord));
+        var why = listFormat ? listFormat.format(r.why) : r.why.join(", "), item = cardItem(index.record(r.ord));
         var reason = document.createElement("p"), hidden = document.createElement("span");
         item.className = "match";
         reason.className = "match-why";
         hidden.className = "visually-hidden";
-        hidden.textContent = "Why this match: ";
-        reason.append(hidden, why.charAt(0).toUpperCase() + why.slice(1));
+        hidden.textContent = _("Why this match: ");
+        reason.append(hidden, why.charAt(0).toLocaleUpperCase(i18n.lang) + why.slice(1));
         item.prepend(reason);
         items.appendChild(item);
       });
       self.list.textContent = "";
       self.list.appendChild(items);
       if (!ranked.length) {
-        self.status.textContent = "No accepting mentor matches these answers yet. Try fewer or other answers.";
+        self.status.textContent = _("No accepting mentor matches these answers yet. Try fewer or other answers.");
       } else if (ranked.length > top.length) {
-        self.status.textContent = "Your top " + top.length + " of " + plural(ranked.length) + " who match";
+        self.status.textContent = ngettext("Your top %(top)s of %(count)s mentor who match",
+          "Your top %(top)s of %(count)s mentors who match", ranked.length, { top: top.length, count: ranked.length });
       } else {
-        self.status.textContent = plural(ranked.length) + " matched";
+        self.status.textContent = ngettext("%(count)s mentor matched", "%(count)s mentors matched", ranked.length,
+          { count: ranked.length });
       }
       if (self.browse) {
         var m = index.manifest, params = new URLSearchParams();
@@ -1077,7 +1105,7 @@
       self.form.setAttribute("data-matched", String(ranked.length));
       document.dispatchEvent(new CustomEvent("mentorsite:matches", { detail: { count: ranked.length } }));
     }, function () {
-      self.status.textContent = "Matching is unavailable right now; please browse the directory.";
+      self.status.textContent = _("Matching is unavailable right now; please browse the directory.");
     });
   };
 
@@ -1095,7 +1123,7 @@
     if (host.id === "match-form") {
       var note = document.createElement("p");
       note.className = "notice";
-      note.textContent = "The matcher could not load the mentor index. Please browse the directory instead.";
+      note.textContent = _("The matcher could not load the mentor index. Please browse the directory instead.");
       host.parentNode.insertBefore(note, host);
     }
   });
