@@ -24,7 +24,7 @@ from generate import generate  # noqa: E402
 
 OUT = Path(__file__).parent / "out"
 GUIDE_OVERRIDE = '{% extends "!theme/guide.html" %}\n'
-SUMMARY = re.compile(r"built [\d,]+ mentors: ([\d,]+) pages rendered, ([\d,]+) unchanged")
+SUMMARY = re.compile(r"built [\d,]+ mentors?: ([\d,]+) pages? rendered, ([\d,]+) unchanged")
 
 
 def build(site: Path, *extra: str) -> tuple[float, str]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
-from . import buildcache, generators
+from . import buildcache, generators, uptodate
 from .config import SiteConfig, load_config, with_base_url
 from .context import published_mentors, site_context
 from .diagnostics import Diagnostic, InputError
@@ -101,10 +101,15 @@ def build_site(
     """Check, then render and write the site; the old output stays if anything fails.
 
     Outputs whose inputs did not change since the last build into `output` are kept as they
-    are (see buildcache); `clean` renders and writes everything into a fresh folder.
+    are (see buildcache); when no input changed at all, the last build's report is the answer
+    (see uptodate). `clean` renders and writes everything into a fresh folder.
     """
     started = time.perf_counter()
     today = today or date.today()
+    request = uptodate.record_path(site_dir, output, base_url, strict)
+    inputs = uptodate.take_snapshot(site_dir)  # before anything is read: an edit during the build shows next time
+    if not clean and (record := uptodate.current_record(site_dir, request, inputs, today)):
+        return _unchanged(record, started)
     # Without --base-url, site.toml's base_url is the published address: warn if it is localhost.
     config, loaded, report = check_site(site_dir, today=today, base_url=base_url, publishing=not base_url)
     if config is None or report.errors or (strict and report.warnings):
@@ -148,6 +153,9 @@ def build_site(
             report.rendered = sum(1 for o in outputs if isinstance(o, Page) and o.path not in plan.keep)
             report.unchanged = len(plan.keep)
             report.mentors = len(published)
+            written = uptodate.output_stamps(output, keys)
+            if written is not None:
+                uptodate.save_record(request, _record(report, inputs, today, output, written))
     except (TemplateProblem, OutputCollision) as exc:
         report.diagnostics.append(exc.diagnostic)
     finally:
@@ -184,6 +192,28 @@ def site_outputs(
     outputs += generators.crawler_files(site, [o.path for o in outputs])
     outputs += generators.cms_files(site)  # after the sitemap, which the editor stays out of
     return renderer, outputs
+
+
+def _unchanged(record: uptodate.Record, started: float) -> Report:
+    """The report of a build that found every input and output as the recorded build left them."""
+    return Report(
+        diagnostics=list(record.diagnostics),
+        pages=record.pages,
+        files=record.files,
+        mentors=record.mentors,
+        written=True,
+        output=record.output,
+        unchanged=record.files,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _record(
+    report: Report, inputs: uptodate.Snapshot, today: date, output: Path, written: dict[str, uptodate.Stat]
+) -> uptodate.Record:
+    return uptodate.Record(
+        inputs, today, output, written, list(report.diagnostics), report.mentors, report.pages, report.files
+    )
 
 
 def _asset_versions(assets: list[File]) -> dict[str, str]:

@@ -26,7 +26,6 @@ import hashlib
 import io
 import os
 import pickle
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -43,6 +42,7 @@ from . import __version__
 from .config import SiteConfig
 from .outputs import Copy, File, Output, Page
 from .render import Renderer
+from .write import replace_file
 
 #: Where manifests are kept, relative to the site (git-ignored with the rest of the cache).
 CACHE_DIR = ".mentorsite-cache/build"
@@ -352,16 +352,7 @@ def save_manifest(site_dir: Path, output: Path, manifest: Manifest) -> None:
     data = pickle.dumps(
         {"format": MANIFEST_FORMAT, "entries": manifest.entries, "private": manifest.private}, protocol=5
     )
-    with contextlib.suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=".manifest-", dir=path.parent)
-        try:
-            with os.fdopen(handle, "wb") as file:
-                file.write(data)
-            os.replace(temporary, path)
-        except OSError:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
+    replace_file(path, data)
 
 
 @dataclass(frozen=True)
