@@ -20,11 +20,13 @@ from hypothesis import strategies as st
 from kit import BIO, SITE_TOML, TODAY, tiny_jpeg, write_site
 
 import mentorsite.build
+import mentorsite.load
 from mentorsite import uptodate
 from mentorsite.build import build_site
 from mentorsite.buildcache import load_manifest, manifest_path
 from mentorsite.cli import cli
-from mentorsite.load import load_site
+from mentorsite.config import load_config
+from mentorsite.load import LoadCache, load_site
 
 EXAMPLES = int(os.environ.get("MENTORSITE_PROPERTY_EXAMPLES", "0")) or None
 SEQUENCE_SETTINGS = settings(
@@ -219,29 +221,31 @@ def sequences(edits: list) -> st.SearchStrategy:
     )
 
 
-def build(site: Path, output: Path, *, clean: bool = False):
-    report = build_site(site, output, today=TODAY, clean=clean)
+def build(site: Path, output: Path, *, clean: bool = False, cache: LoadCache | None = None):
+    report = build_site(site, output, today=TODAY, clean=clean, cache=cache)
     assert report.written, [d.human() for d in report.errors]
     return report
 
 
 def assert_equals_cold_builds(sequence: list) -> None:
+    """The incremental builds share one load cache, as a serve process does."""
     with tempfile.TemporaryDirectory() as folder:
         site = start_site(Path(folder) / "site")
         output, cold = Path(folder) / "out", Path(folder) / "cold"
-        build(site, output)
+        cache = LoadCache()  # as serve keeps one between its builds
+        build(site, output, cache=cache)
         for edit, draw in sequence:
             if edit == "break":
                 before = tree(output)
                 broken = site / "mentors" / "broken.yaml"
                 broken.write_text("name: [unclosed\n")
-                report = build_site(site, output, today=TODAY)
+                report = build_site(site, output, today=TODAY, cache=cache)
                 assert not report.written and report.errors
                 assert tree(output) == before
                 broken.unlink()
                 continue
             edit(site, draw)
-            build(site, output)
+            build(site, output, cache=cache)
             build(site, cold, clean=True)
             assert_same_tree(output, cold)
             shutil.rmtree(cold)
@@ -468,3 +472,34 @@ def test_a_racy_file_is_compared_by_content(tmp_path):
     path = site / "mentors/ana.yaml"
     path.write_text(_same_size_edit(path.read_text(), 1))
     assert not uptodate.same_inputs(site, recorded, unmoved)
+
+
+def test_a_load_cache_reads_only_changed_files_and_reports_the_same(tmp_path, monkeypatch):
+    """Between builds sharing a cache, only the edited, added or replaced files are parsed; the
+    diagnostics of the files taken from the cache are those of a fresh read."""
+    site = start_site(tmp_path / "site")
+    (site / "mentors/ana.yaml").write_text(profile("Ana Ruiz", TAGS[:1], True, bio="Short bio."))
+    parsed: list[str] = []
+    real = mentorsite.load.read_mentor
+    monkeypatch.setattr(
+        mentorsite.load, "read_mentor", lambda path, *a, **k: parsed.append(path) or real(path, *a, **k)
+    )
+    config = load_config(site)
+    cache = LoadCache()
+    first = load_site(site, config, today=TODAY, cache=cache)
+    assert len(parsed) == 5
+    (site / "mentors/bo.yaml").write_text(profile("Bo Chen", TAGS[:2], True, bio=f"{BIO} New."))
+    os.utime(site / "mentors/cy.yaml")  # touched, not changed
+    replace_same_size(site, 3)  # present(site)[3] is dee
+    parsed.clear()
+    second = load_site(site, config, today=TODAY, cache=cache)
+    assert sorted(parsed) == ["mentors/bo.yaml", "mentors/dee.yaml"]
+    fresh = load_site(site, config, today=TODAY)
+    assert [d.human(excerpt=True) for d in second.diagnostics] == [d.human(excerpt=True) for d in fresh.diagnostics]
+    assert [d.message for d in first.diagnostics if d.path == "mentors/ana.yaml"] == [
+        d.message for d in second.diagnostics if d.path == "mentors/ana.yaml"
+    ]
+    assert [m.mentor for m in second.mentors] == [m.mentor for m in fresh.mentors]
+    parsed.clear()
+    load_site(site, config, today=TODAY + timedelta(days=400), cache=cache)  # another date: stale profiles
+    assert len(parsed) == 5

@@ -18,7 +18,7 @@ from .context import published_mentors, site_context
 from .diagnostics import Diagnostic, InputError
 from .guardrails import site_problems
 from .index import search_examples
-from .load import Loaded, LoadedMentor, load_site
+from .load import LoadCache, Loaded, LoadedMentor, load_site
 from .outputs import Copy, File, Output, Page
 from .parallel import fewer_collections
 from .photos import check_photos
@@ -53,13 +53,19 @@ class Report:
 
 @fewer_collections()
 def check_site(
-    site_dir: Path, *, today: date | None = None, base_url: str | None = None, publishing: bool = False
+    site_dir: Path,
+    *,
+    today: date | None = None,
+    base_url: str | None = None,
+    publishing: bool = False,
+    cache: LoadCache | None = None,
 ) -> tuple[SiteConfig | None, Loaded, Report]:
     """Validate everything; no output is written. The `Loaded` returned holds the mentors the
     site rules kept and the checked photos of active mentors.
 
     `base_url` (the build's --base-url) replaces site.toml's in the config returned and in the
-    guardrails; `publishing` adds the guardrail against a base_url on localhost.
+    guardrails; `publishing` adds the guardrail against a base_url on localhost. A `cache`
+    (load.LoadCache) spares reading the files it saw unchanged.
     """
     started = time.perf_counter()
     report = Report()
@@ -74,7 +80,7 @@ def check_site(
             config = with_base_url(config, base_url)
         except InputError as exc:
             report.diagnostics += exc.diagnostics
-    loaded = load_site(site_dir, config, today=today)
+    loaded = load_site(site_dir, config, today=today, cache=cache)
     kept, problems = site_rules(config, loaded)
     report.diagnostics += loaded.diagnostics + problems
     # Photos, private emails in public text and template overrides: what `build` would refuse.
@@ -97,12 +103,14 @@ def build_site(
     strict: bool = False,
     today: date | None = None,
     clean: bool = False,
+    cache: LoadCache | None = None,
 ) -> Report:
     """Check, then render and write the site; the old output stays if anything fails.
 
     Outputs whose inputs did not change since the last build into `output` are kept as they
     are (see buildcache); when no input changed at all, the last build's report is the answer
-    (see uptodate). `clean` renders and writes everything into a fresh folder.
+    (see uptodate). `clean` renders and writes everything into a fresh folder. A process that
+    builds again and again (serve) passes the same `cache` to each build.
     """
     started = time.perf_counter()
     today = today or date.today()
@@ -111,7 +119,7 @@ def build_site(
     if not clean and (record := uptodate.current_record(site_dir, request, inputs, today)):
         return _unchanged(record, started)
     # Without --base-url, site.toml's base_url is the published address: warn if it is localhost.
-    config, loaded, report = check_site(site_dir, today=today, base_url=base_url, publishing=not base_url)
+    config, loaded, report = check_site(site_dir, today=today, base_url=base_url, publishing=not base_url, cache=cache)
     if config is None or report.errors or (strict and report.warnings):
         report.seconds = time.perf_counter() - started
         return report

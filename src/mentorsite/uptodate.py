@@ -75,7 +75,8 @@ class Record:
     files: int
 
 
-def _stamp(path: str) -> Stat | None:
+def stamp(path: str) -> Stat | None:
+    """The stat of a file or folder (a symbolic link's own), or None when it is missing."""
     try:
         result = os.lstat(path)
     except OSError:
@@ -129,23 +130,27 @@ def take_snapshot(site_dir: Path) -> Snapshot:
         _add(str(site_dir / name), name, stats)
     for label, place in tool_files().items():
         _add(place, label, stats)
-    racy = started - RACY_NS
     digests = {
         path: digest
         for path, stat in stats.items()
-        if max(stat[2], stat[3]) >= racy and (digest := _content_digest(site_dir, path)) is not None
+        if is_racy(stat, started) and (digest := _content_digest(site_dir, path)) is not None
     }
     return Snapshot(stats, digests, f"{__version__}\0{sys.version}")
 
 
+def is_racy(stat: Stat, taken_ns: int) -> bool:
+    """Whether a file stamped `stat` at `taken_ns` (time.time_ns()) could change and keep its stat."""
+    return max(stat[2], stat[3]) >= taken_ns - RACY_NS
+
+
 def _add(place: str, label: str, stats: dict[str, Stat]) -> None:
-    stamp = _stamp(place)
-    if stamp is None:
+    found = stamp(place)
+    if found is None:
         return
-    if os.path.isdir(place) and not stamp[4]:
+    if os.path.isdir(place) and not found[4]:
         _walk(place, label + "/", stats)
     else:
-        stats[label] = stamp
+        stats[label] = found
 
 
 def _content_digest(site_dir: Path, path: str) -> bytes | None:
@@ -190,19 +195,19 @@ def output_stamps(output: Path, paths: Iterable[str]) -> dict[str, Stat] | None:
     folders = {""}
     top = str(output)
     for path in paths:
-        stamp = _stamp(os.path.join(top, path))
-        if stamp is None:
+        found = stamp(os.path.join(top, path))
+        if found is None:
             return None
-        stats[path] = stamp
+        stats[path] = found
         folder = path.rpartition("/")[0]
         while folder not in folders:
             folders.add(folder)
             folder = folder.rpartition("/")[0]
     for folder in folders:
-        stamp = _stamp(os.path.join(top, folder) if folder else top)
-        if stamp is None:
+        found = stamp(os.path.join(top, folder) if folder else top)
+        if found is None:
             return None
-        stats[folder + "/"] = stamp
+        stats[folder + "/"] = found
     return stats
 
 
