@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import sys
 import tempfile
 from datetime import timedelta
 from pathlib import Path
@@ -503,3 +504,43 @@ def test_a_load_cache_reads_only_changed_files_and_reports_the_same(tmp_path, mo
     parsed.clear()
     load_site(site, config, today=TODAY + timedelta(days=400), cache=cache)  # another date: stale profiles
     assert len(parsed) == 5
+
+
+#: Files opened while `_OPENED` is a list (an audit hook cannot be removed, so it stays idle after).
+_OPENED: list[str] | None = None
+
+
+def _record_open(event: str, args: tuple) -> None:
+    if _OPENED is not None and event == "open" and isinstance(args[0], (str, bytes, os.PathLike)):
+        _OPENED.append(os.fsdecode(args[0]))
+
+
+def test_every_file_a_build_reads_is_in_the_up_to_date_snapshot(tmp_path):
+    """Each file a build opens in the site (but its cache) or in the tool's checkout is stat'ed
+    by the up-to-date check, so no edit to it can go unseen. A new kind of input (a data file,
+    a catalogue next to the theme) fails here until uptodate covers it."""
+    global _OPENED
+    site = start_site(tmp_path / "site")
+    add_photo(site, 0)
+    (site / "templates/assets").mkdir()
+    (site / "templates/assets/extra.css").write_text("p { color: black; }\n")
+    sys.addaudithook(_record_open)
+    _OPENED = []
+    try:
+        build(site, tmp_path / "out", clean=True)
+        opened = {Path(p).resolve() for p in _OPENED}
+    finally:
+        _OPENED = None
+    places = uptodate.tool_files()
+    stated = {
+        (
+            Path(places[path.partition("/")[0]]) / path.partition("/")[2] if path.startswith("!") else site / path
+        ).resolve()
+        for path in uptodate.take_snapshot(site).stats
+    }
+    checkout = Path(mentorsite.build.__file__).resolve().parents[2]
+    watched = [p for p in opened if p.is_relative_to(site.resolve()) or p.is_relative_to(checkout)]
+    cache = (site / ".mentorsite-cache").resolve()
+    unseen = sorted(str(p) for p in watched if p not in stated and not p.is_relative_to(cache) and p.is_file())
+    assert unseen == []
+    assert (site / "mentors/photos").resolve() in {p.parent for p in watched}  # the hook did see the reads

@@ -44,7 +44,17 @@ RACY_NS = 2_000_000_000
 #: Site files and folders a build reads (folders recursively).
 BUILD_INPUTS = ("site.toml", "schema", "mentors", "content", "templates")
 #: Packages whose code shapes the output: an upgrade rewrites their files, and so their stats.
-DEPENDENCIES = ("jinja2", "markupsafe", "markdown_it", "mdit_py_plugins", "pydantic", "pydantic_core", "yaml", "PIL")
+DEPENDENCIES = (
+    "jinja2",
+    "markupsafe",
+    "markdown_it",
+    "mdit_py_plugins",
+    "pydantic",
+    "pydantic_core",
+    "yaml",
+    "PIL",
+    "babel",
+)
 
 #: (inode, size, mtime_ns, ctime_ns, is a symbolic link)
 Stat = tuple[int, int, int, int, bool]
