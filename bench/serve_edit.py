@@ -50,18 +50,21 @@ def connect(url: str):
 
 
 def listen(stream, builds: queue.Queue) -> None:
-    """Put (arrival time, build number) of every state event on `builds`."""
+    """Put (arrival time, state) of every state event on `builds`."""
     for raw in stream:
         line = raw.decode()
         if line.startswith("data: "):
-            builds.put((time.perf_counter(), json.loads(line[6:])["build"]))
+            builds.put((time.perf_counter(), json.loads(line[6:])))
 
 
 def next_build(builds: queue.Queue, after: int) -> tuple[float, int]:
+    """The arrival time and number of the next good build after number `after`."""
     while True:
-        arrived, number = builds.get(timeout=FIRST_BUILD_SECONDS)
-        if number > after:
-            return arrived, number
+        arrived, state = builds.get(timeout=FIRST_BUILD_SECONDS)
+        if state["problems"]:
+            raise SystemExit(f"serve's build failed: {state['problems']}")
+        if state["build"] > after:
+            return arrived, state["build"]
 
 
 def save_by_rename(path: Path, text: str) -> None:
