@@ -24,7 +24,7 @@ from generate import generate  # noqa: E402
 
 OUT = Path(__file__).parent / "out"
 GUIDE_OVERRIDE = '{% extends "!theme/guide.html" %}\n'
-SUMMARY = re.compile(r"built [\d,]+ mentors: ([\d,]+) pages rendered, ([\d,]+) unchanged")
+SUMMARY = re.compile(r"built [\d,]+ mentors?: ([\d,]+) pages? rendered, ([\d,]+) unchanged")
 
 
 def build(site: Path, *extra: str) -> tuple[float, str]:
@@ -77,8 +77,8 @@ def bench_size(size: int, runs: int) -> None:
                 edit()
             seconds, counts = build(site, *extra)
             times.append(seconds)
-            undo()
-            if edit:
+            if edit:  # "nothing changed" must not touch a file either
+                undo()
                 build(site)  # back to the unedited output before the next run
         print(
             f"{size:>6} mentors, {name:<20} median {statistics.median(times):6.2f} s "

@@ -10,7 +10,9 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import sys
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -18,9 +20,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from kit import BIO, SITE_TOML, TODAY, tiny_jpeg, write_site
 
+import mentorsite.build
+import mentorsite.load
+from mentorsite import uptodate
 from mentorsite.build import build_site
 from mentorsite.buildcache import load_manifest, manifest_path
 from mentorsite.cli import cli
+from mentorsite.config import load_config
+from mentorsite.load import LoadCache, load_site
 
 EXAMPLES = int(os.environ.get("MENTORSITE_PROPERTY_EXAMPLES", "0")) or None
 SEQUENCE_SETTINGS = settings(
@@ -157,6 +164,40 @@ def add_photo(site: Path, draw: int) -> None:
         path.write_text(path.read_text().replace("bio: |", f"photo: photos/{slug}.jpg\nbio: |"))
 
 
+def _same_size_edit(text: str, draw: int) -> str:
+    """The profile with one letter more at the start of its bio and one character less at its end."""
+    edited = text.replace("bio: |\n  ", f"bio: |\n  {chr(ord('A') + draw % 26)}", 1)
+    return edited[:-2] + "\n"
+
+
+def edit_keeping_mtime(site: Path, draw: int) -> None:
+    """An edit of the same size whose mtime is set back (`touch -r`, `cp -p`, some sync tools)."""
+    slugs = present(site)
+    if slugs:
+        path = site / "mentors" / f"{slugs[draw % len(slugs)]}.yaml"
+        before = path.stat()
+        path.write_text(_same_size_edit(path.read_text(), draw))
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+
+def replace_same_size(site: Path, draw: int) -> None:
+    """The profile replaced by another file of the same size and mtime (an editor's save by rename)."""
+    slugs = present(site)
+    if slugs:
+        path = site / "mentors" / f"{slugs[draw % len(slugs)]}.yaml"
+        before = path.stat()
+        replacement = path.with_name(".save.tmp")
+        replacement.write_text(_same_size_edit(path.read_text(), draw))
+        os.utime(replacement, ns=(before.st_atime_ns, before.st_mtime_ns))
+        os.replace(replacement, path)
+
+
+def touch_input(site: Path, draw: int) -> None:
+    """A file saved without a change: its stat moves, its bytes do not."""
+    inputs = sorted((site / "mentors").glob("*.yaml")) + [site / "site.toml", site / "templates/page.html"]
+    os.utime(inputs[draw % len(inputs)])
+
+
 GUIDE_WITH_IMAGE = "---\ntitle: Plan\n---\n![The plan, {0}](plan.png)\n"
 
 
@@ -169,7 +210,7 @@ def add_or_edit_guide_image(site: Path, draw: int) -> None:
 
 
 EDITS = [add_profile, edit_profile, rename_profile, delete_profile, relabel_tag, change_settings]
-EDITS += [change_template, add_photo]
+EDITS += [change_template, add_photo, edit_keeping_mtime, replace_same_size, touch_input]
 #: Edits of guides' files, drawn on their own (see the test using them).
 FILE_EDITS = [add_or_edit_guide_image, change_template, change_settings, edit_profile]
 
@@ -181,29 +222,31 @@ def sequences(edits: list) -> st.SearchStrategy:
     )
 
 
-def build(site: Path, output: Path, *, clean: bool = False):
-    report = build_site(site, output, today=TODAY, clean=clean)
+def build(site: Path, output: Path, *, clean: bool = False, cache: LoadCache | None = None):
+    report = build_site(site, output, today=TODAY, clean=clean, cache=cache)
     assert report.written, [d.human() for d in report.errors]
     return report
 
 
 def assert_equals_cold_builds(sequence: list) -> None:
+    """The incremental builds share one load cache, as a serve process does."""
     with tempfile.TemporaryDirectory() as folder:
         site = start_site(Path(folder) / "site")
         output, cold = Path(folder) / "out", Path(folder) / "cold"
-        build(site, output)
+        cache = LoadCache()  # as serve keeps one between its builds
+        build(site, output, cache=cache)
         for edit, draw in sequence:
             if edit == "break":
                 before = tree(output)
                 broken = site / "mentors" / "broken.yaml"
                 broken.write_text("name: [unclosed\n")
-                report = build_site(site, output, today=TODAY)
+                report = build_site(site, output, today=TODAY, cache=cache)
                 assert not report.written and report.errors
                 assert tree(output) == before
                 broken.unlink()
                 continue
             edit(site, draw)
-            build(site, output)
+            build(site, output, cache=cache)
             build(site, cold, clean=True)
             assert_same_tree(output, cold)
             shutil.rmtree(cold)
@@ -213,8 +256,9 @@ def assert_equals_cold_builds(sequence: list) -> None:
 @given(sequences(EDITS))
 def test_incremental_output_equals_a_cold_build_after_any_edits(sequence):
     """After every step of random edits (add, edit, rename, delete a profile, relabel a tag,
-    change site.toml, change a template, add a photo), the incremental output is byte-identical
-    to a cold build's. A broken profile fails the build and leaves the output as it was; the
+    change site.toml, change a template, add a photo, edit keeping size and mtime, replace a
+    profile by a file of the same size and mtime, touch a file without changing it), the
+    incremental output is byte-identical to a cold build's. A broken profile fails the build and leaves the output as it was; the
     next good build is still identical to a cold one."""
     assert_equals_cold_builds(sequence)
 
@@ -376,3 +420,127 @@ def test_build_command_says_what_it_rendered_and_kept_and_clean_renders_all(tmp_
     assert into == str(output) and int(rendered) == int(pages) + 2  # and sitemap.xml, robots.txt
     assert second.groups()[:2] == ("0", files)
     assert clean.groups()[:2] == (rendered, "0")
+
+
+def test_incremental_output_equals_a_cold_build_trusting_stat_alone():
+    """The same sequences with no file digested as "racy": the ctime and inode in a file's stat
+    alone reveal an edit that kept its size and mtime, and a file replaced by rename."""
+    racy = uptodate.RACY_NS
+    uptodate.RACY_NS = 0
+    try:
+        test_incremental_output_equals_a_cold_build_after_any_edits()
+    finally:
+        uptodate.RACY_NS = racy
+
+
+def test_nothing_changed_reads_no_profile_and_reports_the_same(tmp_path, monkeypatch):
+    """With every input and output as the last build left them, the build loads nothing and
+    reports what the last one did, warnings with their source lines included; another date
+    (stale profiles, the footer's year) or one touched output file builds again."""
+    site, output = start_site(tmp_path / "site"), tmp_path / "out"
+    (site / "mentors/ana.yaml").write_text(profile("Ana Ruiz", TAGS[:1], True, bio="Short bio."))
+    first = build(site, output)
+    assert [d.message for d in first.warnings][:1] == ["bio is short (10 characters)"]
+    loads = []
+    monkeypatch.setattr(mentorsite.build, "load_site", lambda *a, **k: loads.append(a) or load_site(*a, **k))
+    again = build(site, output)
+    assert loads == []
+    assert [d.human(excerpt=True) for d in again.diagnostics] == [d.human(excerpt=True) for d in first.diagnostics]
+    assert (again.rendered, again.unchanged, again.pages, again.files, again.mentors, again.output) == (
+        0,
+        first.files,
+        first.pages,
+        first.files,
+        first.mentors,
+        output,
+    )
+    build_site(site, output, today=TODAY + timedelta(days=1))
+    assert len(loads) == 1
+    build(site, output)
+    os.utime(output / "index.html")
+    build(site, output)
+    assert len(loads) == 3
+
+
+def test_a_racy_file_is_compared_by_content(tmp_path):
+    """A file stamped just before the snapshot is digested: were a later edit to keep its whole
+    stat (a coarse clock), its content still tells."""
+    site = start_site(tmp_path / "site")
+    recorded = uptodate.take_snapshot(site)
+    assert "mentors/ana.yaml" in recorded.digests  # written a moment ago
+    unmoved = uptodate.Snapshot(dict(recorded.stats), {}, recorded.tool)  # what a stalled clock would show
+    assert uptodate.same_inputs(site, recorded, unmoved)
+    path = site / "mentors/ana.yaml"
+    path.write_text(_same_size_edit(path.read_text(), 1))
+    assert not uptodate.same_inputs(site, recorded, unmoved)
+
+
+def test_a_load_cache_reads_only_changed_files_and_reports_the_same(tmp_path, monkeypatch):
+    """Between builds sharing a cache, only the edited, added or replaced files are parsed; the
+    diagnostics of the files taken from the cache are those of a fresh read."""
+    site = start_site(tmp_path / "site")
+    (site / "mentors/ana.yaml").write_text(profile("Ana Ruiz", TAGS[:1], True, bio="Short bio."))
+    parsed: list[str] = []
+    real = mentorsite.load.read_mentor
+    monkeypatch.setattr(
+        mentorsite.load, "read_mentor", lambda path, *a, **k: parsed.append(path) or real(path, *a, **k)
+    )
+    config = load_config(site)
+    cache = LoadCache()
+    first = load_site(site, config, today=TODAY, cache=cache)
+    assert len(parsed) == 5
+    (site / "mentors/bo.yaml").write_text(profile("Bo Chen", TAGS[:2], True, bio=f"{BIO} New."))
+    os.utime(site / "mentors/cy.yaml")  # touched, not changed
+    replace_same_size(site, 3)  # present(site)[3] is dee
+    parsed.clear()
+    second = load_site(site, config, today=TODAY, cache=cache)
+    assert sorted(parsed) == ["mentors/bo.yaml", "mentors/dee.yaml"]
+    fresh = load_site(site, config, today=TODAY)
+    assert [d.human(excerpt=True) for d in second.diagnostics] == [d.human(excerpt=True) for d in fresh.diagnostics]
+    assert [d.message for d in first.diagnostics if d.path == "mentors/ana.yaml"] == [
+        d.message for d in second.diagnostics if d.path == "mentors/ana.yaml"
+    ]
+    assert [m.mentor for m in second.mentors] == [m.mentor for m in fresh.mentors]
+    parsed.clear()
+    load_site(site, config, today=TODAY + timedelta(days=400), cache=cache)  # another date: stale profiles
+    assert len(parsed) == 5
+
+
+#: Files opened while `_OPENED` is a list (an audit hook cannot be removed, so it stays idle after).
+_OPENED: list[str] | None = None
+
+
+def _record_open(event: str, args: tuple) -> None:
+    if _OPENED is not None and event == "open" and isinstance(args[0], (str, bytes, os.PathLike)):
+        _OPENED.append(os.fsdecode(args[0]))
+
+
+def test_every_file_a_build_reads_is_in_the_up_to_date_snapshot(tmp_path):
+    """Each file a build opens in the site (but its cache) or in the tool's checkout is stat'ed
+    by the up-to-date check, so no edit to it can go unseen. A new kind of input (a data file,
+    a catalogue next to the theme) fails here until uptodate covers it."""
+    global _OPENED
+    site = start_site(tmp_path / "site")
+    add_photo(site, 0)
+    (site / "templates/assets").mkdir()
+    (site / "templates/assets/extra.css").write_text("p { color: black; }\n")
+    sys.addaudithook(_record_open)
+    _OPENED = []
+    try:
+        build(site, tmp_path / "out", clean=True)
+        opened = {Path(p).resolve() for p in _OPENED}
+    finally:
+        _OPENED = None
+    places = uptodate.tool_files()
+    stated = {
+        (
+            Path(places[path.partition("/")[0]]) / path.partition("/")[2] if path.startswith("!") else site / path
+        ).resolve()
+        for path in uptodate.take_snapshot(site).stats
+    }
+    checkout = Path(mentorsite.build.__file__).resolve().parents[2]
+    watched = [p for p in opened if p.is_relative_to(site.resolve()) or p.is_relative_to(checkout)]
+    cache = (site / ".mentorsite-cache").resolve()
+    unseen = sorted(str(p) for p in watched if p not in stated and not p.is_relative_to(cache) and p.is_file())
+    assert unseen == []
+    assert (site / "mentors/photos").resolve() in {p.parent for p in watched}  # the hook did see the reads

@@ -291,3 +291,14 @@ def test_an_english_site_marks_nothing():
     messages, _ = load_messages(ROOT, "en")
     assert messages.fallback == frozenset()
     assert messages.ngettext("%(count)s mentor", "%(count)s mentors", 1) == "1 mentor"
+
+
+def test_editing_the_sites_catalogue_rebuilds_what_it_changed(make_site):
+    """The up-to-date check covers locales/: an edited override is not mistaken for "nothing changed"."""
+    site = fr_site(make_site, 'msgid "Request a conversation"\nmsgstr "Écrire à ce mentor"\n')
+    assert build_site(site, today=TODAY).written
+    (site / "locales" / "fr.po").write_text('msgid "Request a conversation"\nmsgstr "Contacter ce mentor"\n')
+    report = build_site(site, today=TODAY)
+    assert report.written and [d.human() for d in report.errors] == []
+    page = text(site / "_site" / "mentors" / "ada" / "index.html")
+    assert '<a class="button" href="#contact">Contacter ce mentor</a>' in page

@@ -12,14 +12,14 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
-from . import buildcache, generators
+from . import buildcache, generators, uptodate
 from .config import SiteConfig, load_config, with_base_url
 from .context import published_mentors, site_context
 from .diagnostics import Diagnostic, InputError
 from .guardrails import site_problems
 from .index import search_examples
-from .load import Loaded, LoadedMentor, load_site
-from .messages import load_messages, site_template_msgids
+from .load import LoadCache, Loaded, LoadedMentor, load_site
+from .messages import load_messages, site_catalogue_path, site_template_msgids
 from .outputs import Copy, File, Output, Page
 from .parallel import fewer_collections
 from .photos import check_photos
@@ -54,13 +54,19 @@ class Report:
 
 @fewer_collections()
 def check_site(
-    site_dir: Path, *, today: date | None = None, base_url: str | None = None, publishing: bool = False
+    site_dir: Path,
+    *,
+    today: date | None = None,
+    base_url: str | None = None,
+    publishing: bool = False,
+    cache: LoadCache | None = None,
 ) -> tuple[SiteConfig | None, Loaded, Report]:
     """Validate everything; no output is written. The `Loaded` returned holds the mentors the
     site rules kept and the checked photos of active mentors.
 
     `base_url` (the build's --base-url) replaces site.toml's in the config returned and in the
-    guardrails; `publishing` adds the guardrail against a base_url on localhost.
+    guardrails; `publishing` adds the guardrail against a base_url on localhost. A `cache`
+    (load.LoadCache) spares reading the files it saw unchanged.
     """
     started = time.perf_counter()
     report = Report()
@@ -75,7 +81,7 @@ def check_site(
             config = with_base_url(config, base_url)
         except InputError as exc:
             report.diagnostics += exc.diagnostics
-    loaded = load_site(site_dir, config, today=today)
+    loaded = load_site(site_dir, config, today=today, cache=cache)
     kept, problems = site_rules(config, loaded)
     report.diagnostics += loaded.diagnostics + problems
     # Photos, private emails in public text and template overrides: what `build` would refuse.
@@ -99,16 +105,23 @@ def build_site(
     strict: bool = False,
     today: date | None = None,
     clean: bool = False,
+    cache: LoadCache | None = None,
 ) -> Report:
     """Check, then render and write the site; the old output stays if anything fails.
 
     Outputs whose inputs did not change since the last build into `output` are kept as they
-    are (see buildcache); `clean` renders and writes everything into a fresh folder.
+    are (see buildcache); when no input changed at all, the last build's report is the answer
+    (see uptodate). `clean` renders and writes everything into a fresh folder. A process that
+    builds again and again (serve) passes the same `cache` to each build.
     """
     started = time.perf_counter()
     today = today or date.today()
+    request = uptodate.record_path(site_dir, output, base_url, strict)
+    inputs = uptodate.take_snapshot(site_dir)  # before anything is read: an edit during the build shows next time
+    if not clean and (record := uptodate.current_record(site_dir, request, inputs, today)):
+        return _unchanged(record, started)
     # Without --base-url, site.toml's base_url is the published address: warn if it is localhost.
-    config, loaded, report = check_site(site_dir, today=today, base_url=base_url, publishing=not base_url)
+    config, loaded, report = check_site(site_dir, today=today, base_url=base_url, publishing=not base_url, cache=cache)
     if config is None or report.errors or (strict and report.warnings):
         report.seconds = time.perf_counter() - started
         return report
@@ -125,7 +138,9 @@ def build_site(
     try:
         published = published_mentors(config, loaded.mentors)
         renderer, outputs = site_outputs(site_dir, config, published, loaded, today)
-        keys = buildcache.output_keys(outputs, renderer, buildcache.settings_key(config, outputs))
+        catalogue = site_catalogue_path(site_dir, config.language)
+        settings = buildcache.settings_key(config, outputs, catalogue.read_bytes() if catalogue.is_file() else b"")
+        keys = buildcache.output_keys(outputs, renderer, settings)
         previous = None if clean else buildcache.load_manifest(site_dir, output)
         plan = buildcache.plan(output, keys, previous) if previous else buildcache.Plan({})
         addresses = {buildcache.address_digest(a): a for a in private}
@@ -150,6 +165,9 @@ def build_site(
             report.rendered = sum(1 for o in outputs if isinstance(o, Page) and o.path not in plan.keep)
             report.unchanged = len(plan.keep)
             report.mentors = len(published)
+            written = uptodate.output_stamps(output, keys)
+            if written is not None:
+                uptodate.save_record(request, _record(report, inputs, today, output, written))
     except (TemplateProblem, OutputCollision) as exc:
         report.diagnostics.append(exc.diagnostic)
     finally:
@@ -189,6 +207,28 @@ def site_outputs(
     outputs += generators.crawler_files(site, [o.path for o in outputs])
     outputs += generators.cms_files(site)  # after the sitemap, which the editor stays out of
     return renderer, outputs
+
+
+def _unchanged(record: uptodate.Record, started: float) -> Report:
+    """The report of a build that found every input and output as the recorded build left them."""
+    return Report(
+        diagnostics=list(record.diagnostics),
+        pages=record.pages,
+        files=record.files,
+        mentors=record.mentors,
+        written=True,
+        output=record.output,
+        unchanged=record.files,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _record(
+    report: Report, inputs: uptodate.Snapshot, today: date, output: Path, written: dict[str, uptodate.Stat]
+) -> uptodate.Record:
+    return uptodate.Record(
+        inputs, today, output, written, list(report.diagnostics), report.mentors, report.pages, report.files
+    )
 
 
 def _asset_versions(assets: list[File]) -> dict[str, str]:

@@ -26,7 +26,6 @@ import hashlib
 import io
 import os
 import pickle
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -43,6 +42,7 @@ from . import __version__
 from .config import SiteConfig
 from .outputs import Copy, File, Output, Page
 from .render import Renderer
+from .write import replace_file
 
 #: Where manifests are kept, relative to the site (git-ignored with the rest of the cache).
 CACHE_DIR = ".mentorsite-cache/build"
@@ -67,7 +67,8 @@ def tool_fingerprint() -> bytes:
     a version bump, and any code change may change the output."""
     digest = hashlib.blake2b(f"{__version__}\0{jinja2.__version__}\0".encode(), digest_size=16)
     package = Path(__file__).parent
-    for path in sorted(package.rglob("*.py")):
+    # The shipped message catalogues shape the output as much as the code does.
+    for path in sorted([*package.rglob("*.py"), *package.rglob("*.po")]):
         digest.update(path.relative_to(package).as_posix().encode() + b"\0")
         digest.update(path.read_bytes())
     return digest.digest()
@@ -222,10 +223,12 @@ def _analysed(env: jinja2.Environment, source: str) -> tuple[frozenset[str], tup
     return _ANALYSED[source]
 
 
-def settings_key(config: SiteConfig, outputs: Iterable[Output]) -> bytes:
-    """What every output depends on: the tool, the settings and the asset versions."""
+def settings_key(config: SiteConfig, outputs: Iterable[Output], catalogue: bytes = b"") -> bytes:
+    """What every output depends on: the tool, the settings, the site's own message catalogue
+    (any page may show any of its strings) and the asset versions."""
     digest = hashlib.blake2b(tool_fingerprint(), digest_size=16)
     digest.update(config.model_dump_json().encode())
+    digest.update(_data_digest(catalogue))
     for output in outputs:
         if isinstance(output, File) and output.path.startswith("assets/"):
             digest.update(output.path.encode() + b"\0" + _data_digest(output.data))
@@ -352,16 +355,7 @@ def save_manifest(site_dir: Path, output: Path, manifest: Manifest) -> None:
     data = pickle.dumps(
         {"format": MANIFEST_FORMAT, "entries": manifest.entries, "private": manifest.private}, protocol=5
     )
-    with contextlib.suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=".manifest-", dir=path.parent)
-        try:
-            with os.fdopen(handle, "wb") as file:
-                file.write(data)
-            os.replace(temporary, path)
-        except OSError:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
+    replace_file(path, data)
 
 
 @dataclass(frozen=True)

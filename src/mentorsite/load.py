@@ -6,11 +6,14 @@ run them in worker processes or cache them per file. Only `load_*` touch the dis
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+import time
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -22,6 +25,7 @@ from .markdown import PLACEHOLDERS, render_profile, unknown_placeholders
 from .models import PRIVATE_FIELDS, Guide, Mentor, base_profile
 from .parallel import run_ranges
 from .textrules import is_slug, line_col, prose_problem, slugify, symlink_on_path
+from .uptodate import Stat, is_racy, stamp
 from .validation import diagnostics_from
 from .vocabulary import Vocabulary
 from .writing import SCALE_CJK, cjk_count, prose_length
@@ -348,49 +352,124 @@ def _files(folder: Path, suffixes: tuple[str, ...], site_dir: Path) -> tuple[lis
     return found, problems
 
 
-def load_site(site_dir: Path, config: SiteConfig, *, today: date) -> Loaded:
-    """Read every profile and guide of a site; collect every problem instead of stopping."""
+MentorResult = tuple[LoadedMentor | None, list[Diagnostic]]
+GuideResult = tuple[LoadedGuide | None, list[Diagnostic]]
+
+
+class LoadCache:
+    """What each profile and guide gave when last read, so a build in the same process (a
+    `serve` preview) parses and validates only the files that changed.
+
+    A result is reused while the file's bytes and the validation settings (site.toml as
+    validated, the date) are the same. The bytes are compared by digest; the file's stat
+    stands in for reading it only where it cannot lie (see uptodate: not for a file stamped
+    just before it was read). Results are never edited after loading, so sharing them
+    between builds is safe.
+    """
+
+    def __init__(self) -> None:
+        self.settings = b""
+        #: path -> (stat when read, whether that stat can be trusted, digest of the bytes, result)
+        self.entries: dict[str, tuple[Stat | None, bool, bytes, MentorResult | GuideResult]] = {}
+
+    def use_settings(self, config: SiteConfig, today: date) -> None:
+        """Forget every result when the settings they were validated under change."""
+        settings = _digest(f"{config.model_dump_json()}\0{today.isoformat()}".encode())
+        if settings != self.settings:
+            self.settings, self.entries = settings, {}
+
+    def lookup(self, rel: str, path: Path) -> tuple[Any, bytes | None, Stat | None]:
+        """(the cached result or None, the file's bytes if they had to be read, its stat)."""
+        now = time.time_ns()
+        found = stamp(str(path))
+        entry = self.entries.get(rel)
+        if entry is not None and found == entry[0] and entry[1]:
+            return entry[3], None, found
+        raw = _read(path)
+        if entry is not None and _digest(raw) == entry[2]:
+            self.entries[rel] = (found, found is not None and not is_racy(found, now), entry[2], entry[3])
+            return entry[3], raw, found
+        return None, raw, found
+
+    def store(self, rel: str, raw: bytes, found: Stat | None, taken_ns: int, result: Any) -> None:
+        self.entries[rel] = (found, found is not None and not is_racy(found, taken_ns), _digest(raw), result)
+
+    def keep_only(self, paths: set[str]) -> None:
+        """Drop the results of files that are gone."""
+        for rel in self.entries.keys() - paths:
+            del self.entries[rel]
+
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+def load_site(site_dir: Path, config: SiteConfig, *, today: date, cache: LoadCache | None = None) -> Loaded:
+    """Read every profile and guide of a site; collect every problem instead of stopping.
+
+    With a `cache`, files unchanged since the cache last saw them are not read again.
+    """
     loaded = Loaded()
+    cache = cache or LoadCache()
+    cache.use_settings(config, today)
     context = profile_context(config)
     files, problems = _files(site_dir / "mentors", MENTOR_SUFFIXES, site_dir)
     loaded.diagnostics += problems
+    taken = time.time_ns()  # before any file is read: a file stamped after it is racy
+    results: list[Any] = []
+    todo: list[tuple[int, str, bytes, Stat | None]] = []
+    for rel, path in files:
+        result, raw, found = cache.lookup(rel, path)
+        if result is None:
+            todo.append((len(results), rel, raw or _read(path), found))
+        results.append(result)
 
-    def work(start: int, stop: int) -> list[tuple[LoadedMentor | None, list[Diagnostic]]]:
-        results = []
-        for rel, path in files[start:stop]:
-            raw = _read(path)
+    def work(start: int, stop: int) -> list[MentorResult]:
+        parsed = []
+        for _, rel, raw, found in todo[start:stop]:
+            size = found[1] if found and len(raw) > MAX_GUIDE_BYTES else None
             mentor, diagnostics = read_mentor(
-                rel, raw, context, today=today, review_after_months=config.review_after_months, size=_size(path, raw)
+                rel, raw, context, today=today, review_after_months=config.review_after_months, size=size
             )
             if mentor:
                 mentor.bio_html = render_profile(mentor.mentor.bio)
                 if mentor.mentor.expectations:
                     mentor.expectations_html = render_profile(mentor.mentor.expectations, "expectations")
-            results.append((mentor, diagnostics))
-        return results
+            parsed.append((mentor, diagnostics))
+        return parsed
 
-    for chunk in run_ranges(len(files), work):
-        for mentor, diagnostics in chunk:
-            loaded.diagnostics += diagnostics
-            if mentor:
-                loaded.mentors.append(mentor)
+    done = [result for chunk in run_ranges(len(todo), work) for result in chunk]
+    for (index, rel, raw, found), result in zip(todo, done, strict=True):
+        cache.store(rel, raw, found, taken, result)
+        results[index] = result
+    seen = {rel for rel, _ in files}
+    for mentor, diagnostics in results:
+        loaded.diagnostics += diagnostics
+        if mentor:
+            loaded.mentors.append(mentor)
     for folder, kind in ((site_dir / "content" / "guides", "guide"), (site_dir / "content", "page")):
         files, problems = _files(folder, (".md",), site_dir)
         loaded.diagnostics += problems
         for rel, path in files:
-            raw = _read(path)
-            guide, diagnostics = read_guide(rel, raw, kind, size=_size(path, raw))
+            seen.add(rel)
+            guide, diagnostics = _guide(cache, rel, path, kind, taken)
             loaded.diagnostics += diagnostics
             if guide and not guide.meta.draft:
                 guide.files, problems = check_references(site_dir, rel, guide.url, guide.body, guide.body_line)
                 loaded.diagnostics += quote(problems, {rel: guide.source})
                 loaded.guides.append(guide)
+    cache.keep_only(seen)
     return loaded
 
 
-def _size(path: Path, raw: bytes) -> int | None:
-    """The real size of a file that _read cut short, for the "file is N bytes" message."""
-    return path.stat().st_size if len(raw) > MAX_GUIDE_BYTES else None
+def _guide(cache: LoadCache, rel: str, path: Path, kind: str, taken: int) -> GuideResult:
+    """A guide as cached, or read now (and cached)."""
+    result, raw, found = cache.lookup(rel, path)
+    if result is None:
+        raw = raw or _read(path)
+        result = read_guide(rel, raw, kind, size=found[1] if found and len(raw) > MAX_GUIDE_BYTES else None)
+        cache.store(rel, raw, found, taken, result)
+    return result
 
 
 def _read(path: Path) -> bytes:

@@ -197,6 +197,21 @@ def unsafe_destination(site_dir: Path, destination: Path) -> str | None:
     return None
 
 
+def replace_file(path: Path, data: bytes) -> None:
+    """Write a cache file whole or not at all (a reader sees the old one or the new one); on a
+    read-only site, nothing is kept."""
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
+        try:
+            with os.fdopen(handle, "wb") as file:
+                file.write(data)
+            os.replace(temporary, path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+
+
 class OutputCollision(Exception):
     """Two sources want the same output file (e.g. a page and the directory)."""
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from ..build import Report, build_site
 from ..buildcache import forget_manifest
 from ..diagnostics import Diagnostic, counted, format_diagnostics, printable
+from ..load import LoadCache
 from .server import LiveState, preview_server
 from .watch import InputWatcher
 
@@ -40,11 +41,13 @@ class PreviewBuilds:
         self.base_url = base_url
         self.folder = site_dir / SERVE_DIR / f"run-{os.getpid()}"
         self.output = self.folder / "site"
+        #: Profiles and guides as last read: an edit re-reads the files it changed, not every one.
+        self.loaded = LoadCache()
 
     def build(self) -> Report:
         """Build the site once more, incrementally. The one place the preview builds."""
         try:
-            return build_site(self.site, self.output, base_url=self.base_url)
+            return build_site(self.site, self.output, base_url=self.base_url, cache=self.loaded)
         except Exception as exc:  # a bug in one build must not end the edit loop
             return Report(
                 diagnostics=[

@@ -1,0 +1,134 @@
+"""Time the edit loop of `mentorsite serve`: a profile saved → the reload event an open tab gets
+→ the edited page served; prints the medians of several saves per size.
+
+    python bench/serve_edit.py 1000 10000 --runs 3
+
+Sites are generated as bench/incremental.py generates them (bench/out/site-N). Each run saves
+one profile by rename, as many editors do, and listens on the preview's event stream as the
+injected script does; the page is then fetched until it shows the edit. The edit is undone
+(and that rebuild waited for) before the next run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import queue
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from generate import generate  # noqa: E402
+
+OUT = Path(__file__).parent / "out"
+EVENTS = "__mentorsite/events"
+#: How long the first (cold) build of a big site may take on a slow machine.
+FIRST_BUILD_SECONDS = 600
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def connect(url: str):
+    """The preview's event stream, once the server listens (it does before its first build)."""
+    for _ in range(600):
+        try:
+            return urllib.request.urlopen(url + EVENTS, timeout=FIRST_BUILD_SECONDS)
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"serve did not listen at {url}")
+
+
+def listen(stream, builds: queue.Queue) -> None:
+    """Put (arrival time, state) of every state event on `builds`."""
+    for raw in stream:
+        line = raw.decode()
+        if line.startswith("data: "):
+            builds.put((time.perf_counter(), json.loads(line[6:])))
+
+
+def next_build(builds: queue.Queue, after: int) -> tuple[float, int]:
+    """The arrival time and number of the next good build after number `after`."""
+    while True:
+        arrived, state = builds.get(timeout=FIRST_BUILD_SECONDS)
+        if state["problems"]:
+            raise SystemExit(f"serve's build failed: {state['problems']}")
+        if state["build"] > after:
+            return arrived, state["build"]
+
+
+def save_by_rename(path: Path, text: str) -> None:
+    temporary = path.with_name("." + path.name + ".swp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def bench_size(size: int, runs: int) -> None:
+    site = OUT / f"site-{size}"
+    if not (site / "mentors").is_dir() or len(list((site / "mentors").glob("*.yaml"))) != size:
+        generate(size, site)
+    profile = sorted((site / "mentors").glob("*.yaml"))[size // 3]
+    original = profile.read_text(encoding="utf-8")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "mentorsite", "serve", str(site), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: list[str] = []
+    threading.Thread(target=lambda: lines.extend(serve.stdout or ()), daemon=True).start()
+    builds: queue.Queue = queue.Queue()
+    try:
+        started = time.perf_counter()
+        threading.Thread(target=listen, args=(connect(url), builds), daemon=True).start()
+        _, number = next_build(builds, 0)
+        print(f"{size:>6} mentors, serve's first build {time.perf_counter() - started:6.2f} s")
+        to_event, to_page = [], []
+        for run in range(runs):
+            marker = f"Edited {run}."
+            saved = time.perf_counter()
+            save_by_rename(profile, original.replace("bio: |\n  ", f"bio: |\n  {marker} ", 1))
+            arrived, number = next_build(builds, number)
+            page = f"mentors/{profile.stem}/"
+            while marker not in urllib.request.urlopen(url + page, timeout=60).read().decode():
+                time.sleep(0.005)
+            to_event.append(arrived - saved)
+            to_page.append(time.perf_counter() - saved)
+            save_by_rename(profile, original)
+            _, number = next_build(builds, number)
+        for name, times in (("save → reload event", to_event), ("save → page served", to_page)):
+            print(
+                f"{size:>6} mentors, {name:<20} median {statistics.median(times):6.2f} s "
+                f"(min {min(times):.2f}, max {max(times):.2f})"
+            )
+        rebuilt = [line.rstrip() for line in lines if line.startswith("rebuilt after")]
+        print(f"{size:>6} mentors, serve said: {rebuilt[-2] if len(rebuilt) > 1 else rebuilt}")
+    finally:
+        profile.write_text(original, encoding="utf-8")
+        serve.terminate()
+        serve.wait(timeout=60)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sizes", type=int, nargs="+")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    for size in args.sizes:
+        bench_size(size, args.runs)
+
+
+if __name__ == "__main__":
+    main()
