@@ -544,3 +544,18 @@ def test_every_file_a_build_reads_is_in_the_up_to_date_snapshot(tmp_path):
     unseen = sorted(str(p) for p in watched if p not in stated and not p.is_relative_to(cache) and p.is_file())
     assert unseen == []
     assert (site / "mentors/photos").resolve() in {p.parent for p in watched}  # the hook did see the reads
+
+
+def test_pages_follow_the_globals_their_templates_use(tmp_path):
+    """The search box's examples are a global, not page context: when profiles change which
+    values are most used, 404.html (which shows them, and has no mentor in its context) is
+    rendered again. Jinja's analysis leaves out an environment's globals, so keys once missed them."""
+    site, output, cold = start_site(tmp_path / "site"), tmp_path / "out", tmp_path / "cold"
+    build(site, output)
+    assert "“Leadership”" in (output / "404.html").read_text()
+    for index, slug in enumerate(present(site)):
+        (site / "mentors" / f"{slug}.yaml").write_text(profile(NAMES[index], ["writing"], accepting=True))
+    build(site, output)
+    build(site, cold, clean=True)
+    assert "“Leadership”" not in (output / "404.html").read_text()
+    assert_same_tree(output, cold)

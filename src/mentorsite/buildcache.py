@@ -49,7 +49,22 @@ CACHE_DIR = ".mentorsite-cache/build"
 #: Change when the manifest's layout changes.
 MANIFEST_FORMAT = 1
 #: Template globals made from the settings and asset versions, which are part of every key.
-SETTINGS_GLOBALS = frozenset({"site", "url", "asset", "abs_url", "contact_field"})
+SETTINGS_GLOBALS = frozenset(
+    {
+        "site",
+        "url",
+        "asset",
+        "abs_url",
+        "contact_field",
+        "facet_label",
+        # The catalogue's functions: the language is a setting, the site's catalogue is part of
+        # settings_key and the shipped ones of tool_fingerprint.
+        "_",
+        "gettext",
+        "ngettext",
+        "attr_gettext",
+    }
+)
 #: The facet sidebar: rendered from `_facets.html` over the facets (build.site_outputs).
 SIDEBAR = "sidebar"
 SIDEBAR_TEMPLATE = "_facets.html"
@@ -215,7 +230,10 @@ def _analysed(env: jinja2.Environment, source: str) -> tuple[frozenset[str], tup
     if source not in _ANALYSED:
         if len(_ANALYSED) > 512:
             _ANALYSED.clear()
-        tree = env.parse(source)
+        # Jinja's analysis leaves out names that are globals of the environment it parses with,
+        # and globals are exactly the names a page's key must follow: parse with the same
+        # extensions in an environment without any.
+        tree = _without_globals(env).parse(source)
         _ANALYSED[source] = (
             frozenset(jinja2.meta.find_undeclared_variables(tree)),
             tuple(jinja2.meta.find_referenced_templates(tree)),
@@ -433,3 +451,16 @@ def new_manifest(
             continue
         entries[path] = (key, stat.st_size, stat.st_mtime_ns)
     return Manifest(entries, private)
+
+
+def _without_globals(env: jinja2.Environment) -> jinja2.Environment:
+    """An environment that parses like `env` but has no globals (see _analysed)."""
+    extensions = tuple(type(extension) for extension in env.extensions.values())
+    if extensions not in _BARE:
+        bare = jinja2.Environment(extensions=list(extensions))
+        bare.globals.clear()
+        _BARE[extensions] = bare
+    return _BARE[extensions]
+
+
+_BARE: dict[tuple[type, ...], jinja2.Environment] = {}
