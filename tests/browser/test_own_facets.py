@@ -62,6 +62,9 @@ def test_faculty_and_decade_from_the_url_match_the_static_pages(page, site_url, 
     both static pages list; the decade filter alone shows exactly its static page."""
     open_directory(page, site_url, "?graduated=2010s")
     expected = oracle.search("", {"graduated": ["2010s"]}, False)
+    # "Ready" means the script started; the URL's filters then load their index shards: wait
+    # for the count they give before reading the list (read earlier, it was the static page).
+    expect(page.locator("#result-count")).to_have_text(count_text(len(expected)))
     assert all_results(page) == expected
     assert set(expected) == set(static_slugs(served_site.root, "graduated", "2010s"))
     expect(group(page, "Graduation decade").get_by_label("2010s", exact=True)).to_be_checked()
@@ -72,6 +75,7 @@ def test_faculty_and_decade_from_the_url_match_the_static_pages(page, site_url, 
     open_directory(page, site_url, "?faculty=science&graduated=2010s")
     both = oracle.search("", {"faculty": ["science"], "graduated": ["2010s"]}, False)
     assert both, "pick values two mentors share"
+    expect(page.locator("#result-count")).to_have_text(count_text(len(both)))
     assert all_results(page) == both
     assert set(both) == set(static_slugs(served_site.root, "faculty", "science")) & set(
         static_slugs(served_site.root, "graduated", "2010s")
