@@ -42,15 +42,20 @@ PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 SCRIPT_HELPER = Path(__file__).with_name("messages.js")
 
 
+@cache
 def locale_of(language: str) -> Locale | None:
-    """The CLDR locale of a site's language tag ("pt-BR" -> pt_BR), or None when CLDR has none."""
-    try:
-        return Locale.parse(language, sep="-")
-    except (UnknownLocaleError, ValueError):
+    """The CLDR locale of a site's language tag ("pt-BR" -> pt_BR), or None when CLDR has none.
+
+    Subtags are dropped from the end until CLDR knows the tag, so a region or variant it lacks
+    (`ar-XY`) still finds its language, while a script (`az-Arab` against `az`) is kept when known.
+    """
+    subtags = language.replace("_", "-").split("-")
+    while subtags:
         try:
-            return Locale.parse(language.split("-")[0])
+            return Locale.parse("-".join(subtags), sep="-")
         except (UnknownLocaleError, ValueError):
-            return None
+            subtags.pop()
+    return None
 
 
 def shipped_languages() -> list[str]:
