@@ -80,7 +80,7 @@ def test_schema_is_versioned_and_migrated_once(database):
     """A new database records every migration in schema_version; opening it again applies none."""
     Store(database).close()
     Store(database).close()
-    assert _schema_versions(database) == list(range(1, SCHEMA_VERSION + 1)) == [1, 2]
+    assert _schema_versions(database) == list(range(1, SCHEMA_VERSION + 1)) == [1, 2, 3]
 
 
 def test_token_reuse_and_counts(database, opened):
@@ -298,11 +298,19 @@ def test_an_existing_sqlite_database_is_migrated(tmp_path, opened):
     with sqlite3.connect(path) as conn:
         conn.executescript(VERSION_1)
     store = opened(Store(path))
-    assert _schema_versions(path) == [1, 2]
+    assert _schema_versions(path) == [1, 2, 3]
     with sqlite3.connect(path) as conn:
         columns = {row[1] for row in conn.execute("PRAGMA table_info(requests)")}
         assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-    assert "lease_until" in columns
+        # Migration 3: a request whose mail was sent is 'delivered' at its sent_at; others 'received'.
+        states = conn.execute("SELECT reference, state, delivered_at, sent_at FROM requests ORDER BY reference")
+        assert [tuple(r) for r in states] == [
+            ("MR-AAAA-BBBB", "received", None, None),
+            ("MR-CCCC-DDDD", "delivered", None, None),
+        ]
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"lease_until", "state", "delivered_at", "answered_at", "closed_at", "decline_reason"} <= columns
+    assert {"mails", "mentor_state"} <= tables
     assert store.secret() == bytes.fromhex("00112233445566778899aabbccddeeff" * 2)
     assert [(r.reference, r.status, r.request.name) for r in store.rows()] == [
         ("MR-CCCC-DDDD", "sent", "Ike"),
@@ -319,7 +327,7 @@ def test_a_database_from_a_newer_mentorsite_is_refused(tmp_path):
     Store(path).close()
     with sqlite3.connect(path) as conn:
         conn.execute("INSERT INTO schema_version (version) VALUES (99)")
-    with pytest.raises(SchemaTooNew, match=r"schema version 99, newer than this mentorsite knows \(2\)"):
+    with pytest.raises(SchemaTooNew, match=r"schema version 99, newer than this mentorsite knows \(3\)"):
         Store(path)
 
 

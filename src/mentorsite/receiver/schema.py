@@ -91,8 +91,79 @@ def _v2_send_lease(d: Dialect) -> list[str]:
     return [f"ALTER TABLE requests ADD COLUMN lease_until {d.real}"]
 
 
+#: A request's lifecycle (``requests.state``); delivery of the mentor's mail (``status``) is separate::
+#:
+#:     received --mentor's mail sent--> delivered --Accept--> accepted (--mentorship ended--> closed_at set)
+#:         \                                 \----Decline-> declined
+#:          \--------------------------------\---no answer in time--> expired
+#:     any state before an answer --mentee withdraws--> withdrawn
+#:
+#: An accepted request with ``closed_at`` empty takes one of the mentor's ``capacity`` places.
+STATES = ("received", "delivered", "accepted", "declined", "expired", "withdrawn")
+#: The states in which the mentor may still answer.
+OPEN_STATES = ("received", "delivered")
+
+#: Lifecycle mails (table ``mails``), at most one of each kind per request (UNIQUE), which is
+#: what makes "never sends twice" a property of the database rather than of the scheduler:
+#: ``ack`` to the mentee on receipt; ``intro_mentee``/``intro_mentor`` on accept; ``declined`` and
+#: ``expired`` to the mentee (with similar accepting mentors); ``reminder`` to the mentor after
+#: N days unanswered; ``coordinator`` to the coordinator after M days.
+MAIL_KINDS = ("ack", "intro_mentee", "intro_mentor", "declined", "expired", "reminder", "coordinator")
+
+
+def _v3_lifecycle(d: Dialect) -> list[str]:
+    """Request states with their timestamps, the mentors' paused flag and the lifecycle outbox.
+
+    Existing rows get a state from their delivery status: a request whose mail was sent is
+    'delivered' (at its sent_at), any other is 'received'."""
+    states = ", ".join(f"'{s}'" for s in STATES)
+    kinds = ", ".join(f"'{k}'" for k in MAIL_KINDS)
+    stamp_columns = (
+        "delivered_at",
+        "answered_at",
+        "expired_at",
+        "withdrawn_at",
+        "closed_at",
+        "reminded_at",
+        "escalated_at",
+    )
+    return [
+        f"ALTER TABLE requests ADD COLUMN state TEXT NOT NULL DEFAULT 'received' CHECK (state IN ({states}))",
+        # ISO 8601 UTC text like created_at (``store.iso``), so they sort and compare as text.
+        *(f"ALTER TABLE requests ADD COLUMN {column} TEXT" for column in stamp_columns),
+        "ALTER TABLE requests ADD COLUMN decline_reason TEXT NOT NULL DEFAULT ''",
+        # The slug of another mentor the declining mentor suggests, or ''.
+        "ALTER TABLE requests ADD COLUMN suggested_mentor TEXT NOT NULL DEFAULT ''",
+        "UPDATE requests SET state = 'delivered', delivered_at = sent_at WHERE status = 'sent'",
+        "CREATE INDEX IF NOT EXISTS requests_state ON requests (state, created_at)",
+        "CREATE INDEX IF NOT EXISTS requests_mentor_state ON requests (mentor, state)",
+        # One row per mentor who paused through the mail link ("I'm full, pause my profile").
+        """CREATE TABLE IF NOT EXISTS mentor_state (
+    mentor TEXT PRIMARY KEY,
+    paused INTEGER NOT NULL DEFAULT 0,
+    paused_at TEXT
+)""",
+        f"""CREATE TABLE IF NOT EXISTS mails (
+    {d.id_column},
+    request_id BIGINT NOT NULL REFERENCES requests (id) ON DELETE CASCADE,
+    kind TEXT NOT NULL CHECK (kind IN ({kinds})),
+    created_at TEXT NOT NULL,
+    message_id TEXT NOT NULL UNIQUE,
+    status TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'sending', 'sent', 'failed')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    interrupted INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at {d.real} NOT NULL,
+    lease_until {d.real},
+    last_error TEXT,
+    sent_at TEXT,
+    UNIQUE (request_id, kind)
+)""",
+        "CREATE INDEX IF NOT EXISTS mails_due ON mails (status, next_attempt_at)",
+    ]
+
+
 #: Version -> the statements that bring the previous version to it.
-MIGRATIONS: dict[int, Callable[[Dialect], list[str]]] = {1: _v1_tables, 2: _v2_send_lease}
+MIGRATIONS: dict[int, Callable[[Dialect], list[str]]] = {1: _v1_tables, 2: _v2_send_lease, 3: _v3_lifecycle}
 SCHEMA_VERSION = max(MIGRATIONS)
 
 

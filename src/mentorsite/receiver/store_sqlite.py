@@ -61,6 +61,8 @@ class SqliteDatabase:
             conn.execute("PRAGMA busy_timeout=30000")
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA secure_delete=ON")
+            # mails rows go with their request (ON DELETE CASCADE): purge and erasure rely on it.
+            conn.execute("PRAGMA foreign_keys=ON")
             self._local.conn = conn
         return conn
 
