@@ -88,6 +88,19 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def queue_mail(tx: Any, request_id: int, kind: str, now: datetime, domain: str) -> bool:
+    """Queue the lifecycle mail `kind` (``schema.MAIL_KINDS``) for a request inside `tx`; True if
+    queued, False if that request already has one (the table allows one of each kind, which is
+    what makes every lifecycle mail go out at most once, whoever queues it and however often)."""
+    message_id = f"<{kind.replace('_', '-')}.{secrets.token_hex(8)}@{domain}>"
+    inserted = tx.execute(
+        "INSERT INTO mails (request_id, kind, created_at, message_id, next_attempt_at) VALUES (?, ?, ?, ?, ?)"
+        " ON CONFLICT DO NOTHING RETURNING id",
+        (request_id, kind, iso(now), message_id, now.timestamp()),
+    ).fetchone()
+    return inserted is not None
+
+
 class TokenReused(Exception):
     """The form's token already stored a different request."""
 
@@ -287,6 +300,8 @@ class Store:
                     ),
                 ).fetchone()
                 if inserted is not None:
+                    # The mentee's acknowledgement goes out from the same commit as the request.
+                    queue_mail(tx, inserted["id"], "ack", now, domain)
                     return reference, True
                 # A conflict: the token was stored meanwhile (by another receiver, for another
                 # mentor), or, once in a trillion, the reference or Message-ID was taken.
