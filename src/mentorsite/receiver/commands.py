@@ -5,7 +5,7 @@ e.g. a SettingsError) as one line.
 
 Output leaves at three edges, each with its own escaping: the terminal (``_terminal``: control
 characters shown as escapes; in ``show`` a multi-line value is an indented block, so its lines
-cannot pass for other fields), CSV (``_cell``: formula triggers neutralised after any
+cannot pass for other fields), CSV (``spreadsheet.safe_cell``: formula triggers neutralised after any
 separator, every cell quoted), and the export file (created 0600 before its first byte).
 Delivery errors are shown with addresses redacted (``delivery.redact_addresses``; rows stored
 by older versions may still quote the recipient).
@@ -16,8 +16,6 @@ from __future__ import annotations
 import csv
 import json
 import logging
-import os
-import re
 import sys
 import unicodedata
 from datetime import UTC, datetime, timedelta
@@ -27,6 +25,8 @@ from urllib.parse import urlsplit
 import click
 
 from ..config import load_config
+from ..private_file import open_private as _private_file
+from ..spreadsheet import safe_cell as _cell
 from .database_url import shown
 from .delivery import redact_addresses
 from .directory import load_directory
@@ -239,35 +239,6 @@ def _field_lines(key: str, value) -> str:
     if "\n" not in text:
         return f"{key}: {text}"
     return f"{key}: |\n" + "\n".join(f"  {line}" for line in text.split("\n"))
-
-
-#: A formula trigger at the start of a cell, or after any character a spreadsheet may split
-#: cells or rows on: comma, semicolon, pipe and any white space (LibreOffice offers Space as a
-#: separator). A program that splits "Bob;=1+1" on ";" reads "=1+1" as a cell of its own.
-_FORMULA = re.compile(r"(^|[\s,;|])(?=[=+\-@])")
-
-
-def _cell(value) -> str:
-    """Spreadsheet-safe text: an apostrophe before every formula trigger (= + - @) that could
-    start a cell, whatever separator the spreadsheet uses, and before a leading tab or CR,
-    because the mentee's text would otherwise run as a formula when the CSV is opened.
-    ("Mon - Fri" is exported as "Mon '- Fri"; ``requests show`` and ``list --json`` keep the text.)"""
-    text = "" if value is None else str(value)
-    text = _FORMULA.sub(r"\1'", text)
-    return "'" + text if text.startswith(("\t", "\r")) else text
-
-
-def _private_file(path: Path):
-    """`path` opened for writing text, readable by its owner only from before the first byte
-    (an existing file is narrowed before it is truncated)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
-    try:
-        os.fchmod(fd, 0o600)
-        os.ftruncate(fd, 0)
-        return os.fdopen(fd, "w", newline="", encoding="utf-8")
-    except BaseException:
-        os.close(fd)
-        raise
 
 
 @requests_group.command("export")

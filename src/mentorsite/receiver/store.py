@@ -46,7 +46,7 @@ from ..config import ContactConfig
 from ..contact_fields import FIELD_NAMES, REQUEST_FIELDS, RequestField
 from ..diagnostics import MentorsiteError
 from .database_url import is_database_url
-from .schema import SCHEMA_VERSION, with_mentor_details
+from .schema import SCHEMA_VERSION, Dialect, with_mentor_details
 from .store_sqlite import SqliteDatabase
 from .validation import Submission
 
@@ -166,6 +166,8 @@ class Database(Protocol):
     """What a backend gives the store (``store_sqlite.SqliteDatabase``, ``store_postgres.PostgresDatabase``)."""
 
     label: str
+    #: The SQL spelling of the backend (``schema.SQLITE`` or ``schema.POSTGRES``).
+    dialect: Dialect
     #: Appended to the claim's row selection: the backend's row lock that skips rows others hold.
     skip_locked: str
     #: True when one receiver owns the database, so a row in 'sending' at start-up is interrupted.
