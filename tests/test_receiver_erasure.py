@@ -8,7 +8,6 @@ import json
 import sqlite3
 import time
 import urllib.request
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
