@@ -7,12 +7,11 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-import urllib.request
-from urllib.parse import urlencode
 
 import pytest
 from click.testing import CliRunner
-from receiver_kit import VALID_FORM, ReceiverProcess, SmtpSink, write_site
+from receiver_kit import VALID_FORM, ReceiverProcess, SmtpSink
+from test_receiver_store import SITE, _call, _receiver_site
 
 from mentorsite.cli import cli
 from mentorsite.receiver.directory import Directory, Entry
@@ -185,18 +184,6 @@ def test_purge_keeps_running_mentorships_unless_asked(filled):
 
 # What the receiver logs ---------------------------------------------------------------------------
 
-SITE = "http://127.0.0.1:8000"
-
-
-def _call(url: str, data: dict | None = None) -> dict:
-    request = urllib.request.Request(
-        url,
-        data=urlencode(data).encode() if data is not None else None,
-        headers={"Accept": "application/json", "Origin": SITE},
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read())
-
 
 def _wait_for_log(receiver: ReceiverProcess, text: str) -> None:
     deadline = time.monotonic() + 15
@@ -208,19 +195,7 @@ def _wait_for_log(receiver: ReceiverProcess, text: str) -> None:
 def test_the_receivers_log_holds_no_address(tmp_path):
     """A request stored and delivered by the real receiver process, then an SMTP server that
     refuses the recipient quoting it: the log names references and slugs, never an address."""
-    site = write_site(
-        tmp_path / "site",
-        base_url=f"{SITE}/",
-        action="http://127.0.0.1:8787/requests",
-        contact={
-            "rate_limit": 0,
-            "mentor_daily_limit": 0,
-            "min_fill_seconds": 0,
-            "retry_base_seconds": 0.1,
-            "retry_max_seconds": 0.4,
-            "from_email": "mentors@example.org",
-        },
-    )
+    site = _receiver_site(tmp_path / "site")
     sink = SmtpSink().start()
     receiver = ReceiverProcess(site, tmp_path / "r.db", smtp_port=sink.port).start()
     try:
