@@ -230,6 +230,8 @@ def test_mentees_only_with_the_flag_and_the_report_says_so(site, tmp_path):
     assert data["mentees"]["people"][0] == {"name": "Mentee zoe", "email": "zoe@example.org", "requests": 2}
     assert "sam@example.org" not in {p["email"] for p in data["mentees"]["people"]}  # before --since
     assert len(data["mentees"]["people"]) == 7
+    table = _run(*base, "--format", "csv", "--include-mentees").decode()
+    assert table.startswith('"# this file names mentees and their addresses') and "zoe@example.org" in table
 
 
 def test_the_report_speaks_the_sites_language(site, tmp_path):
@@ -255,3 +257,24 @@ def test_seeder_is_deterministic_and_the_report_reads_it(site, tmp_path):
         data["requests"] == 300 == sum(data["states"].values()) == sum(w["requests"] for w in data["requests_per_week"])
     )
     assert len(data["requests_per_week"]) == 52
+
+
+def test_tags_count_even_when_the_site_has_no_facet_over_them(site, tmp_path):
+    """Demand against supply always covers expertise tags, labelled by themselves without a facet."""
+    database = tmp_path / "r.db"
+    seed(database)
+    toml = site / "site.toml"
+    text = toml.read_text()
+    start = text.index('[[facets]]\nkey = "tags"')
+    toml.write_text(text[:start] + text[text.index("[[facets]]", start + 1) :])
+    data = as_data(make_report(site, str(database), PERIOD, include_mentees=False, today=TODAY)[0])
+    tags = [
+        (g["facet_label"], g["value"], g["value_label"], g["requests"])
+        for g in data["demand_supply"]
+        if g["facet"] == "tags"
+    ]
+    assert tags == [
+        ("Expertise", "machine-learning", "machine-learning", 1),
+        ("Expertise", "leadership", "leadership", 7),
+        ("Expertise", "writing", "writing", 4),
+    ]

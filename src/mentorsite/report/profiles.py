@@ -52,8 +52,10 @@ def read_site(site_dir: Path, today: date) -> Site:
     order = directory_order(mentors, config.language)
     facets = list(config.facets)
     if not any(f.source_field == "tags" for f in facets):
-        # Expertise is what mentees ask for most; the report shows it even when the site has no facet over it.
-        facets.append(Facet(key="tags", label=messages.gettext("Expertise")))
+        # Expertise is what mentees ask for most; the report shows it even when the site has no
+        # facet over it (then with no vocabulary, which validation would ask of a facet: values
+        # are labelled by themselves).
+        facets.append(Facet.model_construct(key="tags", label=messages.gettext("Expertise")))
     members = []
     for facet in facets:
         view = build_facet(config, facet, mentors, order, messages)

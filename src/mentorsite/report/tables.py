@@ -11,7 +11,7 @@ facet_label, value, value_label, requests, accepting_mentors, requests_per_accep
 Rates are fractions (0.5, not 50), unrounded; a rate or time without data is null.
 
 CSV: the same tables in that order, each under a row naming it (``# load``) and followed by an
-empty row, every cell through ``spreadsheet.safe_cell`` and quoted.
+empty row (with --include-mentees, a first row says the file names them), every cell through ``spreadsheet.safe_cell`` and quoted.
 """
 
 from __future__ import annotations
@@ -23,6 +23,9 @@ from typing import Any
 
 from ..spreadsheet import safe_cell
 from .figures import Figures
+
+#: The first line of a CSV that names mentees (the HTML says it in the site's language).
+MENTEES_NOTICE = "this file names mentees and their addresses: keep it private, delete it when done"
 
 
 def as_data(figures: Figures) -> dict[str, Any]:
@@ -134,6 +137,8 @@ def csv_tables(figures: Figures) -> dict[str, list[list[Any]]]:
 def as_csv(figures: Figures) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
+    if figures.mentees is not None:
+        writer.writerow([f"# {MENTEES_NOTICE}"])
     for name, rows in csv_tables(figures).items():
         writer.writerow([f"# {name}"])
         for row in rows:
