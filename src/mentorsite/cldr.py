@@ -18,7 +18,7 @@ import pyuca
 from babel import Locale
 from babel.dates import format_date, get_timezone_location
 from babel.lists import format_list
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 
 from .messages import locale_of
 
@@ -48,6 +48,10 @@ class Cldr:
 
     def format_number(self, value: float) -> str:
         return format_decimal(value, locale=self.locale)
+
+    def format_percent(self, fraction: float) -> str:
+        """A fraction as a percentage with at most one decimal: "62.5%", "62,5 %", "٪٦٢٫٥"."""
+        return format_percent(fraction, "#,##0.#%", locale=self.locale)
 
     def format_list(self, items: Iterable[object], style: str = "standard") -> str:
         """ "English, French and Arabic" in the language's words and punctuation."""

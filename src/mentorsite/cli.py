@@ -21,6 +21,7 @@ from .changes import GitError, changed_since, format_changes, mentor_changes, ru
 from .config import load_config
 from .diagnostics import InputError, MentorsiteError, counted, format_diagnostics, printable
 from .receiver.commands import receive, requests_group
+from .report.command import report
 from .scaffold import init_site, mentor_profile
 from .schema import schema_file, schema_text, write_schema
 from .serve.session import ServeError, serve_site
@@ -344,6 +345,8 @@ def serve(site: Path, port: int, host: str) -> None:
 # The bundled contact-request receiver (issue 4): implementations in mentorsite.receiver.commands.
 cli.add_command(receive)
 cli.add_command(requests_group)
+# The coordinator's report (issue 13): mentorsite.report.
+cli.add_command(report)
 
 
 def main() -> None:

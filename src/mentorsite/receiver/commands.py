@@ -5,7 +5,7 @@ e.g. a SettingsError) as one line.
 
 Output leaves at three edges, each with its own escaping: the terminal (``_terminal``: control
 characters shown as escapes; in ``show`` a multi-line value is an indented block, so its lines
-cannot pass for other fields), CSV (``_cell``: formula triggers neutralised after any
+cannot pass for other fields), CSV (``spreadsheet.safe_cell``: formula triggers neutralised after any
 separator, every cell quoted), and the export file (created 0600 before its first byte).
 Delivery errors are shown with addresses redacted (``delivery.redact_addresses``; rows stored
 by older versions may still quote the recipient).
@@ -16,8 +16,6 @@ from __future__ import annotations
 import csv
 import json
 import logging
-import os
-import re
 import sys
 import unicodedata
 from datetime import UTC, datetime, timedelta
@@ -27,9 +25,12 @@ from urllib.parse import urlsplit
 import click
 
 from ..config import load_config
+from ..private_file import open_private as _private_file
+from ..spreadsheet import safe_cell as _cell
 from .database_url import shown
 from .delivery import redact_addresses
 from .directory import load_directory
+from .erasure import forget, person_data
 from .server import serve
 from .settings import database_location, resolve
 from .store import COLUMNS, Store
@@ -241,35 +242,6 @@ def _field_lines(key: str, value) -> str:
     return f"{key}: |\n" + "\n".join(f"  {line}" for line in text.split("\n"))
 
 
-#: A formula trigger at the start of a cell, or after any character a spreadsheet may split
-#: cells or rows on: comma, semicolon, pipe and any white space (LibreOffice offers Space as a
-#: separator). A program that splits "Bob;=1+1" on ";" reads "=1+1" as a cell of its own.
-_FORMULA = re.compile(r"(^|[\s,;|])(?=[=+\-@])")
-
-
-def _cell(value) -> str:
-    """Spreadsheet-safe text: an apostrophe before every formula trigger (= + - @) that could
-    start a cell, whatever separator the spreadsheet uses, and before a leading tab or CR,
-    because the mentee's text would otherwise run as a formula when the CSV is opened.
-    ("Mon - Fri" is exported as "Mon '- Fri"; ``requests show`` and ``list --json`` keep the text.)"""
-    text = "" if value is None else str(value)
-    text = _FORMULA.sub(r"\1'", text)
-    return "'" + text if text.startswith(("\t", "\r")) else text
-
-
-def _private_file(path: Path):
-    """`path` opened for writing text, readable by its owner only from before the first byte
-    (an existing file is narrowed before it is truncated)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
-    try:
-        os.fchmod(fd, 0o600)
-        os.ftruncate(fd, 0)
-        return os.fdopen(fd, "w", newline="", encoding="utf-8")
-    except BaseException:
-        os.close(fd)
-        raise
-
-
 @requests_group.command("export")
 @site_argument
 @database_option
@@ -286,10 +258,26 @@ def _private_file(path: Path):
     "--status", type=click.Choice(["queued", "sending", "sent", "failed"]), help="Only requests in this state."
 )
 @click.option("--days", type=click.FloatRange(min=0), help="Only requests from the last DAYS days.")
+@click.option(
+    "--person",
+    metavar="EMAIL",
+    help="Instead: everything held about this address, as JSON (a person's right of access).",
+)
 def export_requests(
-    site: Path, database: str | None, as_csv: bool, output: Path | None, status: str | None, days: float | None
+    site: Path,
+    database: str | None,
+    as_csv: bool,
+    output: Path | None,
+    status: str | None,
+    days: float | None,
+    person: str | None,
 ) -> None:
-    """Export requests (oldest first) as CSV, e.g. for follow-up in a spreadsheet."""
+    """Export requests (oldest first) as CSV, e.g. for follow-up in a spreadsheet; or, with
+    --person, a JSON copy of everything held about one address (requests sent and received,
+    their states, timestamps and lifecycle mails)."""
+    if person is not None:
+        _export_person(site, database, person, output)
+        return
     with _store(site, database) as store:
         rows = store.rows(status=status, since=_since(days), newest_first=False)
     handle = _private_file(output) if output else None
@@ -309,6 +297,48 @@ def export_requests(
         click.echo(f"exported {len(rows)} requests to {output}", err=True)
 
 
+def _export_person(site: Path, database: str | None, person: str, output: Path | None) -> None:
+    if "@" not in person:
+        raise click.BadParameter(f"{person!r} is not an address", param_hint="--person")
+    with _store(site, database) as store:
+        data = person_data(store, person)
+    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    with _private_file(output) as handle:
+        handle.write(text)
+    click.echo(
+        f"exported {len(data['requests_sent'])} request(s) sent and {len(data['requests_received'])} received "
+        f"by this address to {output}",
+        err=True,
+    )
+
+
+@requests_group.command("forget")
+@click.argument("email")
+@site_argument
+@database_option
+@click.option("--dry-run", is_flag=True, help="Only count what would be erased.")
+def forget_person(email: str, site: Path, database: str | None, dry_run: bool) -> None:
+    """Erase everything held about EMAIL (a person's right to erasure).
+
+    Requests EMAIL sent are deleted with their mails; in requests EMAIL received (as a mentor
+    or coordinator) the address and name are replaced by "(erased)" and mails still queued to
+    it are not sent. The local part must match exactly, the domain in any case. Deleted data
+    is overwritten in the database's files. Running it again erases nothing more.
+    """
+    if "@" not in email:
+        raise click.BadParameter(f"{email!r} is not an address", param_hint="EMAIL")
+    with _store(site, database) as store:
+        erased = forget(store, email, dry_run=dry_run)
+    verb = "would erase" if dry_run else "erased"
+    click.echo(
+        f"{verb}: {erased.requests} request(s) sent with {erased.mails} mail(s); "
+        f"address removed from {erased.received} request(s) received; {erased.errors} error text(s) redacted"
+    )
+
+
 @requests_group.command("purge")
 @site_argument
 @database_option
@@ -321,15 +351,23 @@ def export_requests(
     help="Delete requests received more than DAYS days ago.",
 )
 @click.option("--include-undelivered", is_flag=True, help="Also delete requests that were never delivered.")
+@click.option(
+    "--include-ongoing", is_flag=True, help="Also delete accepted mentorships not yet closed (frees their places)."
+)
 @click.option("--dry-run", is_flag=True, help="Only count what would be deleted.")
-def purge_requests(site: Path, database: str | None, days: float, include_undelivered: bool, dry_run: bool) -> None:
-    """Delete old requests for data retention (by default only delivered or failed ones).
+def purge_requests(
+    site: Path, database: str | None, days: float, include_undelivered: bool, include_ongoing: bool, dry_run: bool
+) -> None:
+    """Delete old requests for data retention, with their lifecycle mails: by default those
+    delivered or failed, except accepted mentorships not yet closed (`requests close` ends one).
 
     Deleted data is overwritten in the file (SQLite secure_delete) and the write-ahead log is
     truncated. Run it from cron, e.g. daily: mentorsite requests purge --older-than 180 SITE
     """
     with _store(site, database) as store:
-        count = store.purge(days, include_undelivered=include_undelivered, dry_run=dry_run)
+        count = store.purge(
+            days, include_undelivered=include_undelivered, include_ongoing=include_ongoing, dry_run=dry_run
+        )
     click.echo(f"{'would delete' if dry_run else 'deleted'} {count} request(s) received more than {days:g} days ago")
 
 

@@ -46,7 +46,7 @@ from ..config import ContactConfig
 from ..contact_fields import FIELD_NAMES, REQUEST_FIELDS, RequestField
 from ..diagnostics import MentorsiteError
 from .database_url import is_database_url
-from .schema import SCHEMA_VERSION, with_mentor_details
+from .schema import SCHEMA_VERSION, Dialect, with_mentor_details
 from .store_sqlite import SqliteDatabase
 from .validation import Submission
 
@@ -166,6 +166,8 @@ class Database(Protocol):
     """What a backend gives the store (``store_sqlite.SqliteDatabase``, ``store_postgres.PostgresDatabase``)."""
 
     label: str
+    #: The SQL spelling of the backend (``schema.SQLITE`` or ``schema.POSTGRES``).
+    dialect: Dialect
     #: Appended to the claim's row selection: the backend's row lock that skips rows others hold.
     skip_locked: str
     #: True when one receiver owns the database, so a row in 'sending' at start-up is interrupted.
@@ -443,8 +445,19 @@ class Store:
             )
         )
 
-    def purge(self, older_than_days: float, *, include_undelivered: bool = False, dry_run: bool = False) -> int:
-        """Delete requests created more than N days ago (by default only sent or failed ones).
+    def purge(
+        self,
+        older_than_days: float,
+        *,
+        include_undelivered: bool = False,
+        include_ongoing: bool = False,
+        dry_run: bool = False,
+    ) -> int:
+        """Delete requests created more than N days ago, with their lifecycle mails (ON DELETE
+        CASCADE): by default those whose mail was sent or failed, except accepted mentorships
+        not yet closed (each holds one of the mentor's places, and deleting it would free the
+        place unseen); `include_undelivered` adds the ones never delivered, `include_ongoing`
+        the running mentorships.
 
         The backend then makes sure the personal data does not linger in its files (SQLite:
         secure_delete and a truncated WAL; PostgreSQL: VACUUM)."""
@@ -452,6 +465,8 @@ class Store:
         statuses = STATUSES if include_undelivered else ("sent", "failed")
         marks = ",".join("?" * len(statuses))
         where = f"WHERE created_at < ? AND status IN ({marks})"
+        if not include_ongoing:
+            where += " AND NOT (state = 'accepted' AND closed_at IS NULL)"
         if dry_run:
             return self.db.query(f"SELECT COUNT(*) AS n FROM requests {where}", (cutoff, *statuses))[0]["n"]
         count = self._write(lambda tx: tx.execute(f"DELETE FROM requests {where}", (cutoff, *statuses)).rowcount)

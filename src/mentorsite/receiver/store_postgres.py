@@ -132,7 +132,7 @@ class PostgresDatabase:
         # than whenever autovacuum gets to it. (Copies in the server's WAL and backups age out
         # with the server's own retention.)
         with self.pool.connection() as conn:
-            conn.execute("VACUUM requests")
+            conn.execute("VACUUM requests, mails")
 
 
 def _reason(exc: BaseException) -> str:
