@@ -15,6 +15,7 @@ from pathlib import Path
 from . import buildcache, generators, uptodate
 from .config import SiteConfig, load_config, with_base_url
 from .context import published_mentors, site_context
+from .derived import DerivedCache
 from .diagnostics import Diagnostic, InputError
 from .guardrails import site_problems
 from .index import search_examples
@@ -106,13 +107,14 @@ def build_site(
     today: date | None = None,
     clean: bool = False,
     cache: LoadCache | None = None,
+    derived: DerivedCache | None = None,
 ) -> Report:
     """Check, then render and write the site; the old output stays if anything fails.
 
     Outputs whose inputs did not change since the last build into `output` are kept as they
     are (see buildcache); when no input changed at all, the last build's report is the answer
     (see uptodate). `clean` renders and writes everything into a fresh folder. A process that
-    builds again and again (serve) passes the same `cache` to each build.
+    builds again and again (serve) passes the same `cache` and `derived` to each build.
     """
     started = time.perf_counter()
     today = today or date.today()
@@ -137,10 +139,11 @@ def build_site(
     staging = Staging(output, private)
     try:
         published = published_mentors(config, loaded.mentors)
-        renderer, outputs = site_outputs(site_dir, config, published, loaded, today)
-        catalogue = site_catalogue_path(site_dir, config.language)
-        settings = buildcache.settings_key(config, outputs, catalogue.read_bytes() if catalogue.is_file() else b"")
-        keys = buildcache.output_keys(outputs, renderer, settings)
+        derived = derived or DerivedCache()
+        renderer, outputs, settings = site_outputs(site_dir, config, published, loaded, today, derived)
+        digests = buildcache.Digests(previous=derived.digests)
+        keys = buildcache.output_keys(outputs, renderer, settings, digests)
+        derived.digests = digests
         previous = None if clean else buildcache.load_manifest(site_dir, output)
         plan = buildcache.plan(output, keys, previous) if previous else buildcache.Plan({})
         addresses = {buildcache.address_digest(a): a for a in private}
@@ -178,15 +181,26 @@ def build_site(
 
 
 def site_outputs(
-    site_dir: Path, config: SiteConfig, published: list[LoadedMentor], loaded: Loaded, today: date
-) -> tuple[Renderer, list[Output]]:
-    """Every file of the site, stage by stage, and the renderer for its pages."""
+    site_dir: Path,
+    config: SiteConfig,
+    published: list[LoadedMentor],
+    loaded: Loaded,
+    today: date,
+    derived: DerivedCache | None = None,
+) -> tuple[Renderer, list[Output], bytes]:
+    """Every file of the site, stage by stage, the renderer for its pages and the digest of the
+    settings every output depends on (buildcache.settings_key). `derived` keeps what the
+    build derives per mentor for the next build of the same process."""
     messages, _problems = load_messages(
         site_dir, config.language, site_template_msgids(site_dir)
     )  # check_site reported its problems
     assets = list(generators.assets(site_dir, messages))  # first: their hashes version the URLs in pages
+    catalogue = site_catalogue_path(site_dir, config.language)
+    settings = buildcache.settings_key(config, assets, catalogue.read_bytes() if catalogue.is_file() else b"")
     renderer = Renderer(make_environment(site_dir, config, _asset_versions(assets), today, messages), site_dir)
-    site = site_context(config, published, loaded.guides, loaded.photos, renderer.card, messages)
+    derived = derived or DerivedCache()
+    derived.begin(buildcache.card_settings(renderer, settings, today.isoformat()))
+    site = site_context(config, published, loaded.guides, loaded.photos, renderer.card, messages, derived)
     renderer.env.globals["sidebar"] = facet_sidebar(renderer, site.facets)
     renderer.env.globals["guide_links"] = site.guide_links  # mentor pages and the request-sent page
     renderer.env.globals["search_examples"] = search_examples(site.facets)  # the search box's hint
@@ -206,7 +220,7 @@ def site_outputs(
     ]
     outputs += generators.crawler_files(site, [o.path for o in outputs])
     outputs += generators.cms_files(site)  # after the sitemap, which the editor stays out of
-    return renderer, outputs
+    return renderer, outputs, settings
 
 
 def _unchanged(record: uptodate.Record, started: float) -> Report:
