@@ -224,7 +224,12 @@ def sequences(edits: list) -> st.SearchStrategy:
 
 
 def build(
-    site: Path, output: Path, *, clean: bool = False, cache: LoadCache | None = None, derived: DerivedCache | None = None
+    site: Path,
+    output: Path,
+    *,
+    clean: bool = False,
+    cache: LoadCache | None = None,
+    derived: DerivedCache | None = None,
 ):
     report = build_site(site, output, today=TODAY, clean=clean, cache=cache, derived=derived)
     assert report.written, [d.human() for d in report.errors]

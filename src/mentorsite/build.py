@@ -108,19 +108,23 @@ def build_site(
     clean: bool = False,
     cache: LoadCache | None = None,
     derived: DerivedCache | None = None,
+    snapshot: bool = True,
 ) -> Report:
     """Check, then render and write the site; the old output stays if anything fails.
 
     Outputs whose inputs did not change since the last build into `output` are kept as they
     are (see buildcache); when no input changed at all, the last build's report is the answer
     (see uptodate). `clean` renders and writes everything into a fresh folder. A process that
-    builds again and again (serve) passes the same `cache` and `derived` to each build.
+    builds again and again (serve) passes the same `cache` and `derived` to each build; one
+    that watches its inputs itself (serve again) passes `snapshot=False`: no stat of every input
+    and output for the up-to-date check, which it would never ask.
     """
     started = time.perf_counter()
     today = today or date.today()
     request = uptodate.record_path(site_dir, output, base_url, strict)
-    inputs = uptodate.take_snapshot(site_dir)  # before anything is read: an edit during the build shows next time
-    if not clean and (record := uptodate.current_record(site_dir, request, inputs, today)):
+    # Before anything is read: an edit during the build shows next time.
+    inputs = uptodate.take_snapshot(site_dir) if snapshot else None
+    if inputs and not clean and (record := uptodate.current_record(site_dir, request, inputs, today)):
         return _unchanged(record, started)
     # Without --base-url, site.toml's base_url is the published address: warn if it is localhost.
     config, loaded, report = check_site(site_dir, today=today, base_url=base_url, publishing=not base_url, cache=cache)
@@ -168,8 +172,8 @@ def build_site(
             report.rendered = sum(1 for o in outputs if isinstance(o, Page) and o.path not in plan.keep)
             report.unchanged = len(plan.keep)
             report.mentors = len(published)
-            written = uptodate.output_stamps(output, keys)
-            if written is not None:
+            written = uptodate.output_stamps(output, keys) if inputs else None
+            if inputs and written is not None:
                 uptodate.save_record(request, _record(report, inputs, today, output, written))
     except (TemplateProblem, OutputCollision) as exc:
         report.diagnostics.append(exc.diagnostic)

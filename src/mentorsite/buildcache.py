@@ -131,7 +131,7 @@ class Digests:
     def _feed(self, value: object, out: bytearray) -> None:
         kind = type(value)
         # Exact types: a subclass (other than Markup, which renders unescaped) may render otherwise.
-        if kind is Markup and len(value) > LONG_MARKUP:
+        if kind is Markup and len(value) > LONG_MARKUP:  # type: ignore[arg-type]
             # A card: shown on many listing pages, and the same object from build to build.
             out += b"M" + self._memoised(value)
         elif isinstance(value, str) and (kind is str or kind is Markup):

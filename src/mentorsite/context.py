@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 from markupsafe import Markup
 
@@ -17,9 +18,10 @@ from .derived import DerivedCache
 from .index import FacetView, build_facets, directory_order
 from .load import LoadedGuide, LoadedMentor
 from .messages import Messages
-from .models import facet_values
+from .models import Mentor, facet_values
 from .photos import PublishedPhoto
 from .views import (
+    SIMILAR_PER_TAG,
     GuideView,
     MentorView,
     RefMaker,
@@ -78,10 +80,11 @@ def site_context(
     mentors = {m.slug: m.mentor for m in published}
     order = directory_order(mentors, messages.language)
     fields = sorted({facet.source_field for facet in config.facets})
-    values = {
-        m.slug: derived.get("facets", (m.mentor,), None, lambda m=m: {f: facet_values(m.mentor, f) for f in fields})
-        for m in published
-    }
+
+    def field_values(mentor: Mentor) -> dict[str, list]:
+        return {f: facet_values(mentor, f) for f in fields}
+
+    values = {m.slug: derived.get("facets", (m.mentor,), None, partial(field_values, m.mentor)) for m in published}
     facets = build_facets(config, mentors, order, messages, values)
     refs = RefMaker(facets, config, messages)
 
@@ -106,7 +109,12 @@ def site_context(
 
     bases = {m.slug: base_view(m) for m in published}
     views = {slug: finished(base, []) for slug, base in bases.items() if base.accepting}
-    tag_members = next((f.members for f in facets if f.field == "tags"), {})
+    # Only accepting mentors can be similar ones, and no more than the first 50 of a tag (but
+    # the mentor itself) count: the candidates of each tag once, not per mentor of the tag.
+    tag_members = {
+        tag: [s for s in members if bases[s].accepting][: SIMILAR_PER_TAG + 1]
+        for tag, members in next((f.members for f in facets if f.field == "tags"), {}).items()
+    }
     for slug, base in bases.items():
         if not base.accepting:
             views[slug] = finished(base, [views[s.slug] for s in similar_mentors(base, bases, tag_members)])

@@ -9,7 +9,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Callable
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from .config import SiteConfig
 from .index import FacetView
@@ -359,7 +359,7 @@ def _search_files(
     postings: dict[str, list[int]] = {}
     for i, view in enumerate(mentors):
         packed = i << 4
-        for token, weight in remember(view, lambda view=view: _mentor_tokens(view, aliases)).items():
+        for token, weight in remember(view, partial(_mentor_tokens, view, aliases)).items():
             entry = postings.get(token)
             if entry is None:
                 postings[token] = [packed | weight]
