@@ -285,7 +285,7 @@ def test_edits_through_a_running_serve_give_the_tree_of_a_cold_build(tmp_path):
             edit(site, draw)
             after = serve.wait_for_line("rebuilt after", after)
             cold = tmp_path / f"cold-{number}"
-            report = build_site(site, cold, base_url=serve.url, clean=True, snapshot=False)
+            report = build_site(site, cold, base_url=serve.url, clean=True)
             assert report.written, [d.human() for d in report.errors]
             # A rename may arrive as two batches, so two builds: wait for the last.
             try:

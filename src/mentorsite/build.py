@@ -108,22 +108,23 @@ def build_site(
     clean: bool = False,
     cache: LoadCache | None = None,
     derived: DerivedCache | None = None,
-    snapshot: bool = True,
+    preview: bool = False,
 ) -> Report:
     """Check, then render and write the site; the old output stays if anything fails.
 
     Outputs whose inputs did not change since the last build into `output` are kept as they
     are (see buildcache); when no input changed at all, the last build's report is the answer
     (see uptodate). `clean` renders and writes everything into a fresh folder. A process that
-    builds again and again (serve) passes the same `cache` and `derived` to each build; one
-    that watches its inputs itself (serve again) passes `snapshot=False`: no stat of every input
-    and output for the up-to-date check, which it would never ask.
+    builds again and again (serve) passes the same `cache` and `derived` to each build. A
+    `preview` build (serve's) watches its inputs and owns its output folder: it takes no
+    up-to-date snapshot of every input and output (it would never ask), and trusts the last
+    manifest for what its folder holds (buildcache.plan).
     """
     started = time.perf_counter()
     today = today or date.today()
     request = uptodate.record_path(site_dir, output, base_url, strict)
     # Before anything is read: an edit during the build shows next time.
-    inputs = uptodate.take_snapshot(site_dir) if snapshot else None
+    inputs = None if preview else uptodate.take_snapshot(site_dir)
     if inputs and not clean and (record := uptodate.current_record(site_dir, request, inputs, today)):
         return _unchanged(record, started)
     # Without --base-url, site.toml's base_url is the published address: warn if it is localhost.
@@ -149,7 +150,7 @@ def build_site(
         keys = buildcache.output_keys(outputs, renderer, settings, digests)
         derived.digests = digests
         previous = None if clean else buildcache.load_manifest(site_dir, output)
-        plan = buildcache.plan(output, keys, previous) if previous else buildcache.Plan({})
+        plan = buildcache.plan(output, keys, previous, trusted=preview) if previous else buildcache.Plan({})
         addresses = {buildcache.address_digest(a): a for a in private}
         if previous is not None:
             # Kept files were checked against the addresses of the last build; check new ones.

@@ -418,16 +418,25 @@ class Plan:
     stale_folders: list[str] = field(default_factory=list)
 
 
-def plan(output: Path, keys: dict[str, Key | None], previous: Manifest) -> Plan:
+def plan(output: Path, keys: dict[str, Key | None], previous: Manifest, *, trusted: bool = False) -> Plan:
     """Keep an output when its key is the one recorded and its file is as it was written.
 
     The output folder is listed, so anything in it that a cold build would not write goes.
+    A `trusted` folder (serve's preview, which nothing else writes) is taken to hold what the
+    manifest says, without listing it or checking the kept files.
     """
-    files, folders = _listing(output)
+    if trusted:
+        files = set(previous.entries)
+        folders = {parent for path in files for parent in _parents(path)}
+    else:
+        files, folders = _listing(output)
     keep: dict[str, tuple[Key | None, int, int]] = {}
     for path, key in keys.items():
         recorded = previous.entries.get(path)
         if key is None or recorded is None or recorded[0] != key or path not in files:
+            continue
+        if trusted:
+            keep[path] = recorded
             continue
         try:
             stat = os.lstat(output / path)

@@ -50,9 +50,8 @@ class PreviewBuilds:
     def build(self) -> Report:
         """Build the site once more, incrementally. The one place the preview builds."""
         try:
-            # The watcher says what changed: no up-to-date snapshot of every input and output.
             return build_site(
-                self.site, self.output, base_url=self.base_url, cache=self.loaded, derived=self.derived, snapshot=False
+                self.site, self.output, base_url=self.base_url, cache=self.loaded, derived=self.derived, preview=True
             )
         except Exception as exc:  # a bug in one build must not end the edit loop
             return Report(
