@@ -260,12 +260,18 @@ def test_the_scripts_data_cannot_end_its_element(monkeypatch):
     assert json.loads(data) == {"build": 7, "events": "/__mentorsite/events", "text": {**server.UI_TEXT}}
 
 
+def change_card_template(site: Path, draw: int) -> None:
+    """A site's own mentor card: every listing shows it, and serve keeps cards between builds."""
+    (site / "templates/_card.html").write_text(f'{{% include "!theme/_card.html" %}}<!-- card {draw} -->\n')
+
+
 def test_edits_through_a_running_serve_give_the_tree_of_a_cold_build(tmp_path):
     """serve rebuilds from what it keeps in memory (profiles as loaded, views, cards, facet
     values, search tokens, digests): after each edit of a sequence — a bio, a rename of the
     person and of their tags (facet membership moves), a mentor no longer accepting, a profile
     added, a file renamed, one deleted, a tag relabelled and site.toml changed (every card),
-    a template changed — its preview is byte for byte a cold build of the site at its address."""
+    a template changed, the card template overridden and changed — its preview is byte for
+    byte a cold build of the site at its address."""
     site = start_site(tmp_path / "site")
     steps = [
         (edit_profile, 0),
@@ -277,6 +283,9 @@ def test_edits_through_a_running_serve_give_the_tree_of_a_cold_build(tmp_path):
         (relabel_tag, 7),
         (change_settings, 8),
         (change_template, 9),
+        (change_card_template, 10),
+        (change_card_template, 11),
+        (edit_profile, 12),
     ]
     with ServeProcess(site) as serve:
         after = serve.wait_for_line("built ")
