@@ -27,6 +27,7 @@ from mentorsite.build import build_site
 from mentorsite.buildcache import load_manifest, manifest_path
 from mentorsite.cli import cli
 from mentorsite.config import load_config
+from mentorsite.derived import DerivedCache
 from mentorsite.load import LoadCache, load_site
 
 EXAMPLES = int(os.environ.get("MENTORSITE_PROPERTY_EXAMPLES", "0")) or None
@@ -222,8 +223,15 @@ def sequences(edits: list) -> st.SearchStrategy:
     )
 
 
-def build(site: Path, output: Path, *, clean: bool = False, cache: LoadCache | None = None):
-    report = build_site(site, output, today=TODAY, clean=clean, cache=cache)
+def build(
+    site: Path,
+    output: Path,
+    *,
+    clean: bool = False,
+    cache: LoadCache | None = None,
+    derived: DerivedCache | None = None,
+):
+    report = build_site(site, output, today=TODAY, clean=clean, cache=cache, derived=derived)
     assert report.written, [d.human() for d in report.errors]
     return report
 
@@ -233,20 +241,20 @@ def assert_equals_cold_builds(sequence: list) -> None:
     with tempfile.TemporaryDirectory() as folder:
         site = start_site(Path(folder) / "site")
         output, cold = Path(folder) / "out", Path(folder) / "cold"
-        cache = LoadCache()  # as serve keeps one between its builds
-        build(site, output, cache=cache)
+        cache, derived = LoadCache(), DerivedCache()  # as serve keeps them between its builds
+        build(site, output, cache=cache, derived=derived)
         for edit, draw in sequence:
             if edit == "break":
                 before = tree(output)
                 broken = site / "mentors" / "broken.yaml"
                 broken.write_text("name: [unclosed\n")
-                report = build_site(site, output, today=TODAY, cache=cache)
+                report = build_site(site, output, today=TODAY, cache=cache, derived=derived)
                 assert not report.written and report.errors
                 assert tree(output) == before
                 broken.unlink()
                 continue
             edit(site, draw)
-            build(site, output, cache=cache)
+            build(site, output, cache=cache, derived=derived)
             build(site, cold, clean=True)
             assert_same_tree(output, cold)
             shutil.rmtree(cold)

@@ -14,7 +14,19 @@ from pathlib import Path
 
 import pytest
 from serve_kit import PROFILE, PUBLIC_URL, TIMEOUT, ServeProcess, preview_site, save_by_rename, wait_until
+from test_incremental import (  # the incremental build's own site and edits
+    add_profile,
+    change_settings,
+    change_template,
+    delete_profile,
+    edit_profile,
+    relabel_tag,
+    rename_profile,
+    start_site,
+    tree,
+)
 
+from mentorsite.build import build_site
 from mentorsite.serve import server
 from mentorsite.serve.server import inject, live_snippet
 from mentorsite.serve.watch import InputFilter, InputWatcher
@@ -246,3 +258,50 @@ def test_the_scripts_data_cannot_end_its_element(monkeypatch):
     assert snippet.count("</script>") == 2 and "<!--" not in snippet and "<script>alert" not in snippet
     data = snippet.removeprefix(f'<script type="application/json" id="{server.DATA_ID}">').split("</script>")[0]
     assert json.loads(data) == {"build": 7, "events": "/__mentorsite/events", "text": {**server.UI_TEXT}}
+
+
+def change_card_template(site: Path, draw: int) -> None:
+    """A site's own mentor card: every listing shows it, and serve keeps cards between builds."""
+    (site / "templates/_card.html").write_text(f'{{% include "!theme/_card.html" %}}<!-- card {draw} -->\n')
+
+
+def test_edits_through_a_running_serve_give_the_tree_of_a_cold_build(tmp_path):
+    """serve rebuilds from what it keeps in memory (profiles as loaded, views, cards, facet
+    values, search tokens, digests): after each edit of a sequence — a bio, a rename of the
+    person and of their tags (facet membership moves), a mentor no longer accepting, a profile
+    added, a file renamed, one deleted, a tag relabelled and site.toml changed (every card),
+    a template changed, the card template overridden and changed — its preview is byte for
+    byte a cold build of the site at its address."""
+    site = start_site(tmp_path / "site")
+    steps = [
+        (edit_profile, 0),
+        (edit_profile, 1),
+        (edit_profile, 2),
+        (add_profile, 3),
+        (rename_profile, 1),
+        (delete_profile, 2),
+        (relabel_tag, 7),
+        (change_settings, 8),
+        (change_template, 9),
+        (change_card_template, 10),
+        (change_card_template, 11),
+        (edit_profile, 12),
+    ]
+    with ServeProcess(site) as serve:
+        after = serve.wait_for_line("built ")
+        [preview] = (site / ".mentorsite-cache" / "serve").glob("run-*/site")
+        for number, (edit, draw) in enumerate(steps):
+            edit(site, draw)
+            after = serve.wait_for_line("rebuilt after", after)
+            cold = tmp_path / f"cold-{number}"
+            report = build_site(site, cold, base_url=serve.url, clean=True)
+            assert report.written, [d.human() for d in report.errors]
+            # A rename may arrive as two batches, so two builds: wait for the last.
+            try:
+                wait_until(lambda cold=cold: tree(preview) == tree(cold), "the preview to equal a cold build", 20)
+            except TimeoutError:
+                (files, folders), (expected, expected_folders) = tree(preview), tree(cold)
+                assert (edit.__name__, sorted(files)) == (edit.__name__, sorted(expected))
+                assert (edit.__name__, [p for p in expected if files[p] != expected[p]]) == (edit.__name__, [])
+                assert folders == expected_folders
+            shutil.rmtree(cold)

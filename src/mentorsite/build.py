@@ -15,6 +15,7 @@ from pathlib import Path
 from . import buildcache, generators, uptodate
 from .config import SiteConfig, load_config, with_base_url
 from .context import published_mentors, site_context
+from .derived import DerivedCache
 from .diagnostics import Diagnostic, InputError
 from .guardrails import site_problems
 from .index import search_examples
@@ -106,19 +107,25 @@ def build_site(
     today: date | None = None,
     clean: bool = False,
     cache: LoadCache | None = None,
+    derived: DerivedCache | None = None,
+    preview: bool = False,
 ) -> Report:
     """Check, then render and write the site; the old output stays if anything fails.
 
     Outputs whose inputs did not change since the last build into `output` are kept as they
     are (see buildcache); when no input changed at all, the last build's report is the answer
     (see uptodate). `clean` renders and writes everything into a fresh folder. A process that
-    builds again and again (serve) passes the same `cache` to each build.
+    builds again and again (serve) passes the same `cache` and `derived` to each build. A
+    `preview` build (serve's) watches its inputs and owns its output folder: it takes no
+    up-to-date snapshot of every input and output (it would never ask), and trusts the last
+    manifest for what its folder holds (buildcache.plan).
     """
     started = time.perf_counter()
     today = today or date.today()
     request = uptodate.record_path(site_dir, output, base_url, strict)
-    inputs = uptodate.take_snapshot(site_dir)  # before anything is read: an edit during the build shows next time
-    if not clean and (record := uptodate.current_record(site_dir, request, inputs, today)):
+    # Before anything is read: an edit during the build shows next time.
+    inputs = None if preview else uptodate.take_snapshot(site_dir)
+    if inputs and not clean and (record := uptodate.current_record(site_dir, request, inputs, today)):
         return _unchanged(record, started)
     # Without --base-url, site.toml's base_url is the published address: warn if it is localhost.
     config, loaded, report = check_site(site_dir, today=today, base_url=base_url, publishing=not base_url, cache=cache)
@@ -137,12 +144,13 @@ def build_site(
     staging = Staging(output, private)
     try:
         published = published_mentors(config, loaded.mentors)
-        renderer, outputs = site_outputs(site_dir, config, published, loaded, today)
-        catalogue = site_catalogue_path(site_dir, config.language)
-        settings = buildcache.settings_key(config, outputs, catalogue.read_bytes() if catalogue.is_file() else b"")
-        keys = buildcache.output_keys(outputs, renderer, settings)
+        derived = derived or DerivedCache()
+        renderer, outputs, settings = site_outputs(site_dir, config, published, loaded, today, derived)
+        digests = buildcache.Digests(previous=derived.digests)
+        keys = buildcache.output_keys(outputs, renderer, settings, digests)
+        derived.digests = digests
         previous = None if clean else buildcache.load_manifest(site_dir, output)
-        plan = buildcache.plan(output, keys, previous) if previous else buildcache.Plan({})
+        plan = buildcache.plan(output, keys, previous, trusted=preview) if previous else buildcache.Plan({})
         addresses = {buildcache.address_digest(a): a for a in private}
         if previous is not None:
             # Kept files were checked against the addresses of the last build; check new ones.
@@ -165,8 +173,8 @@ def build_site(
             report.rendered = sum(1 for o in outputs if isinstance(o, Page) and o.path not in plan.keep)
             report.unchanged = len(plan.keep)
             report.mentors = len(published)
-            written = uptodate.output_stamps(output, keys)
-            if written is not None:
+            written = uptodate.output_stamps(output, keys) if inputs else None
+            if inputs and written is not None:
                 uptodate.save_record(request, _record(report, inputs, today, output, written))
     except (TemplateProblem, OutputCollision) as exc:
         report.diagnostics.append(exc.diagnostic)
@@ -178,15 +186,26 @@ def build_site(
 
 
 def site_outputs(
-    site_dir: Path, config: SiteConfig, published: list[LoadedMentor], loaded: Loaded, today: date
-) -> tuple[Renderer, list[Output]]:
-    """Every file of the site, stage by stage, and the renderer for its pages."""
+    site_dir: Path,
+    config: SiteConfig,
+    published: list[LoadedMentor],
+    loaded: Loaded,
+    today: date,
+    derived: DerivedCache | None = None,
+) -> tuple[Renderer, list[Output], bytes]:
+    """Every file of the site, stage by stage, the renderer for its pages and the digest of the
+    settings every output depends on (buildcache.settings_key). `derived` keeps what the
+    build derives per mentor for the next build of the same process."""
     messages, _problems = load_messages(
         site_dir, config.language, site_template_msgids(site_dir)
     )  # check_site reported its problems
     assets = list(generators.assets(site_dir, messages))  # first: their hashes version the URLs in pages
+    catalogue = site_catalogue_path(site_dir, config.language)
+    settings = buildcache.settings_key(config, assets, catalogue.read_bytes() if catalogue.is_file() else b"")
     renderer = Renderer(make_environment(site_dir, config, _asset_versions(assets), today, messages), site_dir)
-    site = site_context(config, published, loaded.guides, loaded.photos, renderer.card, messages)
+    derived = derived or DerivedCache()
+    derived.begin(buildcache.card_settings(renderer, settings, today.isoformat()))
+    site = site_context(config, published, loaded.guides, loaded.photos, renderer.card, messages, derived)
     renderer.env.globals["sidebar"] = facet_sidebar(renderer, site.facets)
     renderer.env.globals["guide_links"] = site.guide_links  # mentor pages and the request-sent page
     renderer.env.globals["search_examples"] = search_examples(site.facets)  # the search box's hint
@@ -206,7 +225,7 @@ def site_outputs(
     ]
     outputs += generators.crawler_files(site, [o.path for o in outputs])
     outputs += generators.cms_files(site)  # after the sitemap, which the editor stays out of
-    return renderer, outputs
+    return renderer, outputs, settings
 
 
 def _unchanged(record: uptodate.Record, started: float) -> Report:

@@ -68,6 +68,12 @@ SETTINGS_GLOBALS = frozenset(
 #: The facet sidebar: rendered from `_facets.html` over the facets (build.site_outputs).
 SIDEBAR = "sidebar"
 SIDEBAR_TEMPLATE = "_facets.html"
+#: Markup longer than this (a card) is digested once per object, not once per page showing it.
+LONG_MARKUP = 256
+#: The template of mentor cards, which derived.DerivedCache keeps from build to build.
+CARD_TEMPLATE = "_card.html"
+#: Globals whose values the settings and the date fix (the rest follow the content).
+FIXED_GLOBALS = SETTINGS_GLOBALS | {"text_direction", "request_fields", "build_year", "script_messages"}
 
 Key = bytes
 
@@ -110,9 +116,12 @@ class Digests:
     pickled by name, its code being part of the tool's fingerprint.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, previous: Digests | None = None) -> None:
         # id -> (the object, kept alive so its id is not reused; its digest)
         self._memo: dict[int, tuple[object, bytes]] = {}
+        #: The last build's memo, for the objects it shares with this one (derived.DerivedCache
+        #: hands back views and cards, never edited once made): looked up, then forgotten.
+        self._previous = previous._memo if previous is not None else {}
 
     def of(self, value: object) -> bytes:
         out = bytearray()
@@ -122,7 +131,10 @@ class Digests:
     def _feed(self, value: object, out: bytearray) -> None:
         kind = type(value)
         # Exact types: a subclass (other than Markup, which renders unescaped) may render otherwise.
-        if isinstance(value, str) and (kind is str or kind is Markup):
+        if kind is Markup and len(value) > LONG_MARKUP:  # type: ignore[arg-type]
+            # A card: shown on many listing pages, and the same object from build to build.
+            out += b"M" + self._memoised(value)
+        elif isinstance(value, str) and (kind is str or kind is Markup):
             data = value.encode("utf-8", "surrogatepass")
             out += b"m" if kind is Markup else b"s"
             out += len(data).to_bytes(8, "little")
@@ -146,10 +158,13 @@ class Digests:
             out += b"o" + self._memoised(value)
 
     def _memoised(self, value: object) -> bytes:
-        found = self._memo.get(id(value))
-        if found is not None:
+        found = self._memo.get(id(value)) or self._previous.get(id(value))
+        if found is not None and found[0] is value:
+            self._memo[id(value)] = found
             return found[1]
-        if isinstance(value, BaseModel):
+        if type(value) is Markup:
+            data = b"m" + value.encode("utf-8", "surrogatepass")
+        elif isinstance(value, BaseModel):
             # Its pickle holds a set (the fields set), whose order varies between processes.
             data = type(value).__qualname__.encode() + b"\0" + value.model_dump_json().encode()
         else:
@@ -253,9 +268,24 @@ def settings_key(config: SiteConfig, outputs: Iterable[Output], catalogue: bytes
     return digest.digest()
 
 
-def output_keys(outputs: list[Output], renderer: Renderer, settings: bytes) -> dict[str, Key | None]:
-    """The key of every output by path; None for an output that must always be produced."""
-    digests = Digests()
+def card_settings(renderer: Renderer, settings: bytes, today: str) -> bytes | None:
+    """What a mentor's card depends on besides its view: the settings (settings_key), the date,
+    the kind of environment and the templates `_card.html` reaches. None when a card may depend
+    on more (a template global that follows the content, a template the analysis cannot follow):
+    then no card is kept from one build to the next."""
+    use = TemplateDeps(renderer.env).use(CARD_TEMPLATE)
+    if use is None or not use.names <= FIXED_GLOBALS | set(DEFAULT_NAMESPACE) | {"mentor"}:
+        return None
+    return _digest(b"\0".join([settings, today.encode(), type(renderer.env).__qualname__.encode(), use.sources]))
+
+
+def output_keys(
+    outputs: list[Output], renderer: Renderer, settings: bytes, digests: Digests | None = None
+) -> dict[str, Key | None]:
+    """The key of every output by path; None for an output that must always be produced.
+
+    `digests` may carry digests over from the last build (Digests(previous=...))."""
+    digests = digests or Digests()
     templates = TemplateDeps(renderer.env)
     global_digests: dict[str, bytes | None] = {}
 
@@ -388,16 +418,25 @@ class Plan:
     stale_folders: list[str] = field(default_factory=list)
 
 
-def plan(output: Path, keys: dict[str, Key | None], previous: Manifest) -> Plan:
+def plan(output: Path, keys: dict[str, Key | None], previous: Manifest, *, trusted: bool = False) -> Plan:
     """Keep an output when its key is the one recorded and its file is as it was written.
 
     The output folder is listed, so anything in it that a cold build would not write goes.
+    A `trusted` folder (serve's preview, which nothing else writes) is taken to hold what the
+    manifest says, without listing it or checking the kept files.
     """
-    files, folders = _listing(output)
+    if trusted:
+        files = set(previous.entries)
+        folders = {parent for path in files for parent in _parents(path)}
+    else:
+        files, folders = _listing(output)
     keep: dict[str, tuple[Key | None, int, int]] = {}
     for path, key in keys.items():
         recorded = previous.entries.get(path)
         if key is None or recorded is None or recorded[0] != key or path not in files:
+            continue
+        if trusted:
+            keep[path] = recorded
             continue
         try:
             stat = os.lstat(output / path)

@@ -8,16 +8,20 @@ files or settings beyond it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from functools import partial
 
 from markupsafe import Markup
 
 from .config import SiteConfig
+from .derived import DerivedCache
 from .index import FacetView, build_facets, directory_order
 from .load import LoadedGuide, LoadedMentor
 from .messages import Messages
+from .models import Mentor, facet_values
 from .photos import PublishedPhoto
 from .views import (
+    SIMILAR_PER_TAG,
     GuideView,
     MentorView,
     RefMaker,
@@ -47,6 +51,8 @@ class SiteContext:
     photos: dict[str, PublishedPhoto]
     #: The interface's words in the site's language (titles built in Python).
     messages: Messages
+    #: What this build derived per mentor, for generators to remember more (search tokens).
+    derived: DerivedCache = field(default_factory=DerivedCache)
 
 
 def published_mentors(config: SiteConfig, mentors: list[LoadedMentor]) -> list[LoadedMentor]:
@@ -61,33 +67,58 @@ def site_context(
     photos: dict[str, PublishedPhoto],
     card: Callable[[MentorView], Markup],
     messages: Messages,
+    derived: DerivedCache | None = None,
 ) -> SiteContext:
     """Views of everything published; `photos` are the checked photos of active mentors,
-    `card` renders a mentor's card (from `_card.html`), labels speak `messages`' language."""
+    `card` renders a mentor's card (from `_card.html`), labels speak `messages`' language.
+
+    Per mentor, views, cards and facet values come from `derived` when it has them: the
+    caller began it under the settings, templates and date that `card` renders with.
+    """
+    derived = derived or DerivedCache()
     photos = {m.slug: photos[m.slug] for m in published if m.slug in photos}
     mentors = {m.slug: m.mentor for m in published}
     order = directory_order(mentors, messages.language)
-    facets = build_facets(config, mentors, order, messages)
+    fields = sorted({facet.source_field for facet in config.facets})
+
+    def field_values(mentor: Mentor) -> dict[str, list]:
+        return {f: facet_values(mentor, f) for f in fields}
+
+    values = {m.slug: derived.get("facets", (m.mentor,), None, partial(field_values, m.mentor)) for m in published}
+    facets = build_facets(config, mentors, order, messages, values)
     refs = RefMaker(facets, config, messages)
-    views = {
-        m.slug: mentor_view(
-            m.slug,
-            m.mentor,
-            config,
-            refs,
-            photos[m.slug].view if m.slug in photos else None,
-            m.bio_html,
-            m.expectations_html,
-            m.stale,
+
+    def base_view(m: LoadedMentor) -> MentorView:
+        photo = photos[m.slug].view if m.slug in photos else None
+        return derived.get(
+            "view",
+            (m,),
+            (photo, m.stale),
+            lambda: mentor_view(m.slug, m.mentor, config, refs, photo, m.bio_html, m.expectations_html, m.stale),
         )
-        for m in published
+
+    def finished(base: MentorView, similar: list[MentorView]) -> MentorView:
+        """The view with its similar mentors and its card: a new object, views once made are never edited."""
+
+        def make() -> MentorView:
+            view = replace(base, similar=similar)
+            view.card = card(view)
+            return view
+
+        return derived.get("card", (base, *similar), None, make)
+
+    bases = {m.slug: base_view(m) for m in published}
+    views = {slug: finished(base, []) for slug, base in bases.items() if base.accepting}
+    # Only accepting mentors can be similar ones, and no more than the first 50 of a tag (but
+    # the mentor itself) count: the candidates of each tag once, not per mentor of the tag.
+    tag_members = {
+        tag: [s for s in members if bases[s].accepting][: SIMILAR_PER_TAG + 1]
+        for tag, members in next((f.members for f in facets if f.field == "tags"), {}).items()
     }
-    tag_members = next((f.members for f in facets if f.field == "tags"), {})
-    for view in views.values():
-        if not view.accepting:
-            view.similar = similar_mentors(view, views, tag_members)
-    for view in views.values():
-        view.card = card(view)
+    for slug, base in bases.items():
+        if not base.accepting:
+            views[slug] = finished(base, [views[s.slug] for s in similar_mentors(base, bases, tag_members)])
+    views = {slug: views[slug] for slug in bases}  # in the order of `published`, as the build always had them
     placeholders = guide_placeholders(config)
     guide_views = sorted(
         (guide_view(g, placeholders) for g in guides if g.kind == "guide"), key=lambda g: (g.order, g.title)
@@ -102,4 +133,5 @@ def site_context(
         guide_links=guide_links(guide_views, config),
         photos=photos,
         messages=messages,
+        derived=derived,
     )

@@ -237,7 +237,12 @@ def match_page(site: SiteContext) -> Iterator[Page]:
 
 
 def search_index(site: SiteContext) -> Iterator[File]:
-    files = search.search_files(site.config, [site.views[s] for s in site.order], site.facets)
+    files = search.search_files(
+        site.config,
+        [site.views[s] for s in site.order],
+        site.facets,
+        lambda view, make: site.derived.get("tokens", (view,), None, make),
+    )
     for path, data in files.items():
         yield File(path, "search index", data, ALL_MENTORS)
 

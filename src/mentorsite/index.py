@@ -70,9 +70,16 @@ def directory_order(mentors: dict[str, Mentor], language: str = "en") -> list[st
 
 
 def build_facet(
-    config: SiteConfig, facet: Facet, mentors: dict[str, Mentor], order: list[str], messages: Messages
+    config: SiteConfig,
+    facet: Facet,
+    mentors: dict[str, Mentor],
+    order: list[str],
+    messages: Messages,
+    values: dict[str, dict[str, list]] | None = None,
 ) -> FacetView:
-    """Which mentors have each value of one facet, with counts: most used first, years in order."""
+    """Which mentors have each value of one facet, with counts: most used first, years in order.
+
+    `values` (slug -> field -> facet_values) spares reading the fields of unchanged mentors again."""
     labels = facet_labels(config, facet, messages)
     collate = collation_key(messages.language)
     view = FacetView(
@@ -85,8 +92,9 @@ def build_facet(
         group=config.facet_group(facet),
     )
     members: dict[str, list[str]] = {}
+    field = facet.source_field
     for slug in order:
-        for value in view.keys(facet_values(mentors[slug], facet.source_field)):
+        for value in view.keys(values[slug][field] if values else facet_values(mentors[slug], field)):
             members.setdefault(value, []).append(slug)
     view.members = members
     if view.group is not None:
@@ -100,9 +108,13 @@ def build_facet(
 
 
 def build_facets(
-    config: SiteConfig, mentors: dict[str, Mentor], order: list[str], messages: Messages
+    config: SiteConfig,
+    mentors: dict[str, Mentor],
+    order: list[str],
+    messages: Messages,
+    values: dict[str, dict[str, list]] | None = None,
 ) -> list[FacetView]:
-    return [build_facet(config, facet, mentors, order, messages) for facet in config.facets]
+    return [build_facet(config, facet, mentors, order, messages, values) for facet in config.facets]
 
 
 def search_examples(facets: list[FacetView], count: int = 3) -> list[str]:

@@ -56,6 +56,8 @@ class LoadedMentor:
     expectations_html: str = ""
     #: last_reviewed is older than the site's review_after_months (see SiteConfig.stale_profiles).
     stale: bool = False
+    #: Its public texts with their locations, and joined (privacy.public_texts fills it once).
+    public_texts: tuple[list[tuple[tuple, str]], bytes] | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass

@@ -30,9 +30,9 @@ def pagination(base: str, number: int, total: int) -> dict[str, Any]:
         "total": total,
         "prev_url": page_url(base, number - 1) if number > 1 else None,
         "next_url": page_url(base, number + 1) if number < total else None,
+        # The window's numbers only: a directory of ten thousand mentors has hundreds of pages.
         "pages": [
             {"number": n, "url": page_url(base, n)}
-            for n in range(1, total + 1)
-            if n in (1, total) or abs(n - number) <= WINDOW
+            for n in sorted({1, total, *range(max(1, number - WINDOW), min(total, number + WINDOW) + 1)})
         ],
     }

@@ -11,6 +11,7 @@ import contextlib
 import gc
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
@@ -37,6 +38,12 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def _ended_by_sigterm() -> None:
+    """Workers end when the pool terminates them (SIGTERM): serve turns SIGTERM into Ctrl+C,
+    which a worker inherits and which, caught at the wrong moment, left one waiting forever."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def run_ranges(count: int, work: Callable[[int, int], R], jobs: int | None = None) -> list[R]:
     """Call work(start, stop) over consecutive slices of range(count); results in order."""
     global _TARGET
@@ -51,7 +58,7 @@ def run_ranges(count: int, work: Callable[[int, int], R], jobs: int | None = Non
     # do not write to (and so copy) the parent's memory pages.
     gc.freeze()
     try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        with multiprocessing.get_context("fork").Pool(jobs, initializer=_ended_by_sigterm) as pool:
             return pool.starmap(_call, bounds)
     finally:
         _TARGET = None

@@ -47,6 +47,17 @@ def _strings(data: Any, loc: tuple = ()) -> Iterator[tuple[tuple, str]]:
             yield from _strings(value, loc + (index,))
 
 
+def public_texts(item: LoadedMentor) -> tuple[list[tuple[tuple, str]], bytes]:
+    """Every text of a profile but its private fields, with its location; and all of them joined.
+
+    Remembered on the LoadedMentor: a LoadCache hands back the same one while its file is
+    unchanged, so a process building again and again walks each profile once."""
+    if item.public_texts is None:
+        texts = [(loc, text) for loc, text in _strings(item.document.data) if not (loc and loc[0] in PRIVATE_FIELDS)]
+        item.public_texts = (texts, "\n".join(text for _, text in texts).encode("utf-8"))
+    return item.public_texts
+
+
 def private_email_problems(loaded: Loaded) -> list[Diagnostic]:
     """An error for every public field, profile or guide that contains a mentor's private email."""
     owners = {m.mentor.email.strip().lower(): m.path for m in loaded.mentors if m.mentor.email}
@@ -60,8 +71,8 @@ def private_email_problems(loaded: Loaded) -> list[Diagnostic]:
 
     problems = []
     for item in loaded.mentors:
-        texts = [(loc, text) for loc, text in _strings(item.document.data) if not (loc and loc[0] in PRIVATE_FIELDS)]
-        if not private.found_in("\n".join(text for _, text in texts).encode("utf-8")):
+        texts, joined = public_texts(item)
+        if not private.found_in(joined):
             continue
         for loc, text in texts:
             if private.found_in(text.encode("utf-8")):

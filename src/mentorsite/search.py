@@ -8,7 +8,8 @@ import html
 import json
 import re
 import unicodedata
-from functools import lru_cache
+from collections.abc import Callable
+from functools import lru_cache, partial
 
 from .config import SiteConfig
 from .index import FacetView
@@ -320,20 +321,29 @@ def _column(per_mentor: list[list[int]], width: int, multi: bool) -> str:
     return "".join([codes[values[0]] if values else none for values in per_mentor])
 
 
-def search_files(config: SiteConfig, mentors: list[MentorView], facets: list[FacetView]) -> dict[str, bytes]:
+#: How a caller remembers a mentor's tokens: (view, how to make them) -> the tokens.
+Remember = Callable[[MentorView, Callable[[], dict[str, int]]], dict[str, int]]
+
+
+def search_files(
+    config: SiteConfig, mentors: list[MentorView], facets: list[FacetView], remember: Remember | None = None
+) -> dict[str, bytes]:
     """Files of the search index, by output path. Built only from public views, in the given
-    (directory) order, which the ordinals follow."""
+    (directory) order, which the ordinals follow. `remember` may hand back the tokens a view
+    had in an earlier build (the settings they depend on being the same)."""
     # Millions of small, long-lived objects: the cyclic collector would rescan them for nothing.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _search_files(config, mentors, facets)
+        return _search_files(config, mentors, facets, remember or (lambda _view, make: make()))
     finally:
         if collecting:
             gc.enable()
 
 
-def _search_files(config: SiteConfig, mentors: list[MentorView], facets: list[FacetView]) -> dict[str, bytes]:
+def _search_files(
+    config: SiteConfig, mentors: list[MentorView], facets: list[FacetView], remember: Remember
+) -> dict[str, bytes]:
     count = len(mentors)
     ordinal = {view.slug: i for i, view in enumerate(mentors)}
     aliases: dict[str, tuple[str, ...]] = {}
@@ -349,7 +359,7 @@ def _search_files(config: SiteConfig, mentors: list[MentorView], facets: list[Fa
     postings: dict[str, list[int]] = {}
     for i, view in enumerate(mentors):
         packed = i << 4
-        for token, weight in _mentor_tokens(view, aliases).items():
+        for token, weight in remember(view, partial(_mentor_tokens, view, aliases)).items():
             entry = postings.get(token)
             if entry is None:
                 postings[token] = [packed | weight]

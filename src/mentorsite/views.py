@@ -243,6 +243,10 @@ def mentor_view(
     )
 
 
+#: Candidates taken from each shared tag when looking for similar mentors.
+SIMILAR_PER_TAG = 50
+
+
 def similar_mentors(
     view: MentorView, views: dict[str, MentorView], tag_members: dict[str, list[str]], limit: int = 3
 ) -> list[MentorView]:
@@ -256,7 +260,7 @@ def similar_mentors(
                 continue
             scores[slug] = scores.get(slug, 0) + 1
             taken += 1
-            if taken >= 50:
+            if taken >= SIMILAR_PER_TAG:
                 break
     ranked = sorted(scores, key=lambda s: (-scores[s], views[s].name))
     return [views[s] for s in ranked[:limit]]

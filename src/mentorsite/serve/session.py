@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..build import Report, build_site
 from ..buildcache import forget_manifest
+from ..derived import DerivedCache
 from ..diagnostics import Diagnostic, counted, format_diagnostics, printable
 from ..load import LoadCache
 from .server import LiveState, preview_server
@@ -43,11 +44,15 @@ class PreviewBuilds:
         self.output = self.folder / "site"
         #: Profiles and guides as last read: an edit re-reads the files it changed, not every one.
         self.loaded = LoadCache()
+        #: Views, cards, facet values and search tokens of the mentors an edit did not touch.
+        self.derived = DerivedCache()
 
     def build(self) -> Report:
         """Build the site once more, incrementally. The one place the preview builds."""
         try:
-            return build_site(self.site, self.output, base_url=self.base_url, cache=self.loaded)
+            return build_site(
+                self.site, self.output, base_url=self.base_url, cache=self.loaded, derived=self.derived, preview=True
+            )
         except Exception as exc:  # a bug in one build must not end the edit loop
             return Report(
                 diagnostics=[
