@@ -9,7 +9,7 @@ A published mentor is, in this order of precedence:
 
 ``GET /availability.json`` serves ``{"generated": ISO time, "mentors": {slug: status}}`` for every
 published mentor, nothing else (no counts, no names). It is computed by one query
-(``Store.load``) at most every `ttl` seconds and at once after this receiver changed something,
+(``Store.load``) at most every `ttl` seconds (2) and at once after this receiver changed something,
 and kept in memory with its ETag; other receivers' answers show within `ttl`.
 """
 
@@ -70,7 +70,7 @@ class Snapshot:
 class Availability:
     """availability.json from memory; `current()` is thread-safe."""
 
-    def __init__(self, store: Store, *, ttl: float = 5.0, clock: Callable[[], float] = time.time):
+    def __init__(self, store: Store, *, ttl: float = 2.0, clock: Callable[[], float] = time.time):
         self.store = store
         self.ttl = ttl
         self.clock = clock

@@ -466,6 +466,7 @@ class Store:
         self,
         *,
         status: str | None = None,
+        state: str | None = None,
         mentor: str | None = None,
         since: datetime | None = None,
         limit: int | None = None,
@@ -475,6 +476,9 @@ class Store:
         if status:
             where.append("status = ?")
             params.append(status)
+        if state:
+            where.append("state = ?")
+            params.append(state)
         if mentor:
             where.append("mentor = ?")
             params.append(mentor)
