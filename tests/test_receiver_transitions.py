@@ -69,9 +69,10 @@ def test_concurrent_accepts_act_once_and_queue_one_introduction_each(database, s
     for other in stores:
         other.close()
     stamp = "2026-03-02T09:30:00.000000Z"
-    assert sorted(results, key=lambda r: not r.done) == [Outcome(True, "accepted", stamp, "ana-example")] + [
-        Outcome(False, "accepted", stamp, "ana-example")
-    ] * 7
+    assert (
+        sorted(results, key=lambda r: not r.done)
+        == [Outcome(True, "accepted", stamp, "ana-example")] + [Outcome(False, "accepted", stamp, "ana-example")] * 7
+    )
     assert mail_kinds(store, reference) == ["ack", "intro_mentee", "intro_mentor"]
 
 
@@ -101,7 +102,9 @@ def test_places_are_taken_by_accepted_requests_until_closed(store):
     assert store.mentor_load("ana-example") == (2, None)
     closed = store.close_mentorship(first, NOW)
     assert closed == Outcome(True, "accepted", "2026-03-02T09:30:00.000000Z", "ana-example")
-    assert store.close_mentorship(first, NOW + timedelta(days=1)) == Outcome(False, closed.state, closed.at, "ana-example")
+    assert store.close_mentorship(first, NOW + timedelta(days=1)) == Outcome(
+        False, closed.state, closed.at, "ana-example"
+    )
     assert store.close_mentorship(third, NOW) == Outcome(False, "declined", None, "ana-example")
     assert store.load() == ({"ana-example": 1}, {})
 
