@@ -55,8 +55,9 @@ __all__ = ["SCHEMA_VERSION", "Store", "Row", "Outcome", "TokenReused", "MentorBu
 
 STATUSES = ("queued", "sending", "sent", "failed")
 #: Columns in list/export order.
-#: When a request reached each lifecycle state (``schema.STATES``), in list/export order.
-STAMPS = ("delivered_at", "answered_at", "expired_at", "withdrawn_at", "closed_at")
+#: When a request reached each lifecycle state (``schema.STATES``), the mentorship ended, the
+#: mentor was reminded and the coordinator told, in list/export order.
+STAMPS = ("delivered_at", "answered_at", "expired_at", "withdrawn_at", "closed_at", "reminded_at", "escalated_at")
 COLUMNS = (
     "reference",
     "created_at",
@@ -173,6 +174,8 @@ class Row:
     expired_at: str | None = None
     withdrawn_at: str | None = None
     closed_at: str | None = None
+    reminded_at: str | None = None
+    escalated_at: str | None = None
     decline_reason: str = ""
     suggested_mentor: str = ""
 
@@ -185,8 +188,7 @@ class Row:
     @property
     def reached_at(self) -> str | None:
         """When the request reached its current state."""
-        column = _STAMP_OF.get(self.state)
-        return getattr(self, column) if column else self.created_at
+        return _stamp(vars(self))
 
     def as_dict(self) -> dict:
         """Every column, in list/export order, as stored (a consent as 0 or 1)."""
