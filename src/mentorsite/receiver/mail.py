@@ -19,7 +19,9 @@ Three walls, each enough on its own:
 
 ``render_message`` runs all three and returns the bytes handed to SMTP, so what was checked is
 what is sent. A message is a pure function of its stored row: the same Message-ID and Date on
-every attempt, so a retried delivery is recognisably the same message.
+every attempt, so a retried delivery is recognisably the same message. The mentor's message ends
+with the signed answer links (``answers.links_for``: Accept, Decline, pause), whose expiry is
+counted from the row's created_at, so a retry carries the very same links.
 """
 
 from __future__ import annotations
