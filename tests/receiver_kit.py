@@ -278,10 +278,11 @@ def write_site(
         text = [
             f"name: {p['name']}",
             "headline: Happy to help with a first leadership role",
-            "tags: [leadership]",
+            f"tags: [{', '.join(p.get('tags', ['leadership']))}]",
             f"formats: [{', '.join(p['formats'])}]",
             "availability:",
             f"  accepting: {str(p['accepting']).lower()}",
+            *([f"  capacity: {p['capacity']}"] if "capacity" in p else []),
             "bio: |",
             f"  {BIO}",
         ]

@@ -15,7 +15,7 @@ import re
 import sqlite3
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -25,6 +25,7 @@ pytest.importorskip("aiosmtpd")
 
 from receiver_kit import ReceiverProcess, SmtpSink, free_port, write_site  # noqa: E402
 
+from mentorsite.receiver.answers import LinkSigner, links_for  # noqa: E402
 from mentorsite.receiver.tokens import MAX_AGE, Signer  # noqa: E402
 
 SECRET = "receiver-test-secret-0123456789"
@@ -222,6 +223,14 @@ def test_fetch_submission_is_stored_then_delivered_exactly(service):
         "X-Mentorsite-Reference": reference,
     }
     assert msg["Bcc"] is None and msg["Cc"] is None
+    links = links_for(
+        LinkSigner(SECRET.encode()),
+        reference=reference,
+        mentor="ana-example",
+        created_at=row["created_at"],
+        receiver_url=service.receiver.url,
+        days=14,
+    )
     assert msg.get_content().replace("\r\n", "\n") == (
         "Hello Ana Example,\n\n"
         "Zoë Mentee found you in Receiver Test Mentors and would like to talk with you about mentoring. "
@@ -231,6 +240,12 @@ def test_fetch_submission_is_stored_then_delivered_exactly(service):
         "Their goals\n-----------\nRun a team of five within a year.\n\n"
         "Preferred format: One-to-one\nPreferred cadence: Monthly\n\n"
         "Their message\n-------------\nHello Ana,\ncould we have a 30-minute call?\n\n"
+        "Answer in one click\n-------------------\n"
+        f"Accept: {links.accept}\n\n"
+        f"Decline (you may give a reason or suggest another mentor): {links.decline}\n\n"
+        f"I'm full, pause my profile: {links.pause}\n\n"
+        "Each link opens a page where you confirm; nothing changes until you do.\n"
+        f"The links work until {(created + timedelta(days=14)).strftime('%-d %B %Y')}.\n\n"
         "-- \n"
         f"Reference {reference}, received {created.strftime('%-d %B %Y at %H:%M UTC')}\n"
         "through the contact form of Receiver Test Mentors (Test Org).\n"

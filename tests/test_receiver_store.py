@@ -80,7 +80,7 @@ def test_schema_is_versioned_and_migrated_once(database):
     """A new database records every migration in schema_version; opening it again applies none."""
     Store(database).close()
     Store(database).close()
-    assert _schema_versions(database) == list(range(1, SCHEMA_VERSION + 1)) == [1, 2, 3]
+    assert _schema_versions(database) == list(range(1, SCHEMA_VERSION + 1)) == [1, 2, 3, 4]
 
 
 def test_token_reuse_and_counts(database, opened):
@@ -298,7 +298,7 @@ def test_an_existing_sqlite_database_is_migrated(tmp_path, opened):
     with sqlite3.connect(path) as conn:
         conn.executescript(VERSION_1)
     store = opened(Store(path))
-    assert _schema_versions(path) == [1, 2, 3]
+    assert _schema_versions(path) == [1, 2, 3, 4]
     with sqlite3.connect(path) as conn:
         columns = {row[1] for row in conn.execute("PRAGMA table_info(requests)")}
         assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
@@ -327,7 +327,7 @@ def test_a_database_from_a_newer_mentorsite_is_refused(tmp_path):
     Store(path).close()
     with sqlite3.connect(path) as conn:
         conn.execute("INSERT INTO schema_version (version) VALUES (99)")
-    with pytest.raises(SchemaTooNew, match=r"schema version 99, newer than this mentorsite knows \(3\)"):
+    with pytest.raises(SchemaTooNew, match=r"schema version 99, newer than this mentorsite knows \(4\)"):
         Store(path)
 
 

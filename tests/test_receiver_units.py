@@ -577,7 +577,7 @@ def test_requests_list(filled_db):
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0] == "1 queued  0 sending  1 sent  1 failed"
-    assert lines[1].split() == ["REFERENCE", "RECEIVED", "(UTC)", "STATUS", "TRIES", "MENTOR", "FROM"]
+    assert lines[1].split() == ["REFERENCE", "RECEIVED", "(UTC)", "STATE", "STATUS", "TRIES", "MENTOR", "FROM"]
     assert [line.split()[0] for line in lines[2:] if line.startswith("MR-")] == [
         queued.reference,
         failed.reference,

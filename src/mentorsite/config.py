@@ -217,6 +217,10 @@ class ContactConfig(Strict):
     """Receiver: longest delay between delivery retries."""
     send_lease_seconds: float = Field(default=300.0, ge=2, le=86_400)
     """Receiver: how long a request being sent stays claimed by its receiver; one whose receiver stopped mid-send is sent again after this (SMTP waits are capped at a quarter of it)."""
+    answer_link_days: int = Field(default=14, ge=1, le=365)
+    """Receiver: how long the Accept / Decline / Pause links in a mentor's mail work, counted from when the request was received."""
+    receiver_url: str = ""
+    """Receiver: its public address (scheme://host[:port][/prefix]) for answer links and availability.json; defaults to the origin of action."""
     allowed_origins: list[str] = Field(default_factory=list, max_length=10)
     """Receiver: extra origins (scheme://host[:port]) allowed to post, besides base_url's, e.g. a preview."""
     thanks_path: str = "contact/thanks/"
@@ -244,6 +248,22 @@ class ContactConfig(Strict):
             if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/") or parts.query:
                 raise ValueError(f"'{origin}' is not an origin; write scheme://host[:port], e.g. https://example.org")
         return [o.rstrip("/") for o in value]
+
+    @field_validator("receiver_url")
+    @classmethod
+    def _receiver_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if value and (parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment):
+            raise ValueError(f"'{value}' is not an http(s) URL such as https://receiver.example.org")
+        return value.rstrip("/")
+
+    @property
+    def public_receiver_url(self) -> str:
+        """The receiver's public address without a trailing slash: receiver_url, else action's origin."""
+        if self.receiver_url:
+            return self.receiver_url
+        parts = urlsplit(self.action)
+        return f"{parts.scheme}://{parts.netloc}"
 
     @field_validator("thanks_path")
     @classmethod

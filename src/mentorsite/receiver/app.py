@@ -9,6 +9,12 @@ Routes (``/requests`` is the path of ``[contact] action``):
 * ``GET /requests/token`` — a signed timestamp for the form (``{"ts": …}``), for JavaScript.
 * ``OPTIONS`` on both — CORS preflight, answered only for the site's origin(s).
 * ``GET /healthz`` — ``{"ok": true}`` for monitoring.
+* ``GET /availability.json`` — every published mentor's live status (``availability``), public
+  and cacheable (60 s, ETag), readable by the site's origins (CORS).
+* ``GET /answer/<token>`` — a mentor's answer link (``answers``): a confirmation page, never a
+  change; ``POST`` on the same address (from that page's form) makes the change, once.
+
+(``/availability.json`` and ``/answer/`` sit under ``[contact] receiver_url``'s path, if it has one.)
 
 Order of checks for a post, cheapest first: origin (403), rate limit (429), size (413), type
 (415), form syntax (400), honeypot (a silent fake success), fields (422), signed timestamp
@@ -29,6 +35,10 @@ request is where the misconfiguration shows; refusing it, rather than serving wi
 limit, makes the setup fail where the operator tests it. A public peer with such headers is a
 visitor's own forward proxy (a company's, say) and is served, keyed by its address.
 
+**Full and paused mentors**: a valid request to a mentor whose accepted requests reach the
+profile's capacity, or who paused, is refused with 409 ``mentor_full`` / ``mentor_paused`` and
+up to three similar open mentors (a page, or ``"similar"`` in the JSON); nothing is stored.
+
 **Per-mentor cap**: at most ``[contact] mentor_daily_limit`` requests are stored for one mentor
 in 24 hours (counted in the database, so a restart does not reset it); beyond it 429
 ``mentor_busy``.
@@ -38,17 +48,24 @@ from __future__ import annotations
 
 import json
 import logging
+import time
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
-from urllib.parse import quote, urlsplit
+from datetime import datetime
+from urllib.parse import quote, urljoin, urlsplit
 
+from ..cldr import Cldr
 from ..contact_fields import FIELD_NAMES
+from .answers import LinkCheck, LinkSigner, answer_path
+from .availability import FULL, PAUSED, Availability, similar_open, status_of
 from .delivery import Outbox
 from .directory import Directory, Entry
 from .pages import Pages
 from .ratelimit import RateLimiter, client_key, normal_address, parse_address
+from .schema import OPEN_STATES
 from .settings import Settings, SettingsError, origin_of
-from .store import MentorBusy, Store, TokenReused, new_reference
+from .store import MentorBusy, Outcome, Row, Store, TokenReused, new_reference, utcnow
 from .tokens import Signer
 from .validation import HONEYPOT, TOKEN, FormError, clean_text, parse_form, validate
 
@@ -59,10 +76,13 @@ REASONS = {
     201: "Created",
     204: "No Content",
     303: "See Other",
+    304: "Not Modified",
     400: "Bad Request",
     403: "Forbidden",
     404: "Not Found",
     405: "Method Not Allowed",
+    409: "Conflict",
+    410: "Gone",
     413: "Content Too Large",
     415: "Unsupported Media Type",
     422: "Unprocessable Content",
@@ -71,6 +91,12 @@ REASONS = {
     503: "Service Unavailable",
 }
 FORM_TYPE = "application/x-www-form-urlencoded"
+#: An answer page's form is a token, a reason and a slug: anything larger is refused (413).
+MAX_ANSWER_BYTES = 8_192
+#: Longest decline reason kept (characters).
+MAX_REASON = 1_000
+#: How many similar open mentors a decline may suggest from.
+SUGGESTIONS = 10
 #: WSGI names of the headers a reverse proxy adds.
 FORWARDING_HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_FORWARDED", "HTTP_X_REAL_IP")
 
@@ -144,6 +170,7 @@ class Receiver:
         pages: Pages | None = None,
         *,
         trusted_proxy: str | None = None,
+        links: LinkSigner | None = None,
     ):
         contact = settings.contact
         if trusted_proxy is not None and parse_address(trusted_proxy) is None:
@@ -163,6 +190,13 @@ class Receiver:
         self.domain = settings.from_email.rpartition("@")[2]
         self.field_names = dict(contact.field_names)
         self.stats: Counter[str] = Counter()
+        #: Answer links are served only with their signer (build_app gives one).
+        self.links = links
+        self.availability = Availability(store)
+        receiver_path = urlsplit(contact.public_receiver_url).path.rstrip("/")
+        self.answer_path = answer_path(contact.public_receiver_url)
+        self.availability_path = receiver_path + "/availability.json"
+        self.cldr = Cldr(settings.config.language)
         site = origin_of(settings.config.base_url)
         receiver = origin_of(contact.action)
         sources = " ".join(sorted(settings.origins))
@@ -186,9 +220,10 @@ class Receiver:
                 "internal",
                 "Something went wrong on our side and nothing was stored. Please try again in a minute.",
             )
+        cached = any(name == "Cache-Control" for name, _ in response.headers)
         headers = [
             ("Content-Length", str(len(response.body))),
-            ("Cache-Control", "no-store"),
+            *([] if cached else [("Cache-Control", "no-store")]),
             ("X-Content-Type-Options", "nosniff"),
             # Not no-referrer: with it, browsers send "Origin: null" for the review page's own form.
             ("Referrer-Policy", "same-origin"),
@@ -225,6 +260,19 @@ class Receiver:
             return self.not_allowed(request, "POST, OPTIONS")
         if path == "/healthz" and method in ("GET", "HEAD"):
             return self.json(200, {"ok": True})
+        if path == self.availability_path:
+            if method == "OPTIONS":
+                return self.preflight(request, "GET")
+            if method in ("GET", "HEAD"):
+                return self.availability_json(request)
+            return self.not_allowed(request, "GET, OPTIONS")
+        if path.startswith(self.answer_path) and self.links is not None:
+            token = path[len(self.answer_path) :]
+            if method in ("GET", "HEAD"):
+                return self.answer_page(token)
+            if method == "POST":
+                return self.answer(request, token)
+            return self.not_allowed(request, "GET, POST")
         return self.problem(
             request, 404, "not_found", "There is nothing here. The contact form lives on each mentor's page."
         )
@@ -397,6 +445,9 @@ class Receiver:
             token = form.get(TOKEN, "") if check.status in ("ok", "too_fast") else self.signer.issue()
             return self.html(422, self.review_page(entry, values, errors, token))
         assert submission is not None and entry is not None and entry.recipient
+        refused = self.unavailable(request, entry)
+        if refused:
+            return refused
         if not check.ok:
             if check.status == "too_fast":
                 self.stats["too_fast"] += 1
@@ -498,3 +549,270 @@ class Receiver:
                 },
             )
         return Response(303, b"", [("Location", thanks), ("Content-Type", "text/plain; charset=utf-8")])
+
+    # Live capacity
+    def availability_json(self, request: Request) -> Response:
+        snapshot = self.availability.current(self.directory)
+        headers = [("Cache-Control", "public, max-age=60"), ("ETag", snapshot.etag)]
+        wanted = request.environ.get("HTTP_IF_NONE_MATCH", "")
+        if wanted.strip() == "*" or snapshot.etag in (tag.strip() for tag in wanted.split(",")):
+            return Response(304, b"", headers)
+        return Response(200, snapshot.body, [("Content-Type", "application/json"), *headers])
+
+    def unavailable(self, request: Request, entry: Entry) -> Response | None:
+        """409 with similar open mentors when `entry` is full or paused right now, else None."""
+        taken, paused_at = self.store.mentor_load(entry.slug)
+        status = status_of(entry, taken, paused_at is not None)
+        if status not in (FULL, PAUSED):
+            return None
+        self.stats[f"mentor_{status}"] += 1
+        similar = similar_open(self.directory, self.availability.current(self.directory).mentors, entry.slug)
+        gettext = self.pages.messages.gettext
+        if status == FULL:
+            intro = gettext("%(name)s has no free place at the moment, so your request was not sent.", name=entry.name)
+        else:
+            intro = gettext(
+                "%(name)s is not taking new requests at the moment, so your request was not sent.", name=entry.name
+            )
+        if request.wants_json:
+            found = [
+                {"slug": e.slug, "name": e.name, "url": urljoin(self.settings.config.base_url, f"mentors/{e.slug}/")}
+                for e in similar
+            ]
+            return self.json(409, {"ok": False, "code": f"mentor_{status}", "message": intro, "similar": found})
+        heading = gettext("%(name)s cannot take a request just now", name=entry.name)
+        page = self.pages.page(
+            "mentor_unavailable.html",
+            path="contact/unavailable/",
+            heading=heading,
+            intro=intro,
+            private=self.directory.private,
+            similar=[e.public() for e in similar],
+        )
+        return self.html(409, page)
+
+    # Answer links (answers.py): GET shows, POST acts
+    def answer_page(self, token: str) -> Response:
+        """The confirmation page of an answer link, or why it cannot be used; never a change."""
+        assert self.links is not None
+        check = self.links.check(token, time.time())
+        found = self.answerable(check)
+        if isinstance(found, Response):
+            return found
+        return self.confirmation(check, token, found)
+
+    def answer(self, request: Request, token: str) -> Response:
+        """The POST of a confirmation page: the change, made once."""
+        assert self.links is not None
+        refused = self.forbidden_origin(request)
+        if refused:
+            return refused
+        try:
+            length = int(request.environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return self.problem(request, 400, "bad_request", "The request has an invalid Content-Length.")
+        too_large = "The answer is too large; nothing was changed."
+        if length > MAX_ANSWER_BYTES:
+            return self.problem(request, 413, "too_large", too_large)
+        content_type = request.environ.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
+        if content_type != FORM_TYPE:
+            return self.problem(request, 415, "content_type", f"Send the form as {FORM_TYPE}.")
+        body = request.environ["wsgi.input"].read(MAX_ANSWER_BYTES + 1)
+        if len(body) > MAX_ANSWER_BYTES:
+            return self.problem(request, 413, "too_large", too_large)
+        try:
+            form = parse_form(body)
+        except FormError as exc:
+            return self.problem(request, 400, "bad_form", f"The form could not be read: {exc}.")
+        check = self.links.check(token, time.time())
+        if form.get("token") != token:  # the page's own form carries the link's token
+            check = LinkCheck("invalid")
+        found = self.answerable(check)
+        if isinstance(found, Response):
+            return found
+        now = utcnow()
+        gettext = self.pages.messages.gettext
+        if check.action == "pause":
+            if not self.store.pause(check.subject, now):
+                return self.answered_already(check, None)
+            self.availability.invalidate()
+            log.info("mentor %s paused their profile through the answer link", check.subject)
+            heading, intro = (
+                gettext("Profile paused"),
+                gettext("Your profile now shows you as full, and its contact form takes no new requests."),
+            )
+            return self.html(200, self.answer_html(heading, intro))
+        assert isinstance(found, Row)
+        if check.action == "accept":
+            outcome = self.store.accept(check.subject, now, domain=self.domain)
+            if not outcome.done:
+                return self.answered_already(check, outcome)
+            heading, intro = (
+                gettext("Request accepted"),
+                gettext(
+                    "Thank you. %(name)s and you will each receive an email introducing you to each other.",
+                    name=found.request.name,
+                ),
+            )
+        else:
+            reason, suggested, errors = self.decline_form(form, found)
+            if errors:
+                return self.confirmation(check, token, found, {"reason": reason, "suggested_mentor": suggested}, errors)
+            outcome = self.store.decline(check.subject, reason, suggested, now, domain=self.domain)
+            if not outcome.done:
+                return self.answered_already(check, outcome)
+            heading, intro = (
+                gettext("Request declined"),
+                gettext(
+                    "Thank you. %(name)s will be told by email, with other mentors to contact.", name=found.request.name
+                ),
+            )
+        self.availability.invalidate()
+        log.info("request %s: %s through the answer link", found.reference, outcome.state)
+        return self.html(200, self.answer_html(heading, intro))
+
+    def answerable(self, check: LinkCheck) -> Row | Entry | Response:
+        """The request (accept, decline) or mentor (pause) a valid link names, or the page saying
+        why it cannot be used: invalid (400), expired (410), gone (404), answered already (409)."""
+        gettext = self.pages.messages.gettext
+        if check.status == "invalid":
+            self.stats["answer_invalid"] += 1
+            heading = gettext("This link is not valid")
+            intro = gettext("Check that the whole link was copied from the email. Nothing was changed.")
+            return self.html(400, self.answer_html(heading, intro))
+        if check.status == "expired":
+            heading = gettext("This link has expired")
+            intro = gettext(
+                "The links in a request email work for %(days)s days. Nothing was changed; please reply to the "
+                "email instead.",
+                days=self.settings.contact.answer_link_days,
+            )
+            return self.html(410, self.answer_html(heading, intro))
+        if check.action == "pause":
+            entry = self.directory.get(check.subject)
+            if entry is None:
+                return self.answer_gone()
+            _taken, paused_at = self.store.mentor_load(check.subject)
+            return entry if paused_at is None else self.answered_already(check, None)
+        row = self.store.get(check.subject)
+        if row is None:
+            return self.answer_gone()
+        if row.state not in OPEN_STATES:
+            return self.answered_already(check, Outcome(False, row.state, row.reached_at, row.request.mentor))
+        return row
+
+    def answer_gone(self) -> Response:
+        gettext = self.pages.messages.gettext
+        heading = gettext("Nothing to answer")
+        intro = gettext("This request or profile is no longer stored. Nothing was changed.")
+        return self.html(404, self.answer_html(heading, intro))
+
+    def answered_already(self, check: LinkCheck, outcome: Outcome | None) -> Response:
+        """409: the request was answered (or the profile paused) before; says when."""
+        self.stats["answer_replayed"] += 1
+        gettext = self.pages.messages.gettext
+        heading = gettext("Already answered")
+        if outcome is None:  # pause
+            when = self.day(self.store.mentor_load(check.subject)[1])
+            intro = gettext("Your profile was already paused on %(date)s. Nothing was changed.", date=when)
+        else:
+            when = self.day(outcome.at)
+            if outcome.state == "accepted":
+                intro = gettext("This request was already accepted on %(date)s. Nothing was changed.", date=when)
+            elif outcome.state == "declined":
+                intro = gettext("This request was already declined on %(date)s. Nothing was changed.", date=when)
+            elif outcome.state == "expired":
+                intro = gettext("This request expired on %(date)s. Nothing was changed.", date=when)
+            else:
+                intro = gettext("This request was withdrawn on %(date)s. Nothing was changed.", date=when)
+        return self.html(409, self.answer_html(heading, intro))
+
+    def day(self, stamp: str | None) -> str:
+        return self.cldr.format_date(datetime.fromisoformat(stamp.replace("Z", "+00:00")).date()) if stamp else ""
+
+    def decline_form(self, form: dict[str, str], row: Row) -> tuple[str, str, dict[str, str]]:
+        """The decline's reason (line breaks kept; other control and invisible format characters,
+        bidi overrides among them, dropped) and suggested mentor, with any errors."""
+        gettext = self.pages.messages.gettext
+        reason = "".join(
+            c for c in clean_text(form.get("reason", "")) if c == "\n" or unicodedata.category(c) not in ("Cc", "Cf")
+        ).strip()
+        suggested = form.get("suggested_mentor", "").strip()
+        errors = {}
+        if len(reason) > MAX_REASON:
+            errors["reason"] = gettext("Please shorten the reason to %(count)s characters.", count=MAX_REASON)
+        if suggested and suggested not in {e.slug for e in self.suggestions(row)}:
+            errors["suggested_mentor"] = gettext("Choose a mentor from the list.")
+        return reason, suggested, errors
+
+    def suggestions(self, row: Row) -> list[Entry]:
+        """Open mentors a decline may suggest: the most similar to the one asked."""
+        status = self.availability.current(self.directory).mentors
+        return similar_open(self.directory, status, row.request.mentor, limit=SUGGESTIONS)
+
+    def confirmation(
+        self,
+        check: LinkCheck,
+        token: str,
+        found: Row | Entry,
+        values: dict[str, str] | None = None,
+        errors: dict[str, str] | None = None,
+    ) -> Response:
+        gettext = self.pages.messages.gettext
+        summary, suggestions = None, []
+        if isinstance(found, Row):
+            request = found.request
+            # What the mentor's mail shows anyway; never the mentee's address.
+            summary = {
+                "reference": found.reference,
+                "name": request.name,
+                "hope_to_gain": request.hope_to_gain,
+                "message": request.message,
+            }
+        if check.action == "accept":
+            heading = gettext("Accept this request?")
+            intro = gettext(
+                "If you accept, %(name)s and you will each receive an email introducing you to each other.",
+                name=summary["name"] if summary else "",
+            )
+        elif check.action == "decline":
+            assert isinstance(found, Row)
+            heading = gettext("Decline this request?")
+            intro = gettext(
+                "%(name)s will be told by email, with similar mentors to contact. A reason and a suggestion are "
+                "optional.",
+                name=found.request.name,
+            )
+            suggestions = [{"slug": e.slug, "name": e.name} for e in self.suggestions(found)]
+        else:
+            heading = gettext("Pause your profile?")
+            intro = gettext(
+                "Your profile will show you as full, and its contact form will take no new requests until the "
+                "coordinator resumes it."
+            )
+        private = self.directory.private | ({found.request.email} if isinstance(found, Row) else set())
+        page = self.pages.page(
+            "answer.html",
+            path="contact/answer/",
+            heading=heading,
+            intro=intro,
+            private=frozenset(private),
+            request=summary,
+            form=check.action,
+            token=token,
+            suggestions=suggestions,
+            values=values or {},
+            errors=errors or {},
+        )
+        return self.html(422 if errors else 200, page)
+
+    def answer_html(self, heading: str, intro: str) -> str:
+        return self.pages.page(
+            "answer.html",
+            path="contact/answer/",
+            heading=heading,
+            intro=intro,
+            private=self.directory.private,
+            request=None,
+            form=None,
+        )

@@ -33,7 +33,7 @@ from .directory import load_directory
 from .erasure import forget, person_data
 from .server import serve
 from .settings import database_location, resolve
-from .store import COLUMNS, Store
+from .store import COLUMNS, STATES, Store, utcnow
 
 site_argument = click.argument("site", default=".", type=click.Path(file_okay=False, path_type=Path))
 database_option = click.option(
@@ -161,6 +161,7 @@ def _since(days: float | None) -> datetime | None:
 @click.option(
     "--status", type=click.Choice(["queued", "sending", "sent", "failed"]), help="Only requests in this state."
 )
+@click.option("--state", type=click.Choice(STATES), help="Only requests at this step of their lifecycle.")
 @click.option("--mentor", help="Only requests to this mentor (slug).")
 @click.option("--days", type=click.FloatRange(min=0), help="Only requests from the last DAYS days.")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(min=0), help="At most this many (0: all).")
@@ -169,14 +170,15 @@ def list_requests(
     site: Path,
     database: str | None,
     status: str | None,
+    state: str | None,
     mentor: str | None,
     days: float | None,
     limit: int,
     as_json: bool,
 ) -> None:
-    """List requests, newest first, with their delivery state."""
+    """List requests, newest first, with their lifecycle state and delivery status."""
     with _store(site, database) as store:
-        rows = store.rows(status=status, mentor=mentor, since=_since(days), limit=limit or None)
+        rows = store.rows(status=status, state=state, mentor=mentor, since=_since(days), limit=limit or None)
         counts = store.counts()
     if as_json:
         for row in rows:
@@ -186,11 +188,14 @@ def list_requests(
     if not rows:
         click.echo("no requests match")
         return
-    click.echo(f"{'REFERENCE':<13}  {'RECEIVED (UTC)':<16}  {'STATUS':<7}  {'TRIES':>5}  {'MENTOR':<24}  FROM")
+    click.echo(
+        f"{'REFERENCE':<13}  {'RECEIVED (UTC)':<16}  {'STATE':<9}  {'STATUS':<7}  {'TRIES':>5}  {'MENTOR':<24}  FROM"
+    )
     for row in rows:
         status_text = row.status + ("*" if row.interrupted else "")
+        state_text = row.state + ("/closed" if row.closed_at else "")
         click.echo(
-            f"{row.reference:<13}  {row.created_at[:16].replace('T', ' '):<16}  {status_text:<7}  "
+            f"{row.reference:<13}  {row.created_at[:16].replace('T', ' '):<16}  {state_text:<9}  {status_text:<7}  "
             f"{row.attempts:>5}  {row.request.mentor:<24.24}  "
             + _terminal(f"{row.request.name} <{row.request.email}>", one_line=True)
         )
@@ -257,6 +262,7 @@ def _field_lines(key: str, value) -> str:
 @click.option(
     "--status", type=click.Choice(["queued", "sending", "sent", "failed"]), help="Only requests in this state."
 )
+@click.option("--state", type=click.Choice(STATES), help="Only requests at this step of their lifecycle.")
 @click.option("--days", type=click.FloatRange(min=0), help="Only requests from the last DAYS days.")
 @click.option(
     "--person",
@@ -269,6 +275,7 @@ def export_requests(
     as_csv: bool,
     output: Path | None,
     status: str | None,
+    state: str | None,
     days: float | None,
     person: str | None,
 ) -> None:
@@ -279,7 +286,7 @@ def export_requests(
         _export_person(site, database, person, output)
         return
     with _store(site, database) as store:
-        rows = store.rows(status=status, since=_since(days), newest_first=False)
+        rows = store.rows(status=status, state=state, since=_since(days), newest_first=False)
     handle = _private_file(output) if output else None
     try:
         # Every cell quoted: a spreadsheet splitting on ";" or tabs still keeps each one whole.
@@ -382,3 +389,45 @@ def retry_request(reference: str, site: Path, database: str | None) -> None:
     if not retried:
         raise click.ClickException(f"{reference}: no failed request with this reference")
     click.echo(f"{reference}: queued again; a running receiver sends it within a few seconds")
+
+
+@requests_group.command("close")
+@click.argument("reference")
+@site_argument
+@database_option
+def close_request(reference: str, site: Path, database: str | None) -> None:
+    """Record that the mentorship of an accepted request ended, freeing the mentor's place."""
+    with _store(site, database) as store:
+        outcome = store.close_mentorship(reference, utcnow())
+    reference = reference.strip().upper()
+    if outcome.state is None:
+        raise click.ClickException(f"no request {reference}")
+    if outcome.state != "accepted":
+        raise click.ClickException(f"{reference} is {outcome.state}, not accepted: there is no mentorship to close")
+    if not outcome.done:
+        raise click.ClickException(f"{reference}: the mentorship was already closed at {outcome.at}")
+    click.echo(f"{reference}: mentorship closed; {outcome.mentor} has one more free place")
+
+
+@requests_group.command("pause")
+@click.argument("slug")
+@site_argument
+@database_option
+def pause_mentor(slug: str, site: Path, database: str | None) -> None:
+    """Show a mentor as paused: the receiver refuses new requests to them (as their "I'm full" link does)."""
+    with _store(site, database) as store:
+        changed = store.pause(slug, utcnow())
+    click.echo(f"{slug}: {'paused' if changed else 'was already paused'}; availability.json shows it within seconds")
+
+
+@requests_group.command("resume")
+@click.argument("slug")
+@site_argument
+@database_option
+def resume_mentor(slug: str, site: Path, database: str | None) -> None:
+    """Take a paused mentor off pause, so the receiver takes requests to them again."""
+    with _store(site, database) as store:
+        changed = store.resume(slug)
+    if not changed:
+        raise click.ClickException(f"{slug} is not paused")
+    click.echo(f"{slug}: resumed; availability.json shows it within seconds")

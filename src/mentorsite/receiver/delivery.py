@@ -37,6 +37,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from .answers import AnswerLinks, LinkSigner, links_for
 from .mail import render_message
 from .settings import Settings
 from .store import Row, Store
@@ -117,6 +118,19 @@ class SmtpTransport:
             ) from None
         return smtp
 
+    def links(self, row: Row) -> AnswerLinks | None:
+        """The mentor's answer links for this request (none without a signing key)."""
+        if self.settings.secret is None:
+            return None
+        return links_for(
+            LinkSigner(self.settings.secret),
+            reference=row.reference,
+            mentor=row.request.mentor,
+            created_at=row.created_at,
+            receiver_url=self.settings.contact.public_receiver_url,
+            days=self.settings.contact.answer_link_days,
+        )
+
     def send(self, row: Row) -> None:
         s = self.settings
         try:
@@ -127,6 +141,7 @@ class SmtpTransport:
                 organisation=s.config.organisation,
                 base_url=s.config.base_url,
                 coordinator_mode=s.contact.delivery == "coordinator",
+                links=self.links(row),
             )
         except (ValueError, TypeError) as exc:
             raise PermanentFailure(f"refused to send an unsafe message: {exc}") from None

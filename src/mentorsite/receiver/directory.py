@@ -47,6 +47,10 @@ class Entry:
     formats: tuple[tuple[str, str], ...]
     #: Where this mentor's requests go (already resolved for the delivery mode), or None.
     recipient: str | None
+    #: The profile's availability.capacity (None: no limit) and expertise tags (case-folded),
+    #: for live capacity and similar mentors (public fields).
+    capacity: int | None = None
+    tags: tuple[str, ...] = ()
 
     def public(self) -> PublicEntry:
         return PublicEntry(self.slug, self.name, self.accepting, self.formats)
@@ -119,6 +123,8 @@ def load_directory(settings: Settings) -> Directory:
             mentor.availability.accepting,
             tuple((f, FORMATS.get(f, f)) for f in mentor.formats),
             recipient,
+            mentor.availability.capacity,
+            tuple(tag.casefold() for tag in mentor.tags),
         )
     for slug in sorted(set(contacts) - set(entries)):
         warnings.append(f"{settings.contacts_file}: '{slug}' is not a published mentor")

@@ -19,7 +19,9 @@ Three walls, each enough on its own:
 
 ``render_message`` runs all three and returns the bytes handed to SMTP, so what was checked is
 what is sent. A message is a pure function of its stored row: the same Message-ID and Date on
-every attempt, so a retried delivery is recognisably the same message.
+every attempt, so a retried delivery is recognisably the same message. The mentor's message ends
+with the signed answer links (``answers.links_for``: Accept, Decline, pause), whose expiry is
+counted from the row's created_at, so a retry carries the very same links.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from ..contact_fields import CADENCE_CHOICES, FORMAT_CHOICES
+from .answers import AnswerLinks
 from .headers import header_value_problem
 from .store import Row
 
@@ -78,7 +81,27 @@ def _section(title: str, text: str) -> str:
     return f"{title}\n{'-' * len(title)}\n{text}\n"
 
 
-def body_text(row: Row, *, site_title: str, organisation: str, base_url: str, coordinator_mode: bool) -> str:
+def answer_section(links: AnswerLinks) -> str:
+    """The one-click answers: each link opens a page to confirm on, so a prefetch does nothing."""
+    return _section(
+        "Answer in one click",
+        f"Accept: {links.accept}\n\n"
+        f"Decline (you may give a reason or suggest another mentor): {links.decline}\n\n"
+        f"I'm full, pause my profile: {links.pause}\n\n"
+        "Each link opens a page where you confirm; nothing changes until you do.\n"
+        f"The links work until {links.expires.strftime('%-d %B %Y')}.",
+    )
+
+
+def body_text(
+    row: Row,
+    *,
+    site_title: str,
+    organisation: str,
+    base_url: str,
+    coordinator_mode: bool,
+    links: AnswerLinks | None = None,
+) -> str:
     request = row.request
     profile = urljoin(base_url, f"mentors/{request.mentor}/")
     created = datetime.fromisoformat(row.created_at.replace("Z", "+00:00"))
@@ -103,6 +126,8 @@ def body_text(row: Row, *, site_title: str, organisation: str, base_url: str, co
         f"Preferred cadence: {CADENCE_CHOICES.get(request.cadence, request.cadence)}\n"
     )
     parts.append(_section("Their message", request.message))
+    if links is not None:
+        parts.append(answer_section(links))
     parts.append(
         f"-- \nReference {row.reference}, received {created.strftime('%-d %B %Y at %H:%M UTC')}\n"
         f"through the contact form of {site_title} ({organisation}).\n"
@@ -133,7 +158,14 @@ def _header_values(row: Row, *, sender: str, site_title: str) -> dict[str, str]:
 
 
 def build_message(
-    row: Row, *, sender: str, site_title: str, organisation: str, base_url: str, coordinator_mode: bool
+    row: Row,
+    *,
+    sender: str,
+    site_title: str,
+    organisation: str,
+    base_url: str,
+    coordinator_mode: bool,
+    links: AnswerLinks | None = None,
 ) -> EmailMessage:
     """The message for one stored request. Raises UnsafeMessage (a ValueError) if a value
     may not go into a header, ValueError if the policy finds a header unsafe."""
@@ -153,7 +185,12 @@ def build_message(
     msg["X-Mentorsite-Reference"] = row.reference
     msg.set_content(
         body_text(
-            row, site_title=site_title, organisation=organisation, base_url=base_url, coordinator_mode=coordinator_mode
+            row,
+            site_title=site_title,
+            organisation=organisation,
+            base_url=base_url,
+            coordinator_mode=coordinator_mode,
+            links=links,
         )
     )
     return msg
@@ -213,7 +250,14 @@ def _squeezed(text: str) -> str:
 
 
 def render_message(
-    row: Row, *, sender: str, site_title: str, organisation: str, base_url: str, coordinator_mode: bool
+    row: Row,
+    *,
+    sender: str,
+    site_title: str,
+    organisation: str,
+    base_url: str,
+    coordinator_mode: bool,
+    links: AnswerLinks | None = None,
 ) -> bytes:
     """The bytes to hand to SMTP for one stored request, checked (``check_message_bytes``).
     Raises UnsafeMessage (or the policy's ValueError) instead of returning anything unsafe."""
@@ -224,6 +268,7 @@ def render_message(
         organisation=organisation,
         base_url=base_url,
         coordinator_mode=coordinator_mode,
+        links=links,
     )
     data = message.as_bytes(policy=POLICY)
     expected = {

@@ -1,4 +1,5 @@
-"""HTML the receiver serves itself: the review page of the no-JavaScript path.
+"""HTML the receiver serves itself: the review page of the no-JavaScript path, the pages of a
+mentor's answer links (``answers``) and the page refusing a request to a full or paused mentor.
 
 It is rendered with the site's own templates (its ``base.html``, overrides included), so it
 looks like the site; every link and asset URL is made absolute, because the page is served
@@ -101,6 +102,20 @@ class Pages:
                 "instead (the build refuses such templates too: run `mentorsite check`)"
             )
             return self._plain(heading, intro, errors)
+        return page
+
+    def page(self, template: str, *, path: str, heading: str, intro: str, private: frozenset[str], **extra) -> str:
+        """A page from the receiver's `template` with `heading` and `intro`; the plain page when
+        the site's templates fail or put any of the `private` addresses on it."""
+        context = {"page": {"path": path, "title": heading, "description": ""}, "heading": heading, "intro": intro}
+        try:
+            page = self.env.get_template(f"receiver/{template}").render(**context, **extra)
+        except Exception:
+            log.exception("%s: the site's templates failed; serving a plain page", template)
+            return self._plain(heading, intro, {})
+        if PrivateStrings(set(private)).found_in(page.encode("utf-8")):
+            log.error("%s: the site's templates put a private address on the page; serving a plain page", template)
+            return self._plain(heading, intro, {})
         return page
 
     def _plain(self, heading: str, intro: str, errors: dict[str, str]) -> str:

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from .answers import LinkSigner
 from .app import Receiver
 from .delivery import Outbox
 from .directory import load_directory
@@ -57,7 +58,16 @@ def build_app(settings: Settings, *, trusted_proxy: str | None = None) -> tuple[
     settings = with_secret(settings, secret)
     directory = load_directory(settings)
     outbox = Outbox(store, settings)
-    app = Receiver(settings, store, directory, Signer(secret), outbox, Pages(settings), trusted_proxy=trusted_proxy)
+    app = Receiver(
+        settings,
+        store,
+        directory,
+        Signer(secret),
+        outbox,
+        Pages(settings),
+        trusted_proxy=trusted_proxy,
+        links=LinkSigner(secret),
+    )
     return app, store, outbox
 
 

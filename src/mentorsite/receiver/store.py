@@ -46,24 +46,31 @@ from ..config import ContactConfig
 from ..contact_fields import FIELD_NAMES, REQUEST_FIELDS, RequestField
 from ..diagnostics import MentorsiteError
 from .database_url import is_database_url
-from .schema import SCHEMA_VERSION, Dialect, with_mentor_details
+from .schema import OPEN_STATES, SCHEMA_VERSION, STATES, Dialect, with_mentor_details
 from .store_sqlite import SqliteDatabase
 from .validation import Submission
 
-__all__ = ["SCHEMA_VERSION", "Store", "Row", "TokenReused", "MentorBusy", "COLUMNS", "STATUSES"]
+__all__ = ["SCHEMA_VERSION", "Store", "Row", "Outcome", "TokenReused", "MentorBusy", "COLUMNS", "STATUSES", "STATES"]
 
 
 STATUSES = ("queued", "sending", "sent", "failed")
 #: Columns in list/export order.
+#: When a request reached each lifecycle state (``schema.STATES``), the mentorship ended, the
+#: mentor was reminded and the coordinator told, in list/export order.
+STAMPS = ("delivered_at", "answered_at", "expired_at", "withdrawn_at", "closed_at", "reminded_at", "escalated_at")
 COLUMNS = (
     "reference",
     "created_at",
+    "state",
+    *STAMPS,
     "status",
     "attempts",
     "interrupted",
     "sent_at",
     "last_error",
     *with_mentor_details(FIELD_NAMES),
+    "decline_reason",
+    "suggested_mentor",
     "message_id",
 )
 _INSERTED = ("reference", "created_at", "mentor_name", "recipient", *FIELD_NAMES, "token_nonce", "content_hash")
@@ -99,6 +106,28 @@ def queue_mail(tx: Any, request_id: int, kind: str, now: datetime, domain: str) 
         (request_id, kind, iso(now), message_id, now.timestamp()),
     ).fetchone()
     return inserted is not None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a lifecycle transition found: whether this call made the change, and the request's
+    state afterwards (None: no such request) with the time it reached it, so a replayed answer
+    can say "already accepted on …"."""
+
+    done: bool
+    state: str | None
+    at: str | None = None
+    mentor: str = ""
+
+
+#: The column holding when a request reached each final state.
+_STAMP_OF = {
+    "delivered": "delivered_at",
+    "accepted": "answered_at",
+    "declined": "answered_at",
+    "expired": "expired_at",
+    "withdrawn": "withdrawn_at",
+}
 
 
 class TokenReused(Exception):
@@ -138,12 +167,28 @@ class Row:
     last_error: str | None
     sent_at: str | None
     lease_until: float | None
+    #: The lifecycle (``schema.STATES``) and when each step happened.
+    state: str = "received"
+    delivered_at: str | None = None
+    answered_at: str | None = None
+    expired_at: str | None = None
+    withdrawn_at: str | None = None
+    closed_at: str | None = None
+    reminded_at: str | None = None
+    escalated_at: str | None = None
+    decline_reason: str = ""
+    suggested_mentor: str = ""
 
     @classmethod
     def from_db(cls, record: Mapping) -> Row:
         """A row read with ``SELECT *``; columns of fields no longer defined are left out."""
         request = Submission(**{f.name: _from_column(f, record[f.name]) for f in REQUEST_FIELDS})
         return cls(request=request, **{name: record[name] for name in _BOOKKEEPING})
+
+    @property
+    def reached_at(self) -> str | None:
+        """When the request reached its current state."""
+        return _stamp(vars(self))
 
     def as_dict(self) -> dict:
         """Every column, in list/export order, as stored (a consent as 0 or 1)."""
@@ -152,6 +197,11 @@ class Row:
 
 
 _BOOKKEEPING = tuple(name for name in Row.__dataclass_fields__ if name != "request")
+
+
+def _stamp(row: Mapping) -> str | None:
+    column = _STAMP_OF.get(row["state"])
+    return row[column] if column else row["created_at"]
 
 
 def _to_column(field: RequestField, value: str | bool) -> str | int:
@@ -387,7 +437,17 @@ class Store:
         )
 
     def mark_sent(self, row_id: int, *, attempt: int | None = None) -> None:
-        self._finish(row_id, attempt, "status = 'sent', sent_at = ?, last_error = NULL", (iso(utcnow()),))
+        """sending -> sent; the request itself moves received -> delivered in the same update
+        (the SMTP server's 250 is the only evidence the mentor has it)."""
+        now = iso(utcnow())
+        self._finish(
+            row_id,
+            attempt,
+            "status = 'sent', sent_at = ?, last_error = NULL,"
+            " delivered_at = CASE WHEN state = 'received' THEN ? ELSE delivered_at END,"
+            " state = CASE WHEN state = 'received' THEN 'delivered' ELSE state END",
+            (now, now),
+        )
 
     def mark_retry(self, row_id: int, error: str, next_attempt_at: float, *, attempt: int | None = None) -> None:
         self._finish(
@@ -408,6 +468,7 @@ class Store:
         self,
         *,
         status: str | None = None,
+        state: str | None = None,
         mentor: str | None = None,
         since: datetime | None = None,
         limit: int | None = None,
@@ -417,6 +478,9 @@ class Store:
         if status:
             where.append("status = ?")
             params.append(status)
+        if state:
+            where.append("state = ?")
+            params.append(state)
         if mentor:
             where.append("mentor = ?")
             params.append(mentor)
@@ -432,6 +496,127 @@ class Store:
     def get(self, reference: str) -> Row | None:
         rows = self.db.query("SELECT * FROM requests WHERE reference = ?", (reference.strip().upper(),))
         return Row.from_db(rows[0]) if rows else None
+
+    # The lifecycle: each transition is one UPDATE that names the states it starts from, so of
+    # two concurrent or replayed answers exactly one changes the row; the other reads it back.
+    def _transition(
+        self, reference: str, starts: tuple[str, ...], assignments: str, params: tuple, then: Callable | None = None
+    ) -> Outcome:
+        """Run `assignments` on the request if its state is in `starts`; `then(tx, row)` runs in
+        the same transaction after a change (to queue mails)."""
+        marks = ", ".join("?" * len(starts))
+
+        def change(tx) -> Outcome:
+            row = tx.execute(
+                f"UPDATE requests SET {assignments} WHERE reference = ? AND state IN ({marks}) RETURNING *",
+                (*params, reference.strip().upper(), *starts),
+            ).fetchone()
+            if row is not None:
+                if then is not None:
+                    then(tx, row)
+                return Outcome(True, row["state"], _stamp(row), row["mentor"])
+            found = tx.execute("SELECT * FROM requests WHERE reference = ?", (reference.strip().upper(),)).fetchone()
+            if found is None:
+                return Outcome(False, None)
+            return Outcome(False, found["state"], _stamp(found), found["mentor"])
+
+        return self._write(change)
+
+    def accept(self, reference: str, now: datetime, *, domain: str) -> Outcome:
+        """received/delivered -> accepted; queues the introductions to mentee and mentor."""
+
+        def introduce(tx, row) -> None:
+            queue_mail(tx, row["id"], "intro_mentee", now, domain)
+            queue_mail(tx, row["id"], "intro_mentor", now, domain)
+
+        return self._transition(reference, OPEN_STATES, "state = 'accepted', answered_at = ?", (iso(now),), introduce)
+
+    def decline(self, reference: str, reason: str, suggested_mentor: str, now: datetime, *, domain: str) -> Outcome:
+        """received/delivered -> declined, with the mentor's optional reason and suggestion;
+        queues the mentee's 'declined' mail."""
+        return self._transition(
+            reference,
+            OPEN_STATES,
+            "state = 'declined', answered_at = ?, decline_reason = ?, suggested_mentor = ?",
+            (iso(now), reason, suggested_mentor),
+            lambda tx, row: queue_mail(tx, row["id"], "declined", now, domain),
+        )
+
+    def withdraw(self, reference: str, now: datetime) -> Outcome:
+        """received/delivered -> withdrawn (the mentee no longer wants an answer)."""
+        return self._transition(reference, OPEN_STATES, "state = 'withdrawn', withdrawn_at = ?", (iso(now),))
+
+    def close_mentorship(self, reference: str, now: datetime) -> Outcome:
+        """The mentorship of an accepted request ended: closed_at is set, freeing its place.
+        (Not ``close``: that closes the store.) `done` is False when it was closed already."""
+        reference = reference.strip().upper()
+
+        def change(tx) -> Outcome:
+            row = tx.execute(
+                "UPDATE requests SET closed_at = ? WHERE reference = ? AND state = 'accepted' AND closed_at IS NULL"
+                " RETURNING state, closed_at, mentor",
+                (iso(now), reference),
+            ).fetchone()
+            found = (
+                row
+                or tx.execute(
+                    "SELECT state, closed_at, mentor FROM requests WHERE reference = ?", (reference,)
+                ).fetchone()
+            )
+            if found is None:
+                return Outcome(False, None)
+            return Outcome(row is not None, found["state"], found["closed_at"], found["mentor"])
+
+        return self._write(change)
+
+    def pause(self, mentor: str, now: datetime) -> bool:
+        """Mark a mentor paused ("I'm full"); False if they were paused already."""
+        return self._write(
+            lambda tx: (
+                tx.execute(
+                    "INSERT INTO mentor_state (mentor, paused, paused_at) VALUES (?, 1, ?) ON CONFLICT (mentor)"
+                    " DO UPDATE SET paused = 1, paused_at = excluded.paused_at WHERE mentor_state.paused = 0",
+                    (mentor, iso(now)),
+                ).rowcount
+                == 1
+            )
+        )
+
+    def resume(self, mentor: str) -> bool:
+        """Take a mentor off pause; False if they were not paused."""
+        return self._write(
+            lambda tx: (
+                tx.execute(
+                    "UPDATE mentor_state SET paused = 0, paused_at = NULL WHERE mentor = ? AND paused = 1", (mentor,)
+                ).rowcount
+                == 1
+            )
+        )
+
+    def load(self) -> tuple[dict[str, int], dict[str, str]]:
+        """Every mentor's taken places (accepted requests not closed) and the paused mentors with
+        when they paused: one query (an index covers the places, ``schema`` migration 4)."""
+        taken: dict[str, int] = {}
+        paused: dict[str, str] = {}
+        for row in self.db.query(
+            "SELECT 'taken' AS kind, mentor, COUNT(*) AS n, NULL AS at FROM requests"
+            " WHERE state = 'accepted' AND closed_at IS NULL GROUP BY mentor"
+            " UNION ALL SELECT 'paused', mentor, 0, paused_at FROM mentor_state WHERE paused = 1"
+        ):
+            if row["kind"] == "taken":
+                taken[row["mentor"]] = row["n"]
+            else:
+                paused[row["mentor"]] = row["at"] or ""
+        return taken, paused
+
+    def mentor_load(self, mentor: str) -> tuple[int, str | None]:
+        """One mentor's taken places and when they paused (None: not paused)."""
+        row = self.db.query(
+            "SELECT (SELECT COUNT(*) FROM requests WHERE mentor = ? AND state = 'accepted' AND closed_at IS NULL) AS n,"
+            " (SELECT MAX(paused_at) FROM mentor_state WHERE mentor = ? AND paused = 1) AS paused_at",
+            (mentor, mentor),
+        )[0]
+        return row["n"], row["paused_at"]
 
     def retry(self, reference: str) -> bool:
         """failed -> queued, due now (after fixing whatever made the server refuse it)."""
