@@ -41,6 +41,13 @@ class Received:
         return email.message_from_bytes(self.data, policy=email.policy.default)  # type: ignore[return-value]
 
 
+def kind_of(message: EmailMessage) -> str:
+    """A message's kind, read from its Message-ID: "request" for the mentor's mail (<mr-…>),
+    else the lifecycle mail's kind (<intro-mentee.…> is "intro_mentee")."""
+    local = str(message["Message-ID"]).strip("<>").partition("@")[0]
+    return "request" if local.startswith("mr-") else local.partition(".")[0].replace("-", "_")
+
+
 @dataclass
 class _Handler:
     sink: SmtpSink
@@ -89,6 +96,11 @@ class SmtpSink:
     def messages(self) -> list[EmailMessage]:
         with self.lock:
             return [r.message for r in self.received]
+
+    def of_kind(self, kind: str) -> list[Received]:
+        """What arrived of one kind: "request" (the mentor's mail) or a lifecycle mail's kind."""
+        with self.lock:
+            return [r for r in self.received if kind_of(r.message) == kind]
 
     def wait_for(self, count: int, timeout: float = 10.0) -> list[Received]:
         deadline = time.monotonic() + timeout

@@ -17,7 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..build import check_site
@@ -47,6 +47,10 @@ class Entry:
     formats: tuple[tuple[str, str], ...]
     #: Where this mentor's requests go (already resolved for the delivery mode), or None.
     recipient: str | None
+    #: The profile's availability.capacity (None: no limit) and expertise tags (case-folded),
+    #: for live capacity and similar mentors (public fields).
+    capacity: int | None = None
+    tags: tuple[str, ...] = ()
 
     def public(self) -> PublicEntry:
         return PublicEntry(self.slug, self.name, self.accepting, self.formats)
@@ -59,6 +63,8 @@ class Directory:
     #: Every private address the site knows (profiles, contacts file, coordinator), reachable
     #: or not: none may appear on a page the receiver serves.
     private: frozenset[str] = frozenset()
+    #: Guide slug -> its URL relative to base_url, for links in the lifecycle mails.
+    guides: dict[str, str] = field(default_factory=dict)
 
     def get(self, slug: str) -> Entry | None:
         return self.entries.get(slug)
@@ -119,8 +125,11 @@ def load_directory(settings: Settings) -> Directory:
             mentor.availability.accepting,
             tuple((f, FORMATS.get(f, f)) for f in mentor.formats),
             recipient,
+            mentor.availability.capacity,
+            tuple(tag.casefold() for tag in mentor.tags),
         )
     for slug in sorted(set(contacts) - set(entries)):
         warnings.append(f"{settings.contacts_file}: '{slug}' is not a published mentor")
     private = private_addresses(config, loaded.mentors) | set(contacts.values())
-    return Directory(entries, tuple(warnings), frozenset(private))
+    guides = {g.slug: g.url for g in loaded.guides if g.kind == "guide"}
+    return Directory(entries, tuple(warnings), frozenset(private), guides)

@@ -14,7 +14,9 @@ from .app import Receiver
 from .delivery import Outbox
 from .directory import load_directory
 from .front import CannotListen, Limits, run
+from .lifecycle_mail import LifecycleMailer
 from .pages import Pages
+from .scheduler import Scheduler
 from .settings import Settings, SettingsError, with_secret
 from .store import Store
 from .tokens import Signer
@@ -56,8 +58,11 @@ def build_app(settings: Settings, *, trusted_proxy: str | None = None) -> tuple[
     secret = settings.secret if settings.secret is not None else store.secret()
     settings = with_secret(settings, secret)
     directory = load_directory(settings)
-    outbox = Outbox(store, settings)
-    app = Receiver(settings, store, directory, Signer(secret), outbox, Pages(settings), trusted_proxy=trusted_proxy)
+    pages = Pages(settings)
+    # The mails read the directory the app holds now (SIGHUP replaces it), in the pages' language.
+    mailer = LifecycleMailer(settings, pages.messages, lambda: app.directory, store.mentor_load)
+    outbox = Outbox(store, settings, mailer=mailer)
+    app = Receiver(settings, store, directory, Signer(secret), outbox, pages, trusted_proxy=trusted_proxy)
     return app, store, outbox
 
 
@@ -91,8 +96,11 @@ def serve(
             except Exception as exc:
                 log.error("reload failed, keeping the previous directory: %s", exc)
 
+        scheduler = Scheduler(store, app.settings, queued=outbox.wake)
+
         def ready(bound_port: int) -> None:
             outbox.start()
+            scheduler.start()
             counts = store.counts()
             echo(
                 f"mentorsite receiver: {len(app.directory.entries)} mentors ({app.directory.reachable} reachable), "
@@ -108,6 +116,7 @@ def serve(
         except CannotListen as exc:
             raise SettingsError(f"cannot listen on {host}:{port}: {exc}") from None
         finally:
+            scheduler.stop()
             outbox.stop()
             store.close()
         echo("receiver stopped")
