@@ -138,17 +138,19 @@ class LifecycleMailer:
 
     def _signature(self, row: Row) -> str:
         config = self.settings.config
-        return f"-- \n{config.title} ({config.organisation})\n{self._('Reference %(reference)s', reference=row.reference)}\n"
+        reference = self._("Reference %(reference)s", reference=row.reference)
+        return f"-- \n{config.title} ({config.organisation})\n{reference}\n"
 
     def _request_copy(self, row: Row) -> str:
         request = row.request
         parts = [_section(self._("What you hope to gain"), request.hope_to_gain)]
         if request.goals:
             parts.append(_section(self._("Your goals"), request.goals))
-        parts.append(
-            f"{self._('Preferred format')}: {self._(FORMAT_CHOICES.get(request.format, request.format))}\n"
-            f"{self._('Preferred cadence')}: {self._(CADENCE_CHOICES.get(request.cadence, request.cadence))}\n"
+        chosen = (
+            (self._("Preferred format"), FORMAT_CHOICES.get(request.format, request.format)),
+            (self._("Preferred cadence"), CADENCE_CHOICES.get(request.cadence, request.cadence)),
         )
+        parts.append("".join(f"{label}: {self._(value)}\n" for label, value in chosen))
         parts.append(_section(self._("Your message"), request.message))
         return "\n".join(parts)
 
