@@ -21,6 +21,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+from babel.dates import format_date
 from receiver_kit import VALID_FORM, ReceiverProcess, SmtpSink, kind_of, write_site
 
 from mentorsite.config import load_config
@@ -384,6 +385,24 @@ def test_every_kind_with_a_bidi_name_has_exactly_the_expected_headers(tmp_path, 
         "reminder": ("ana.private@example.org", "Ana Example", "zoe@example.org"),
         "coordinator": (COORDINATOR, "", COORDINATOR),
     }
+
+
+def test_the_acknowledgement_is_written_in_the_sites_language(tmp_path, opened):
+    """A French site's acknowledgement: subject, sentences and the date in French."""
+    site = lifecycle_site(tmp_path / "site")
+    store = opened(Store(tmp_path / "r.db"))
+    reference = add(store)
+    settings = resolve(site, load_config(site), database=store.label)
+    directory = load_directory(settings)
+    mailer = LifecycleMailer(settings, messages_for("fr"), lambda: directory, store.mentor_load)
+    (mail,) = claimed(store)
+    message = parse(mailer.render(mail)[1])
+    assert message["Subject"] == f"Votre demande de mentorat {reference}"
+    body = message.get_content()
+    today = format_date(utcnow(), format="long", locale="fr")
+    assert f"Nous avons reçu votre demande à Ana Example le {today}. Sa référence est {reference}." in body
+    assert f"Préparer votre première rencontre : {SITE}/guides/running-mentoring-meetings/" in body
+    assert body.startswith("Bonjour Zoë Mentee,\r\n")
 
 
 @pytest.mark.parametrize(
