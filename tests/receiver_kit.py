@@ -113,6 +113,23 @@ class SmtpSink:
             raise TimeoutError(f"expected {count} messages, got {len(self.received)}")
 
 
+def outbox_settled(database: Path, timeout: float = 20.0) -> None:
+    """Wait until an SQLite database's outboxes hold nothing due or being sent (requests and
+    lifecycle mails), so a test counting what arrives next is not met by an earlier mail."""
+    import sqlite3
+
+    due = "status = 'sending' OR (status = 'queued' AND next_attempt_at <= ?)"
+    sql = f"SELECT (SELECT COUNT(*) FROM requests WHERE {due}) + (SELECT COUNT(*) FROM mails WHERE {due})"
+    deadline = time.monotonic() + timeout
+    while True:
+        with sqlite3.connect(database) as conn:
+            if conn.execute(sql, (time.time(), time.time())).fetchone()[0] == 0:
+                return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the outbox of {database} did not drain")
+        time.sleep(0.05)
+
+
 def _death_signal():
     """A pre-exec hook for the child: on Linux, get SIGTERM when the test process dies, however
     it dies, so a killed test run leaves no receiver behind. Resolved in the parent, so the
