@@ -221,7 +221,10 @@ def main() -> int:
             return conn.execute(sql).fetchall()
 
     def db_counts() -> Counter:
-        return Counter(dict(query("SELECT status, COUNT(*) FROM requests GROUP BY status")))
+        # Both outboxes: the mentors' mails and the mentees' acknowledgements (lifecycle mails).
+        return Counter(dict(query("SELECT status, COUNT(*) FROM requests GROUP BY status"))) + Counter(
+            dict(query("SELECT status, COUNT(*) FROM mails GROUP BY status"))
+        )
 
     def faults() -> None:
         marks = {
@@ -286,8 +289,14 @@ def main() -> int:
         postgres.stop()
     sink.stop()
 
-    messages = sink.messages()
+    messages = [r.message for r in sink.of_kind("request")]
     mails = Counter(m["X-Mentorsite-Reference"] for m in messages)
+    acks = [r.message for r in sink.of_kind("ack")]
+    ack_refs = Counter(m["X-Mentorsite-Reference"] for m in acks)
+    # An acknowledgement resent in the SMTP window carries its first Message-ID again; a second
+    # Message-ID for one request would be a real duplicate (the mails table's UNIQUE forbids it).
+    ack_window = len(acks) - len(ack_refs)
+    ack_other = len(ack_refs) - len({m["Message-ID"] for m in acks})
     message_ids: dict[str, set[str]] = {}
     for m in messages:
         message_ids.setdefault(m["X-Mentorsite-Reference"], set()).add(m["Message-ID"])
@@ -307,6 +316,8 @@ def main() -> int:
         and not lost_mail
         and duplicates == window_resends
         and reused == 0
+        and set(ack_refs) == refs
+        and ack_other == 0
     )
 
     print(
@@ -338,6 +349,10 @@ def main() -> int:
     print(
         f"duplicates           {duplicates:6d}   (resent after a send interrupted in SMTP's window, "
         f"same Message-ID: {window_resends}; any other: {duplicates - window_resends})"
+    )
+    print(
+        f"acknowledgements     {len(acks):6d}   distinct {len(ack_refs)} (missing {len(refs - set(ack_refs))}; "
+        f"resent in SMTP's window, same Message-ID: {ack_window}; any other: {-ack_other})"
     )
     print(
         f"lost                 {len(lost_store) + len(lost_mail):6d}   (acknowledged but not stored: {len(lost_store)}, "

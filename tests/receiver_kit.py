@@ -41,6 +41,13 @@ class Received:
         return email.message_from_bytes(self.data, policy=email.policy.default)  # type: ignore[return-value]
 
 
+def kind_of(message: EmailMessage) -> str:
+    """A message's kind, read from its Message-ID: "request" for the mentor's mail (<mr-…>),
+    else the lifecycle mail's kind (<intro-mentee.…> is "intro_mentee")."""
+    local = str(message["Message-ID"]).strip("<>").partition("@")[0]
+    return "request" if local.startswith("mr-") else local.partition(".")[0].replace("-", "_")
+
+
 @dataclass
 class _Handler:
     sink: SmtpSink
@@ -90,6 +97,11 @@ class SmtpSink:
         with self.lock:
             return [r.message for r in self.received]
 
+    def of_kind(self, kind: str) -> list[Received]:
+        """What arrived of one kind: "request" (the mentor's mail) or a lifecycle mail's kind."""
+        with self.lock:
+            return [r for r in self.received if kind_of(r.message) == kind]
+
     def wait_for(self, count: int, timeout: float = 10.0) -> list[Received]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -99,6 +111,23 @@ class SmtpSink:
             time.sleep(0.02)
         with self.lock:
             raise TimeoutError(f"expected {count} messages, got {len(self.received)}")
+
+
+def outbox_settled(database: Path, timeout: float = 20.0) -> None:
+    """Wait until an SQLite database's outboxes hold nothing due or being sent (requests and
+    lifecycle mails), so a test counting what arrives next is not met by an earlier mail."""
+    import sqlite3
+
+    due = "status = 'sending' OR (status = 'queued' AND next_attempt_at <= ?)"
+    sql = f"SELECT (SELECT COUNT(*) FROM requests WHERE {due}) + (SELECT COUNT(*) FROM mails WHERE {due})"
+    deadline = time.monotonic() + timeout
+    while True:
+        with sqlite3.connect(database) as conn:
+            if conn.execute(sql, (time.time(), time.time())).fetchone()[0] == 0:
+                return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the outbox of {database} did not drain")
+        time.sleep(0.05)
 
 
 def _death_signal():

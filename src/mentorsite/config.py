@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import tomllib
 from pathlib import Path
@@ -225,6 +226,12 @@ class ContactConfig(Strict):
     """Receiver: extra origins (scheme://host[:port]) allowed to post, besides base_url's, e.g. a preview."""
     thanks_path: str = "contact/thanks/"
     """Receiver: page of the site (relative to base_url) a plain form post is redirected to."""
+    remind_after_days: float = Field(default=7, ge=0, le=365)
+    """Receiver: days after a request arrived, still unanswered, when its mentor gets one reminder with the answer links again (0: no reminder)."""
+    coordinator_after_days: float = Field(default=14, ge=0, le=365)
+    """Receiver: days after a request arrived, still unanswered, when coordinator_email is told (0, or no coordinator_email: never); not before remind_after_days."""
+    expire_after_days: float = Field(default=21, ge=0, le=365)
+    """Receiver: days after which an unanswered request expires and the mentee is offered similar mentors (0: never); after the reminder and the coordinator's notice."""
 
     @field_validator("action")
     @classmethod
@@ -276,6 +283,26 @@ class ContactConfig(Strict):
     def _coordinator(self) -> ContactConfig:
         if self.delivery == "coordinator" and not self.coordinator_email:
             raise ValueError('delivery = "coordinator" needs coordinator_email')
+        return self
+
+    @model_validator(mode="after")
+    def _lifecycle_order(self) -> ContactConfig:
+        # Each step only makes sense before the next: a reminder after expiry would ask the
+        # mentor to answer a request that can no longer be answered.
+        steps = [
+            (name, days)
+            for name, days in (
+                ("remind_after_days", self.remind_after_days),
+                ("coordinator_after_days", self.coordinator_after_days),
+                ("expire_after_days", self.expire_after_days),
+            )
+            if days
+        ]
+        for (earlier, first), (later, then) in itertools.pairwise(steps):
+            too_soon = then <= first if later == "expire_after_days" else then < first
+            if too_soon:
+                relation = "after" if later == "expire_after_days" else "no sooner than"
+                raise ValueError(f"{later} ({then:g}) must come {relation} {earlier} ({first:g})")
         return self
 
 

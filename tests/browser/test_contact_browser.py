@@ -111,12 +111,17 @@ def stored(stack, reference: str) -> dict:
 
 
 def delivered(stack, reference: str, timeout: float = 10.0):
+    """The mentor's mail for `reference` (the mentee's acknowledgement is another kind), once."""
+
+    def mentor_mails():
+        return [r.message for r in stack["sink"].of_kind("request") if r.message["X-Mentorsite-Reference"] == reference]
+
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        found = [m for m in stack["sink"].messages() if m["X-Mentorsite-Reference"] == reference]
+        found = mentor_mails()
         if found:
             time.sleep(0.2)
-            found = [m for m in stack["sink"].messages() if m["X-Mentorsite-Reference"] == reference]
+            found = mentor_mails()
             assert len(found) == 1, "delivered twice"
             return found[0]
         time.sleep(0.05)

@@ -19,7 +19,7 @@ import hashlib
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -39,14 +39,14 @@ def status_of(entry: Entry, taken: int, paused: bool) -> str:
     return OPEN
 
 
-def statuses(directory: Directory, taken: dict[str, int], paused: dict[str, str]) -> dict[str, str]:
+def statuses(directory: Directory, taken: Mapping[str, int], paused: Collection[str]) -> dict[str, str]:
     """slug -> status for every published mentor, sorted by slug."""
     return {
         slug: status_of(entry, taken.get(slug, 0), slug in paused) for slug, entry in sorted(directory.entries.items())
     }
 
 
-def similar_open(directory: Directory, status: dict[str, str], slug: str, limit: int = 3) -> list[Entry]:
+def similar_open(directory: Directory, status: Mapping[str, str], slug: str, limit: int = 3) -> list[Entry]:
     """Open mentors sharing the most expertise tags with `slug` (ties by name), as the build's
     ``views.similar_mentors`` ranks them for a full mentor's page."""
     wanted = set(entry.tags) if (entry := directory.get(slug)) else set()

@@ -36,13 +36,41 @@ import ssl
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from .answers import AnswerLinks, LinkSigner, links_for
-from .mail import render_message
+from .lifecycle_mail import LifecycleMailer
+from .mail import answer_section, render_message
 from .settings import Settings
-from .store import Row, Store
+from .store import Mail, Row, Store
 
 log = logging.getLogger("mentorsite.receiver")
+
+
+def answer_links(settings: Settings, row: Row) -> AnswerLinks | None:
+    """A request's answer links (none without a signing key): the same in the first mail and in
+    the reminder, since they are signed over the reference and the time it was received."""
+    if settings.secret is None:
+        return None
+    return links_for(
+        LinkSigner(settings.secret),
+        reference=row.reference,
+        mentor=row.request.mentor,
+        created_at=row.created_at,
+        receiver_url=settings.contact.public_receiver_url,
+        days=settings.contact.answer_link_days,
+    )
+
+
+def reminder_links(settings: Settings) -> Callable[[Row], str | None]:
+    """The reminder's hook (``LifecycleMailer(answers=…)``): the answer links' text, or None."""
+
+    def text(row: Row) -> str | None:
+        links = answer_links(settings, row)
+        return answer_section(links) if links else None
+
+    return text
 
 
 class TemporaryFailure(Exception):
@@ -120,16 +148,7 @@ class SmtpTransport:
 
     def links(self, row: Row) -> AnswerLinks | None:
         """The mentor's answer links for this request (none without a signing key)."""
-        if self.settings.secret is None:
-            return None
-        return links_for(
-            LinkSigner(self.settings.secret),
-            reference=row.reference,
-            mentor=row.request.mentor,
-            created_at=row.created_at,
-            receiver_url=self.settings.contact.public_receiver_url,
-            days=self.settings.contact.answer_link_days,
-        )
+        return answer_links(self.settings, row)
 
     def send(self, row: Row) -> None:
         s = self.settings
@@ -145,11 +164,15 @@ class SmtpTransport:
             )
         except (ValueError, TypeError) as exc:
             raise PermanentFailure(f"refused to send an unsafe message: {exc}") from None
+        self.deliver(row.recipient, message)
+
+    def deliver(self, recipient: str, message: bytes) -> None:
+        """Hand checked message bytes to SMTP for one recipient; failures sorted as above."""
         if self._smtp is None:
             self._smtp = self._open()
         try:
             # The checked bytes themselves: send_message would serialise the message again.
-            refused = self._smtp.sendmail(s.from_email, [row.recipient], message)
+            refused = self._smtp.sendmail(self.settings.from_email, [recipient], message)
         except smtplib.SMTPRecipientsRefused as exc:
             code, text = next(iter(exc.recipients.values()))
             self.close()
@@ -178,8 +201,29 @@ class SmtpTransport:
             self._smtp = None
 
 
+@dataclass(frozen=True)
+class _Queue:
+    """One outbox table as the worker drains it: the requests' mails or the lifecycle mails.
+    An item (``store.Row`` or ``store.Mail``) has an ``id`` and the ``attempts`` of its claim."""
+
+    #: Its items in the log, e.g. "request(s)".
+    plural: str
+    claim: Callable[[], Any]
+    send: Callable[[SmtpTransport, Any], None]
+    #: An item in the log, e.g. "request MR-7K3M-Q9XD".
+    what: Callable[[Any], str]
+    mark_sent: Callable[..., None]
+    mark_retry: Callable[..., None]
+    mark_failed: Callable[..., None]
+    next_due: Callable[[], float | None]
+    requeue_expired: Callable[[float], int]
+
+
 class Outbox(threading.Thread):
-    """The delivery worker. ``wake()`` after storing a request; ``stop()`` to finish."""
+    """The delivery worker. ``wake()`` after storing a request; ``stop()`` to finish.
+
+    It drains the requests' outbox, then, given a `mailer`, the lifecycle mails' (``mails``),
+    on the same SMTP connection and with the same retries, leases and fencing."""
 
     #: Longest sleep between looks at the database (re-queued rows from the CLI, rows stored
     #: by another receiver and expired leases are seen then).
@@ -188,17 +232,59 @@ class Outbox(threading.Thread):
     BATCH = 100
 
     def __init__(
-        self, store: Store, settings: Settings, transport_factory: Callable[[Settings], SmtpTransport] = SmtpTransport
+        self,
+        store: Store,
+        settings: Settings,
+        transport_factory: Callable[[Settings], SmtpTransport] = SmtpTransport,
+        mailer: LifecycleMailer | None = None,
     ):
         super().__init__(name="outbox", daemon=True)
         self.store = store
         self.settings = settings
         self.transport_factory = transport_factory
+        self.mailer = mailer
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self.server_failures = 0
         self.server_retry_at = 0.0
         self._next_lease_check = 0.0
+        self.queues = [
+            _Queue(
+                "request(s)",
+                store.claim_next,
+                lambda transport, row: transport.send(row),
+                lambda row: f"request {row.reference}",
+                store.mark_sent,
+                store.mark_retry,
+                store.mark_failed,
+                store.next_due,
+                store.requeue_expired,
+            )
+        ]
+        if mailer is not None:
+            self.queues.append(
+                _Queue(
+                    "lifecycle mail(s)",
+                    store.claim_next_mail,
+                    self._send_mail,
+                    lambda mail: f"request {mail.request.reference}: {mail.kind} mail",
+                    store.mark_mail_sent,
+                    store.mark_mail_retry,
+                    store.mark_mail_failed,
+                    store.next_mail_due,
+                    store.requeue_expired_mails,
+                )
+            )
+
+    def _send_mail(self, transport: SmtpTransport, mail: Mail) -> None:
+        assert self.mailer is not None  # only queued when there is one
+        try:
+            rendered = self.mailer.render(mail)
+        except (ValueError, TypeError) as exc:
+            raise PermanentFailure(f"refused to send an unsafe message: {exc}") from None
+        if rendered is None:
+            raise PermanentFailure("nobody to send it to (set coordinator_email)")
+        transport.deliver(*rendered)
 
     def wake(self) -> None:
         self._wake.set()
@@ -222,63 +308,72 @@ class Outbox(threading.Thread):
 
     def drain(self) -> float:
         """Send what is due; return how long to sleep before looking again."""
-        contact = self.settings.contact
         now = time.time()
         if now < self.server_retry_at:
             return min(self.server_retry_at - now, self.POLL)
         if now >= self._next_lease_check:
             self._next_lease_check = now + self.POLL
-            requeued = self.store.requeue_expired(now)
-            if requeued:
-                log.warning("%d request(s) were being sent by a receiver that stopped; sending them again", requeued)
+            for queue in self.queues:
+                requeued = queue.requeue_expired(now)
+                if requeued:
+                    log.warning(
+                        "%d %s were being sent by a receiver that stopped; sending them again", requeued, queue.plural
+                    )
         transport: SmtpTransport | None = None
         claimed = 0
         try:
-            while claimed < self.BATCH and not self._stopping.is_set():
-                row = self.store.claim_next()
-                if row is None:
-                    break
-                claimed += 1
-                if transport is None:
-                    transport = self.transport_factory(self.settings)
-                try:
-                    transport.send(row)
-                except PermanentFailure as exc:
-                    reason = redact_addresses(str(exc))
-                    self.store.mark_failed(row.id, reason, attempt=row.attempts)
-                    log.error(
-                        "request %s: delivery failed permanently: %s (kept; see `mentorsite requests list "
-                        "--status failed`)",
-                        row.reference,
-                        reason,
-                    )
-                except TemporaryFailure as exc:
-                    reason = redact_addresses(str(exc))
-                    if exc.server_down:
-                        self.store.mark_retry(row.id, reason, time.time(), attempt=row.attempts)
-                        self.server_failures += 1
-                        wait = backoff(self.server_failures, contact.retry_base_seconds, contact.retry_max_seconds)
-                        self.server_retry_at = time.time() + wait
-                        log.warning(
-                            "SMTP unavailable (%s); %d request(s) waiting, next try in %.1f s",
-                            reason,
-                            self.store.counts()["queued"],
-                            wait,
-                        )
+            for queue in self.queues:
+                while claimed < self.BATCH and not self._stopping.is_set():
+                    item = queue.claim()
+                    if item is None:
+                        break
+                    claimed += 1
+                    if transport is None:
+                        transport = self.transport_factory(self.settings)
+                    if not self._send(queue, transport, item):
                         return 0.0
-                    wait = backoff(row.attempts + 1, contact.retry_base_seconds, contact.retry_max_seconds)
-                    self.store.mark_retry(row.id, reason, time.time() + wait, attempt=row.attempts)
-                    log.warning("request %s: %s; retrying in %.1f s", row.reference, reason, wait)
-                else:
-                    self.store.mark_sent(row.id, attempt=row.attempts)
-                    if self.server_failures:
-                        log.info("SMTP is back after %d failed attempt(s)", self.server_failures)
-                    self.server_failures = 0
-                    log.info("request %s: delivered", row.reference)
         finally:
             if transport is not None:
                 transport.close()
         if claimed:
             return 0.0
-        upcoming = self.store.next_due()
-        return self.POLL if upcoming is None else max(0.01, min(self.POLL, upcoming - now))
+        due = [d for d in (queue.next_due() for queue in self.queues) if d is not None]
+        return self.POLL if not due else max(0.01, min(self.POLL, min(due) - now))
+
+    def _send(self, queue: _Queue, transport: SmtpTransport, item: Any) -> bool:
+        """Send one claimed item and record the outcome; False when the server is down."""
+        contact = self.settings.contact
+        try:
+            queue.send(transport, item)
+        except PermanentFailure as exc:
+            reason = redact_addresses(str(exc))
+            queue.mark_failed(item.id, reason, attempt=item.attempts)
+            log.error(
+                "%s: delivery failed permanently: %s (kept; see `mentorsite requests list --status failed`)",
+                queue.what(item),
+                reason,
+            )
+        except TemporaryFailure as exc:
+            reason = redact_addresses(str(exc))
+            if exc.server_down:
+                queue.mark_retry(item.id, reason, time.time(), attempt=item.attempts)
+                self.server_failures += 1
+                wait = backoff(self.server_failures, contact.retry_base_seconds, contact.retry_max_seconds)
+                self.server_retry_at = time.time() + wait
+                log.warning(
+                    "SMTP unavailable (%s); %d request(s) waiting, next try in %.1f s",
+                    reason,
+                    self.store.counts()["queued"],
+                    wait,
+                )
+                return False
+            wait = backoff(item.attempts + 1, contact.retry_base_seconds, contact.retry_max_seconds)
+            queue.mark_retry(item.id, reason, time.time() + wait, attempt=item.attempts)
+            log.warning("%s: %s; retrying in %.1f s", queue.what(item), reason, wait)
+        else:
+            queue.mark_sent(item.id, attempt=item.attempts)
+            if self.server_failures:
+                log.info("SMTP is back after %d failed attempt(s)", self.server_failures)
+            self.server_failures = 0
+            log.info("%s: delivered", queue.what(item))
+        return True

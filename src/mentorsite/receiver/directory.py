@@ -17,7 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..build import check_site
@@ -63,6 +63,8 @@ class Directory:
     #: Every private address the site knows (profiles, contacts file, coordinator), reachable
     #: or not: none may appear on a page the receiver serves.
     private: frozenset[str] = frozenset()
+    #: Guide slug -> its URL relative to base_url, for links in the lifecycle mails.
+    guides: dict[str, str] = field(default_factory=dict)
 
     def get(self, slug: str) -> Entry | None:
         return self.entries.get(slug)
@@ -129,4 +131,5 @@ def load_directory(settings: Settings) -> Directory:
     for slug in sorted(set(contacts) - set(entries)):
         warnings.append(f"{settings.contacts_file}: '{slug}' is not a published mentor")
     private = private_addresses(config, loaded.mentors) | set(contacts.values())
-    return Directory(entries, tuple(warnings), frozenset(private))
+    guides = {g.slug: g.url for g in loaded.guides if g.kind == "guide"}
+    return Directory(entries, tuple(warnings), frozenset(private), guides)

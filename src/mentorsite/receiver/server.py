@@ -12,10 +12,12 @@ from typing import TextIO
 
 from .answers import LinkSigner
 from .app import Receiver
-from .delivery import Outbox
+from .delivery import Outbox, reminder_links
 from .directory import load_directory
 from .front import CannotListen, Limits, run
+from .lifecycle_mail import LifecycleMailer
 from .pages import Pages
+from .scheduler import Scheduler
 from .settings import Settings, SettingsError, with_secret
 from .store import Store
 from .tokens import Signer
@@ -57,14 +59,19 @@ def build_app(settings: Settings, *, trusted_proxy: str | None = None) -> tuple[
     secret = settings.secret if settings.secret is not None else store.secret()
     settings = with_secret(settings, secret)
     directory = load_directory(settings)
-    outbox = Outbox(store, settings)
+    pages = Pages(settings)
+    # The mails read the directory the app holds now (SIGHUP replaces it), in the pages' language.
+    mailer = LifecycleMailer(
+        settings, pages.messages, lambda: app.directory, store.load, answers=reminder_links(settings)
+    )
+    outbox = Outbox(store, settings, mailer=mailer)
     app = Receiver(
         settings,
         store,
         directory,
         Signer(secret),
         outbox,
-        Pages(settings),
+        pages,
         trusted_proxy=trusted_proxy,
         links=LinkSigner(secret),
     )
@@ -101,8 +108,11 @@ def serve(
             except Exception as exc:
                 log.error("reload failed, keeping the previous directory: %s", exc)
 
+        scheduler = Scheduler(store, app.settings, queued=outbox.wake)
+
         def ready(bound_port: int) -> None:
             outbox.start()
+            scheduler.start()
             counts = store.counts()
             echo(
                 f"mentorsite receiver: {len(app.directory.entries)} mentors ({app.directory.reachable} reachable), "
@@ -118,6 +128,7 @@ def serve(
         except CannotListen as exc:
             raise SettingsError(f"cannot listen on {host}:{port}: {exc}") from None
         finally:
+            scheduler.stop()
             outbox.stop()
             store.close()
         echo("receiver stopped")

@@ -50,7 +50,19 @@ from .schema import OPEN_STATES, SCHEMA_VERSION, STATES, Dialect, with_mentor_de
 from .store_sqlite import SqliteDatabase
 from .validation import Submission
 
-__all__ = ["SCHEMA_VERSION", "Store", "Row", "Outcome", "TokenReused", "MentorBusy", "COLUMNS", "STATUSES", "STATES"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "Store",
+    "Row",
+    "Mail",
+    "Timing",
+    "Outcome",
+    "TokenReused",
+    "MentorBusy",
+    "COLUMNS",
+    "STATUSES",
+    "STATES",
+]
 
 
 STATUSES = ("queued", "sending", "sent", "failed")
@@ -103,7 +115,8 @@ def queue_mail(tx: Any, request_id: int, kind: str, now: datetime, domain: str) 
     inserted = tx.execute(
         "INSERT INTO mails (request_id, kind, created_at, message_id, next_attempt_at) VALUES (?, ?, ?, ?, ?)"
         " ON CONFLICT DO NOTHING RETURNING id",
-        (request_id, kind, iso(now), message_id, now.timestamp()),
+        # Due at once, also when `now` is a clock ahead of the machine's (the scheduler's, in tests).
+        (request_id, kind, iso(now), message_id, min(now.timestamp(), time.time())),
     ).fetchone()
     return inserted is not None
 
@@ -210,6 +223,49 @@ def _to_column(field: RequestField, value: str | bool) -> str | int:
 
 def _from_column(field: RequestField, value: object) -> str | bool:
     return bool(value) if field.kind == "consent" else str(value)
+
+
+@dataclass(frozen=True)
+class Mail:
+    """A lifecycle mail from the ``mails`` outbox, with the request it is about."""
+
+    id: int
+    #: One of ``schema.MAIL_KINDS``.
+    kind: str
+    created_at: str
+    message_id: str
+    #: The claim's attempt number, which fences ``mark_mail_*``.
+    attempts: int
+    request: Row
+    #: The declining mentor's suggestion (a slug, or "").
+    suggested_mentor: str
+
+    @classmethod
+    def from_db(cls, mail: Mapping, request: Mapping) -> Mail:
+        return cls(
+            id=mail["id"],
+            kind=mail["kind"],
+            created_at=mail["created_at"],
+            message_id=mail["message_id"],
+            attempts=mail["attempts"],
+            request=Row.from_db(request),
+            suggested_mentor=request["suggested_mentor"] or "",
+        )
+
+
+@dataclass(frozen=True)
+class Timing:
+    """When the scheduler acts on an unanswered request, in days after it was received (0: never)."""
+
+    remind_after_days: float
+    coordinator_after_days: float
+    expire_after_days: float
+
+    @classmethod
+    def of(cls, contact: ContactConfig) -> Timing:
+        """The site's timing; no coordinator notice without a coordinator_email to send it to."""
+        coordinator = contact.coordinator_after_days if contact.coordinator_email else 0
+        return cls(contact.remind_after_days, coordinator, contact.expire_after_days)
 
 
 class Database(Protocol):
@@ -397,8 +453,9 @@ class Store:
 
     def requeue_interrupted(self) -> int:
         """At start-up: rows left in 'sending' by a crash go back to the queue — all of them when
-        this receiver owns the database, else those whose lease has run out."""
-        return self.requeue_expired(float("inf") if self.exclusive else None)
+        this receiver owns the database, else those whose lease has run out (lifecycle mails too)."""
+        until = float("inf") if self.exclusive else None
+        return self.requeue_expired(until) + self.requeue_expired_mails(until)
 
     def requeue_expired(self, now: float | None = None) -> int:
         """Rows in 'sending' whose lease ran out before `now` (their sender was killed or hangs)
@@ -425,13 +482,15 @@ class Store:
     def next_due(self) -> float | None:
         return self.db.query("SELECT MIN(next_attempt_at) AS due FROM requests WHERE status = 'queued'")[0]["due"]
 
-    def _finish(self, row_id: int, attempt: int | None, assignments: str, params: tuple) -> None:
+    def _finish(
+        self, row_id: int, attempt: int | None, assignments: str, params: tuple, table: str = "requests"
+    ) -> None:
         # `attempt` fences the update: after a lease ran out and another receiver claimed the
         # row again (attempts + 1), the first sender's late answer changes nothing.
         fence = " AND attempts = ?" if attempt is not None else ""
         self._write(
             lambda tx: tx.execute(
-                f"UPDATE requests SET {assignments}, lease_until = NULL WHERE id = ? AND status = 'sending'{fence}",
+                f"UPDATE {table} SET {assignments}, lease_until = NULL WHERE id = ? AND status = 'sending'{fence}",
                 (*params, row_id, *(() if attempt is None else (attempt,))),
             )
         )
@@ -658,3 +717,105 @@ class Store:
         if count:
             self.db.after_purge()
         return count
+
+    # The lifecycle mails' outbox (table ``mails``): the same state machine, leases and fencing
+    # as the requests' outbox above, one row per (request, kind).
+    def claim_next_mail(self, now: float | None = None) -> Mail | None:
+        """The next due lifecycle mail, claimed (queued -> sending, with a lease) and committed
+        with its request before the SMTP transaction starts; None when nothing is due."""
+        now = time.time() if now is None else now
+
+        def claim(tx):
+            mail = tx.execute(
+                "UPDATE mails SET status = 'sending', attempts = attempts + 1, lease_until = ?"
+                " WHERE status = 'queued' AND id = (SELECT id FROM mails"
+                " WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT 1"
+                f"{self.db.skip_locked}) RETURNING id, request_id, kind, created_at, message_id, attempts",
+                (now + self.lease_seconds, now),
+            ).fetchone()
+            if mail is None:
+                return None
+            request = tx.execute("SELECT * FROM requests WHERE id = ?", (mail["request_id"],)).fetchone()
+            return Mail.from_db(mail, request)
+
+        return self._write(claim)
+
+    def mark_mail_sent(self, mail_id: int, *, attempt: int | None = None) -> None:
+        self._finish(mail_id, attempt, "status = 'sent', sent_at = ?, last_error = NULL", (iso(utcnow()),), "mails")
+
+    def mark_mail_retry(self, mail_id: int, error: str, next_attempt_at: float, *, attempt: int | None = None) -> None:
+        self._finish(
+            mail_id,
+            attempt,
+            "status = 'queued', last_error = ?, next_attempt_at = ?",
+            (error[:500], next_attempt_at),
+            "mails",
+        )
+
+    def mark_mail_failed(self, mail_id: int, error: str, *, attempt: int | None = None) -> None:
+        self._finish(mail_id, attempt, "status = 'failed', last_error = ?", (error[:500],), "mails")
+
+    def requeue_expired_mails(self, now: float | None = None) -> int:
+        """Lifecycle mails in 'sending' whose lease ran out before `now` go back to the queue
+        (as ``requeue_expired``; ``float('inf')`` at the start of a receiver that owns the database)."""
+        now = time.time() if now is None else now
+        return self._write(
+            lambda tx: (
+                tx.execute(
+                    "UPDATE mails SET status = 'queued', interrupted = interrupted + 1, next_attempt_at = ?,"
+                    " lease_until = NULL WHERE status = 'sending' AND COALESCE(lease_until, 0) < ?",
+                    (time.time(), now),
+                ).rowcount
+            )
+        )
+
+    def next_mail_due(self) -> float | None:
+        return self.db.query("SELECT MIN(next_attempt_at) AS due FROM mails WHERE status = 'queued'")[0]["due"]
+
+    def mails(self, reference: str | None = None) -> list[dict[str, Any]]:
+        """The lifecycle mails (of one request), oldest first: kind, status, attempts, times."""
+        sql = (
+            "SELECT r.reference, m.kind, m.status, m.attempts, m.interrupted, m.created_at, m.sent_at,"
+            " m.last_error, m.message_id FROM mails m JOIN requests r ON r.id = m.request_id"
+        )
+        params: tuple = ()
+        if reference is not None:
+            sql += " WHERE r.reference = ?"
+            params = (reference.strip().upper(),)
+        return [dict(row) for row in self.db.query(sql + " ORDER BY m.id", params)]
+
+    def schedule_due(self, now: datetime, timing: Timing, domain: str, *, batch: int = 500) -> dict[str, int]:
+        """Queue what the clock makes due at `now` (a pass of ``scheduler``); counts by step.
+
+        Each step is one transaction per batch that marks the requests (a state check in the
+        same UPDATE's WHERE) and queues their mail: a request is marked once, whoever runs the
+        step and however often, and UNIQUE(request_id, kind) would refuse a second mail anyway.
+        Expiry runs first, so a request found already past every deadline (the receiver was
+        down for weeks) is expired without a pointless reminder."""
+        open_states = ", ".join(f"'{s}'" for s in OPEN_STATES)
+        steps = (
+            ("expired", timing.expire_after_days, "state = 'expired', expired_at = ?", ""),
+            ("coordinator", timing.coordinator_after_days, "escalated_at = ?", " AND escalated_at IS NULL"),
+            ("reminder", timing.remind_after_days, "reminded_at = ?", " AND reminded_at IS NULL"),
+        )
+        counts = dict.fromkeys((kind for kind, *_ in steps), 0)
+        for kind, days, assignment, unmarked in steps:
+            if not days:
+                continue
+            cutoff = iso(now - timedelta(days=days))
+
+            def step(tx, kind=kind, assignment=assignment, unmarked=unmarked, cutoff=cutoff):
+                marked = tx.execute(
+                    f"UPDATE requests SET {assignment} WHERE id IN (SELECT id FROM requests"
+                    f" WHERE state IN ({open_states}) AND created_at < ?{unmarked} ORDER BY created_at, id LIMIT ?)"
+                    f" AND state IN ({open_states}){unmarked} RETURNING id",
+                    (iso(now), cutoff, batch),
+                ).fetchall()
+                return sum(queue_mail(tx, row["id"], kind, now, domain) for row in marked), len(marked)
+
+            while True:
+                queued, marked = self._write(step)
+                counts[kind] += queued
+                if marked < batch:
+                    break
+        return counts
