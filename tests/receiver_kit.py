@@ -12,6 +12,7 @@ import email.policy
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -116,8 +117,6 @@ class SmtpSink:
 def outbox_settled(database: Path, timeout: float = 20.0) -> None:
     """Wait until an SQLite database's outboxes hold nothing due or being sent (requests and
     lifecycle mails), so a test counting what arrives next is not met by an earlier mail."""
-    import sqlite3
-
     due = "status = 'sending' OR (status = 'queued' AND next_attempt_at <= ?)"
     sql = f"SELECT (SELECT COUNT(*) FROM requests WHERE {due}) + (SELECT COUNT(*) FROM mails WHERE {due})"
     deadline = time.monotonic() + timeout
