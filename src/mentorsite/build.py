@@ -27,8 +27,8 @@ from .photos import check_photos
 from .privacy import private_addresses, private_email_problems, quote_public_sources
 from .render import Renderer, TemplateProblem, check_templates, facet_sidebar, make_environment, version_of
 from .rules import site_rules
-from .social_cards import card_problems
 from .runner import write_outputs
+from .social_cards import card_problems
 from .write import OutputCollision, PrivateStrings, Staging, unsafe_destination
 
 

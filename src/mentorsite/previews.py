@@ -79,7 +79,7 @@ def organisation(config: SiteConfig) -> dict[str, Any]:
     return node
 
 
-def breadcrumb_list(config: SiteConfig, crumbs: list[Crumb]) -> dict[str, Any]:
+def breadcrumb_list(config: SiteConfig, crumbs: Sequence[Crumb]) -> dict[str, Any]:
     """The visible breadcrumb trail as a schema.org BreadcrumbList."""
     return {
         "@type": "BreadcrumbList",
