@@ -200,11 +200,17 @@ def _text_colour(brand: str) -> tuple[str, str]:
     return "#111111", "#2b2b2b"
 
 
-def _avatar(spec: CardSpec) -> Image.Image:
-    """The mentor's photo in a circle, else their initials on a lighter disc."""
+@lru_cache(maxsize=1)
+def _circle() -> Image.Image:
+    """The avatar's round mask, drawn at four times the size and scaled down for smooth edges."""
     mask = Image.new("L", (AVATAR * 4, AVATAR * 4), 0)
     ImageDraw.Draw(mask).ellipse((0, 0, AVATAR * 4 - 1, AVATAR * 4 - 1), fill=255)
-    mask = mask.resize((AVATAR, AVATAR), Image.Resampling.LANCZOS)
+    return mask.resize((AVATAR, AVATAR), Image.Resampling.LANCZOS)
+
+
+def _avatar(spec: CardSpec) -> Image.Image:
+    """The mentor's photo in a circle, else their initials on a lighter disc."""
+    mask = _circle()
     if spec.photo:
         with Image.open(spec.photo) as original:
             if original.format == "JPEG":
