@@ -308,3 +308,13 @@ def test_accessibility_settings(tmp_path):
     assert 'please tell us: <a href="https://example.org/a11y">https://example.org/a11y</a>.' in page
     assert "<li>PDF forms are not tagged.</li>" in page
     assert 'last reviewed on <time datetime="2026-05-04">4 May 2026</time>.' in page
+
+
+def test_own_accessibility_page_replaces_the_theme_statement(tmp_path):
+    """A site's content/accessibility.md is published at /accessibility/ instead of the theme's statement."""
+    site = small_site(tmp_path / "site")
+    (site / "content").mkdir(exist_ok=True)
+    (site / "content/accessibility.md").write_text("---\ntitle: Our own statement\n---\nWritten by us.\n")
+    assert build_site(site, tmp_path / "out", today=TODAY).errors == []
+    page = (tmp_path / "out/accessibility/index.html").read_text()
+    assert "<h1>Our own statement</h1>" in page and "WCAG" not in page

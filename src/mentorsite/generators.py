@@ -466,7 +466,10 @@ def atom_feeds(site: SiteContext) -> Iterator[File]:
 
 
 def accessibility_page(site: SiteContext) -> Iterator[Page]:
-    """/accessibility/: what the site aims for, how it is tested, known limits, whom to tell."""
+    """/accessibility/: what the site aims for, how it is tested, known limits, whom to tell.
+    A site's own content/accessibility.md replaces it (the footer links to that page then)."""
+    if any(page.slug == "accessibility" for page in site.pages):
+        return
     statement = site.config.accessibility
     contact = statement.contact or site.config.programme_email or ""
     yield Page(
