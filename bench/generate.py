@@ -167,12 +167,19 @@ def profile(rng: random.Random, index: int, tags: list[str], industries: list[st
     return "\n".join(lines) + "\n"
 
 
-def generate(count: int, target: Path, seed: int = 20261123) -> Path:
-    """Write a site with `count` mentors into target (replacing it)."""
+def generate(count: int, target: Path, seed: int = 20261123, social_cards: bool = False) -> Path:
+    """Write a site with `count` mentors into target (replacing it).
+
+    Social cards are off unless asked for: the benchmarks compare builds like for like (the
+    Hugo site of hugo_compare.py draws no images), and earlier figures were taken without them.
+    """
     if target.exists():
         shutil.rmtree(target)
     (target / "mentors").mkdir(parents=True)
     shutil.copy(ROOT / "site.toml", target / "site.toml")
+    if not social_cards:
+        with (target / "site.toml").open("a", encoding="utf-8") as toml:
+            toml.write("\n[previews]\nsocial_cards = false\n")
     shutil.copytree(ROOT / "content", target / "content")
     config = tomllib.loads((ROOT / "site.toml").read_text())
     facets = {f["key"]: f for f in config["facets"]}
@@ -190,8 +197,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("count", type=int)
     parser.add_argument("target", type=Path)
+    parser.add_argument("--social-cards", action="store_true", help="draw social cards (off by default)")
     args = parser.parse_args()
-    generate(args.count, args.target)
+    generate(args.count, args.target, social_cards=args.social_cards)
     print(f"wrote {args.count} mentors to {args.target}")
 
 

@@ -169,6 +169,13 @@ def write_hugo_site(source: Path, target: Path) -> Path:
             }
         )
     )
+    # The theme's accessibility statement: a plain page of a few paragraphs, like mentorsite's.
+    (content / "accessibility.md").write_text(
+        front_matter(
+            {"title": "Accessibility statement", "description": "How accessible this site is."},
+            "This site aims to meet WCAG 2.1 at level AA.",
+        )
+    )
     if config.contact.mode in ("receiver", "netlify"):
         (content / "contact-thanks.md").write_text(
             front_matter({"title": "Request sent", "url": "/" + config.contact.thanks_path}, "Your request was sent.")

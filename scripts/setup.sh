@@ -36,6 +36,8 @@ if [ $want_test = 1 ]; then
   command -v java >/dev/null 2>&1 || apt_install default-jre-headless
   command -v npm >/dev/null 2>&1 || apt_install nodejs npm
   [ -x /usr/bin/chromium ] || apt_install chromium fonts-dejavu-core
+  # The social cards' default font (DejaVu Sans: Latin, Greek, Cyrillic, Arabic, Hebrew); tests draw with it.
+  apt_install fonts-dejavu-core
   command -v shellcheck >/dev/null 2>&1 || apt_install shellcheck
   # A real PostgreSQL server for the receiver's store tests (tests/postgres_kit.py starts its own cluster).
   compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || apt_install postgresql

@@ -12,9 +12,11 @@ from mentorsite import generators
 from mentorsite.build import build_site
 from mentorsite.config import load_config
 from mentorsite.context import SiteContext, published_mentors, site_context
+from mentorsite.generators import site_image
 from mentorsite.load import load_site
 from mentorsite.messages import messages_for
-from mentorsite.outputs import ALL_MENTORS, Inputs
+from mentorsite.outputs import ALL_MENTORS, File, Inputs, Page
+from mentorsite.previews import site_preview
 
 #: Seven mentors, per_page 6: every listing has two pages. person-6 takes no mentees.
 PROFILES = {
@@ -58,6 +60,8 @@ def test_directory_is_paginated(site):
         "path": "mentors/page/2/",
         "title": "Mentor directory (page 2 of 2)",
         "description": "All 7 mentors of Test Org.",
+        "updated": site.views["person-6"].updated,
+        "preview": site_preview(site.config, "mentors/page/2/", "Mentor directory (page 2 of 2)", site_image(site)),
     }
     assert pages[1].context["pagination"]["prev_url"] == "mentors/"
 
@@ -109,13 +113,15 @@ def test_guide_pages(site):
 
 
 def test_sitemap_lists_page_folders_but_not_the_thank_you_page(site):
-    """Only index.html pages are listed, by folder, sorted; the noindex thank-you page is left out."""
-    paths = ["mentors/index.html", "index.html", "404.html", "assets/style.css", "contact/thanks/index.html"]
-    sitemap, robots = generators.crawler_files(site, paths)
+    """Only index.html pages are listed, by folder, sorted; the noindex thank-you page is left out.
+    A page's lastmod is the `updated` date its generator gave it (none: no lastmod)."""
+    paths = ["index.html", "404.html", "assets/style.css", "contact/thanks/index.html"]
+    listing = Page("mentors/index.html", "m", "directory.html", {"page": {"updated": date(2026, 5, 1)}})
+    sitemap, robots = generators.crawler_files(site, [listing, *(File(path, path, "") for path in paths)])
     assert (sitemap.path, sitemap.template, sitemap.context) == (
         "sitemap.xml",
         "sitemap.xml",
-        {"paths": ["", "mentors/"]},
+        {"paths": ["", "mentors/"], "lastmod": {"": "", "mentors/": "2026-05-01"}},
     )
     assert (robots.path, robots.template) == ("robots.txt", "robots.txt")
 

@@ -45,6 +45,7 @@ def test_referenced_files_are_published_beside_the_guide(built):
     from the guide's page, byte for byte; a file next to it that nothing references is not."""
     assert files_under(built / "guides") == {
         "index.html",
+        "feed.xml",
         "planning/index.html",
         "planning/diagram.png",
         "planning/handouts/first-meeting.pdf",
@@ -192,7 +193,13 @@ def test_a_file_two_guides_share_is_published_once(tmp_path):
     )
     report = build_site(site, tmp_path / "out", today=TODAY)
     assert report.written, [d.human() for d in report.errors]
-    assert files_under(tmp_path / "out/guides") == {"index.html", "one/index.html", "two/index.html", "shared/logo.png"}
+    assert files_under(tmp_path / "out/guides") == {
+        "index.html",
+        "feed.xml",
+        "one/index.html",
+        "two/index.html",
+        "shared/logo.png",
+    }
 
 
 def test_a_draft_guide_publishes_and_checks_nothing(tmp_path):

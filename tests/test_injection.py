@@ -312,17 +312,31 @@ def test_feeds_and_data_files_stay_well_formed(built):
 
 
 def test_script_elements_are_the_theme_scripts_and_carry_no_data(built):
-    """Pins every <script> the templates emit: theme assets by src, deferred, with nothing inside.
+    """Pins every <script> the templates emit: theme assets by src, deferred, with nothing inside,
+    and one JSON-LD block per page (previews.py) whose data stays inside its element.
 
-    So no text a person typed (a "</script>" in a bio) can land inside a script element. A
-    template that starts inlining data (e.g. <script type="application/json">) fails this test:
-    replace the pin with a check that such data stays inside its element.
+    So no text a person typed (a "</script>" in a bio) can land inside a script element: in the
+    JSON-LD, `<`, `>` and `&` are \\u escapes, so the element's text has none of them and parses
+    back to exactly what was typed.
     """
     emitted = set()
+    pages, people = 0, 0
     for file in html_files(built):
+        pages += 1
+        inline = []
         for attrs, text in elements(file.read_text(encoding="utf-8")).scripts:
+            if attrs.get("type") == "application/ld+json":
+                assert (sorted(attrs), set("<>&") & set(text)) == (["type"], set()), file
+                inline.append(json.loads(text))
+                continue
             src = urlsplit(attrs.get("src") or "").path
             emitted.add((src, tuple(sorted(attrs)), text))
+        assert len(inline) == 1, file
+        if file.parent.name == "eve":
+            person = inline[0]["@graph"][1]["mainEntity"]
+            assert (person["name"], person["description"]) == (json.loads(HOSTILE_PROFILE.split("\n")[0][6:]), LINE)
+            people += 1
+    assert pages > 5 and people == 1
     assert emitted == {
         ("/assets/messages.en.js", ("defer", "src"), ""),  # the scripts' words, from the catalogue
         ("/assets/site.js", ("defer", "src"), ""),

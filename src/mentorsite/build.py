@@ -28,6 +28,7 @@ from .privacy import private_addresses, private_email_problems, quote_public_sou
 from .render import Renderer, TemplateProblem, check_templates, facet_sidebar, make_environment, version_of
 from .rules import site_rules
 from .runner import write_outputs
+from .social_cards import card_problems
 from .write import OutputCollision, PrivateStrings, Staging, unsafe_destination
 
 
@@ -90,6 +91,10 @@ def check_site(
     loaded = replace(loaded, mentors=kept, photos=photos)
     report.diagnostics += problems + private_email_problems(loaded) + check_templates(site_dir, config, today)
     report.diagnostics += site_problems(site_dir, config, loaded, publishing=publishing)
+    if config.previews.social_cards:
+        texts = [config.title] + [t for m in loaded.mentors for t in (m.mentor.name, m.mentor.headline)]
+        texts += [g.meta.title for g in loaded.guides]
+        report.diagnostics += card_problems(site_dir, config.previews.font, texts)
     report.diagnostics += load_messages(site_dir, config.language, site_template_msgids(site_dir))[1]
     report.diagnostics = quote_public_sources(report.diagnostics, loaded, config)
     report.mentors = len(loaded.mentors)
@@ -222,8 +227,11 @@ def site_outputs(
         *generators.search_index(site),
         *generators.not_found(site),
         *generators.contact_thanks(site),
+        *generators.accessibility_page(site),
+        *generators.atom_feeds(site),
+        *generators.social_cards(site_dir, site),
     ]
-    outputs += generators.crawler_files(site, [o.path for o in outputs])
+    outputs += generators.crawler_files(site, outputs)
     outputs += generators.cms_files(site)  # after the sitemap, which the editor stays out of
     return renderer, outputs, settings
 

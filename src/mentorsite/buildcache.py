@@ -40,7 +40,7 @@ from pydantic import BaseModel
 
 from . import __version__
 from .config import SiteConfig
-from .outputs import Copy, File, Output, Page
+from .outputs import Copy, Drawn, File, Output, Page
 from .render import Renderer
 from .write import replace_file
 
@@ -323,6 +323,10 @@ def output_keys(
                 keys[output.path] = None
                 continue
             digest.update(f"{output.source}\0{stat.st_size}\0{stat.st_mtime_ns}".encode())
+            keys[output.path] = digest.digest()
+        elif isinstance(output, Drawn):
+            # The spec names the photo by its content digest and the font by its stamp.
+            digest.update(_pickled(output.spec))
             keys[output.path] = digest.digest()
     return keys
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 import tomllib
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -366,6 +367,35 @@ class CmsConfig(Strict):
         return self
 
 
+class PreviewsConfig(Strict):
+    """Link previews: the social-card image drawn per mentor and per guide, and the Atom feeds."""
+
+    social_cards: bool = True
+    """Draw a 1200×630 PNG card per mentor and per guide (/social/…) for link previews; false leaves them out (og:image then shows the logo, if any)."""
+    font: str = Field(default="", max_length=200)
+    """A TrueType/OpenType font for the cards, relative to the site, covering the scripts of its names; empty: DejaVu Sans (Debian's fonts-dejavu-core), else Pillow's built-in Latin font."""
+    feed_entries: int = Field(default=20, ge=1, le=500)
+    """Entries in the Atom feeds of newly joined mentors (/feed.xml) and of guides (/guides/feed.xml)."""
+
+
+class AccessibilityConfig(Strict):
+    """The accessibility statement at /accessibility/; by default it names programme_email (else the organisation) as the contact."""
+
+    contact: str = Field(default="", max_length=300)
+    """Where people report an accessibility problem: an email address or an https:// page; empty for programme_email."""
+    known_limits: list[Annotated[str, Field(min_length=1, max_length=300)]] = Field(default_factory=list, max_length=12)
+    """The site's own known limits, one sentence each, listed after the theme's."""
+    reviewed: date | None = None
+    """When the statement was last reviewed (shown on the page)."""
+
+    @field_validator("contact")
+    @classmethod
+    def _address_or_page(cls, value: str) -> str:
+        if value and "@" not in value and not value.startswith("https://"):
+            raise ValueError("contact must be an email address or an https:// page")
+        return value
+
+
 class SiteConfig(Strict):
     """Everything in site.toml. Unknown keys are errors."""
 
@@ -405,6 +435,10 @@ class SiteConfig(Strict):
     """Guides linked from mentor pages and the request-sent page."""
     cms: CmsConfig = CmsConfig()
     """The web editor at /admin/ (Decap CMS)."""
+    previews: PreviewsConfig = PreviewsConfig()
+    """Link previews: social-card images and Atom feeds."""
+    accessibility: AccessibilityConfig = AccessibilityConfig()
+    """The accessibility statement page."""
 
     @field_validator("brand_colour", mode="before")
     @classmethod

@@ -6,18 +6,30 @@ runner does), so each can be read, tested and later cached on its own.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from . import cms, search
+from . import cms, feeds, search
 from .cldr import timezone_name
 from .context import SiteContext
 from .messages import Messages, script_messages, script_messages_name
-from .outputs import ALL_GUIDES, ALL_MENTORS, Copy, File, Inputs, Page
+from .outputs import ALL_GUIDES, ALL_MENTORS, Copy, Drawn, File, Inputs, Output, Page
 from .pagination import chunks, page_url, pagination
 from .photos import PublishedPhoto, publish_photos
+from .previews import (
+    Crumb,
+    Preview,
+    SocialImage,
+    absolute_url,
+    guide_preview,
+    mentor_preview,
+    site_preview,
+)
 from .render import asset_sources
+from .social_cards import HEIGHT, WIDTH, CardSpec, font_files, shaping_available
+from .views import GuideView, MentorView
 
 #: How many featured and newest mentors the home page shows.
 FEATURED = 6
@@ -26,9 +38,59 @@ NEWEST = 6
 EVERYTHING = Inputs(all_mentors=True, all_guides=True)
 
 
-def _page(path: str, title: str, description: str) -> dict[str, str]:
-    """The `page` every template gets: its URL path, title and description."""
-    return {"path": path, "title": title, "description": description}
+def _page(
+    site: SiteContext,
+    path: str,
+    title: str,
+    description: str,
+    *,
+    updated: date | None = None,
+    preview: Preview | None = None,
+    crumbs: Sequence[Crumb] = (),
+) -> dict[str, Any]:
+    """The `page` every template gets: its URL path, title and description; when its content
+    last changed (the sitemap's lastmod); its link preview (JSON-LD, Open Graph), by default
+    the site's with the breadcrumb trail `crumbs`."""
+    if preview is None:
+        preview = site_preview(site.config, path, title, site_image(site), crumbs)
+    return {"path": path, "title": title, "description": description, "updated": updated, "preview": preview}
+
+
+def _newest(days: Iterable[date | None]) -> date | None:
+    return max((d for d in days if d), default=None)
+
+
+#: Where the social cards go: one per mentor, per guide, and one for every other page.
+SITE_CARD = "social/site.png"
+
+
+def mentor_card_path(slug: str) -> str:
+    return f"social/mentors/{slug}.png"
+
+
+def guide_card_path(slug: str) -> str:
+    return f"social/guides/{slug}.png"
+
+
+def _image(site: SiteContext, path: str, alt: str) -> SocialImage | None:
+    if not site.config.previews.social_cards:
+        return None
+    return SocialImage(absolute_url(site.config, path), WIDTH, HEIGHT, alt)
+
+
+def site_image(site: SiteContext) -> SocialImage | None:
+    return _image(site, SITE_CARD, site.config.title)
+
+
+def mentor_crumbs(site: SiteContext, mentor: MentorView) -> list[Crumb]:
+    return [Crumb(site.messages.gettext("Mentors"), "mentors/"), Crumb(mentor.name, mentor.url)]
+
+
+def guide_crumbs(site: SiteContext, guide: GuideView) -> list[Crumb]:
+    """A guide's trail; a content page shows none."""
+    if guide.kind != "guide":
+        return []
+    return [Crumb(site.messages.gettext("Guides"), "guides/"), Crumb(guide.title, guide.url)]
 
 
 def assets(site_dir: Path, messages: Messages) -> Iterator[File]:
@@ -53,12 +115,13 @@ def photos(site_dir: Path, published: dict[str, PublishedPhoto]) -> Iterator[Cop
 def home(site: SiteContext) -> Iterator[Page]:
     views, order = site.views, site.order
     newest = sorted((s for s in order if views[s].joined), key=lambda s: (views[s].joined, s), reverse=True)
+    updated = _newest([*(v.updated for v in views.values()), *(g.updated for g in site.guides)])
     yield Page(
         "index.html",
         "home page",
         "home.html",
         {
-            "page": _page("", site.config.title, site.config.description),
+            "page": _page(site, "", site.config.title, site.config.description, updated=updated),
             "total": len(order),
             "accepting_count": sum(1 for s in order if views[s].accepting),
             "featured": [views[s].card for s in order if views[s].featured][:FEATURED],
@@ -78,9 +141,11 @@ def _listing(
     origin: str,
     title: str,
     description: str,
+    crumbs: Sequence[Crumb] = (),
     **context: Any,
 ) -> Iterator[Page]:
-    """A paginated listing of mentor cards at base, base/page/2/, …"""
+    """A paginated listing of mentor cards at base, base/page/2/, …; each page's `updated` is
+    the newest of the mentors it lists."""
     pages = chunks(slugs, site.config.per_page)
     for number, chunk in enumerate(pages, start=1):
         path = page_url(base, number)
@@ -94,7 +159,15 @@ def _listing(
             origin,
             template,
             {
-                "page": _page(path, shown, description),
+                "page": _page(
+                    site,
+                    path,
+                    shown,
+                    description,
+                    updated=_newest(site.views[s].updated for s in chunk),
+                    crumbs=crumbs,
+                ),
+                "breadcrumbs": list(crumbs),
                 "cards": [site.views[s].card for s in chunk],
                 "pagination": pagination(base, number, len(pages)),
                 "total": len(slugs),
@@ -125,12 +198,22 @@ def directory(site: SiteContext) -> Iterator[Page]:
 def mentor_pages(site: SiteContext) -> Iterator[Page]:
     for slug in site.order:
         view = site.views[slug]
+        crumbs = mentor_crumbs(site, view)
+        image = _image(site, mentor_card_path(slug), view.name)
         yield Page(
             f"{view.url}index.html",
             f"mentors/{slug}",
             "mentor.html",
             {
-                "page": _page(view.url, view.name, view.headline),
+                "page": _page(
+                    site,
+                    view.url,
+                    view.name,
+                    view.headline,
+                    updated=view.updated,
+                    preview=mentor_preview(site.config, view, image, crumbs),
+                ),
+                "breadcrumbs": crumbs,
                 "mentor": view,
                 "guide_url": site.guide_links.get("first_contact"),
             },
@@ -140,15 +223,23 @@ def mentor_pages(site: SiteContext) -> Iterator[Page]:
 
 def facet_pages(site: SiteContext) -> Iterator[Page]:
     """Per facet: an index of its values, and a listing per value."""
+    mentors = Crumb(site.messages.gettext("Mentors"), "mentors/")
     for facet in site.facets:
+        crumbs = [mentors, Crumb(facet.label, facet.url)]
         yield Page(
             f"{facet.url}index.html",
             f"facet '{facet.key}'",
             "facet_index.html",
             {
                 "page": _page(
-                    facet.url, facet.label, site.messages.gettext("Mentors by %(facet)s.", facet=facet.label.lower())
+                    site,
+                    facet.url,
+                    facet.label,
+                    site.messages.gettext("Mentors by %(facet)s.", facet=facet.label.lower()),
+                    updated=_newest(site.views[s].updated for s in site.order),
+                    crumbs=crumbs,
                 ),
+                "breadcrumbs": crumbs,
                 "facet": facet,
                 "facets": site.facets,
             },
@@ -169,6 +260,7 @@ def facet_pages(site: SiteContext) -> Iterator[Page]:
                     facet=facet.label.lower(),
                     value=value.label,
                 ),
+                [*crumbs, Crumb(value.label, value.url)],
                 facet=facet,
                 value=value,
                 facets=site.facets,
@@ -183,9 +275,11 @@ def guide_pages(site: SiteContext) -> Iterator[Page]:
         "guides.html",
         {
             "page": _page(
+                site,
                 "guides/",
                 site.messages.gettext("Guides"),
                 site.messages.gettext("Guides to finding and working with a mentor."),
+                updated=_newest(g.updated for g in site.guides),
             ),
             "guides": site.guides,
         },
@@ -193,11 +287,25 @@ def guide_pages(site: SiteContext) -> Iterator[Page]:
     )
     for guide in site.guides + site.pages:
         is_guide = guide.kind == "guide"
+        crumbs = guide_crumbs(site, guide)
+        image = _image(site, guide_card_path(guide.slug), guide.title) if is_guide else site_image(site)
         yield Page(
             f"{guide.url}index.html",
             f"content/{'guides/' if is_guide else ''}{guide.slug}.md",
             "guide.html" if is_guide else "page.html",
-            {"page": _page(guide.url, guide.title, guide.summary), "guide": guide, "guides": site.guides},
+            {
+                "page": _page(
+                    site,
+                    guide.url,
+                    guide.title,
+                    guide.summary,
+                    updated=guide.updated,
+                    preview=guide_preview(site.config, guide, image, crumbs),
+                ),
+                "breadcrumbs": crumbs,
+                "guide": guide,
+                "guides": site.guides,
+            },
             Inputs(guides=frozenset({guide.slug}), all_guides=True),
         )
 
@@ -221,6 +329,7 @@ def match_page(site: SiteContext) -> Iterator[Page]:
         "match.html",
         {
             "page": _page(
+                site,
                 "match/",
                 site.messages.gettext("Find my match"),
                 site.messages.gettext("Get matched with a mentor who is taking mentees."),
@@ -249,7 +358,10 @@ def search_index(site: SiteContext) -> Iterator[File]:
 
 def not_found(site: SiteContext) -> Iterator[Page]:
     yield Page(
-        "404.html", "404 page", "404.html", {"page": _page("404.html", site.messages.gettext("Page not found"), "")}
+        "404.html",
+        "404 page",
+        "404.html",
+        {"page": _page(site, "404.html", site.messages.gettext("Page not found"), "")},
     )
 
 
@@ -264,6 +376,7 @@ def contact_thanks(site: SiteContext) -> Iterator[Page]:
         "contact_thanks.html",
         {
             "page": _page(
+                site,
                 thanks,
                 site.messages.gettext("Request sent"),
                 site.messages.gettext("Your contact request was received."),
@@ -272,15 +385,17 @@ def contact_thanks(site: SiteContext) -> Iterator[Page]:
     )
 
 
-def crawler_files(site: SiteContext, paths: list[str]) -> Iterator[Page]:
-    """sitemap.xml listing the pages among `paths` (less noindex ones), and robots.txt."""
+def crawler_files(site: SiteContext, outputs: list[Output]) -> Iterator[Page]:
+    """sitemap.xml listing the pages among `outputs` (less noindex ones) with the date their
+    content last changed (`lastmod`, W3C date format), and robots.txt."""
     unlisted = {site.config.contact.thanks_path}
-    listed = sorted(
-        folder
-        for path in paths
-        if path.endswith("index.html") and (folder := path.removesuffix("index.html")) not in unlisted
-    )
-    yield Page("sitemap.xml", "sitemap", "sitemap.xml", {"paths": listed}, EVERYTHING)
+    lastmod = {
+        folder: updated.isoformat() if (updated := _updated(output)) else ""
+        for output in outputs
+        if output.path.endswith("index.html") and (folder := output.path.removesuffix("index.html")) not in unlisted
+    }
+    listed = sorted(lastmod)
+    yield Page("sitemap.xml", "sitemap", "sitemap.xml", {"paths": listed, "lastmod": lastmod}, EVERYTHING)
     yield Page("robots.txt", "robots.txt", "robots.txt", {})
 
 
@@ -288,3 +403,91 @@ def cms_files(site: SiteContext) -> Iterator[File]:
     """/admin/, the web editor, when site.toml enables it."""
     for path, text in cms.cms_files(site.config).items():
         yield File(path, "web editor ([cms] in site.toml)", text)
+
+
+def _updated(output: Output) -> date | None:
+    page = output.context.get("page") if isinstance(output, Page) else None
+    return page.get("updated") if isinstance(page, dict) else None
+
+
+def social_cards(site_dir: Path, site: SiteContext) -> Iterator[Drawn]:
+    """A 1200×630 card per mentor and per guide, and the site's, for link previews ([previews])."""
+    config = site.config
+    if not config.previews.social_cards:
+        return
+    regular, bold = font_files(site_dir, config.previews.font)
+    shaping = shaping_available()
+
+    def spec(title: str, subtitle: str, initials: str = "", photo: PublishedPhoto | None = None) -> CardSpec:
+        return CardSpec(
+            title,
+            subtitle,
+            config.title,
+            config.brand_colour,
+            initials,
+            str(photo.source) if photo else None,
+            photo.digest if photo else "",
+            regular,
+            bold,
+            shaping,
+        )
+
+    yield Drawn(SITE_CARD, "social card of the site", spec(config.title, config.description))
+    for slug in site.order:
+        view = site.views[slug]
+        card = spec(view.name, view.headline, view.initials, site.photos.get(slug))
+        yield Drawn(mentor_card_path(slug), f"mentors/{slug} social card", card, Inputs(mentors=frozenset({slug})))
+    for guide in site.guides:
+        card = spec(guide.title, guide.summary)
+        yield Drawn(
+            guide_card_path(guide.slug),
+            f"content/guides/{guide.slug}.md social card",
+            card,
+            Inputs(guides=frozenset({guide.slug})),
+        )
+
+
+def atom_feeds(site: SiteContext) -> Iterator[File]:
+    """/feed.xml: newly joined mentors; /guides/feed.xml: guides by their `updated` date."""
+    config, count = site.config, site.config.previews.feed_entries
+    mentors = feeds.newest_mentors([site.views[s] for s in site.order], count)
+    title = site.messages.gettext("New mentors")
+    yield File(
+        "feed.xml", "mentor feed", feeds.atom(config, "feed.xml", f"{title} · {config.title}", "", mentors), ALL_MENTORS
+    )
+    guides = feeds.latest_guides(site.guides, count)
+    title = site.messages.gettext("Guides")
+    yield File(
+        "guides/feed.xml",
+        "guide feed",
+        feeds.atom(config, "guides/feed.xml", f"{title} · {config.title}", "guides/", guides),
+        ALL_GUIDES,
+    )
+
+
+def accessibility_page(site: SiteContext) -> Iterator[Page]:
+    """/accessibility/: what the site aims for, how it is tested, known limits, whom to tell.
+    A site's own content/accessibility.md replaces it (the footer links to that page then)."""
+    if any(page.slug == "accessibility" for page in site.pages):
+        return
+    statement = site.config.accessibility
+    contact = statement.contact or site.config.programme_email or ""
+    yield Page(
+        "accessibility/index.html",
+        "accessibility statement",
+        "accessibility.html",
+        {
+            "page": _page(
+                site,
+                "accessibility/",
+                site.messages.gettext("Accessibility statement"),
+                site.messages.gettext("How accessible this site is, and how to report a problem."),
+                updated=statement.reviewed,
+            ),
+            "contact": {"label": contact, "url": contact if contact.startswith("https://") else f"mailto:{contact}"}
+            if contact
+            else None,
+            "known_limits": list(statement.known_limits),
+            "reviewed": statement.reviewed,
+        },
+    )

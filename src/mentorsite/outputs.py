@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .social_cards import CardSpec
 
 
 @dataclass(frozen=True)
@@ -65,4 +68,14 @@ class Copy:
     inputs: Inputs = NO_CONTENT
 
 
-Output = Page | File | Copy
+@dataclass(frozen=True)
+class Drawn:
+    """An image drawn from `spec` (social_cards.CardSpec) in the build's parallel stage."""
+
+    path: str
+    origin: str
+    spec: CardSpec
+    inputs: Inputs = NO_CONTENT
+
+
+Output = Page | File | Copy | Drawn

@@ -19,7 +19,17 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from .config import CmsConfig, ContactConfig, Facet, GuideLinks, NavLink, SiteConfig, load_config
+from .config import (
+    AccessibilityConfig,
+    CmsConfig,
+    ContactConfig,
+    Facet,
+    GuideLinks,
+    NavLink,
+    PreviewsConfig,
+    SiteConfig,
+    load_config,
+)
 from .custom_fields import CustomField
 from .models import Availability, Link, Location, Mentor
 from .vocabulary import FacetValue
@@ -125,6 +135,8 @@ def reference(config: SiteConfig | None = None) -> str:
         (ContactConfig, "ContactConfig"),
         (GuideLinks, "GuideLinks"),
         (CmsConfig, "CmsConfig"),
+        (PreviewsConfig, "PreviewsConfig"),
+        (AccessibilityConfig, "AccessibilityConfig"),
     ]
     parts += [table(model, heading) for model, heading in profile]
     if config is not None and config.fields:

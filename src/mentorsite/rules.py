@@ -18,7 +18,20 @@ from .models import Mentor
 
 #: URL segments the build itself uses; facets and pages may not take them.
 RESERVED = frozenset(
-    {"assets", "mentors", "guides", "search", "match", "admin", "contact", "404", "sitemap.xml", "robots.txt"}
+    {
+        "assets",
+        "mentors",
+        "guides",
+        "search",
+        "match",
+        "admin",
+        "contact",
+        "404",
+        "sitemap.xml",
+        "robots.txt",
+        "social",
+        "feed.xml",
+    }
 )
 
 

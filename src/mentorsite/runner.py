@@ -1,6 +1,6 @@
 """Write a build's outputs into staging: claim every path, then write files and render pages.
 
-Pages render across worker processes (`parallel.run_ranges`); files whose bytes are known
+Pages render, and social cards are drawn, across worker processes (`parallel.run_ranges`); files whose bytes are known
 are written in this one. Output that would publish a private address is not written but
 recorded in `staging.leaked`. An incremental build passes the paths it keeps as they are:
 those are claimed (two outputs with one path still collide) but not produced again.
@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from .diagnostics import Diagnostic
-from .outputs import Copy, File, Output, Page
+from .outputs import Copy, Drawn, File, Output, Page
 from .parallel import run_ranges
 from .render import Renderer, TemplateProblem
+from .social_cards import draw
 from .write import Staging
 
 
@@ -27,11 +28,11 @@ def write_outputs(
     """
     for output in outputs:
         staging.claim(output.path, output.origin)
-    pages: list[Page] = []
+    pages: list[Page | Drawn] = []
     for output in outputs:
         if output.path in keep:
             continue
-        if isinstance(output, Page):
+        if isinstance(output, (Page, Drawn)):
             pages.append(output)
         elif isinstance(output, File):
             if not staging.put(output.path, output.data):
@@ -41,14 +42,14 @@ def write_outputs(
     return render_pages(pages, renderer, staging)
 
 
-def render_pages(pages: list[Page], renderer: Renderer, staging: Staging) -> list[Diagnostic]:
-    """Render and write claimed pages across worker processes."""
+def render_pages(pages: list[Page | Drawn], renderer: Renderer, staging: Staging) -> list[Diagnostic]:
+    """Render and write claimed pages, and draw claimed images, across worker processes."""
 
     def work(start: int, stop: int) -> tuple[list[str], list[str], list[Diagnostic]]:
         written, leaked, problems = [], [], []
         for page in pages[start:stop]:
             try:
-                text = renderer.page(page)
+                text = renderer.page(page) if isinstance(page, Page) else draw(page.spec)
             except TemplateProblem as exc:
                 problems.append(exc.diagnostic)
                 break  # the same template would fail for every page of its kind

@@ -115,6 +115,8 @@ class MentorView:
     card: Markup = Markup("")
     #: Shown with a "may be out of date" note (stale profile on a site with stale_profiles = "flag").
     stale: bool = False
+    #: When the profile last changed, as far as its data says (last_reviewed, else joined).
+    updated: date | None = None
 
 
 #: A trailing "(...)": the name in another script ("Kenji Matsuda (松田健二)"), not a name part.
@@ -240,6 +242,7 @@ def mentor_view(
         joined=mentor.joined,
         public_email=mentor.public_email if config.contact.mode == "mailto" else None,
         stale=stale and config.stale_profiles == "flag",
+        updated=max((d for d in (mentor.last_reviewed, mentor.joined) if d), default=None),
     )
 
 

@@ -34,7 +34,7 @@ def violations(page, axe) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("path", ["", "mentors/", "guides/first-contact-message/", "guides/"])
+@pytest.mark.parametrize("path", ["", "mentors/", "guides/first-contact-message/", "guides/", "accessibility/"])
 def test_static_pages_have_no_axe_violations(page, any_site_url, scheme, axe, path):
     page.goto(any_site_url + path)
     assert violations(page, axe) == []
