@@ -222,6 +222,7 @@ def site_outputs(
         *generators.search_index(site),
         *generators.not_found(site),
         *generators.contact_thanks(site),
+        *generators.stats_page(site),
     ]
     outputs += generators.crawler_files(site, [o.path for o in outputs])
     outputs += generators.cms_files(site)  # after the sitemap, which the editor stays out of

@@ -366,6 +366,13 @@ class CmsConfig(Strict):
         return self
 
 
+class StatsConfig(Strict):
+    """The public statistics page at /stats/: mentors by facet value and the share accepting, from profiles alone."""
+
+    enabled: bool = False
+    """Publish /stats/ and link it from the footer."""
+
+
 class SiteConfig(Strict):
     """Everything in site.toml. Unknown keys are errors."""
 
@@ -405,6 +412,8 @@ class SiteConfig(Strict):
     """Guides linked from mentor pages and the request-sent page."""
     cms: CmsConfig = CmsConfig()
     """The web editor at /admin/ (Decap CMS)."""
+    stats: StatsConfig = StatsConfig()
+    """The public statistics page (/stats/), off by default."""
 
     @field_validator("brand_colour", mode="before")
     @classmethod

@@ -18,6 +18,7 @@ from .outputs import ALL_GUIDES, ALL_MENTORS, Copy, File, Inputs, Page
 from .pagination import chunks, page_url, pagination
 from .photos import PublishedPhoto, publish_photos
 from .render import asset_sources
+from .stats import site_stats
 
 #: How many featured and newest mentors the home page shows.
 FEATURED = 6
@@ -288,3 +289,28 @@ def cms_files(site: SiteContext) -> Iterator[File]:
     """/admin/, the web editor, when site.toml enables it."""
     for path, text in cms.cms_files(site.config).items():
         yield File(path, "web editor ([cms] in site.toml)", text)
+
+
+def stats_page(site: SiteContext) -> Iterator[Page]:
+    """/stats/, when site.toml's [stats] enables it: mentors by facet value, from profiles alone."""
+    if not site.config.stats.enabled:
+        return
+    gettext = site.messages.gettext
+    labels = {"tags": gettext("Expertise"), "languages": gettext("Languages"), "country": gettext("Countries")}
+    yield Page(
+        "stats/index.html",
+        "statistics page ([stats] in site.toml)",
+        "stats.html",
+        {
+            "page": _page(
+                "stats/",
+                gettext("Mentoring in numbers"),
+                gettext(
+                    "How many mentors %(organisation)s has, by expertise, language and more, and how many are accepting mentees.",
+                    organisation=site.config.organisation,
+                ),
+            ),
+            "stats": site_stats(site.views, site.order, site.facets, labels),
+        },
+        ALL_MENTORS,
+    )

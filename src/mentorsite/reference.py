@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from .config import CmsConfig, ContactConfig, Facet, GuideLinks, NavLink, SiteConfig, load_config
+from .config import CmsConfig, ContactConfig, Facet, GuideLinks, NavLink, SiteConfig, StatsConfig, load_config
 from .custom_fields import CustomField
 from .models import Availability, Link, Location, Mentor
 from .vocabulary import FacetValue
@@ -125,6 +125,7 @@ def reference(config: SiteConfig | None = None) -> str:
         (ContactConfig, "ContactConfig"),
         (GuideLinks, "GuideLinks"),
         (CmsConfig, "CmsConfig"),
+        (StatsConfig, "StatsConfig"),
     ]
     parts += [table(model, heading) for model, heading in profile]
     if config is not None and config.fields:
