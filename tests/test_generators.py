@@ -63,15 +63,10 @@ def test_directory_is_paginated(site):
 
 
 def test_mentor_pages_depend_on_the_mentors_they_show(site):
-    """One page per mentor; a mentor taking no mentees also shows (and depends on) similar mentors,
-    and so, with a receiver (this site's mode), does an accepting one: the notice site.js shows
-    when they are full now lists them."""
+    """One page per mentor; a mentor taking no mentees also shows (and depends on) similar mentors."""
     pages = {p.path: p for p in generators.mentor_pages(site)}
     assert list(pages) == [f"mentors/person-{i}/index.html" for i in range(7)]
-    assert site.config.contact.mode == "receiver"
-    assert pages["mentors/person-0/index.html"].inputs == Inputs(
-        mentors=frozenset({"person-0", "person-1", "person-2", "person-3"})
-    )
+    assert pages["mentors/person-0/index.html"].inputs == Inputs(mentors=frozenset({"person-0"}))
     assert pages["mentors/person-6/index.html"].inputs == Inputs(
         mentors=frozenset({"person-6", "person-0", "person-1", "person-2"})
     )

@@ -237,7 +237,7 @@
   // Live availability (receiver mode): the build puts the receiver's availability.json on <body>.
   // It is fetched once per page view, without cookies; mentors accepting when the page was built
   // but full, paused or closed now are marked, and a mentor page shows the notice the build kept
-  // in a <template> instead of its form. A failed, slow or unreadable answer (one without CORS
+  // hidden instead of its form. A failed, slow or unreadable answer (one without CORS
   // headers is unreadable) leaves the page as built. Live "open" never adds a form back to a page
   // built without one: that page does not have it, and the next build publishes it.
   var LIVE_TIMEOUT_MS = 4000;
@@ -311,7 +311,7 @@
     if (contact) {
       dropNotTaking(contact, states);
     }
-    var notice = contact && contact.querySelector("template[data-availability-notice]");
+    var notice = contact && contact.querySelector("[data-availability-notice]");
     var form = contact && contact.querySelector("form.contact-form");
     if (!notice || !form) {
       return;
@@ -329,12 +329,11 @@
     if (button) {
       button.parentNode.removeChild(button);
     }
-    var shown = notice.content.cloneNode(true);
-    dropNotTaking(shown, states);
+    var box = notice.firstElementChild;
     var layout = contact.querySelector(".contact-layout");
     var hadFocus = layout.contains(document.activeElement);
-    var box = shown.firstElementChild;
-    layout.parentNode.replaceChild(shown, layout);
+    layout.parentNode.replaceChild(box, layout);
+    notice.parentNode.removeChild(notice);
     if (hadFocus && box) {
       // Someone already in the form: keep their place on the notice that replaced it.
       box.setAttribute("tabindex", "-1");
