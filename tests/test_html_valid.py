@@ -53,7 +53,15 @@ def pages(tmp_path_factory) -> dict[str, list[Path]]:
     _, hostile = assert_builds(hostile_site, root / "hostile-out")
     # Bios and a guide with ##/#### headings, footnotes and task lists (issue 12 item 7).
     _, content = assert_builds(write_content_site(root / "content"), root / "content-out")
+    # The statistics page is off in the example site: the same site with [stats] on.
+    stats_site = root / "stats"
+    for folder in ("mentors", "content"):
+        shutil.copytree(REPO / folder, stats_site / folder)
+    settings = (REPO / "site.toml").read_text(encoding="utf-8") + "\n[stats]\nenabled = true\n"
+    (stats_site / "site.toml").write_text(settings, encoding="utf-8")
+    _, stats = assert_builds(stats_site, root / "stats-out")
     return {
+        "stats": [stats / "stats" / "index.html"],
         "example": sorted(example.rglob("*.html")),
         "hostile": sorted(hostile.rglob("*.html")),
         "content": sorted(content.rglob("*.html")),
@@ -76,7 +84,7 @@ def test_the_example_site_has_every_kind_of_page(pages):
 @pytest.mark.external
 def test_every_page_is_valid_html5(pages):
     command = vnu_command()
-    files = pages["example"] + pages["hostile"] + pages["content"]
+    files = pages["example"] + pages["hostile"] + pages["content"] + pages["stats"]
     result = subprocess.run(
         [*command, "--errors-only", "--format", "json", *map(str, files)], capture_output=True, text=True, timeout=600
     )

@@ -151,6 +151,16 @@ def change_settings(site: Path, draw: int) -> None:
     toml.write_text(re.sub(r'^title = ".*"$', f'title = "Mentors {draw}"', toml.read_text(), flags=re.M))
 
 
+def toggle_stats(site: Path, draw: int) -> None:
+    """Turn the statistics page on or off ([stats] enabled): /stats/ and every footer change."""
+    toml = site / "site.toml"
+    text = toml.read_text()
+    if "\n[stats]\nenabled = true\n" in text:
+        toml.write_text(text.replace("\n[stats]\nenabled = true\n", ""))
+    else:
+        toml.write_text(text + "\n[stats]\nenabled = true\n")
+
+
 def change_template(site: Path, draw: int) -> None:
     (site / "templates/page.html").write_text(PAGE_TEMPLATE.replace("VERSION", f"v{draw}"))
 
@@ -211,7 +221,7 @@ def add_or_edit_guide_image(site: Path, draw: int) -> None:
 
 
 EDITS = [add_profile, edit_profile, rename_profile, delete_profile, relabel_tag, change_settings]
-EDITS += [change_template, add_photo, edit_keeping_mtime, replace_same_size, touch_input]
+EDITS += [change_template, add_photo, edit_keeping_mtime, replace_same_size, touch_input, toggle_stats]
 #: Edits of guides' files, drawn on their own (see the test using them).
 FILE_EDITS = [add_or_edit_guide_image, change_template, change_settings, edit_profile]
 
@@ -282,6 +292,13 @@ def test_incremental_output_equals_a_cold_build_after_guide_file_edits(sequence)
 
 
 # --- what is kept, what is rendered again ------------------------------------------------------
+
+
+def test_the_statistics_page_follows_toggles_and_profile_edits():
+    """/stats/ appears and goes with [stats], and with it on, the counts follow added, edited
+    and deleted profiles exactly as a cold build's do."""
+    steps = [toggle_stats, add_profile, edit_profile, delete_profile, relabel_tag, toggle_stats, add_profile]
+    assert_equals_cold_builds([(edit, draw) for draw, edit in enumerate(steps)])
 
 
 def stamps(folder: Path) -> dict[str, tuple[int, int]]:

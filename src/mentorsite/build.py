@@ -230,6 +230,7 @@ def site_outputs(
         *generators.accessibility_page(site),
         *generators.atom_feeds(site),
         *generators.social_cards(site_dir, site),
+        *generators.stats_page(site),
     ]
     outputs += generators.crawler_files(site, outputs)
     outputs += generators.cms_files(site)  # after the sitemap, which the editor stays out of

@@ -396,6 +396,13 @@ class AccessibilityConfig(Strict):
         return value
 
 
+class StatsConfig(Strict):
+    """The public statistics page at /stats/: mentors by facet value and the share accepting, from profiles alone."""
+
+    enabled: bool = False
+    """Publish /stats/ and link it from the footer."""
+
+
 class SiteConfig(Strict):
     """Everything in site.toml. Unknown keys are errors."""
 
@@ -439,6 +446,8 @@ class SiteConfig(Strict):
     """Link previews: social-card images and Atom feeds."""
     accessibility: AccessibilityConfig = AccessibilityConfig()
     """The accessibility statement page."""
+    stats: StatsConfig = StatsConfig()
+    """The public statistics page (/stats/), off by default."""
 
     @field_validator("brand_colour", mode="before")
     @classmethod

@@ -29,6 +29,7 @@ from .previews import (
 )
 from .render import asset_sources
 from .social_cards import HEIGHT, WIDTH, CardSpec, font_files, shaping_available
+from .stats import site_stats
 from .views import GuideView, MentorView
 
 #: How many featured and newest mentors the home page shows.
@@ -490,4 +491,30 @@ def accessibility_page(site: SiteContext) -> Iterator[Page]:
             "known_limits": list(statement.known_limits),
             "reviewed": statement.reviewed,
         },
+    )
+
+
+def stats_page(site: SiteContext) -> Iterator[Page]:
+    """/stats/, when site.toml's [stats] enables it: mentors by facet value, from profiles alone."""
+    if not site.config.stats.enabled:
+        return
+    gettext = site.messages.gettext
+    labels = {"tags": gettext("Expertise"), "languages": gettext("Languages"), "country": gettext("Countries")}
+    yield Page(
+        "stats/index.html",
+        "statistics page ([stats] in site.toml)",
+        "stats.html",
+        {
+            "page": _page(
+                site,
+                "stats/",
+                gettext("Mentoring in numbers"),
+                gettext(
+                    "How many mentors %(organisation)s has, by expertise, language and more, and how many are accepting mentees.",
+                    organisation=site.config.organisation,
+                ),
+            ),
+            "stats": site_stats(site.views, site.order, site.facets, labels),
+        },
+        ALL_MENTORS,
     )

@@ -28,6 +28,7 @@ from .config import (
     NavLink,
     PreviewsConfig,
     SiteConfig,
+    StatsConfig,
     load_config,
 )
 from .custom_fields import CustomField
@@ -137,6 +138,7 @@ def reference(config: SiteConfig | None = None) -> str:
         (CmsConfig, "CmsConfig"),
         (PreviewsConfig, "PreviewsConfig"),
         (AccessibilityConfig, "AccessibilityConfig"),
+        (StatsConfig, "StatsConfig"),
     ]
     parts += [table(model, heading) for model, heading in profile]
     if config is not None and config.fields:

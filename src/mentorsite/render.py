@@ -26,6 +26,7 @@ from .config import SiteConfig
 from .contact_fields import REQUEST_FIELDS
 from .diagnostics import Diagnostic
 from .index import FacetView
+from .live_availability import availability_url
 from .messages import Messages, jinja_gettext, messages_for
 from .messages import script_messages_name as messages_name
 from .outputs import Page
@@ -235,11 +236,14 @@ def make_environment(
         search_examples=[],
         attr_gettext=attr_gettext,
         facet_label=facet_label,
+        # The receiver's availability.json, which site.js reads from <body> (None: no receiver).
+        availability_url=availability_url(config.contact),
         # The scripts' words in this language (messages.script_messages), loaded before them.
         script_messages=messages_name(messages.language),
     )
     env.filters["date"] = locale.format_date
     env.filters["number"] = locale.format_number
+    env.filters["percent"] = locale.format_percent
     env.filters["join_list"] = locale.format_list
     env.filters["quoted"] = _quoted
     return env

@@ -13,6 +13,7 @@ from functools import lru_cache, partial
 
 from .config import SiteConfig
 from .index import FacetView
+from .live_availability import availability_url
 from .views import MentorView
 from .writing import ARABIC_ARTICLE, ARTICLE_MIN, CJK, KEEP_MARKS, class_body, in_ranges, without_article
 
@@ -413,11 +414,15 @@ def _search_files(
     zones = sorted({v.timezone for v in mentors if v.timezone})
     zone_index = {z: n for n, z in enumerate(zones)}
     zone_width = 1 if len(zones) <= 62 else 2
-    facet_file = {
+    facet_file: dict[str, object] = {
         "columns": columns,
         "accepting": "".join("1" if v.accepting else "0" for v in mentors),
         "tz": _column([[zone_index[v.timezone]] if v.timezone else [] for v in mentors], zone_width, False),
     }
+    if availability_url(config.contact):
+        # Slugs in ordinal order, so the "accepting" filter can follow the receiver's live state
+        # (search.js applyLive); a site without a receiver has no live state to follow.
+        facet_file["slugs"] = [v.slug for v in mentors]
     files["search/facets.json"] = _dumps(facet_file)
 
     chunks = (count + CHUNK - 1) // CHUNK

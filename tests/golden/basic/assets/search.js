@@ -277,7 +277,24 @@
     });
     for (var i = 0; i < n; i++) out.accepting[i] = data.accepting.charCodeAt(i) === 49 ? 1 : 0;
     out.tz = decodeColumn(data.tz || "", n, manifest.zoneWidth || 1, false);
+    out.slugs = data.slugs || null;
+    applyLive(out, window.mentorsiteAvailability);
     return out;
+  }
+
+  /* The receiver's live state (site.js publishes the mentors not taking requests now, slug ->
+     state): such mentors stop counting as accepting. Only sites with a receiver have `slugs`.
+     True when it changed a mentor. */
+  function applyLive(fd, notTaking) {
+    var changed = false;
+    if (!fd || !fd.slugs || !notTaking) return false;
+    for (var i = 0; i < fd.slugs.length; i++) {
+      if (fd.accepting[i] && Object.prototype.hasOwnProperty.call(notTaking, fd.slugs[i])) {
+        fd.accepting[i] = 0;
+        changed = true;
+      }
+    }
+    return changed;
   }
 
   /* Posting string -> ordinals and weights: a weight digit, then the ordinal's distance from
@@ -1115,8 +1132,15 @@
   if (!host || !window.fetch || !window.URLSearchParams || !window.history.pushState) return;
   var index = new Index(host.getAttribute("data-search-index"));
   window.mentorsiteSearch = index;
+  var directory = null;
+  document.addEventListener("mentorsite:availability", function (event) {
+    if (applyLive(index.facetData, event.detail) && directory && !isEmpty(directory.state)) directory.update("live");
+  });
   index.load().then(function () {
-    if (host.id === "results" && document.getElementById("cards")) new Directory(host, index).start();
+    if (host.id === "results" && document.getElementById("cards")) {
+      directory = new Directory(host, index);
+      directory.start();
+    }
     else if (host.id === "match-form") new Matcher(host, index).start();
   }, function () {
     // No index (e.g. opened from disk): the directory stays a plain list; say so on the match page.

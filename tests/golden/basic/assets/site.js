@@ -234,6 +234,181 @@
     });
   }
 
+  // Live availability (receiver mode): the build puts the receiver's availability.json on <body>.
+  // It is fetched once per page view, without cookies; mentors accepting when the page was built
+  // but full, paused or closed now are marked, and a mentor page shows the notice the build kept
+  // hidden instead of its form. A failed, slow or unreadable answer (one without CORS
+  // headers is unreadable) leaves the page as built. Live "open" never adds a form back to a page
+  // built without one: that page does not have it, and the next build publishes it.
+  var LIVE_TIMEOUT_MS = 4000;
+  var NOT_TAKING = { full: 1, paused: 1, closed: 1 };
+
+  function liveBadge(state) {
+    if (state === "full") {
+      return { text: _("Full — not taking requests now"), kind: "closed" };
+    }
+    if (state === "paused") {
+      return { text: _("Paused"), kind: "soon" };
+    }
+    return { text: _("Not accepting"), kind: "closed" };
+  }
+
+  function markBadge(badge, state) {
+    var shown = liveBadge(state);
+    badge.className = "badge " + shown.kind;
+    badge.setAttribute("data-live", state);
+    badge.textContent = shown.text;
+  }
+
+  // A card is known by the link to its mentor's page (…/mentors/<slug>/), which a site's own
+  // _card.html keeps too; the slug is then written on the card for styles and tests.
+  var MENTOR_PATH = /\/mentors\/([^\/?#]+)\/$/;
+
+  function markCard(card, states) {
+    var slug = card.getAttribute("data-mentor");
+    if (!slug) {
+      var link = card.querySelector("h3 a[href]") || card.querySelector("a[href]");
+      var found = link && MENTOR_PATH.exec(link.pathname);
+      if (!found) {
+        return;
+      }
+      slug = decodeURIComponent(found[1]);
+      card.setAttribute("data-mentor", slug);
+    }
+    var badge = card.querySelector(".badge.open");
+    if (badge && NOT_TAKING[states[slug]]) {
+      markBadge(badge, states[slug]);
+    }
+  }
+
+  function markCards(root, states) {
+    if (root.nodeType === 1 && root.matches(".card")) {
+      markCard(root, states);
+    }
+    Array.prototype.forEach.call(root.querySelectorAll(".card"), function (card) {
+      markCard(card, states);
+    });
+  }
+
+  // Similar mentors who are not taking requests either are no help: drop them from a list of
+  // them (the build's notice, or the one about to be shown), and its lead-in with the last one.
+  function dropNotTaking(root, states) {
+    Array.prototype.forEach.call(root.querySelectorAll("ul.similar"), function (list) {
+      Array.prototype.forEach.call(list.querySelectorAll("li[data-mentor]"), function (item) {
+        if (NOT_TAKING[states[item.getAttribute("data-mentor")]]) {
+          list.removeChild(item);
+        }
+      });
+      if (!list.children.length) {
+        list.parentNode.removeChild(list.previousElementSibling);
+        list.parentNode.removeChild(list);
+      }
+    });
+  }
+
+  function markMentorPage(states) {
+    var contact = document.getElementById("contact");
+    if (contact) {
+      dropNotTaking(contact, states);
+    }
+    var notice = contact && contact.querySelector("[data-availability-notice]");
+    var form = contact && contact.querySelector("form.contact-form");
+    if (!notice || !form) {
+      return;
+    }
+    var slug = form.elements.mentor ? form.elements.mentor.value : "";
+    var state = states[slug];
+    if (!NOT_TAKING[state]) {
+      return;
+    }
+    var badge = document.querySelector(".profile-actions .badge.open");
+    if (badge) {
+      markBadge(badge, state);
+    }
+    var button = document.querySelector('.profile-actions a.button[href="#contact"]');
+    if (button) {
+      button.parentNode.removeChild(button);
+    }
+    var box = notice.firstElementChild;
+    var layout = contact.querySelector(".contact-layout");
+    var hadFocus = layout.contains(document.activeElement);
+    layout.parentNode.replaceChild(box, layout);
+    notice.parentNode.removeChild(notice);
+    if (hadFocus && box) {
+      // Someone already in the form: keep their place on the notice that replaced it.
+      box.setAttribute("tabindex", "-1");
+      box.focus();
+    }
+    var name = document.querySelector(".profile-intro h1");
+    var values = { name: name ? name.textContent : "" };
+    var status = contact.querySelector("[data-availability-status]");
+    if (status) {
+      status.textContent = state === "full" ? _("%(name)s is full and not taking requests now.", values)
+        : state === "paused" ? _("%(name)s has paused new requests.", values)
+        : _("%(name)s is not taking new mentees right now.", values);
+    }
+  }
+
+  function liveAvailability(url) {
+    var controller = window.AbortController ? new AbortController() : null;
+    var timer = window.setTimeout(function () {
+      if (controller) {
+        controller.abort();
+      }
+    }, LIVE_TIMEOUT_MS);
+    var started = Date.now();
+    window.fetch(url, { credentials: "omit", mode: "cors", signal: controller ? controller.signal : undefined, headers: { Accept: "application/json" } })
+      .then(function (response) {
+        if (!response.ok) {
+          throw new Error("availability " + response.status);
+        }
+        return response.json();
+      })
+      .then(function (data) {
+        window.clearTimeout(timer);
+        if (Date.now() - started > LIVE_TIMEOUT_MS || !data || typeof data.mentors !== "object" || !data.mentors) {
+          return;
+        }
+        var states = {};
+        Object.keys(data.mentors).forEach(function (slug) {
+          if (typeof data.mentors[slug] === "string") {
+            states[slug] = data.mentors[slug];
+          }
+        });
+        markCards(document, states);
+        markMentorPage(states);
+        // Cards drawn later (search results, matches) are marked as they arrive.
+        if (window.MutationObserver) {
+          new MutationObserver(function (records) {
+            records.forEach(function (record) {
+              Array.prototype.forEach.call(record.addedNodes, function (node) {
+                if (node.nodeType === 1) {
+                  markCards(node, states);
+                }
+              });
+            });
+          }).observe(document.getElementById("main") || document.body, { childList: true, subtree: true });
+        }
+        // For search.js's "accepting" filter and the matcher: the mentors not taking requests now.
+        var notTaking = {};
+        Object.keys(states).forEach(function (slug) {
+          if (NOT_TAKING[states[slug]]) {
+            notTaking[slug] = states[slug];
+          }
+        });
+        window.mentorsiteAvailability = notTaking;
+        document.dispatchEvent(new CustomEvent("mentorsite:availability", { detail: notTaking }));
+      })
+      .catch(function () {
+        window.clearTimeout(timer);
+      });
+  }
+
+  var liveUrl = document.body.getAttribute("data-availability-url");
+  if (liveUrl && window.fetch) {
+    liveAvailability(liveUrl);
+  }
+
   // The thank-you page: show the reference the receiver put in the address.
   var ref = document.querySelector("[data-contact-ref]");
   if (ref) {
