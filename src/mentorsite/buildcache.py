@@ -57,6 +57,7 @@ SETTINGS_GLOBALS = frozenset(
         "abs_url",
         "contact_field",
         "facet_label",
+        "language_name",
         # The catalogue's functions: the language is a setting, the site's catalogue is part of
         # settings_key and the shipped ones of tool_fingerprint.
         "_",

@@ -272,15 +272,20 @@ def contact_thanks(site: SiteContext) -> Iterator[Page]:
     )
 
 
-def crawler_files(site: SiteContext, paths: list[str]) -> Iterator[Page]:
-    """sitemap.xml listing the pages among `paths` (less noindex ones), and robots.txt."""
-    unlisted = {site.config.contact.thanks_path}
+def crawler_files(site: SiteContext, paths: list[str], alternates: dict | None = None) -> Iterator[Page]:
+    """sitemap.xml listing the pages among `paths` (less noindex ones) with, on a multilingual
+    site, each one's `alternates` in the other languages (by folder), and robots.txt."""
+    roots = [site.config.language_root(language) for language in site.config.site_languages]
+    unlisted = {root + site.config.contact.thanks_path for root in roots}
     listed = sorted(
         folder
         for path in paths
         if path.endswith("index.html") and (folder := path.removesuffix("index.html")) not in unlisted
     )
-    yield Page("sitemap.xml", "sitemap", "sitemap.xml", {"paths": listed}, EVERYTHING)
+    context: dict = {"paths": listed}
+    if alternates:
+        context["alternates"] = {folder: alternates.get(folder, []) for folder in listed}
+    yield Page("sitemap.xml", "sitemap", "sitemap.xml", context, EVERYTHING)
     yield Page("robots.txt", "robots.txt", "robots.txt", {})
 
 

@@ -235,6 +235,8 @@ def make_environment(
         search_examples=[],
         attr_gettext=attr_gettext,
         facet_label=facet_label,
+        # A language's name in the site's language ("fr" -> "français"), from CLDR.
+        language_name=lambda code: cldr.language_names(messages.language).get(code, code),
         # The scripts' words in this language (messages.script_messages), loaded before them.
         script_messages=messages_name(messages.language),
     )
