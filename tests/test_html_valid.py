@@ -19,6 +19,7 @@ from content_kit import write_content_site
 from hostile_kit import BASE_SITE, assert_builds
 from kit import write_site
 from test_injection import HOSTILE_GUIDE, HOSTILE_PROFILE, HOSTILE_TOML
+from test_multilingual import bilingual_example
 
 REPO = Path(__file__).resolve().parents[1]
 VNU = REPO / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
@@ -53,10 +54,13 @@ def pages(tmp_path_factory) -> dict[str, list[Path]]:
     _, hostile = assert_builds(hostile_site, root / "hostile-out")
     # Bios and a guide with ##/#### headings, footnotes and task lists (issue 12 item 7).
     _, content = assert_builds(write_content_site(root / "content"), root / "content-out")
+    # The example site built in English and French (issue 12 item 4): both trees.
+    _, bilingual = assert_builds(bilingual_example(root / "bilingual"), root / "bilingual-out")
     return {
         "example": sorted(example.rglob("*.html")),
         "hostile": sorted(hostile.rglob("*.html")),
         "content": sorted(content.rglob("*.html")),
+        "bilingual": sorted(bilingual.rglob("*.html")),
     }
 
 
@@ -76,7 +80,8 @@ def test_the_example_site_has_every_kind_of_page(pages):
 @pytest.mark.external
 def test_every_page_is_valid_html5(pages):
     command = vnu_command()
-    files = pages["example"] + pages["hostile"] + pages["content"]
+    assert any("/bilingual-out/fr/mentors/" in p.as_posix() for p in pages["bilingual"])
+    files = pages["example"] + pages["hostile"] + pages["content"] + pages["bilingual"]
     result = subprocess.run(
         [*command, "--errors-only", "--format", "json", *map(str, files)], capture_output=True, text=True, timeout=600
     )

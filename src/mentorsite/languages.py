@@ -77,7 +77,8 @@ def guides_in(
     if language == default:
         return guides
     found = {(t.kind, t.slug): t for t in translations if t.language == language}
-    return [found.get((g.kind, g.slug)) or replace(g, text_lang=default) for g in guides]
+    own = [found.pop((g.kind, g.slug), None) or replace(g, text_lang=default) for g in guides]
+    return own + list(found.values())  # a guide written only in this language is only in its tree
 
 
 def page_alternates(
