@@ -76,9 +76,11 @@ def guides_in(
     one, else its own text with `text_lang` set to the language it is written in."""
     if language == default:
         return guides
-    found = {(t.kind, t.slug): t for t in translations if t.language == language}
+    found: dict[tuple[str, str], LoadedGuide | None] = {
+        (t.kind, t.slug): t for t in translations if t.language == language
+    }
     own = [found.pop((g.kind, g.slug), None) or replace(g, text_lang=default) for g in guides]
-    return own + list(found.values())  # a guide written only in this language is only in its tree
+    return own + [t for t in found.values() if t]  # a guide written only in this language is only in its tree
 
 
 def page_alternates(
