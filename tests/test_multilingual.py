@@ -228,3 +228,21 @@ def test_a_guide_in_a_language_the_site_does_not_build_is_skipped_with_one_warni
     ]
     assert not report.errors
     assert BIO  # the profiles are the kit's warning-free ones
+
+
+def test_a_label_in_a_language_the_site_does_not_build_is_refused(tmp_path):
+    toml = BILINGUAL_TOML.replace(
+        'label = {en = "Industry", fr = "Secteur"}', 'label = {en = "Industry", de = "Branche"}'
+    )
+    line = toml.splitlines().index('label = {en = "Industry", de = "Branche"}') + 1
+    assert errors_of(write_site(tmp_path, files={"site.toml": toml})) == [
+        f"site.toml:{line}:1: error: facet 'industry' has a label in 'de', which is not one of the site's languages\n"
+        "    hint: languages are en, fr; add 'de' to them or remove the label"
+    ]
+
+
+def test_a_page_cannot_take_a_languages_folder(tmp_path):
+    site = bilingual_site(tmp_path, **{"content/fr.md": "---\ntitle: Français\n---\n\nBonjour.\n"})
+    assert errors_of(site) == [
+        "content/fr.md: error: page 'fr' would replace the site's /fr/ pages\n    hint: rename the file"
+    ]

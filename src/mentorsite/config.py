@@ -516,24 +516,18 @@ class SiteConfig(Strict):
                     raise ValueError(f"facets item {index + 1}: {problem}")
         return self
 
-    @model_validator(mode="after")
-    def _labels_in_site_languages(self) -> SiteConfig:
-        known = self.site_languages
-        for where, labels in self._label_tables():
-            unknown = [tag for tag in labels if tag not in known]
-            if unknown:
-                raise ValueError(
-                    f"{where}: label in '{unknown[0]}', which is not one of the site's languages "
-                    f"({', '.join(known)}); add it to languages or remove the label"
-                )
-        return self
-
-    def _label_tables(self) -> list[tuple[str, dict[str, str]]]:
-        found = [(f"nav item {i + 1}", item.labels) for i, item in enumerate(self.nav)]
-        for facet in self.facets:
-            found.append((f"facet '{facet.key}'", facet.labels))
-            found += [(f"facet '{facet.key}' value '{k}'", v.labels) for k, v in facet.values.items()]
-        return [(where, labels) for where, labels in found if labels]
+    def label_tables(self) -> list[tuple[tuple, str, dict[str, str]]]:
+        """Every label given per language: (where in site.toml, what it labels, the labels)."""
+        found: list[tuple[tuple, str, dict[str, str]]] = [
+            (("nav", i, "label"), f"nav item {i + 1}", item.labels) for i, item in enumerate(self.nav)
+        ]
+        for i, facet in enumerate(self.facets):
+            found.append((("facets", i, "label"), f"facet '{facet.key}'", facet.labels))
+            found += [
+                (("facets", i, "values", k), f"facet '{facet.key}' value '{k}'", v.labels)
+                for k, v in facet.values.items()
+            ]
+        return [(loc, what, labels) for loc, what, labels in found if labels]
 
     @property
     def site_languages(self) -> list[str]:
@@ -645,7 +639,7 @@ def _validated(text: str, name: str) -> SiteConfig:
         hint = ""
         if "invalid value" in message.lower():
             hint = 'text values need quotes: title = "My site"'
-        elif "overwrite" in message or "twice" in message:
+        elif "overwrite" in message or "problems" in message:
             hint = "this key or table is already set above; keep one of them"
         raise InputError([Diagnostic(name, line, col, f"invalid TOML: {message}", hint)]) from None
     except RecursionError:  # tomllib recurses once per level of nested arrays and tables
@@ -667,7 +661,20 @@ def _validated(text: str, name: str) -> SiteConfig:
                 )
             ]
         )
-    twice = []
+    problems = []
+    for loc, what, labels in config.label_tables():
+        unknown = [tag for tag in labels if tag not in config.site_languages]
+        if unknown:
+            line, col = TomlLocator(text)(loc, True)
+            problems.append(
+                Diagnostic(
+                    name,
+                    line,
+                    col,
+                    f"{what} has a label in '{unknown[0]}', which is not one of the site's languages",
+                    f"languages are {', '.join(config.site_languages)}; add '{unknown[0]}' to them or remove the label",
+                )
+            )
     for table, noun, keys in (
         ("fields", "field", [field.key for field in config.fields]),
         ("facets", "facet", [facet.key for facet in config.facets]),
@@ -675,17 +682,17 @@ def _validated(text: str, name: str) -> SiteConfig:
         for index, key in enumerate(keys):
             if key in keys[:index]:
                 line, col = TomlLocator(text)((table, index, "key"), True)
-                twice.append(
+                problems.append(
                     Diagnostic(
                         name,
                         line,
                         col,
-                        f"{noun} key '{key}' is used twice",
+                        f"{noun} key '{key}' is used problems",
                         f"each [[{table}]] table needs a key of its own",
                     )
                 )
-    if twice:
-        raise InputError(twice)
+    if problems:
+        raise InputError(problems)
     return config
 
 
