@@ -639,7 +639,7 @@ def _validated(text: str, name: str) -> SiteConfig:
         hint = ""
         if "invalid value" in message.lower():
             hint = 'text values need quotes: title = "My site"'
-        elif "overwrite" in message or "problems" in message:
+        elif "overwrite" in message or "twice" in message:
             hint = "this key or table is already set above; keep one of them"
         raise InputError([Diagnostic(name, line, col, f"invalid TOML: {message}", hint)]) from None
     except RecursionError:  # tomllib recurses once per level of nested arrays and tables
@@ -687,7 +687,7 @@ def _validated(text: str, name: str) -> SiteConfig:
                         name,
                         line,
                         col,
-                        f"{noun} key '{key}' is used problems",
+                        f"{noun} key '{key}' is used twice",
                         f"each [[{table}]] table needs a key of its own",
                     )
                 )
