@@ -224,7 +224,7 @@ def test_a_guide_in_a_language_the_site_does_not_build_is_skipped_with_one_warni
     config, loaded, report = check_site(site, today=TODAY)
     assert [d.human() for d in report.warnings if d.path.startswith("content/")] == [
         "content/guides/planning.de.md: warning: not read: a translation into 'de', which is not one of the "
-        "site's other languages\n    hint: site.toml's languages are en, fr; add 'de' to build it"
+        "site's other languages\n    hint: the site is built in en, fr; add 'de' to `languages` to build it"
     ]
     assert not report.errors
     assert BIO  # the profiles are the kit's warning-free ones

@@ -503,7 +503,7 @@ def _untranslated_language(rel: str, language: str, config: SiteConfig) -> Diagn
         0,
         0,
         f"not read: a translation into '{language}', which is not one of the site's other languages",
-        f"site.toml's languages are {', '.join(config.site_languages)}; add '{language}' to build it",
+        f"the site is built in {', '.join(config.site_languages)}; add '{language}' to `languages` to build it",
         "warning",
     )
 
