@@ -156,10 +156,13 @@ def write_hugo_site(source: Path, target: Path) -> Path:
     (content / "guides" / "_index.md").write_text(
         front_matter({"title": "Guides", "description": "Guides to finding and working with a mentor."})
     )
+    # Translations (<slug>.<language>.md) belong to a multilingual build, which this comparison has not.
     for guide in sorted((source / "content" / "guides").glob("*.md")):
-        (content / "guides" / guide.name).write_text(guide_page(guide), encoding="utf-8")
+        if "." not in guide.stem:
+            (content / "guides" / guide.name).write_text(guide_page(guide), encoding="utf-8")
     for page in sorted((source / "content").glob("*.md")):
-        (content / page.name).write_text(guide_page(page), encoding="utf-8")
+        if "." not in page.stem:
+            (content / page.name).write_text(guide_page(page), encoding="utf-8")
     (content / "match.md").write_text(
         front_matter(
             {

@@ -64,7 +64,7 @@ def test_nested_unknown_key_did_you_mean(tmp_path):
 def test_key_after_a_table_belongs_to_that_table(tmp_path):
     """A top-level key written after [[facets]] is reported against the facet's allowed keys."""
     assert config_problems(tmp_path, SITE_TOML + "per_page = 12\n") == [
-        "site.toml:38:1: error: unknown field 'per_page'\n    hint: allowed here: key, label, field, multi, values, group"
+        "site.toml:38:1: error: unknown field 'per_page'\n    hint: allowed here: key, label, labels, field, multi, values, group"
     ]
 
 

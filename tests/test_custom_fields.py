@@ -197,7 +197,9 @@ def test_own_values_cannot_be_written_past_the_model(config):
     """The model keeps a profile's own-field values privately: `custom:` is no key a profile may write."""
     found = problems(config, "faculty: arts\ncustom: {faculty: arts}\n")
     assert found[0].startswith("mentors/ada.yaml:16:1: error: unknown field 'custom'\n    hint: allowed here: name,")
-    assert found[0].endswith("active, faculty, graduation_year, societies, portfolio, thesis_date, credits, degree")
+    assert found[0].endswith(
+        "active, translations, faculty, graduation_year, societies, portfolio, thesis_date, credits, degree"
+    )
 
 
 def test_profiles_with_own_fields_pickle_as_plain_mentors(config):

@@ -19,6 +19,7 @@ from content_kit import write_content_site
 from hostile_kit import BASE_SITE, assert_builds
 from kit import write_site
 from test_injection import HOSTILE_GUIDE, HOSTILE_PROFILE, HOSTILE_TOML
+from test_multilingual import bilingual_example
 
 REPO = Path(__file__).resolve().parents[1]
 VNU = REPO / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
@@ -60,11 +61,14 @@ def pages(tmp_path_factory) -> dict[str, list[Path]]:
     settings = (REPO / "site.toml").read_text(encoding="utf-8") + "\n[stats]\nenabled = true\n"
     (stats_site / "site.toml").write_text(settings, encoding="utf-8")
     _, stats = assert_builds(stats_site, root / "stats-out")
+    # The example site built in English and French (issue 12 item 4): both trees.
+    _, bilingual = assert_builds(bilingual_example(root / "bilingual"), root / "bilingual-out")
     return {
         "stats": [stats / "stats" / "index.html"],
         "example": sorted(example.rglob("*.html")),
         "hostile": sorted(hostile.rglob("*.html")),
         "content": sorted(content.rglob("*.html")),
+        "bilingual": sorted(bilingual.rglob("*.html")),
     }
 
 
@@ -84,7 +88,8 @@ def test_the_example_site_has_every_kind_of_page(pages):
 @pytest.mark.external
 def test_every_page_is_valid_html5(pages):
     command = vnu_command()
-    files = pages["example"] + pages["hostile"] + pages["content"] + pages["stats"]
+    assert any("/bilingual-out/fr/mentors/" in p.as_posix() for p in pages["bilingual"])
+    files = pages["example"] + pages["hostile"] + pages["content"] + pages["bilingual"] + pages["stats"]
     result = subprocess.run(
         [*command, "--errors-only", "--format", "json", *map(str, files)], capture_output=True, text=True, timeout=600
     )

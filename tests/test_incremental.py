@@ -220,10 +220,33 @@ def add_or_edit_guide_image(site: Path, draw: int) -> None:
     image.write_bytes(tiny_jpeg() + bytes(draw % 7) if image.exists() else tiny_jpeg())
 
 
+def toggle_languages(site: Path, draw: int) -> None:
+    """A single-language site becomes bilingual (en, fr), or back (dropping its profile translations)."""
+    toml = site / "site.toml"
+    text = toml.read_text()
+    if 'languages = ["en", "fr"]' in text:
+        toml.write_text(text.replace('languages = ["en", "fr"]', 'language = "en"'))
+        for path in (site / "mentors").glob("*.yaml"):
+            path.write_text(path.read_text().split("translations:\n")[0])
+    else:
+        toml.write_text(text.replace('language = "en"', 'languages = ["en", "fr"]'))
+
+
+def edit_translation(site: Path, draw: int) -> None:
+    """A French guide page written or edited; on a bilingual site, a profile's French headline too."""
+    (site / "content/about.fr.md").write_text(f"---\ntitle: À propos {draw}\n---\n\nNous {draw}.\n")
+    slugs = present(site)
+    if slugs and 'languages = ["en", "fr"]' in (site / "site.toml").read_text():
+        path = site / "mentors" / f"{slugs[draw % len(slugs)]}.yaml"
+        own = path.read_text().split("translations:\n")[0]
+        path.write_text(own + f"translations:\n  fr:\n    headline: Mentor en management {draw}\n")
+
+
 EDITS = [add_profile, edit_profile, rename_profile, delete_profile, relabel_tag, change_settings]
 EDITS += [change_template, add_photo, edit_keeping_mtime, replace_same_size, touch_input, toggle_stats]
 #: Edits of guides' files, drawn on their own (see the test using them).
 FILE_EDITS = [add_or_edit_guide_image, change_template, change_settings, edit_profile]
+LANGUAGE_EDITS = [toggle_languages, edit_translation, edit_profile, relabel_tag, delete_profile, change_template]
 
 
 def sequences(edits: list) -> st.SearchStrategy:
@@ -288,6 +311,14 @@ def test_incremental_output_equals_a_cold_build_after_guide_file_edits(sequence)
     test above: with this edit among its draws, the derandomised sequences change and reach
     `break, delete_profile, break, edit_profile`, after which 404.html keeps an outdated search
     hint: the page's key misses the `search_examples` global. That bug predates guide files.)"""
+    assert_equals_cold_builds(sequence)
+
+
+@SEQUENCE_SETTINGS
+@given(sequences(LANGUAGE_EDITS))
+def test_incremental_output_equals_a_cold_build_after_language_edits(sequence):
+    """The same with `languages` switched between one and two languages, and translations
+    (a French page, a profile's French headline) written and edited among other edits."""
     assert_equals_cold_builds(sequence)
 
 

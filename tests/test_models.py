@@ -220,7 +220,7 @@ def test_unknown_field_without_close_match_lists_fields(context):
         f"{PATH}:5:1: error: unknown field 'zzzzzz'\n    hint: allowed here: name, headline, bio, tags, photo, "
         "pronouns, role, organisation, industry, location, timezone, languages, formats, meeting_modes, cadence, "
         "availability, cohort, help_with, expectations, links, booking_url, email, public_email, featured, joined, "
-        "last_reviewed, active"
+        "last_reviewed, active, translations"
     ]
 
 

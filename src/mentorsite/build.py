@@ -12,9 +12,9 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
-from . import buildcache, generators, uptodate
+from . import buildcache, cldr, generators, languages, uptodate
 from .config import SiteConfig, load_config, with_base_url
-from .context import published_mentors, site_context
+from .context import SiteContext, published_mentors, site_context
 from .derived import DerivedCache
 from .diagnostics import Diagnostic, InputError
 from .guardrails import site_problems
@@ -95,7 +95,9 @@ def check_site(
         texts = [config.title] + [t for m in loaded.mentors for t in (m.mentor.name, m.mentor.headline)]
         texts += [g.meta.title for g in loaded.guides]
         report.diagnostics += card_problems(site_dir, config.previews.font, texts)
-    report.diagnostics += load_messages(site_dir, config.language, site_template_msgids(site_dir))[1]
+    msgids = site_template_msgids(site_dir)
+    for language in config.site_languages:
+        report.diagnostics += load_messages(site_dir, language, msgids)[1]
     report.diagnostics = quote_public_sources(report.diagnostics, loaded, config)
     report.mentors = len(loaded.mentors)
     report.seconds = time.perf_counter() - started
@@ -149,11 +151,13 @@ def build_site(
     staging = Staging(output, private)
     try:
         published = published_mentors(config, loaded.mentors)
-        derived = derived or DerivedCache()
-        renderer, outputs, settings = site_outputs(site_dir, config, published, loaded, today, derived)
-        digests = buildcache.Digests(previous=derived.digests)
-        keys = buildcache.output_keys(outputs, renderer, settings, digests)
-        derived.digests = digests
+        trees = language_trees(site_dir, config, published, loaded, today, derived or DerivedCache())
+        outputs = [output for tree in trees for output in tree.outputs]
+        keys: dict[str, buildcache.Key | None] = {}
+        for tree in trees:
+            digests = buildcache.Digests(previous=tree.derived.digests)
+            keys |= buildcache.output_keys(tree.outputs, tree.renderer, tree.settings, digests)
+            tree.derived.digests = digests
         previous = None if clean else buildcache.load_manifest(site_dir, output)
         plan = buildcache.plan(output, keys, previous, trusted=preview) if previous else buildcache.Plan({})
         addresses = {buildcache.address_digest(a): a for a in private}
@@ -162,7 +166,8 @@ def build_site(
             added = PrivateStrings({a for digest, a in addresses.items() if digest not in previous.private})
             kept = [o.path for o in outputs if o.path in plan.keep and not isinstance(o, Copy)]
             staging.leaked += staging.leaks_in(kept, added)
-        problems = write_outputs(outputs, renderer, staging, plan.keep) + _leaks(staging)
+        problems = [p for tree in trees for p in write_outputs(tree.outputs, tree.renderer, staging, plan.keep)]
+        problems += _leaks(staging)
         report.diagnostics += problems
         if not problems:
             if previous is None:
@@ -190,6 +195,89 @@ def build_site(
     return report
 
 
+@dataclass
+class Tree:
+    """One language's part of the site: its settings, its renderer and its outputs (paths from the site's root)."""
+
+    config: SiteConfig
+    renderer: Renderer
+    site: SiteContext
+    outputs: list[Output]
+    #: The digest of the settings its outputs depend on, and what it derived per mentor.
+    settings: bytes
+    derived: DerivedCache
+
+
+def language_trees(
+    site_dir: Path,
+    config: SiteConfig,
+    published: list[LoadedMentor],
+    loaded: Loaded,
+    today: date,
+    derived: DerivedCache,
+) -> list[Tree]:
+    """The site's outputs, one tree per language: the default at the root, each other one
+    under /<language>/, all built by `site_outputs` from that language's settings, profiles
+    and guides; each page gets its language switcher (`alternates`) when there are several,
+    and the root gets the one sitemap, robots.txt and the web editor."""
+    default = config.site_languages[0]
+    trees: list[Tree] = []
+    for language in config.site_languages:
+        settings = config.in_language(language)
+        in_language = replace(
+            loaded,
+            guides=languages.guides_in(loaded.guides, loaded.translations, language, default),
+            translations=[],
+        )
+        # The default language keeps the process's derived data (serve); the others' views are new each build.
+        kept = derived if language == default else DerivedCache()
+        renderer, site, outputs, digest = site_outputs(
+            site_dir, settings, languages.mentors_in(published, language, default), in_language, today, kept
+        )
+        trees.append(Tree(settings, renderer, site, outputs, digest, kept))
+    pages = {t.config.language: {o.path for o in t.outputs if _is_html_page(o)} for t in trees}
+    alternates: dict[str, list[languages.Alternate]] = {}
+    if len(trees) > 1:
+        names = {language: _own_name(language) for language in pages}
+        for tree in trees:
+            tree.outputs = [
+                _with_alternates(o, languages.page_alternates(config, pages, o.path, tree.config.language, names))
+                if _is_html_page(o)
+                else o
+                for o in tree.outputs
+            ]
+            root = config.language_root(tree.config.language)
+            alternates |= {
+                root + languages.folder_of(o.path): [a for a in o.context["alternates"] if a.exists]
+                for o in tree.outputs
+                if isinstance(o, Page) and "alternates" in o.context
+            }
+    for tree in trees:
+        root = config.language_root(tree.config.language)
+        tree.outputs = [replace(o, path=root + o.path) for o in tree.outputs]
+    every = [o for tree in trees for o in tree.outputs]
+    trees[0].outputs += generators.crawler_files(trees[0].site, every, alternates)
+    trees[0].outputs += generators.cms_files(trees[0].site)  # after the sitemap, which the editor stays out of
+    return trees
+
+
+def _own_name(language: str) -> str:
+    """A language's name in itself, as a switcher shows it ("Français", "العربية")."""
+    name = cldr.language_names(language).get(language) or cldr.language_names(language.split("-")[0]).get(
+        language.split("-")[0], language
+    )
+    return name[:1].upper() + name[1:]
+
+
+def _is_html_page(output: Output) -> bool:
+    return isinstance(output, Page) and output.path.endswith(".html")
+
+
+def _with_alternates(page: Output, alternates: list[languages.Alternate]) -> Output:
+    assert isinstance(page, Page)
+    return replace(page, context={**page.context, "alternates": alternates})
+
+
 def site_outputs(
     site_dir: Path,
     config: SiteConfig,
@@ -197,9 +285,10 @@ def site_outputs(
     loaded: Loaded,
     today: date,
     derived: DerivedCache | None = None,
-) -> tuple[Renderer, list[Output], bytes]:
-    """Every file of the site, stage by stage, the renderer for its pages and the digest of the
-    settings every output depends on (buildcache.settings_key). `derived` keeps what the
+) -> tuple[Renderer, SiteContext, list[Output], bytes]:
+    """Every page and file of one language's tree (paths inside the tree; no sitemap), stage by
+    stage, with the renderer for its pages, the context they were made from and the digest of
+    the settings every output depends on (buildcache.settings_key). `derived` keeps what the
     build derives per mentor for the next build of the same process."""
     messages, _problems = load_messages(
         site_dir, config.language, site_template_msgids(site_dir)
@@ -232,9 +321,7 @@ def site_outputs(
         *generators.social_cards(site_dir, site),
         *generators.stats_page(site),
     ]
-    outputs += generators.crawler_files(site, outputs)
-    outputs += generators.cms_files(site)  # after the sitemap, which the editor stays out of
-    return renderer, outputs, settings
+    return renderer, site, outputs, settings
 
 
 def _unchanged(record: uptodate.Record, started: float) -> Report:

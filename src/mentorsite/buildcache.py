@@ -58,6 +58,7 @@ SETTINGS_GLOBALS = frozenset(
         "contact_field",
         "facet_label",
         "availability_url",
+        "language_name",
         # The catalogue's functions: the language is a setting, the site's catalogue is part of
         # settings_key and the shipped ones of tool_fingerprint.
         "_",

@@ -221,6 +221,17 @@ def field_widget(name: str, info: FieldInfo, config: SiteConfig | None, owner: s
     field["required"] = info.is_required()
     origin = typing.get_origin(annotation)
     item_metadata: list[Any] = []
+    if origin is dict:
+        # translations: one group of the text fields per language of the site but its default.
+        text = _strip_annotated(typing.get_args(annotation)[1])[0]
+        others = config.site_languages[1:] if config is not None else []
+        groups = [
+            {"label": language, "name": language, "widget": "object", "required": False, "collapsed": True}
+            | {"fields": model_fields(text, config)}
+            for language in others
+        ]
+        field.update(widget="object", collapsed=True, fields=groups, required=False)
+        return field
     if origin is list:
         item, _ = _strip_optional(typing.get_args(annotation)[0])
         item, item_metadata = _strip_annotated(item)

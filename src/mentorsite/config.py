@@ -28,7 +28,16 @@ from .custom_fields import CHOICE_TYPES, FACET_TYPES, CustomField
 from .diagnostics import Diagnostic, InputError, quote
 from .textrules import SLUG_MAX, SLUG_RE, is_email
 from .validation import diagnostics_from, explain
-from .vocabulary import FACET_FIELDS, YEAR_FIELDS, FacetValue, builtin_values
+from .vocabulary import (
+    FACET_FIELDS,
+    LANGUAGE_TAG,
+    YEAR_FIELDS,
+    FacetValue,
+    Labels,
+    builtin_values,
+    label_forms,
+    pick_label,
+)
 from .yamlsource import MAX_YAML_BYTES, decode_source
 
 #: A site's own files and folders: never an output folder, which the build replaces wholesale.
@@ -74,7 +83,15 @@ class NavLink(Strict):
     """One entry of the main navigation."""
 
     label: str = Field(min_length=1, max_length=40)
-    """Text of the link."""
+    """Text of the link; `label = {en = "Mentors", fr = "Mentors"}` gives it per language."""
+    labels: Labels = Field(default_factory=dict)
+    """The label by language (written as a table in `label`)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _label_forms(cls, data: Any) -> Any:
+        return label_forms(data)
+
     url: str = Field(min_length=1, max_length=300)
     """A path inside the site ("mentors/") or an absolute http(s) URL."""
 
@@ -98,7 +115,9 @@ class Facet(Strict):
     key: Slug
     """Identifier, also the URL segment of its pages: /tags/leadership/."""
     label: str = Field(min_length=1, max_length=40)
-    """Heading shown to mentees ("Expertise")."""
+    """Heading shown to mentees ("Expertise"); `label = {en = "Industry", fr = "Secteur"}` gives it per language."""
+    labels: Labels = Field(default_factory=dict)
+    """The label by language (written as a table in `label`)."""
     field: str | None = None
     """The profile field it reads: a built-in one, or a choice, choices or year field of the site's own ([[fields]]); defaults to `key`."""
     multi: bool | None = None
@@ -120,6 +139,11 @@ class Facet(Strict):
         if problem:
             raise ValueError(problem)
         return self
+
+    @model_validator(mode="before")
+    @classmethod
+    def _label_forms(cls, data: Any) -> Any:
+        return label_forms(data)
 
     @property
     def source_field(self) -> str:
@@ -422,6 +446,8 @@ class SiteConfig(Strict):
     """Where the site is published; a sub-path such as https://org.github.io/mentors/ works."""
     language: str = Field(default="en", pattern=r"^[a-zA-Z]{2,3}(-[A-Za-z0-9]{2,8})*$")
     """Language of the site, as a BCP 47 tag: it picks the interface's message catalogue (en, fr, es, de, pt and ar ship; see "Languages"), and CLDR's names, dates, numbers, lists and name order."""
+    languages: list[Annotated[str, Field(pattern=LANGUAGE_TAG.pattern)]] = Field(default_factory=list, max_length=12)
+    """Languages of a multilingual site, the default first: it is built at the root, each other one under /<lang>/ with its own interface, search and feeds; set this or `language`, not both."""
     output_dir: str = "_site"
     """Output directory, relative to the site."""
     per_page: int = Field(default=24, ge=6, le=200)
@@ -448,6 +474,24 @@ class SiteConfig(Strict):
     """The accessibility statement page."""
     stats: StatsConfig = StatsConfig()
     """The public statistics page (/stats/), off by default."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_language(cls, data: Any) -> Any:
+        # `languages = ["en", "fr"]` makes its first the site's `language` (the root's).
+        if isinstance(data, dict) and "language" not in data and isinstance(data.get("languages"), list):
+            first = next(iter(data["languages"]), None)
+            if isinstance(first, str):
+                return {**data, "language": first}
+        return data
+
+    @field_validator("languages")
+    @classmethod
+    def _distinct_languages(cls, value: list[str]) -> list[str]:
+        for index, tag in enumerate(value):
+            if tag.lower() in (t.lower() for t in value[:index]):
+                raise ValueError(f"'{tag}' is listed twice; list each language once")
+        return value
 
     @field_validator("brand_colour", mode="before")
     @classmethod
@@ -514,6 +558,48 @@ class SiteConfig(Strict):
                 if problem:
                     raise ValueError(f"facets item {index + 1}: {problem}")
         return self
+
+    def label_tables(self) -> list[tuple[tuple, str, dict[str, str]]]:
+        """Every label given per language: (where in site.toml, what it labels, the labels)."""
+        found: list[tuple[tuple, str, dict[str, str]]] = [
+            (("nav", i, "label"), f"nav item {i + 1}", item.labels) for i, item in enumerate(self.nav)
+        ]
+        for i, facet in enumerate(self.facets):
+            found.append((("facets", i, "label"), f"facet '{facet.key}'", facet.labels))
+            found += [
+                (("facets", i, "values", k), f"facet '{facet.key}' value '{k}'", v.labels)
+                for k, v in facet.values.items()
+            ]
+        return [(loc, what, labels) for loc, what, labels in found if labels]
+
+    @property
+    def site_languages(self) -> list[str]:
+        """Every language the site is built in, the default (the root's) first."""
+        return list(self.languages) or [self.language]
+
+    def language_root(self, language: str) -> str:
+        """Where a language's tree sits, relative to the site's root: "" for the default, else "fr/"."""
+        return "" if language == self.site_languages[0] else f"{language}/"
+
+    def in_language(self, language: str) -> SiteConfig:
+        """The settings one language's tree is built with: its `language`, its labels, and a
+        base_url at its root (so every URL its pages make stays inside its tree)."""
+        default = self.site_languages[0]
+
+        def label(item: Any) -> Any:
+            return item.model_copy(update={"label": pick_label(item.label, item.labels, language, default)})
+
+        facets = [
+            label(f).model_copy(update={"values": {k: label(v) for k, v in f.values.items()}}) for f in self.facets
+        ]
+        return self.model_copy(
+            update={
+                "language": language,
+                "base_url": self.base_url + self.language_root(language),
+                "nav": [label(item) for item in self.nav],
+                "facets": facets,
+            }
+        )
 
     @property
     def base_path(self) -> str:
@@ -605,7 +691,33 @@ def _validated(text: str, name: str) -> SiteConfig:
         config = parse_config(data)
     except ValidationError as exc:
         raise InputError(diagnostics_from(exc, SiteConfig, name, TomlLocator(text), "toml")) from None
-    twice = []
+    if "language" in data and "languages" in data:
+        line, col = TomlLocator(text)(("languages",), True)
+        raise InputError(
+            [
+                Diagnostic(
+                    name,
+                    line,
+                    col,
+                    "both language and languages are set",
+                    f"keep languages (its first, {config.site_languages[0]}, is the default) and delete language",
+                )
+            ]
+        )
+    problems = []
+    for loc, what, labels in config.label_tables():
+        unknown = [tag for tag in labels if tag not in config.site_languages]
+        if unknown:
+            line, col = TomlLocator(text)(loc, True)
+            problems.append(
+                Diagnostic(
+                    name,
+                    line,
+                    col,
+                    f"{what} has a label in '{unknown[0]}', which is not one of the site's languages",
+                    f"languages are {', '.join(config.site_languages)}; add '{unknown[0]}' to them or remove the label",
+                )
+            )
     for table, noun, keys in (
         ("fields", "field", [field.key for field in config.fields]),
         ("facets", "facet", [facet.key for facet in config.facets]),
@@ -613,7 +725,7 @@ def _validated(text: str, name: str) -> SiteConfig:
         for index, key in enumerate(keys):
             if key in keys[:index]:
                 line, col = TomlLocator(text)((table, index, "key"), True)
-                twice.append(
+                problems.append(
                     Diagnostic(
                         name,
                         line,
@@ -622,8 +734,8 @@ def _validated(text: str, name: str) -> SiteConfig:
                         f"each [[{table}]] table needs a key of its own",
                     )
                 )
-    if twice:
-        raise InputError(twice)
+    if problems:
+        raise InputError(problems)
     return config
 
 

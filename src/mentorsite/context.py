@@ -94,7 +94,9 @@ def site_context(
             "view",
             (m,),
             (photo, m.stale),
-            lambda: mentor_view(m.slug, m.mentor, config, refs, photo, m.bio_html, m.expectations_html, m.stale),
+            lambda: mentor_view(
+                m.slug, m.mentor, config, refs, photo, m.bio_html, m.expectations_html, m.stale, m.text_lang
+            ),
         )
 
     def finished(base: MentorView, similar: list[MentorView]) -> MentorView:

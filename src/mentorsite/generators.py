@@ -386,17 +386,22 @@ def contact_thanks(site: SiteContext) -> Iterator[Page]:
     )
 
 
-def crawler_files(site: SiteContext, outputs: list[Output]) -> Iterator[Page]:
+def crawler_files(site: SiteContext, outputs: list[Output], alternates: dict | None = None) -> Iterator[Page]:
     """sitemap.xml listing the pages among `outputs` (less noindex ones) with the date their
-    content last changed (`lastmod`, W3C date format), and robots.txt."""
-    unlisted = {site.config.contact.thanks_path}
+    content last changed (`lastmod`, W3C date format) and, on a multilingual site, each one's
+    `alternates` in the other languages (by folder); and robots.txt."""
+    roots = [site.config.language_root(language) for language in site.config.site_languages]
+    unlisted = {root + site.config.contact.thanks_path for root in roots}
     lastmod = {
         folder: updated.isoformat() if (updated := _updated(output)) else ""
         for output in outputs
         if output.path.endswith("index.html") and (folder := output.path.removesuffix("index.html")) not in unlisted
     }
     listed = sorted(lastmod)
-    yield Page("sitemap.xml", "sitemap", "sitemap.xml", {"paths": listed, "lastmod": lastmod}, EVERYTHING)
+    context: dict = {"paths": listed, "lastmod": lastmod}
+    if alternates:
+        context["alternates"] = {folder: alternates.get(folder, []) for folder in listed}
+    yield Page("sitemap.xml", "sitemap", "sitemap.xml", context, EVERYTHING)
     yield Page("robots.txt", "robots.txt", "robots.txt", {})
 
 

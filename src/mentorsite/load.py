@@ -58,6 +58,9 @@ class LoadedMentor:
     stale: bool = False
     #: Its public texts with their locations, and joined (privacy.public_texts fills it once).
     public_texts: tuple[list[tuple[tuple, str]], bytes] | None = field(default=None, repr=False, compare=False)
+    #: In a tree of another language: the free-text fields shown untranslated, with the language
+    #: they are in (languages.mentors_in), which pages mark with `lang`.
+    text_lang: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -72,6 +75,11 @@ class LoadedGuide:
     source: str = ""
     #: Files next to it that its Markdown references, published with it (see guide_files).
     files: list[GuideFile] = field(default_factory=list)
+    #: The language of a translation (content/guides/<slug>.<language>.md); None for the guide itself.
+    language: str | None = None
+    #: In a tree of another language, the language its text is in when it has no translation
+    #: (pages mark it with `lang`); None when the text is in the page's language.
+    text_lang: str | None = None
 
     @property
     def url(self) -> str:
@@ -83,6 +91,8 @@ class LoadedGuide:
 class Loaded:
     mentors: list[LoadedMentor] = field(default_factory=list)
     guides: list[LoadedGuide] = field(default_factory=list)
+    #: Translations of guides and pages into the site's other languages (content/guides/<slug>.<language>.md).
+    translations: list[LoadedGuide] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     #: Checked photos of active mentors by slug (filled by build.check_site).
     photos: dict = field(default_factory=dict)
@@ -102,7 +112,11 @@ def vocabularies(config: SiteConfig) -> dict[str, Vocabulary]:
 def profile_context(config: SiteConfig) -> dict:
     """What read_mentor validates against: the vocabularies, and the site's profile model
     (Mentor plus the site's own fields) under "profile"."""
-    return {"vocabularies": vocabularies(config), "profile": profile_model(config.fields)}
+    return {
+        "vocabularies": vocabularies(config),
+        "profile": profile_model(config.fields),
+        "languages": config.site_languages,
+    }
 
 
 def slug_problem(name: str, suffixes: tuple[str, ...]) -> Diagnostic | None:
@@ -307,8 +321,11 @@ def _validate_guide(path: str, text: str, kind: str) -> tuple[LoadedGuide | None
     return LoadedGuide(Path(path).stem, path, kind, meta, body, body_line, source=text), []
 
 
-def _files(folder: Path, suffixes: tuple[str, ...], site_dir: Path) -> tuple[list[tuple[str, Path]], list[Diagnostic]]:
-    """Files with the given suffixes directly in folder, as (path relative to site, absolute)."""
+def _files(
+    folder: Path, suffixes: tuple[str, ...], site_dir: Path, *, translations: bool = False
+) -> tuple[list[tuple[str, Path]], list[Diagnostic]]:
+    """Files with the given suffixes directly in folder, as (path relative to site, absolute);
+    with `translations`, also files named as a translation (<slug>.<language>.md)."""
     found: list[tuple[str, Path]] = []
     problems: list[Diagnostic] = []
     link = symlink_on_path(site_dir, folder.relative_to(site_dir).parts)
@@ -347,7 +364,7 @@ def _files(folder: Path, suffixes: tuple[str, ...], site_dir: Path) -> tuple[lis
         if not entry.is_file():
             continue
         problem = slug_problem(entry.name, suffixes)
-        if problem:
+        if problem and not (translations and translation_name(entry.name)):
             problems.append(Diagnostic(rel, 0, 0, problem.message, problem.hint))
             continue
         found.append((rel, folder / entry.name))
@@ -450,18 +467,45 @@ def load_site(site_dir: Path, config: SiteConfig, *, today: date, cache: LoadCac
         if mentor:
             loaded.mentors.append(mentor)
     for folder, kind in ((site_dir / "content" / "guides", "guide"), (site_dir / "content", "page")):
-        files, problems = _files(folder, (".md",), site_dir)
+        files, problems = _files(folder, (".md",), site_dir, translations=True)
         loaded.diagnostics += problems
         for rel, path in files:
             seen.add(rel)
+            translated = translation_name(path.name)
+            if translated and translated[1] not in config.site_languages[1:]:
+                loaded.diagnostics.append(_untranslated_language(rel, translated[1], config))
+                continue
             guide, diagnostics = _guide(cache, rel, path, kind, taken)
             loaded.diagnostics += diagnostics
             if guide and not guide.meta.draft:
+                if translated:
+                    guide = replace(guide, slug=translated[0], language=translated[1])
                 guide.files, problems = check_references(site_dir, rel, guide.url, guide.body, guide.body_line)
                 loaded.diagnostics += quote(problems, {rel: guide.source})
-                loaded.guides.append(guide)
+                (loaded.translations if translated else loaded.guides).append(guide)
     cache.keep_only(seen)
     return loaded
+
+
+def translation_name(name: str) -> tuple[str, str] | None:
+    """(slug, language) of a translation's file name, "code-of-conduct.fr.md"; None for any other name."""
+    match = _TRANSLATION_NAME.match(name)
+    return (match["slug"], match["language"]) if match and is_slug(match["slug"]) else None
+
+
+_TRANSLATION_NAME = re.compile(r"^(?P<slug>[^.]+)\.(?P<language>[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*)\.md$")
+
+
+def _untranslated_language(rel: str, language: str, config: SiteConfig) -> Diagnostic:
+    """The one warning for a translation into a language the site does not build."""
+    return Diagnostic(
+        rel,
+        0,
+        0,
+        f"not read: a translation into '{language}', which is not one of the site's other languages",
+        f"the site is built in {', '.join(config.site_languages)}; add '{language}' to `languages` to build it",
+        "warning",
+    )
 
 
 def _guide(cache: LoadCache, rel: str, path: Path, kind: str, taken: int) -> GuideResult:

@@ -28,7 +28,7 @@ from pydantic_core import PydanticCustomError
 
 from .diagnostics import did_you_mean
 from .textrules import is_email, one_line_problem, prose_problem, slugify
-from .vocabulary import COUNTRY_ALIASES, Vocabulary, builtin_values, countries, country_code
+from .vocabulary import COUNTRY_ALIASES, LANGUAGE_TAG, Vocabulary, builtin_values, countries, country_code
 
 #: Fields that never leave the build: they are dropped before anything is rendered or indexed.
 PRIVATE_FIELDS = frozenset({"email"})
@@ -348,6 +348,45 @@ class Link(Strict):
     """Full https:// (or http://) address."""
 
 
+def _translation_language(value: str, info: ValidationInfo) -> str:
+    # The site's languages arrive in the validation context (load.profile_context); without
+    # them (a profile checked on its own) any well-formed tag is accepted.
+    if not LANGUAGE_TAG.match(value):
+        raise _error("language", f"'{value}' is not a language tag", "write a code such as fr or pt-BR")
+    languages: list[str] | None = (info.context or {}).get("languages")
+    if languages is not None and value not in languages[1:]:
+        if value in languages:
+            raise _error(
+                "language", f"the profile itself is in '{value}'", "translations are for the site's other languages"
+            )
+        others = ", ".join(languages[1:]) or "none: site.toml lists no other languages"
+        raise _error("language", f"'{value}' is not one of the site's languages", f"translations may be in: {others}")
+    return value
+
+
+TranslationLanguage = Annotated[str, Field(max_length=35), AfterValidator(_translation_language)]
+
+
+class ProfileText(Strict):
+    """A profile's free text in another of the site's languages; what it leaves out is shown in
+    the profile's own language, marked with that language's `lang`."""
+
+    headline: Line | None = None
+    """The headline in this language."""
+    role: Line | None = None
+    """The job title in this language."""
+    bio: Markdown | None = None
+    """The bio in this language, in Markdown."""
+    expectations: Annotated[str, AfterValidator(_text), Field(max_length=3000)] | None = None
+    """What the mentor expects from a mentee, in this language."""
+    help_with: list[Line] | None = Field(default=None, max_length=12)
+    """"I can help with" topics in this language."""
+
+
+#: The profile fields a translation may give (ProfileText); facet values are vocabulary keys, labelled from site.toml.
+TRANSLATABLE = tuple(ProfileText.model_fields)
+
+
 class Mentor(Strict):
     """One mentor's profile, from mentors/<slug>.yaml."""
 
@@ -405,6 +444,8 @@ class Mentor(Strict):
     """When an editor last confirmed the profile is current."""
     active: bool = True
     """false pauses the mentor: kept in the repo, not published."""
+    translations: dict[TranslationLanguage, ProfileText] = Field(default_factory=dict)
+    """The free text (headline, role, bio, expectations, help_with) in the site's other languages, by language: `translations: {fr: {headline: …}}`."""
 
     # The values of the site's own fields ([[fields]] in site.toml), by key, set by `base_profile`.
     # Private to the model so no profile can write it as a key of its own.

@@ -31,7 +31,9 @@ def quote_public_sources(diagnostics: list[Diagnostic], loaded: Loaded, config: 
     """Diagnostics with their source line attached, except lines holding a private address
     (a mentor's, or the coordinator's)."""
     hidden = PrivateStrings(private_addresses(config, loaded.mentors))
-    texts = {m.path: m.source for m in loaded.mentors} | {g.path: g.source for g in loaded.guides}
+    texts = {m.path: m.source for m in loaded.mentors} | {
+        g.path: g.source for g in [*loaded.guides, *loaded.translations]
+    }
     return quote(diagnostics, texts, hide=lambda line: hidden.found_in(line.encode("utf-8")))
 
 
@@ -86,7 +88,7 @@ def private_email_problems(loaded: Loaded) -> list[Diagnostic]:
                         "use public_email for an address that may be shown" if mine else "remove the address",
                     )
                 )
-    for guide in loaded.guides:
+    for guide in [*loaded.guides, *loaded.translations]:
         meta = guide.meta.model_dump(mode="json")
         if private.found_in(guide.body.encode("utf-8")):
             lower = guide.body.lower()

@@ -238,6 +238,8 @@ def make_environment(
         facet_label=facet_label,
         # The receiver's availability.json, which site.js reads from <body> (None: no receiver).
         availability_url=availability_url(config.contact),
+        # A language's name in the site's language ("fr" -> "français"), from CLDR.
+        language_name=lambda code: cldr.language_names(messages.language).get(code, code),
         # The scripts' words in this language (messages.script_messages), loaded before them.
         script_messages=messages_name(messages.language),
     )

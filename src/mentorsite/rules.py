@@ -129,6 +129,7 @@ def _reserved_names(config: SiteConfig, loaded: Loaded) -> list[Diagnostic]:
             "rename the file",
         )
         for guide in loaded.guides
-        if guide.kind == "page" and (guide.slug in RESERVED or guide.slug in facet_keys)
+        if guide.kind == "page"
+        and (guide.slug in RESERVED or guide.slug in facet_keys or guide.slug in config.site_languages[1:])
     ]
     return found

@@ -185,7 +185,7 @@ def starter_guides_dir() -> Path:
 
 
 def starter_guides() -> dict[str, str]:
-    """Each starter guide's text by its path under content/guides/ (translations/ included).
+    """Each starter guide's text by its path under content/guides/ (translations, <slug>.<language>.md, included).
 
     Guides name the organisation and the programme's contact with `{{< organisation >}}` and
     `{{< contact >}}`, filled from site.toml at every build, so they stay true when it changes.

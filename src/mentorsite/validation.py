@@ -205,7 +205,7 @@ def explain(error: ErrorDetails | dict[str, Any], root: type[BaseModel], syntax:
     # Custom errors raised by our own validators carry the hint in their context.
     message = str(error.get("msg", "invalid value"))
     message = message.removeprefix("Value error, ")
-    if not loc:  # a rule about the whole file: the message says what it is about
+    if not loc or loc[-1] == "[key]":  # a rule about the whole file, or a key: the message names it
         return message, str(ctx.get("hint", ""))
     return f"'{name}': {message}", str(ctx.get("hint", ""))
 
@@ -222,6 +222,8 @@ def diagnostics_from(
             line, col = locate(loc, True)
         elif error["type"] == "missing":
             line, col = locate(loc[:-1], False)
+        elif loc and loc[-1] == "[key]":  # a mapping's key (pydantic adds "[key]" after it)
+            line, col = locate(loc[:-1], True)
         else:
             line, col = locate(loc, False)
         found.append(Diagnostic(path, line, col, message, hint))

@@ -117,6 +117,13 @@ class MentorView:
     stale: bool = False
     #: When the profile last changed, as far as its data says (last_reviewed, else joined).
     updated: date | None = None
+    #: On a page of another language, the free-text fields shown untranslated, with the language they are in.
+    text_lang: dict[str, str] = field(default_factory=dict)
+
+    def lang(self, field_name: str) -> Markup:
+        """` lang="en"` for an element showing a field in another language than its page's, else nothing."""
+        language = self.text_lang.get(field_name)
+        return Markup(' lang="{}"').format(language) if language else Markup("")
 
 
 #: A trailing "(...)": the name in another script ("Kenji Matsuda (松田健二)"), not a name part.
@@ -202,6 +209,7 @@ def mentor_view(
     bio_html: str = "",
     expectations_html: str = "",
     stale: bool = False,
+    text_lang: dict[str, str] | None = None,
 ) -> MentorView:
     """The public face of one mentor. Deliberately lists fields one by one (no model_dump)."""
     availability = mentor.availability
@@ -243,6 +251,7 @@ def mentor_view(
         public_email=mentor.public_email if config.contact.mode == "mailto" else None,
         stale=stale and config.stale_profiles == "flag",
         updated=max((d for d in (mentor.last_reviewed, mentor.joined) if d), default=None),
+        text_lang=dict(text_lang or {}),
     )
 
 
@@ -282,6 +291,8 @@ class GuideView:
     toc: list[Heading]
     #: Files next to it that it references, published beside it (guide_files.GuideFile).
     files: list[GuideFile] = field(default_factory=list)
+    #: On a page of another language, the language its text is in (it has no translation there).
+    text_lang: str | None = None
 
 
 def guide_placeholders(config: SiteConfig) -> dict[str, Filled]:
@@ -323,4 +334,5 @@ def guide_view(guide: LoadedGuide, placeholders: dict[str, Filled] | None = None
         Markup(rendered.html),
         rendered.toc,
         guide.files,
+        guide.text_lang,
     )

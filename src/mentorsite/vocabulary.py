@@ -7,10 +7,12 @@ open ones (expertise tags, industries) come from site.toml, with aliases ("ML" -
 
 from __future__ import annotations
 
+import re
 from functools import cache, lru_cache
+from typing import Annotated, Any
 
 import pycountry
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .messages import N_
 
@@ -40,13 +42,42 @@ MEETING_MODES = {"video": N_("Video call"), "phone": N_("Phone"), "in-person": N
 CADENCES = {"weekly": N_("Weekly"), "bi-weekly": N_("Every two weeks"), "monthly": N_("Monthly")}
 
 
+#: A BCP 47 language tag as site.toml and profiles write it (en, pt-BR): nothing else can reach a URL or an attribute.
+LANGUAGE_TAG = re.compile(r"^[a-zA-Z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+#: A label by language tag, as `label = {en = "Industry", fr = "Secteur"}` gives it.
+Labels = dict[Annotated[str, Field(pattern=LANGUAGE_TAG.pattern)], Annotated[str, Field(min_length=1, max_length=60)]]
+
+
+def label_forms(data: Any) -> Any:
+    """`label = {en = "…", fr = "…"}` as `labels` (by language) and `label` (the first, for code
+    that reads one): SiteConfig.in_language picks the label of the language being built."""
+    if isinstance(data, dict) and isinstance(data.get("label"), dict) and "labels" not in data:
+        forms = data["label"]
+        first = next((v for v in forms.values() if isinstance(v, str)), "")
+        return {**data, "label": first, "labels": forms}
+    return data
+
+
+def pick_label(label: str, labels: dict[str, str], language: str, default: str) -> str:
+    """The label in `language`, else in the site's default language, else the one given."""
+    return labels.get(language) or labels.get(default) or label
+
+
 class FacetValue(BaseModel):
     """An allowed value of a facet: its display label and the spellings that mean it."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
     label: str = Field(min_length=1, max_length=60)
-    """Display label, e.g. "Machine learning"."""
+    """Display label, e.g. "Machine learning"; `label = {en = "…", fr = "…"}` gives it per language."""
+    labels: Labels = Field(default_factory=dict)
+    """The label by language (written as a table in `label`)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _label_forms(cls, data: Any) -> Any:
+        return label_forms(data)
+
     aliases: list[str] = Field(default_factory=list, max_length=20)
     """Other spellings profiles may use, e.g. ["ML", "AI"]."""
 

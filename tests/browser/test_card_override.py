@@ -14,7 +14,7 @@ from browser_support import ROOT, build_into, free_port
 from playwright.sync_api import expect
 
 #: Where the override adds its element, and the element: new markup, a new field, a new condition.
-ANCHOR = '<p class="card-headline">{{ mentor.headline }}</p>\n'
+ANCHOR = '<p class="card-headline"{{ mentor.lang("headline") }}>{{ mentor.headline }}</p>\n'
 EXTRA = (
     '{% if mentor.accepting %}<p class="card-override">Speaks '
     '{{ mentor.languages|map(attribute="label")|join(", ") }}</p>{% endif %}\n'
