@@ -206,7 +206,8 @@ def test_feeds_validate_and_list_the_expected_entries(example):
     assert mentors.feed.id == BASE + "feed.xml" and mentors.feed.author == "Northbridge College Alumni Association"
     guides = feedparser.parse((example / "guides/feed.xml").read_bytes())
     assert (guides.bozo, guides.version) == (False, "atom10")
-    slugs = sorted(p.stem for p in (ROOT / "content/guides").glob("*.md"))
+    # A translation (code-of-conduct.fr.md) belongs to the French tree, which this site does not build.
+    slugs = sorted(p.stem for p in (ROOT / "content/guides").glob("*.md") if "." not in p.stem)
     # Every example guide was updated the same day: ties go by slug, last first.
     assert [e.id for e in guides.entries] == [f"{BASE}guides/{s}/" for s in reversed(slugs)]
     assert {e.updated for e in guides.entries} == {"2026-11-24T00:00:00Z"}
