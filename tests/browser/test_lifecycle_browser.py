@@ -265,6 +265,9 @@ def test_a_request_sent_in_chromium_is_accepted_from_its_mail_and_the_mentor_sho
     page.goto(answer_links(mentor_mail)["Accept"])
     expect(page.get_by_role("heading", level=1)).to_have_text("Accept this request?")
     summary = page.locator(".answer-request")
+    expect(page.locator(".lede")).to_have_text(
+        f"If you accept, {name} and you will each receive an email introducing you to each other."
+    )
     expect(summary).to_contain_text(f"Request {reference} from {name}")
     expect(summary).to_contain_text("Confidence leading a product team.")
     expect(summary).to_contain_text("Hello Ana, could we talk next month?")
@@ -288,7 +291,9 @@ def test_a_request_sent_in_chromium_is_accepted_from_its_mail_and_the_mentor_sho
         f"{reference} and agreed that we give you their email address: ana.private@example.org"
     ) in " ".join(arrived["intro_mentee"].get_content().split())
     assert arrived["intro_mentee"]["Reply-To"].addresses[0].addr_spec == "ana.private@example.org"
-    assert address in arrived["intro_mentor"].get_content()
+    intro_mentor = " ".join(arrived["intro_mentor"].get_content().split())
+    assert f"As the Accept page said, we have sent {name} your email address." in intro_mentor
+    assert f"Reply to this email to write to {name} directly ({address})." in intro_mentor
     assert page.errors == []
 
     # 3. Without a rebuild: the card says full, the form has gone, and both pages pass axe.
@@ -296,6 +301,12 @@ def test_a_request_sent_in_chromium_is_accepted_from_its_mail_and_the_mentor_sho
     badge = page.locator('.card[data-mentor="ana-example"] .badge[data-live]')
     expect(badge).to_have_text("Full — not taking requests now", timeout=15_000)
     assert page.locator(".badge[data-live]").count() == 1  # nobody else changed
+    origin = stack.url.split("/sub/")[0]
+    with urllib.request.urlopen(
+        urllib.request.Request(stack.receiver.url + "/availability.json", headers={"Origin": origin}), timeout=10
+    ) as response:
+        assert response.headers["Access-Control-Allow-Origin"] == origin
+        assert json.loads(response.read())["mentors"]["ana-example"] == "full"
     assert violations(page, axe) == []
     page.goto(stack.url + "mentors/ana-example/")
     expect(page.locator("#contact [data-availability-status]")).to_have_text(
@@ -311,8 +322,8 @@ def test_a_request_sent_in_chromium_is_accepted_from_its_mail_and_the_mentor_sho
 
 
 def test_fetching_every_link_of_a_mail_again_and_again_changes_nothing(stack, page):
-    """Accept, Decline and Pause, each fetched three times over plain HTTP (as a mail scanner
-    does) and three times in Chromium: each answers its confirmation page (200) and the requests,
+    """Accept, Decline and Pause, each fetched three times over plain HTTP (GET and HEAD, as mail
+    scanners do) and three times in Chromium: each answers its confirmation page (200) and the requests,
     mails and mentor_state tables are unchanged, row for row. The links still work afterwards."""
     reference = post_request(stack, "gus-example", "Prefetched request")
     links = answer_links(mails_for(stack.sink, reference, ["request", "ack"])["request"])
@@ -323,6 +334,8 @@ def test_fetching_every_link_of_a_mail_again_and_again_changes_nothing(stack, pa
         for _ in range(3):
             status, html = fetch(link)
             assert status == 200 and f">{headings[word]}</h1>" in html
+            with urllib.request.urlopen(urllib.request.Request(link, method="HEAD"), timeout=10) as response:
+                assert response.status == 200
             response = page.goto(link)
             assert response is not None and response.status == 200
             expect(page.get_by_role("heading", level=1)).to_have_text(headings[word])
@@ -376,6 +389,8 @@ def test_an_unanswered_request_is_reminded_then_expires_on_an_injected_clock(sta
         store.close()
     assert recipients(stack.sink, reference, "expired") == [[MENTEE[1]]]
     assert expired["Subject"] == f"About your mentoring request {reference}"
+    raw = next(r.data for r in stack.sink.of_kind("expired") if r.message["X-Mentorsite-Reference"] == reference)
+    assert b"private@" not in raw
     assert similar(expired) == [
         ("Gus Example", "gus-example"),
         ("Ida Example", "ida-example"),
