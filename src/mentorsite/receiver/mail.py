@@ -86,6 +86,19 @@ def _section(title: str, text: str) -> str:
     return f"{title}\n{'-' * len(title)}\n{text}\n"
 
 
+def choices_text(format: str, cadence: str, messages: Messages) -> str:
+    """The chosen format and cadence, each on its line, in the choices' words of `messages`."""
+    _ = messages.gettext
+    chosen_format = _(FORMAT_CHOICES.get(format, format))
+    chosen_cadence = _(CADENCE_CHOICES.get(cadence, cadence))
+    return (
+        _("Preferred format: %(choice)s", choice=chosen_format)
+        + "\n"
+        + _("Preferred cadence: %(choice)s", choice=chosen_cadence)
+        + "\n"
+    )
+
+
 def answer_section(links: AnswerLinks, messages: Messages | None = None) -> str:
     """The one-click answers: each link opens a page to confirm on, so a prefetch does nothing."""
     messages = messages or source_messages()
@@ -152,11 +165,7 @@ def body_text(
     parts = [opening, _section(_("What they hope to gain"), request.hope_to_gain)]
     if request.goals:
         parts.append(_section(_("Their goals"), request.goals))
-    chosen = (
-        (_("Preferred format"), FORMAT_CHOICES.get(request.format, request.format)),
-        (_("Preferred cadence"), CADENCE_CHOICES.get(request.cadence, request.cadence)),
-    )
-    parts.append("".join(f"{label}: {_(value)}\n" for label, value in chosen))
+    parts.append(choices_text(request.format, request.cadence, messages))
     parts.append(_section(_("Their message"), request.message))
     if links is not None:
         parts.append(answer_section(links, messages))
