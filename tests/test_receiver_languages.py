@@ -200,6 +200,10 @@ def test_an_arabic_site_counts_characters_with_arabic_plural_forms(arabic):
 # The mail on its own ----------------------------------------------------------------------------
 
 
+#: What the receiver passes about the site.
+SEND = {"sender": "m@example.org", "site_title": "Mentors", "organisation": "Org", "base_url": "https://example.org/m/"}
+
+
 def stored_row(tmp_path: Path):
     submission = Submission(**{**VALID_FORM, "consent": True, "message": "Hello Ana,\ncould we talk?"})
     store = Store(tmp_path / "r.db")
@@ -215,10 +219,7 @@ def test_the_coordinators_copy_in_french(tmp_path):
     """Coordinator mode in French: subject, the Mentor and Mentee lines, the choices."""
     msg = build_message(
         stored_row(tmp_path),
-        sender="m@example.org",
-        site_title="Mentors",
-        organisation="Org",
-        base_url="https://example.org/m/",
+        **SEND,
         coordinator_mode=True,
         messages=messages_for("fr"),
     )
@@ -236,10 +237,7 @@ def test_an_arabic_subject_passes_the_header_checks(tmp_path):
     """A right-to-left subject is encoded, and the checked bytes decode to exactly it."""
     data = render_message(
         stored_row(tmp_path),
-        sender="m@example.org",
-        site_title="Mentors",
-        organisation="Org",
-        base_url="https://example.org/m/",
+        **SEND,
         coordinator_mode=False,
         messages=messages_for("ar"),
     )
