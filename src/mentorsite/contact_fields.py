@@ -38,7 +38,7 @@ class RequestField:
     max_length: int | None = None
     """Most characters allowed, line breaks counted once (as the browser's maxlength counts)."""
     about: str = ""
-    """How the receiver's messages name the field: "Please enter {about}."."""
+    """How the receiver's messages name the field: "Please enter %(label)s." (a message: they use its translation)."""
     help: str = ""
     """A hint printed under the field; ``%(mentor)s`` stands for the mentor's name."""
     rows: int = 0
@@ -62,7 +62,7 @@ class RequestField:
 REQUEST_FIELDS: tuple[RequestField, ...] = (
     RequestField("mentor", N_("Mentor"), "hidden", required=True, max_length=SLUG_MAX),
     RequestField(
-        "name", N_("Your name"), "line", required=True, max_length=100, about="your name", autocomplete="name"
+        "name", N_("Your name"), "line", required=True, max_length=100, about=N_("your name"), autocomplete="name"
     ),
     RequestField(
         "email",
@@ -70,7 +70,7 @@ REQUEST_FIELDS: tuple[RequestField, ...] = (
         "email",
         required=True,
         max_length=254,
-        about="your email address",
+        about=N_("your email address"),
         autocomplete="email",
         help=N_("Shared only with %(mentor)s so they can reply to you."),
     ),
@@ -80,7 +80,7 @@ REQUEST_FIELDS: tuple[RequestField, ...] = (
         "text",
         required=True,
         max_length=1000,
-        about="what you hope to gain",
+        about=N_("what you hope to gain"),
         rows=4,
         help=N_("One or two specific areas you would like help with."),
     ),
@@ -89,19 +89,19 @@ REQUEST_FIELDS: tuple[RequestField, ...] = (
         N_("Your goals"),
         "text",
         max_length=1000,
-        about="your goals",
+        about=N_("your goals"),
         rows=3,
         help=N_("Where you would like to be in a year or two."),
     ),
-    RequestField("format", N_("Preferred format"), "choice", about="a format", choices=FORMAT_CHOICES),
-    RequestField("cadence", N_("Preferred cadence"), "choice", about="a cadence", choices=CADENCE_CHOICES),
+    RequestField("format", N_("Preferred format"), "choice", about=N_("a format"), choices=FORMAT_CHOICES),
+    RequestField("cadence", N_("Preferred cadence"), "choice", about=N_("a cadence"), choices=CADENCE_CHOICES),
     RequestField(
         "message",
         N_("A short message"),
         "text",
         required=True,
         max_length=2000,
-        about="a short message",
+        about=N_("a short message"),
         rows=6,
         help=N_("Introduce yourself and suggest a first step, such as a 30-minute call."),
     ),

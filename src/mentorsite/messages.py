@@ -167,6 +167,12 @@ def messages_for(language: str, site_catalogue: Catalog | None = None) -> Messag
     return Messages(language, translations, fallback)
 
 
+@cache
+def source_messages() -> Messages:
+    """The msgids themselves (English): what a caller that passes no `Messages` speaks."""
+    return messages_for(SOURCE_LANGUAGE)
+
+
 # --------------------------------------------------------------------------- a site's own catalogue
 
 

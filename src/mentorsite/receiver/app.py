@@ -218,7 +218,7 @@ class Receiver:
                 request,
                 500,
                 "internal",
-                "Something went wrong on our side and nothing was stored. Please try again in a minute.",
+                self._("Something went wrong on our side and nothing was stored. Please try again in a minute."),
             )
         cached = any(name == "Cache-Control" for name, _ in response.headers)
         headers = [
@@ -236,6 +236,10 @@ class Receiver:
             headers.append(("Vary", "Origin"))
         start_response(f"{response.status} {REASONS.get(response.status, '')}", headers)
         return [b""] if request.method == "HEAD" else [response.body]
+
+    def _(self, msgid: str, **variables: object) -> str:
+        """`msgid` in the site's language: every message a visitor reads goes through the catalogue."""
+        return self.pages.messages.gettext(msgid, **variables)
 
     def allowed(self, origin: str) -> bool:
         try:
@@ -274,7 +278,7 @@ class Receiver:
                 return self.answer(request, token)
             return self.not_allowed(request, "GET, POST")
         return self.problem(
-            request, 404, "not_found", "There is nothing here. The contact form lives on each mentor's page."
+            request, 404, "not_found", self._("There is nothing here. The contact form lives on each mentor's page.")
         )
 
     # Answers
@@ -294,15 +298,21 @@ class Receiver:
         if request.wants_json:
             return self.json(status, {"ok": False, "code": code, "message": message, **extra}, headers)
         back = self.settings.config.base_url + "mentors/"
-        text = f"{message}\n\nThe mentor directory: {back}\n"
+        text = message + "\n\n" + self._("The mentor directory: %(url)s", url=back) + "\n"
         return Response(status, text.encode("utf-8"), [("Content-Type", "text/plain; charset=utf-8"), *headers])
+
+    def unreadable(self, error: FormError) -> str:
+        return self._("The form could not be read: %(reason)s.", reason=self._(error.msgid, **error.variables))
 
     def not_allowed(self, request: Request, allow: str) -> Response:
         response = self.problem(
             request,
             405,
             "method",
-            f"This address only accepts {allow.split(',')[0]} requests from the contact form on a mentor's page.",
+            self._(
+                "This address only accepts %(method)s requests from the contact form on a mentor's page.",
+                method=allow.split(",")[0],
+            ),
         )
         response.headers.append(("Allow", allow))
         return response
@@ -324,7 +334,7 @@ class Receiver:
         if request.origin is not None and not self.allowed(request.origin):
             self.stats["forbidden_origin"] += 1
             return self.problem(
-                request, 403, "origin", "This form can only be sent from the mentor directory's own pages."
+                request, 403, "origin", self._("This form can only be sent from the mentor directory's own pages.")
             )
         return None
 
@@ -353,8 +363,10 @@ class Receiver:
             request,
             503,
             "proxy_not_trusted",
-            "The contact form is not set up correctly on our side, so nothing was sent. "
-            "Please try again later; we have been told.",
+            self._(
+                "The contact form is not set up correctly on our side, so nothing was sent. "
+                "Please try again later; we have been told."
+            ),
         )
 
     def review_page(
@@ -380,7 +392,7 @@ class Receiver:
                 request,
                 429,
                 "rate_limited",
-                "Too many requests from your network; please try later.",
+                self._("Too many requests from your network; please try later."),
                 retry_after=round(wait, 1),
             )
         return self.json(200, {"ts": self.signer.issue(), "min_fill_seconds": self.settings.contact.min_fill_seconds})
@@ -398,48 +410,60 @@ class Receiver:
                 request,
                 429,
                 "rate_limited",
-                f"Too many requests from your network. Please try again in about {minutes} minute"
-                f"{'s' if minutes != 1 else ''}; nothing was sent.",
+                self.pages.messages.ngettext(
+                    "Too many requests from your network. Please try again in about %(count)s minute; "
+                    "nothing was sent.",
+                    "Too many requests from your network. Please try again in about %(count)s minutes; "
+                    "nothing was sent.",
+                    minutes,
+                    count=self.cldr.format_number(minutes),
+                ),
                 retry_after=round(wait, 1),
             )
         try:
             length = int(request.environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
-            return self.problem(request, 400, "bad_request", "The request has an invalid Content-Length.")
-        too_large = (
-            "The request is too large. Please shorten your message "
-            f"(at most {contact.max_body_bytes:,} bytes in all); nothing was sent."
+            return self.problem(request, 400, "bad_request", self._("The request has an invalid Content-Length."))
+        too_large = self.pages.messages.ngettext(
+            "The request is too large. Please shorten your message (at most %(count)s byte in all); nothing was sent.",
+            "The request is too large. Please shorten your message (at most %(count)s bytes in all); nothing was sent.",
+            contact.max_body_bytes,
+            count=self.cldr.format_number(contact.max_body_bytes),
         )
         if length > contact.max_body_bytes:
             return self.problem(request, 413, "too_large", too_large)
         content_type = request.environ.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
         if content_type != FORM_TYPE:
-            return self.problem(request, 415, "content_type", f"Send the form as {FORM_TYPE}.")
+            return self.problem(request, 415, "content_type", self._("Send the form as %(type)s.", type=FORM_TYPE))
         body = request.environ["wsgi.input"].read(contact.max_body_bytes + 1)
         if len(body) > contact.max_body_bytes:
             return self.problem(request, 413, "too_large", too_large)
         try:
             form = parse_form(body, self.field_names)
         except FormError as exc:
-            return self.problem(request, 400, "bad_form", f"The form could not be read: {exc}.")
+            return self.problem(request, 400, "bad_form", self.unreadable(exc))
         if form.get(HONEYPOT, "").strip():
             self.stats["honeypot"] += 1
             log.info("discarded a post with the honeypot filled (%d so far)", self.stats["honeypot"])
             return self.accepted(request, new_reference(), created=True)
-        submission, errors, entry = validate(form, self.directory)
+        submission, errors, entry = validate(form, self.directory, self.pages.messages)
         values = {name: clean_text(form.get(name, "")) for name in FIELD_NAMES}
         check = self.signer.check(form.get(TOKEN, ""), contact.min_fill_seconds)
         if errors:
             self.stats["invalid"] += 1
             if request.wants_json:
-                which = "the highlighted field" if len(errors) == 1 else f"the {len(errors)} highlighted fields"
                 return self.json(
                     422,
                     {
                         "ok": False,
                         "code": "invalid",
                         "errors": errors,
-                        "message": f"Please correct {which}; nothing was sent yet.",
+                        "message": self.pages.messages.ngettext(
+                            "Please correct the highlighted field; nothing was sent yet.",
+                            "Please correct the %(count)s highlighted fields; nothing was sent yet.",
+                            len(errors),
+                            count=self.cldr.format_number(len(errors)),
+                        ),
                     },
                 )
             token = form.get(TOKEN, "") if check.status in ("ok", "too_fast") else self.signer.issue()
@@ -458,7 +482,7 @@ class Receiver:
                             "ok": False,
                             "code": "too_fast",
                             "retry_after": check.retry_after,
-                            "message": "That was very quick. Please check your request, then send it again.",
+                            "message": self._("That was very quick. Please check your request, then send it again."),
                         },
                     )
                 return self.html(
@@ -468,8 +492,10 @@ class Receiver:
                         values,
                         {},
                         form[TOKEN],
-                        notice="That was very quick! Nothing has been sent yet: please read "
-                        "your request once more, then press “Send request”.",
+                        notice=self._(
+                            "That was very quick! Nothing has been sent yet: please read "
+                            "your request once more, then press “Send request”."
+                        ),
                     ),
                 )
             if request.wants_json:
@@ -479,7 +505,7 @@ class Receiver:
                         "ok": False,
                         "code": "token",
                         "status": check.status,
-                        "message": "This form has expired. Please send it again.",
+                        "message": self._("This form has expired. Please send it again."),
                     },
                 )
             return self.html(200, self.review_page(entry, values, {}, self.signer.issue()))
@@ -501,8 +527,11 @@ class Receiver:
                 request,
                 429,
                 "mentor_busy",
-                f"{entry.name} has received many requests today, so yours was not sent. "
-                "Please try again tomorrow, or choose another mentor.",
+                self._(
+                    "%(name)s has received many requests today, so yours was not sent. "
+                    "Please try again tomorrow, or choose another mentor.",
+                    name=entry.name,
+                ),
                 retry_after=round(busy.retry_after, 1),
             )
         except TokenReused:
@@ -513,7 +542,7 @@ class Receiver:
                         "ok": False,
                         "code": "token",
                         "status": "used",
-                        "message": "This form was already used for another request. Please send it again.",
+                        "message": self._("This form was already used for another request. Please send it again."),
                     },
                 )
             return self.html(
@@ -523,7 +552,10 @@ class Receiver:
                     values,
                     {},
                     self.signer.issue(),
-                    notice="You already sent a request from this form. To send this one as well, check it and press “Send request”.",
+                    notice=self._(
+                        "You already sent a request from this form. "
+                        "To send this one as well, check it and press “Send request”."
+                    ),
                 ),
             )
         if created:
@@ -544,8 +576,11 @@ class Receiver:
                     "ok": True,
                     "reference": reference,
                     "thanks_url": thanks,
-                    "message": f"Thank you! Your request has been received (reference {reference}). "
-                    "The mentor will reply to you by email.",
+                    "message": self._(
+                        "Thank you! Your request has been received (reference %(reference)s). "
+                        "The mentor will reply to you by email.",
+                        reference=reference,
+                    ),
                 },
             )
         return Response(303, b"", [("Location", thanks), ("Content-Type", "text/plain; charset=utf-8")])
@@ -610,20 +645,20 @@ class Receiver:
         try:
             length = int(request.environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
-            return self.problem(request, 400, "bad_request", "The request has an invalid Content-Length.")
-        too_large = "The answer is too large; nothing was changed."
+            return self.problem(request, 400, "bad_request", self._("The request has an invalid Content-Length."))
+        too_large = self._("The answer is too large; nothing was changed.")
         if length > MAX_ANSWER_BYTES:
             return self.problem(request, 413, "too_large", too_large)
         content_type = request.environ.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
         if content_type != FORM_TYPE:
-            return self.problem(request, 415, "content_type", f"Send the form as {FORM_TYPE}.")
+            return self.problem(request, 415, "content_type", self._("Send the form as %(type)s.", type=FORM_TYPE))
         body = request.environ["wsgi.input"].read(MAX_ANSWER_BYTES + 1)
         if len(body) > MAX_ANSWER_BYTES:
             return self.problem(request, 413, "too_large", too_large)
         try:
             form = parse_form(body)
         except FormError as exc:
-            return self.problem(request, 400, "bad_form", f"The form could not be read: {exc}.")
+            return self.problem(request, 400, "bad_form", self.unreadable(exc))
         check = self.links.check(token, time.time())
         if form.get("token") != token:  # the page's own form carries the link's token
             check = LinkCheck("invalid")

@@ -39,6 +39,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..messages import Messages, load_messages
 from .answers import AnswerLinks, LinkSigner, links_for
 from .lifecycle_mail import LifecycleMailer
 from .mail import answer_section, render_message
@@ -63,12 +64,13 @@ def answer_links(settings: Settings, row: Row) -> AnswerLinks | None:
     )
 
 
-def reminder_links(settings: Settings) -> Callable[[Row], str | None]:
-    """The reminder's hook (``LifecycleMailer(answers=…)``): the answer links' text, or None."""
+def reminder_links(settings: Settings, messages: Messages | None = None) -> Callable[[Row], str | None]:
+    """The reminder's hook (``LifecycleMailer(answers=…)``): the answer links' text in the
+    language of `messages` (English without), or None."""
 
     def text(row: Row) -> str | None:
         links = answer_links(settings, row)
-        return answer_section(links) if links else None
+        return answer_section(links, messages) if links else None
 
     return text
 
@@ -108,8 +110,10 @@ def _code_message(code: int, message) -> str:
 class SmtpTransport:
     """One SMTP connection, opened lazily and reused for a batch of messages."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, messages: Messages | None = None):
         self.settings = settings
+        #: The mentor's mail speaks the site's language (its own catalogue included).
+        self.messages = messages or load_messages(settings.site_dir, settings.config.language)[0]
         self._smtp: smtplib.SMTP | None = None
 
     def _open(self) -> smtplib.SMTP:
@@ -161,6 +165,7 @@ class SmtpTransport:
                 base_url=s.config.base_url,
                 coordinator_mode=s.contact.delivery == "coordinator",
                 links=self.links(row),
+                messages=self.messages,
             )
         except (ValueError, TypeError) as exc:
             raise PermanentFailure(f"refused to send an unsafe message: {exc}") from None

@@ -34,12 +34,11 @@ from urllib.parse import urljoin
 
 from babel.dates import format_date
 
-from ..contact_fields import CADENCE_CHOICES, FORMAT_CHOICES
 from ..messages import Messages, locale_of
 from .availability import OPEN, similar_open, statuses
 from .directory import Directory, Entry
 from .headers import header_value_problem
-from .mail import POLICY, UnsafeMessage, address, check_message_bytes
+from .mail import POLICY, UnsafeMessage, address, check_message_bytes, choices_text
 from .settings import Settings
 from .store import Mail, Row
 
@@ -137,11 +136,7 @@ class LifecycleMailer:
         parts = [_section(self._("What you hope to gain"), request.hope_to_gain)]
         if request.goals:
             parts.append(_section(self._("Your goals"), request.goals))
-        chosen = (
-            (self._("Preferred format"), FORMAT_CHOICES.get(request.format, request.format)),
-            (self._("Preferred cadence"), CADENCE_CHOICES.get(request.cadence, request.cadence)),
-        )
-        parts.append("".join(f"{label}: {self._(value)}\n" for label, value in chosen))
+        parts.append(choices_text(request.format, request.cadence, self.messages))
         parts.append(_section(self._("Your message"), request.message))
         return "\n".join(parts)
 

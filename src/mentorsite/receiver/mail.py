@@ -22,6 +22,9 @@ what is sent. A message is a pure function of its stored row: the same Message-I
 every attempt, so a retried delivery is recognisably the same message. The mentor's message ends
 with the signed answer links (``answers.links_for``: Accept, Decline, pause), whose expiry is
 counted from the row's created_at, so a retry carries the very same links.
+
+The words are the site's language (the ``Messages`` passed in; English when none is), through
+the catalogue like the lifecycle mails (``lifecycle_mail``), dates and numbers from CLDR.
 """
 
 from __future__ import annotations
@@ -36,7 +39,9 @@ from email.utils import format_datetime
 from typing import Any
 from urllib.parse import urljoin
 
+from ..cldr import Cldr
 from ..contact_fields import CADENCE_CHOICES, FORMAT_CHOICES
+from ..messages import Messages, source_messages
 from .answers import AnswerLinks
 from .headers import header_value_problem
 from .store import Row
@@ -81,15 +86,34 @@ def _section(title: str, text: str) -> str:
     return f"{title}\n{'-' * len(title)}\n{text}\n"
 
 
-def answer_section(links: AnswerLinks) -> str:
+def choices_text(format: str, cadence: str, messages: Messages) -> str:
+    """The chosen format and cadence, each on its line, in the choices' words of `messages`."""
+    _ = messages.gettext
+    chosen_format = _(FORMAT_CHOICES.get(format, format))
+    chosen_cadence = _(CADENCE_CHOICES.get(cadence, cadence))
+    return (
+        _("Preferred format: %(choice)s", choice=chosen_format)
+        + "\n"
+        + _("Preferred cadence: %(choice)s", choice=chosen_cadence)
+        + "\n"
+    )
+
+
+def answer_section(links: AnswerLinks, messages: Messages | None = None) -> str:
     """The one-click answers: each link opens a page to confirm on, so a prefetch does nothing."""
+    messages = messages or source_messages()
+    _ = messages.gettext
     return _section(
-        "Answer in one click",
-        f"Accept: {links.accept}\n\n"
-        f"Decline (you may give a reason or suggest another mentor): {links.decline}\n\n"
-        f"I'm full, pause my profile: {links.pause}\n\n"
-        "Each link opens a page where you confirm; nothing changes until you do.\n"
-        f"The links work until {links.expires.strftime('%-d %B %Y')}.",
+        _("Answer in one click"),
+        _("Accept: %(url)s", url=links.accept)
+        + "\n\n"
+        + _("Decline (you may give a reason or suggest another mentor): %(url)s", url=links.decline)
+        + "\n\n"
+        + _("I'm full, pause my profile: %(url)s", url=links.pause)
+        + "\n\n"
+        + _("Each link opens a page where you confirm; nothing changes until you do.")
+        + "\n"
+        + _("The links work until %(date)s.", date=Cldr(messages.language).format_date(links.expires)),
     )
 
 
@@ -101,45 +125,72 @@ def body_text(
     base_url: str,
     coordinator_mode: bool,
     links: AnswerLinks | None = None,
+    messages: Messages | None = None,
 ) -> str:
+    messages = messages or source_messages()
+    _ = messages.gettext
     request = row.request
     profile = urljoin(base_url, f"mentors/{request.mentor}/")
     created = datetime.fromisoformat(row.created_at.replace("Z", "+00:00"))
+    names = {"mentor": row.mentor_name, "mentee": request.name, "address": request.email}
     if coordinator_mode:
         opening = (
-            f"Hello,\n\n{request.name} would like to talk with {row.mentor_name} about mentoring, and agreed that "
-            f"these details are shared with the mentor. Please pass the request on.\n\n"
-            f"Mentor: {row.mentor_name} ({profile})\n"
-            f"Mentee: {request.name} <{request.email}> (reply to this email to answer them)\n"
+            _("Hello,")
+            + "\n\n"
+            + _(
+                "%(mentee)s would like to talk with %(mentor)s about mentoring, and agreed that these details "
+                "are shared with the mentor. Please pass the request on.",
+                **names,
+            )
+            + "\n\n"
+            + _("Mentor: %(mentor)s (%(url)s)", url=profile, **names)
+            + "\n"
+            + _("Mentee: %(mentee)s <%(address)s> (reply to this email to answer them)", **names)
+            + "\n"
         )
     else:
         opening = (
-            f"Hello {row.mentor_name},\n\n{request.name} found you in {site_title} and would like to talk with you "
-            f"about mentoring. They agreed that these details are shared with you.\n\n"
-            f"Reply to this email to answer {request.name} directly ({request.email}).\n"
+            _("Hello %(name)s,", name=row.mentor_name)
+            + "\n\n"
+            + _(
+                "%(mentee)s found you in %(site)s and would like to talk with you about mentoring. They agreed "
+                "that these details are shared with you.",
+                site=site_title,
+                **names,
+            )
+            + "\n\n"
+            + _("Reply to this email to answer %(mentee)s directly (%(address)s).", **names)
+            + "\n"
         )
-    parts = [opening, _section("What they hope to gain", request.hope_to_gain)]
+    parts = [opening, _section(_("What they hope to gain"), request.hope_to_gain)]
     if request.goals:
-        parts.append(_section("Their goals", request.goals))
-    parts.append(
-        f"Preferred format: {FORMAT_CHOICES.get(request.format, request.format)}\n"
-        f"Preferred cadence: {CADENCE_CHOICES.get(request.cadence, request.cadence)}\n"
-    )
-    parts.append(_section("Their message", request.message))
+        parts.append(_section(_("Their goals"), request.goals))
+    parts.append(choices_text(request.format, request.cadence, messages))
+    parts.append(_section(_("Their message"), request.message))
     if links is not None:
-        parts.append(answer_section(links))
+        parts.append(answer_section(links, messages))
     parts.append(
-        f"-- \nReference {row.reference}, received {created.strftime('%-d %B %Y at %H:%M UTC')}\n"
-        f"through the contact form of {site_title} ({organisation}).\n"
-        f"Your address was not shown to {request.name}; it is theirs only if you reply.\n"
+        "-- \n"
+        + _(
+            "Reference %(reference)s, received %(date)s at %(time)s UTC",
+            reference=row.reference,
+            date=Cldr(messages.language).format_date(created),
+            time=created.strftime("%H:%M"),
+        )
+        + "\n"
+        + _("through the contact form of %(site)s (%(organisation)s).", site=site_title, organisation=organisation)
+        + "\n"
+        + _("Your address was not shown to %(mentee)s; it is theirs only if you reply.", **names)
+        + "\n"
     )
     return "\n".join(parts)
 
 
-def _subject(row: Row, coordinator_mode: bool) -> str:
+def _subject(row: Row, coordinator_mode: bool, messages: Messages) -> str:
+    names = {"mentor": row.mentor_name, "mentee": row.request.name}
     if coordinator_mode:
-        return f"Mentoring request for {row.mentor_name} from {row.request.name}"
-    return f"Mentoring request from {row.request.name}"
+        return messages.gettext("Mentoring request for %(mentor)s from %(mentee)s", **names)
+    return messages.gettext("Mentoring request from %(mentee)s", **names)
 
 
 def _header_values(row: Row, *, sender: str, site_title: str) -> dict[str, str]:
@@ -166,9 +217,12 @@ def build_message(
     base_url: str,
     coordinator_mode: bool,
     links: AnswerLinks | None = None,
+    messages: Messages | None = None,
 ) -> EmailMessage:
-    """The message for one stored request. Raises UnsafeMessage (a ValueError) if a value
-    may not go into a header, ValueError if the policy finds a header unsafe."""
+    """The message for one stored request, in the language of `messages` (English without).
+    Raises UnsafeMessage (a ValueError) if a value may not go into a header, ValueError if
+    the policy finds a header unsafe."""
+    messages = messages or source_messages()
     for what, value in _header_values(row, sender=sender, site_title=site_title).items():
         problem = header_value_problem(value)
         if problem:
@@ -178,7 +232,7 @@ def build_message(
     msg["From"] = address(sender, site_title)
     msg["To"] = address(row.recipient, "" if coordinator_mode else row.mentor_name)
     msg["Reply-To"] = address(request.email, request.name)
-    msg["Subject"] = _subject(row, coordinator_mode)
+    msg["Subject"] = _subject(row, coordinator_mode, messages)
     created = datetime.fromisoformat(row.created_at.replace("Z", "+00:00"))
     msg["Date"] = format_datetime(created)
     msg["Message-ID"] = row.message_id
@@ -191,6 +245,7 @@ def build_message(
             base_url=base_url,
             coordinator_mode=coordinator_mode,
             links=links,
+            messages=messages,
         )
     )
     return msg
@@ -258,9 +313,12 @@ def render_message(
     base_url: str,
     coordinator_mode: bool,
     links: AnswerLinks | None = None,
+    messages: Messages | None = None,
 ) -> bytes:
-    """The bytes to hand to SMTP for one stored request, checked (``check_message_bytes``).
-    Raises UnsafeMessage (or the policy's ValueError) instead of returning anything unsafe."""
+    """The bytes to hand to SMTP for one stored request, checked (``check_message_bytes``), in
+    the language of `messages` (English without). Raises UnsafeMessage (or the policy's
+    ValueError) instead of returning anything unsafe."""
+    messages = messages or source_messages()
     message = build_message(
         row,
         sender=sender,
@@ -269,6 +327,7 @@ def render_message(
         base_url=base_url,
         coordinator_mode=coordinator_mode,
         links=links,
+        messages=messages,
     )
     data = message.as_bytes(policy=POLICY)
     expected = {
@@ -276,5 +335,5 @@ def render_message(
         "to": (row.recipient, "" if coordinator_mode else row.mentor_name),
         "reply-to": (row.request.email, row.request.name),
     }
-    check_message_bytes(data, expected, _subject(row, coordinator_mode))
+    check_message_bytes(data, expected, _subject(row, coordinator_mode, messages))
     return data

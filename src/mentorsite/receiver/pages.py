@@ -125,7 +125,7 @@ class Pages:
             f'<!doctype html><html lang="{html.escape(language)}" dir="{text_direction(language)}">'
             '<meta charset="utf-8">'
             f"<title>{html.escape(heading)}</title><h1>{html.escape(heading)}</h1><p>{html.escape(intro)}</p>"
-            f"<ul>{items}</ul><p>Please go back and try again.</p></html>"
+            f"<ul>{items}</ul><p>{html.escape(self.messages.gettext('Please go back and try again.'))}</p></html>"
         )
 
 

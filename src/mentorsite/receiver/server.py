@@ -7,12 +7,13 @@ import asyncio
 import logging
 import os
 import sys
+from functools import partial
 from pathlib import Path
 from typing import TextIO
 
 from .answers import LinkSigner
 from .app import Receiver
-from .delivery import Outbox, reminder_links
+from .delivery import Outbox, SmtpTransport, reminder_links
 from .directory import load_directory
 from .front import CannotListen, Limits, run
 from .lifecycle_mail import LifecycleMailer
@@ -62,9 +63,9 @@ def build_app(settings: Settings, *, trusted_proxy: str | None = None) -> tuple[
     pages = Pages(settings)
     # The mails read the directory the app holds now (SIGHUP replaces it), in the pages' language.
     mailer = LifecycleMailer(
-        settings, pages.messages, lambda: app.directory, store.load, answers=reminder_links(settings)
+        settings, pages.messages, lambda: app.directory, store.load, answers=reminder_links(settings, pages.messages)
     )
-    outbox = Outbox(store, settings, mailer=mailer)
+    outbox = Outbox(store, settings, partial(SmtpTransport, messages=pages.messages), mailer=mailer)
     app = Receiver(
         settings,
         store,
