@@ -246,3 +246,15 @@ def test_a_page_cannot_take_a_languages_folder(tmp_path):
     assert errors_of(site) == [
         "content/fr.md: error: page 'fr' would replace the site's /fr/ pages\n    hint: rename the file"
     ]
+
+
+def test_an_overlong_translation_key_is_refused_without_echoing_it(tmp_path):
+    """A key of 36+ characters is no language tag: refused at its line, and not repeated back."""
+    key = "fr-" + "x" * 60
+    profile = TRANSLATED.replace("translations:\n  fr:", f"translations:\n  {key}:")
+    line = profile.splitlines().index(f"  {key}:") + 1
+    site = bilingual_site(tmp_path, **{"mentors/ada.yaml": profile})
+    assert errors_of(site) == [
+        f"mentors/ada.yaml:{line}:3: error: a language tag has at most 35 characters\n"
+        "    hint: write a code such as fr or pt-BR"
+    ]

@@ -350,7 +350,11 @@ class Link(Strict):
 
 def _translation_language(value: str, info: ValidationInfo) -> str:
     # The site's languages arrive in the validation context (load.profile_context); without
-    # them (a profile checked on its own) any well-formed tag is accepted.
+    # them (a profile checked on its own) any well-formed tag is accepted. The length is checked
+    # here rather than with Field(max_length) on the key, whose JSON schema (propertyNames)
+    # differs between pydantic versions.
+    if len(value) > 35:
+        raise _error("language", "a language tag has at most 35 characters", "write a code such as fr or pt-BR")
     if not LANGUAGE_TAG.match(value):
         raise _error("language", f"'{value}' is not a language tag", "write a code such as fr or pt-BR")
     languages: list[str] | None = (info.context or {}).get("languages")
@@ -364,7 +368,7 @@ def _translation_language(value: str, info: ValidationInfo) -> str:
     return value
 
 
-TranslationLanguage = Annotated[str, Field(max_length=35), AfterValidator(_translation_language)]
+TranslationLanguage = Annotated[str, AfterValidator(_translation_language)]
 
 
 class ProfileText(Strict):
