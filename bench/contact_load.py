@@ -467,6 +467,7 @@ def main() -> int:
     orphans = sorted(set(stored) - refs)
     reused = len(acked) - len(refs)
 
+    tracebacks = [process.log.name for process in [*killed, *slots] if "Traceback" in process.output()]
     # Every mail by (request, kind) and by Message-ID, against what the confirmed answers imply.
     arrived: Counter = Counter()
     ids_of: dict[tuple[str, str], set[str]] = {}
@@ -512,6 +513,7 @@ def main() -> int:
         and not unexpected_mails
         and all_duplicates == all_window
         and shared_ids == 0
+        and not tracebacks
     )
 
     print(
@@ -591,6 +593,7 @@ def main() -> int:
         f"(same Message-ID after an interrupted send: {all_window}; any other: {all_duplicates - all_window}); "
         f"Message-IDs shared by two mails {shared_ids}"
     )
+    print(f"receiver logs with a traceback: {len(tracebacks)}")
     for problem in answer_problems[:10]:
         print(f"  answer problem: {problem}")
     if ok and not args.keep:
