@@ -12,7 +12,8 @@ behind a round-robin TCP balancer (bench/loopback_balancer.py). Client threads e
 signed timestamp and post a request with `Accept: application/json`, as the site's JavaScript
 does (the timestamp and the post may reach different receivers). During the run:
 
-* at 20 % of the requests the SMTP server is stopped; at 70 % it is started again;
+* at 20 % of the requests the SMTP server is stopped; at 70 % it is started again (once a send
+  has failed against it: a short run can post faster than the outbox polls);
 * at 50 % a receiver is killed with SIGKILL. Alone, it is restarted at once; one of several
   stays down while the others carry on, and is restarted at 80 %.
 
