@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from .schema import STAMP_COLUMNS
 from .store import Store, iso, utcnow
 
 #: What replaces an erased recipient's address and name.
@@ -59,13 +60,7 @@ _RECIPIENT_VIEW = (
     "status",
     "sent_at",
     "state",
-    "delivered_at",
-    "answered_at",
-    "expired_at",
-    "withdrawn_at",
-    "closed_at",
-    "reminded_at",
-    "escalated_at",
+    *STAMP_COLUMNS,
     "decline_reason",
     "suggested_mentor",
 )

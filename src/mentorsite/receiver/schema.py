@@ -100,6 +100,16 @@ def _v2_send_lease(d: Dialect) -> list[str]:
 #:
 #: An accepted request with ``closed_at`` empty takes one of the mentor's ``capacity`` places.
 STATES = ("received", "delivered", "accepted", "declined", "expired", "withdrawn")
+#: When a request reached each state, and when it was chased (ISO text, NULL until then).
+STAMP_COLUMNS = (
+    "delivered_at",
+    "answered_at",
+    "expired_at",
+    "withdrawn_at",
+    "closed_at",
+    "reminded_at",
+    "escalated_at",
+)
 #: The states in which the mentor may still answer.
 OPEN_STATES = ("received", "delivered")
 
@@ -118,19 +128,10 @@ def _v3_lifecycle(d: Dialect) -> list[str]:
     'delivered' (at its sent_at), any other is 'received'."""
     states = ", ".join(f"'{s}'" for s in STATES)
     kinds = ", ".join(f"'{k}'" for k in MAIL_KINDS)
-    stamp_columns = (
-        "delivered_at",
-        "answered_at",
-        "expired_at",
-        "withdrawn_at",
-        "closed_at",
-        "reminded_at",
-        "escalated_at",
-    )
     return [
         f"ALTER TABLE requests ADD COLUMN state TEXT NOT NULL DEFAULT 'received' CHECK (state IN ({states}))",
         # ISO 8601 UTC text like created_at (``store.iso``), so they sort and compare as text.
-        *(f"ALTER TABLE requests ADD COLUMN {column} TEXT" for column in stamp_columns),
+        *(f"ALTER TABLE requests ADD COLUMN {column} TEXT" for column in STAMP_COLUMNS),
         "ALTER TABLE requests ADD COLUMN decline_reason TEXT NOT NULL DEFAULT ''",
         # The slug of another mentor the declining mentor suggests, or ''.
         "ALTER TABLE requests ADD COLUMN suggested_mentor TEXT NOT NULL DEFAULT ''",

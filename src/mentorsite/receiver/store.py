@@ -420,6 +420,16 @@ class Store:
         return self._write(add)
 
     # The outbox
+    def _claim_sql(self, table: str, returning: str) -> str:
+        """The one claim of both outboxes (requests, mails): the next due queued row of `table`
+        becomes 'sending' with a lease; rows other receivers hold locked are skipped."""
+        return (
+            f"UPDATE {table} SET status = 'sending', attempts = attempts + 1, lease_until = ?"
+            f" WHERE status = 'queued' AND id = (SELECT id FROM {table}"
+            " WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT 1"
+            f"{self.db.skip_locked}) RETURNING {returning}"
+        )
+
     def claim_next(self, now: float | None = None) -> Row | None:
         """The next due row, claimed (queued -> sending, with a lease) and committed before the
         SMTP transaction starts; None when nothing is due. Rows other receivers are claiming
@@ -427,13 +437,7 @@ class Store:
         now = time.time() if now is None else now
 
         def claim(tx):
-            row = tx.execute(
-                "UPDATE requests SET status = 'sending', attempts = attempts + 1, lease_until = ?"
-                " WHERE status = 'queued' AND id = (SELECT id FROM requests"
-                " WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT 1"
-                f"{self.db.skip_locked}) RETURNING *",
-                (now + self.lease_seconds, now),
-            ).fetchone()
+            row = tx.execute(self._claim_sql("requests", "*"), (now + self.lease_seconds, now)).fetchone()
             return Row.from_db(row) if row else None
 
         return self._write(claim)
@@ -727,10 +731,7 @@ class Store:
 
         def claim(tx):
             mail = tx.execute(
-                "UPDATE mails SET status = 'sending', attempts = attempts + 1, lease_until = ?"
-                " WHERE status = 'queued' AND id = (SELECT id FROM mails"
-                " WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT 1"
-                f"{self.db.skip_locked}) RETURNING id, request_id, kind, created_at, message_id, attempts",
+                self._claim_sql("mails", "id, request_id, kind, created_at, message_id, attempts"),
                 (now + self.lease_seconds, now),
             ).fetchone()
             if mail is None:
