@@ -403,6 +403,27 @@ def test_capacity_reached_makes_the_mentor_full_and_refuses_new_requests_with_si
     assert again.exit_code == 1 and "the mentorship was already closed at" in again.output
 
 
+def test_a_withdrawn_request_takes_no_answer(service):
+    """`requests withdraw` ends an unanswered request; its Accept link then says so and acts on nothing."""
+    reference = send_request(service)[1]["reference"]
+    link = path_of(mentor_mail_links(service, reference)["Accept"])
+    delivered(service, reference)
+    result = service.cli("withdraw", reference.lower())
+    assert (result.exit_code, result.output) == (0, f"{reference}: withdrawn; the mentor's links now say so\n")
+    row = service.row(reference)
+    assert row["state"] == "withdrawn" and row["withdrawn_at"] is not None
+    before = service.snapshot()
+    status, _, page = call(service, "GET", link)
+    assert status == 409 and "This request was withdrawn on" in page
+    assert call(service, "POST", link, {"token": link.removeprefix("/answer/")}, Origin=service.receiver.url)[0] == 409
+    assert service.snapshot() == before
+    again = service.cli("withdraw", reference)
+    assert (again.exit_code, again.output) == (
+        1,
+        f"Error: {reference} is withdrawn already: only an unanswered request can be withdrawn\n",
+    )
+
+
 def test_pause_link_pauses_until_resumed(service):
     """The "I'm full" link, confirmed by POST, pauses the mentor: availability says "paused", a
     new request gets 409 mentor_paused; the replay says since when; `requests resume` reopens."""

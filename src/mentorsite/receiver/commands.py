@@ -409,6 +409,24 @@ def close_request(reference: str, site: Path, database: str | None) -> None:
     click.echo(f"{reference}: mentorship closed; {outcome.mentor} has one more free place")
 
 
+@requests_group.command("withdraw")
+@click.argument("reference")
+@site_argument
+@database_option
+def withdraw_request(reference: str, site: Path, database: str | None) -> None:
+    """Record that the mentee withdrew a request not yet answered; its answer links then say so."""
+    with _store(site, database) as store:
+        outcome = store.withdraw(reference, utcnow())
+    reference = reference.strip().upper()
+    if outcome.state is None:
+        raise click.ClickException(f"no request {reference}")
+    if not outcome.done:
+        raise click.ClickException(
+            f"{reference} is {outcome.state} already: only an unanswered request can be withdrawn"
+        )
+    click.echo(f"{reference}: withdrawn; the mentor's links now say so")
+
+
 @requests_group.command("pause")
 @click.argument("slug")
 @site_argument
