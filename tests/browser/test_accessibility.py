@@ -25,6 +25,9 @@ def any_site_url(request) -> str:
 
 
 def violations(page, axe) -> list[str]:
+    """axe's violations on the settled page. Results and counts are dimmed while aria-busy (a
+    shard or a card chunk still loading), which is a passing state, not the one to audit."""
+    page.wait_for_function("!document.querySelector('[aria-busy=\"true\"]')")
     page.add_script_tag(path=str(axe))
     found = page.evaluate("""async () => {
         const result = await axe.run(document, {resultTypes: ['violations']});
