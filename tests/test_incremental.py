@@ -595,7 +595,13 @@ def test_every_file_a_build_reads_is_in_the_up_to_date_snapshot(tmp_path):
         for path in uptodate.take_snapshot(site).stats
     }
     checkout = Path(mentorsite.build.__file__).resolve().parents[2]
-    watched = [p for p in opened if p.is_relative_to(site.resolve()) or p.is_relative_to(checkout)]
+    # The virtual environment may live inside the checkout (.venv): its packages are not inputs.
+    venv = Path(sys.prefix).resolve()
+    watched = [
+        p
+        for p in opened
+        if (p.is_relative_to(site.resolve()) or p.is_relative_to(checkout)) and not p.is_relative_to(venv)
+    ]
     cache = (site / ".mentorsite-cache").resolve()
     unseen = sorted(str(p) for p in watched if p not in stated and not p.is_relative_to(cache) and p.is_file())
     assert unseen == []

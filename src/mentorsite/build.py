@@ -151,14 +151,21 @@ def build_site(
     staging = Staging(output, private)
     try:
         published = published_mentors(config, loaded.mentors)
-        trees = language_trees(site_dir, config, published, loaded, today, derived or DerivedCache())
+        derived = derived or DerivedCache()
+        trees = language_trees(site_dir, config, published, loaded, today, derived)
         outputs = [output for tree in trees for output in tree.outputs]
         keys: dict[str, buildcache.Key | None] = {}
         for tree in trees:
             digests = buildcache.Digests(previous=tree.derived.digests)
             keys |= buildcache.output_keys(tree.outputs, tree.renderer, tree.settings, digests)
             tree.derived.digests = digests
-        previous = None if clean else buildcache.load_manifest(site_dir, output)
+        if clean:
+            previous = None
+        elif preview and derived.manifest is not None:
+            previous = derived.manifest
+        else:
+            previous = buildcache.load_manifest(site_dir, output)
+        derived.manifest = None  # until this build's output is in place
         plan = buildcache.plan(output, keys, previous, trusted=preview) if previous else buildcache.Plan({})
         addresses = {buildcache.address_digest(a): a for a in private}
         if previous is not None:
@@ -177,6 +184,8 @@ def build_site(
                 staging.apply(plan.stale, plan.stale_folders)
             manifest = buildcache.new_manifest(output, keys, plan.keep, frozenset(addresses))
             buildcache.save_manifest(site_dir, output, manifest)
+            if preview:
+                derived.manifest = manifest
             report.written = True
             report.files = staging.count
             report.pages = sum(1 for p in staging.paths if p.endswith(".html"))

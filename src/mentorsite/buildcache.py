@@ -130,6 +130,18 @@ class Digests:
         self._feed(value, out)
         return _digest(bytes(out))
 
+    def of_context(self, context: dict) -> bytes:
+        """A page context's digest, once per context object: a page the generators kept from
+        the last build (derived.DerivedCache) is not walked again. Contexts are never edited
+        once made (a page given alternates gets a new one)."""
+        found = self._memo.get(id(context)) or self._previous.get(id(context))
+        if found is not None and found[0] is context:
+            self._memo[id(context)] = found
+            return found[1]
+        digest = self.of(context)
+        self._memo[id(context)] = (context, digest)
+        return digest
+
     def _feed(self, value: object, out: bytearray) -> None:
         kind = type(value)
         # Exact types: a subclass (other than Markup, which renders unescaped) may render otherwise.
@@ -196,6 +208,7 @@ class TemplateDeps:
         self.env = env
         self._parsed: dict[str, tuple[str, frozenset[str], tuple[str | None, ...]]] = {}
         self._uses: dict[str, TemplateUse | None] = {}
+        self._headers: dict[tuple[str, tuple[str, ...]], bytes | None] = {}
 
     def _parse(self, name: str) -> tuple[str, frozenset[str], tuple[str | None, ...]]:
         if name not in self._parsed:
@@ -204,6 +217,28 @@ class TemplateDeps:
             source = loader.get_source(self.env, name)[0]
             self._parsed[name] = (source, *_analysed(self.env, source))
         return self._parsed[name]
+
+    def header(self, name: str, context_names: tuple[str, ...], global_digest: Any) -> bytes | None:
+        """What every page of template `name` with a context of these names shares in its key:
+        the template's reach and the digests of the globals it reads (those its context does
+        not give). None when the reach or a global cannot be known. Once per template and
+        shape of context: the globals are fixed for the build."""
+        key = (name, context_names)
+        if key not in self._headers:
+            self._headers[key] = self._header(name, context_names, global_digest)
+        return self._headers[key]
+
+    def _header(self, name: str, context_names: tuple[str, ...], global_digest: Any) -> bytes | None:
+        use = self.use(name)
+        if use is None:
+            return None
+        parts = [name.encode(), use.sources]
+        for read in sorted(use.names & set(self.env.globals) - set(context_names)):
+            value = global_digest(read)
+            if value is None:
+                return None
+            parts += [read.encode(), value]
+        return b"\0".join(parts)
 
     def use(self, name: str) -> TemplateUse | None:
         """None when the reach cannot be known (a template missing, unparsable, or named by a
@@ -334,19 +369,14 @@ def output_keys(
 
 
 def _page_key(page: Page, digest: Any, digests: Digests, templates: TemplateDeps, global_digest: Any) -> Key | None:
-    use = templates.use(page.template)
-    if use is None:
+    header = templates.header(page.template, tuple(page.context), global_digest)
+    if header is None:
         return None
-    digest.update(page.template.encode() + b"\0" + use.sources)
-    for name in sorted(use.names & set(templates.env.globals) - set(page.context)):
-        value = global_digest(name)
-        if value is None:
-            return None
-        digest.update(name.encode() + b"\0" + value)
-    value = _or_none(digests, page.context)
-    if value is None:
+    digest.update(header)
+    try:
+        digest.update(digests.of_context(page.context))
+    except Undigestable:
         return None
-    digest.update(value)
     return digest.digest()
 
 

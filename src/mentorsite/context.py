@@ -85,7 +85,13 @@ def site_context(
         return {f: facet_values(mentor, f) for f in fields}
 
     values = {m.slug: derived.get("facets", (m.mentor,), None, partial(field_values, m.mentor)) for m in published}
-    facets = build_facets(config, mentors, order, messages, values)
+    # The same facet views while no mentor's facet values nor the order changed (an edited bio or
+    # headline): every listing page shows them, so its page and key are kept too (generators).
+    signature = (
+        tuple(order),
+        tuple(derived.get("facet-key", (values[s],), None, partial(_hashable, values[s])) for s in order),
+    )
+    facets = derived.get("facet-views", (), signature, lambda: build_facets(config, mentors, order, messages, values))
     refs = RefMaker(facets, config, messages)
 
     def base_view(m: LoadedMentor) -> MentorView:
@@ -137,3 +143,8 @@ def site_context(
         messages=messages,
         derived=derived,
     )
+
+
+def _hashable(values: dict[str, list]) -> tuple:
+    """A mentor's facet values as a hashable, comparable signature."""
+    return tuple((field, tuple(map(repr, found))) for field, found in values.items())

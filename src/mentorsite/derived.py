@@ -30,6 +30,9 @@ class DerivedCache:
         self._before: dict[tuple, tuple[tuple, Any]] = {}
         #: The last build's digests of views and cards (buildcache.Digests), for the next one.
         self.digests: Any = None
+        #: The manifest of the last preview build (buildcache.Manifest): serve owns its folder,
+        #: so the next build need not read it back from disk.
+        self.manifest: Any = None
 
     def begin(self, settings: bytes | None) -> None:
         """Start a build under `settings` (None: nothing may be reused, nor kept for later)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +54,14 @@ def _page(
     last changed (the sitemap's lastmod); its link preview (JSON-LD, Open Graph), by default
     the site's with the breadcrumb trail `crumbs`."""
     if preview is None:
-        preview = site_preview(site.config, path, title, site_image(site), crumbs)
+        # The same preview object from build to build (serve): built and digested once.
+        image = site_image(site)
+        preview = site.derived.get(
+            "site-preview",
+            (),
+            (path, title, image, tuple(crumbs)),
+            lambda: site_preview(site.config, path, title, image, crumbs),
+        )
     return {"path": path, "title": title, "description": description, "updated": updated, "preview": preview}
 
 
@@ -149,33 +157,72 @@ def _listing(
     the newest of the mentors it lists."""
     pages = chunks(slugs, site.config.per_page)
     for number, chunk in enumerate(pages, start=1):
-        path = page_url(base, number)
-        shown = title
-        if number > 1:
-            shown = site.messages.gettext(
-                "%(title)s (page %(number)s of %(total)s)", title=title, number=number, total=len(pages)
-            )
-        yield Page(
-            f"{path}index.html",
-            origin,
-            template,
-            {
-                "page": _page(
-                    site,
-                    path,
-                    shown,
-                    description,
-                    updated=_newest(site.views[s].updated for s in chunk),
-                    crumbs=crumbs,
-                ),
-                "breadcrumbs": list(crumbs),
-                "cards": [site.views[s].card for s in chunk],
-                "pagination": pagination(base, number, len(pages)),
-                "total": len(slugs),
-                **context,
-            },
-            ALL_MENTORS,
+        # The same page object while its cards, settings and context are (serve): its key is
+        # then not computed again (buildcache digests a context once per object).
+        views = tuple(site.views[s] for s in chunk)
+        yield site.derived.get(
+            "listing",
+            (*views, *context.values()),
+            (base, number, len(pages), len(slugs), template, origin, title, description, tuple(crumbs), tuple(context)),
+            partial(
+                _listing_page,
+                site,
+                base,
+                chunk,
+                number,
+                len(pages),
+                len(slugs),
+                template,
+                origin,
+                title,
+                description,
+                crumbs,
+                context,
+            ),
         )
+
+
+def _listing_page(
+    site: SiteContext,
+    base: str,
+    chunk: list[str],
+    number: int,
+    total_pages: int,
+    total: int,
+    template: str,
+    origin: str,
+    title: str,
+    description: str,
+    crumbs: Sequence[Crumb],
+    context: dict[str, Any],
+) -> Page:
+    path = page_url(base, number)
+    shown = title
+    if number > 1:
+        shown = site.messages.gettext(
+            "%(title)s (page %(number)s of %(total)s)", title=title, number=number, total=total_pages
+        )
+    return Page(
+        f"{path}index.html",
+        origin,
+        template,
+        {
+            "page": _page(
+                site,
+                path,
+                shown,
+                description,
+                updated=_newest(site.views[s].updated for s in chunk),
+                crumbs=crumbs,
+            ),
+            "breadcrumbs": list(crumbs),
+            "cards": [site.views[s].card for s in chunk],
+            "pagination": pagination(base, number, total_pages),
+            "total": total,
+            **context,
+        },
+        ALL_MENTORS,
+    )
 
 
 def directory(site: SiteContext) -> Iterator[Page]:
@@ -197,34 +244,42 @@ def directory(site: SiteContext) -> Iterator[Page]:
 
 
 def mentor_pages(site: SiteContext) -> Iterator[Page]:
+    guide_url = site.guide_links.get("first_contact")
     for slug in site.order:
         view = site.views[slug]
-        crumbs = mentor_crumbs(site, view)
-        image = _image(site, mentor_card_path(slug), view.name)
-        yield Page(
-            f"{view.url}index.html",
-            f"mentors/{slug}",
-            "mentor.html",
-            {
-                "page": _page(
-                    site,
-                    view.url,
-                    view.name,
-                    view.headline,
-                    updated=view.updated,
-                    preview=mentor_preview(site.config, view, image, crumbs),
-                ),
-                "breadcrumbs": crumbs,
-                "mentor": view,
-                "guide_url": site.guide_links.get("first_contact"),
-            },
-            Inputs(mentors=frozenset({slug, *(other.slug for other in view.similar)})),
-        )
+        # The same page object while the view (with its similar mentors) and the settings are:
+        # an unchanged profile's page is neither made nor digested again in serve.
+        yield site.derived.get("mentor-page", (view,), guide_url, partial(_mentor_page, site, view, guide_url))
+
+
+def _mentor_page(site: SiteContext, view: MentorView, guide_url: str | None) -> Page:
+    crumbs = mentor_crumbs(site, view)
+    image = _image(site, mentor_card_path(view.slug), view.name)
+    return Page(
+        f"{view.url}index.html",
+        f"mentors/{view.slug}",
+        "mentor.html",
+        {
+            "page": _page(
+                site,
+                view.url,
+                view.name,
+                view.headline,
+                updated=view.updated,
+                preview=mentor_preview(site.config, view, image, crumbs),
+            ),
+            "breadcrumbs": crumbs,
+            "mentor": view,
+            "guide_url": guide_url,
+        },
+        Inputs(mentors=frozenset({view.slug, *(other.slug for other in view.similar)})),
+    )
 
 
 def facet_pages(site: SiteContext) -> Iterator[Page]:
     """Per facet: an index of its values, and a listing per value."""
     mentors = Crumb(site.messages.gettext("Mentors"), "mentors/")
+    updated = _newest(view.updated for view in site.views.values())
     for facet in site.facets:
         crumbs = [mentors, Crumb(facet.label, facet.url)]
         yield Page(
@@ -237,7 +292,7 @@ def facet_pages(site: SiteContext) -> Iterator[Page]:
                     facet.url,
                     facet.label,
                     site.messages.gettext("Mentors by %(facet)s.", facet=facet.label.lower()),
-                    updated=_newest(site.views[s].updated for s in site.order),
+                    updated=updated,
                     crumbs=crumbs,
                 ),
                 "breadcrumbs": crumbs,

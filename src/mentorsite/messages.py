@@ -18,7 +18,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
@@ -281,8 +281,10 @@ def load_messages(site_dir: Path, language: str, extra_msgids: Iterable[str] = (
 KEYWORDS = {**DEFAULT_KEYWORDS, "attr_gettext": None}
 
 
-def extract_strings(method: str, data: bytes) -> list[str | tuple[str, str]]:
-    """The msgids in a template ("jinja2") or script ("javascript") source; plural ones as pairs."""
+@lru_cache(maxsize=256)
+def extract_strings(method: str, data: bytes) -> tuple[str | tuple[str, str], ...]:
+    """The msgids in a template ("jinja2") or script ("javascript") source; plural ones as pairs.
+    Remembered by source: serve asks for the same scripts and templates at every rebuild."""
     options = {"extensions": "jinja2.ext.i18n", "trimmed": "false"} if method == "jinja2" else {}
     found: list[str | tuple[str, str]] = []
     for _line, message, _comments, _context in extract(method, io.BytesIO(data), KEYWORDS, options=options):
@@ -290,7 +292,7 @@ def extract_strings(method: str, data: bytes) -> list[str | tuple[str, str]]:
             found.append((message[0], message[1]))
         else:
             found.append(message)
-    return found
+    return tuple(found)
 
 
 def script_messages(messages: Messages, scripts: Iterable[bytes]) -> bytes:

@@ -56,8 +56,12 @@ class Preview:
 
 
 def absolute_url(config: SiteConfig, path: str) -> str:
-    """A site-relative path as an absolute URL under base_url."""
-    return urljoin(config.base_url, config.base_path + path.lstrip("/"))
+    """A site-relative path as an absolute URL under base_url (an absolute URL stays as it is)."""
+    if "//" in path or ":" in path.partition("/")[0]:
+        return urljoin(config.base_url, path)
+    # base_url always ends with "/" and is the site's root (config validates it): every page's
+    # JSON-LD makes about a dozen of these, so no urljoin on the common path.
+    return config.base_url + path.lstrip("/")
 
 
 def script_json(data: object) -> Markup:
