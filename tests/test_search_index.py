@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import gzip
 import json
+import random
 import re
 from datetime import date
 
 import pytest
 from kit import GOOD_PROFILE, drop_lines, write_site
 
+from mentorsite import search
 from mentorsite.build import build_site
 from mentorsite.search import CHUNK, FORMAT, normalise, shard_key, tokens
 from mentorsite.writing import CJK, KEEP_MARKS
@@ -256,3 +258,36 @@ def test_index_is_split_so_a_search_fetches_a_small_part(index):
     biggest = max(len(gzip.compress(files[p])) for p in shard_files)
     total = sum(len(gzip.compress(d)) for d in files.values())
     assert biggest < total / 10
+
+
+def test_a_patched_text_index_gives_the_bytes_of_a_fresh_one():
+    """serve keeps one TextIndex and patches it per edit: after every random change of some
+    mentors' tokens (words added, dropped, reweighted; a shard emptied; a new one started) its
+    shard files are exactly those of an index built afresh, and a change of the mentors or
+    their order rebuilds it."""
+    rng = random.Random(20261201)
+    words = ["ab" + c for c in "cdefgh"] + ["xy" + c for c in "uvw"] + ["数据", "数学", "qq"]
+    slugs = tuple(f"m{i}" for i in range(40))
+    tokens = [{w: rng.randint(1, 9) for w in rng.sample(words, 3)} for _ in slugs]
+    kept = search.TextIndex()
+    kept.update(slugs, tokens)
+    for _ in range(300):
+        tokens = list(tokens)
+        for i in rng.sample(range(len(slugs)), rng.randint(1, 4)):
+            changed = dict(tokens[i])
+            if changed and rng.random() < 0.4:
+                del changed[rng.choice(sorted(changed))]
+            if rng.random() < 0.6:
+                changed[rng.choice(words)] = rng.randint(1, 9)
+            tokens[i] = changed
+        if rng.random() < 0.05:
+            slugs = slugs[1:] + slugs[:1]  # another order: the ordinals all move
+            tokens = tokens[1:] + tokens[:1]
+        assert kept.update(slugs, tokens) == search.TextIndex().update(slugs, tokens)
+    # "qq" only ever in one place at the end: its shard comes and goes with it.
+    alone = [dict(t) for t in tokens]
+    for t in alone:
+        t.pop("qq", None)
+    assert "qq" not in kept.update(slugs, alone)
+    alone = [*alone[:5], {**alone[5], "qq": 3}, *alone[6:]]  # a new list, as every build hands in
+    assert kept.update(slugs, alone)["qq"] == b'{"qq":"3g"}'  # weight 3, ordinal 5 (delta 6 from -1: "g")

@@ -128,16 +128,18 @@ def site_context(
             views[slug] = finished(base, [views[s.slug] for s in similar_mentors(base, bases, tag_members)])
     views = {slug: views[slug] for slug in bases}  # in the order of `published`, as the build always had them
     placeholders = guide_placeholders(config)
-    guide_views = sorted(
-        (guide_view(g, placeholders) for g in guides if g.kind == "guide"), key=lambda g: (g.order, g.title)
-    )
+
+    def rendered(g: LoadedGuide) -> GuideView:
+        return derived.get("guide", (g,), None, partial(guide_view, g, placeholders))
+
+    guide_views = sorted((rendered(g) for g in guides if g.kind == "guide"), key=lambda g: (g.order, g.title))
     return SiteContext(
         config=config,
         views=views,
         order=order,
         facets=facets,
         guides=guide_views,
-        pages=[guide_view(g, placeholders) for g in guides if g.kind == "page"],
+        pages=[rendered(g) for g in guides if g.kind == "page"],
         guide_links=guide_links(guide_views, config),
         photos=photos,
         messages=messages,

@@ -406,7 +406,9 @@ def search_index(site: SiteContext) -> Iterator[File]:
         site.config,
         [site.views[s] for s in site.order],
         site.facets,
-        lambda view, make: site.derived.get("tokens", (view,), None, make),
+        site.derived.get,
+        # The text index of the last build under the same settings (serve), patched per edit.
+        site.derived.get("text-index", (), None, search.TextIndex),
     )
     for path, data in files.items():
         yield File(path, "search index", data, ALL_MENTORS)

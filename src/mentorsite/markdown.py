@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from urllib.parse import urlsplit
 
 import mdurl
@@ -358,7 +358,14 @@ class Reference:
 
 
 def references(text: str) -> list[Reference]:
-    """Every link and image target of a guide body that markdown-it accepts, in order.
+    """Every link and image target of a guide body that markdown-it accepts, in order
+    (remembered by text: serve checks the same guides at every rebuild)."""
+    return list(_references(text))
+
+
+@lru_cache(maxsize=512)
+def _references(text: str) -> tuple[Reference, ...]:
+    """references(), as a tuple.
 
     markdown-it knows a target's block but not its column, so the target is looked up in the
     text from that block on (the first time from its line, then after the last one found there),
@@ -392,4 +399,4 @@ def references(text: str) -> list[Reference]:
                 line = text.count("\n", 0, at) + 1
                 col = at - line_starts[line - 1] + 1
             found.append(Reference(url, image, child.content if image else "", line, col))
-    return found
+    return tuple(found)

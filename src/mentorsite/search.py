@@ -8,8 +8,10 @@ import html
 import json
 import re
 import unicodedata
-from collections.abc import Callable
+from bisect import bisect_left, insort
+from collections.abc import Callable, Hashable
 from functools import lru_cache, partial
+from typing import Any
 
 from .config import SiteConfig
 from .index import FacetView
@@ -311,6 +313,25 @@ def _record(view: MentorView) -> dict[str, str]:
     return {"card": str(view.card)}
 
 
+def _records(mentors: tuple[MentorView, ...]) -> bytes:
+    return _dumps([_record(v) for v in mentors])
+
+
+def _facet_column(facet: FacetView, values: list, ordinal: dict[str, int]) -> str:
+    """One facet's column of value codes, in ordinal order (see _column)."""
+    index = {v.key: n for n, v in enumerate(values)}
+    width = 1 if len(values) <= 62 else 2
+    per_mentor: list[list[int]] = [[] for _ in range(len(ordinal))]
+    for key, slugs in facet.members.items():
+        if key in index:
+            for slug in slugs:
+                if slug in ordinal:
+                    per_mentor[ordinal[slug]].append(index[key])
+    for v in per_mentor:
+        v.sort()
+    return _column(per_mentor, width, facet.multi)
+
+
 def _column(per_mentor: list[list[int]], width: int, multi: bool) -> str:
     """Facet values of every mentor: fixed-width codes, mentors separated by ',' when multi.
 
@@ -322,28 +343,130 @@ def _column(per_mentor: list[list[int]], width: int, multi: bool) -> str:
     return "".join([codes[values[0]] if values else none for values in per_mentor])
 
 
-#: How a caller remembers a mentor's tokens: (view, how to make them) -> the tokens.
-Remember = Callable[[MentorView, Callable[[], dict[str, int]]], dict[str, int]]
+#: How a caller remembers what it derived: (kind, source objects, plain values, how to make it)
+#: -> the value made from the same sources (by identity) and values (derived.DerivedCache.get).
+Memo = Callable[[str, tuple, Hashable, Callable[[], Any]], Any]
+
+
+def _no_memo(_kind: str, _sources: tuple, _values: Hashable, make: Callable[[], Any]) -> Any:
+    return make()
+
+
+class TextIndex:
+    """The text part of the index (postings, their strings and the shard files), kept between
+    the builds of one process (serve). When the mentors are the same ones in the same order,
+    only the tokens of those whose tokens changed are taken out and put back, and only the
+    shards those tokens live in are encoded again; otherwise everything is built anew. The
+    result is the same bytes either way (tests/test_incremental.py, tests/test_serve.py)."""
+
+    def __init__(self) -> None:
+        self.slugs: tuple[str, ...] | None = None
+        #: Per ordinal: the mentor's tokens with their weights (the very dicts handed in).
+        self.tokens: list[dict[str, int]] = []
+        #: token -> packed (ordinal << 4 | weight), ordinals ascending.
+        self.postings: dict[str, list[int]] = {}
+        #: token -> its posting string; shard prefix -> its tokens; shard prefix -> its file.
+        self.strings: dict[str, str] = {}
+        self.shard_tokens: dict[str, set[str]] = {}
+        self.shard_files: dict[str, bytes] = {}
+        self._deltas: list[str] = []
+
+    def update(self, slugs: tuple[str, ...], tokens: list[dict[str, int]]) -> dict[str, bytes]:
+        """The shard files by prefix for mentors `slugs` with `tokens` (in the same order)."""
+        self._deltas += [_b26(d) for d in range(len(self._deltas), len(slugs) + 1)]
+        try:
+            if slugs != self.slugs:
+                self._rebuild(tokens)
+            else:
+                self._patch(tokens)
+        except BaseException:
+            self.slugs = None  # half patched: the next build starts afresh
+            raise
+        self.slugs, self.tokens = slugs, tokens
+        return self.shard_files
+
+    def _rebuild(self, tokens: list[dict[str, int]]) -> None:
+        postings: dict[str, list[int]] = {}
+        for i, found in enumerate(tokens):
+            packed = i << 4
+            for token, weight in found.items():
+                entry = postings.get(token)
+                if entry is None:
+                    postings[token] = [packed | weight]
+                else:
+                    entry.append(packed | weight)
+        self.postings = postings
+        self.strings = {token: self._encoded(entries) for token, entries in postings.items()}
+        self.shard_tokens = {}
+        for token in postings:
+            self.shard_tokens.setdefault(shard_key(token), set()).add(token)
+        self.shard_files = {prefix: self._shard(prefix) for prefix in self.shard_tokens}
+
+    def _patch(self, tokens: list[dict[str, int]]) -> None:
+        dirty: set[str] = set()
+        for i, (old, new) in enumerate(zip(self.tokens, tokens, strict=True)):
+            if old is new:
+                continue
+            for token, weight in old.items():
+                if new.get(token) != weight:
+                    entries = self.postings[token]
+                    del entries[bisect_left(entries, i << 4)]
+                    dirty.add(token)
+            for token, weight in new.items():
+                if old.get(token) != weight:
+                    entries = self.postings.setdefault(token, [])
+                    insort(entries, i << 4 | weight)
+                    dirty.add(token)
+        shards: set[str] = set()
+        for token in dirty:
+            prefix = shard_key(token)
+            shards.add(prefix)
+            if self.postings[token]:
+                self.strings[token] = self._encoded(self.postings[token])
+                self.shard_tokens.setdefault(prefix, set()).add(token)
+            else:
+                del self.postings[token], self.strings[token]
+                self.shard_tokens[prefix].discard(token)
+        for prefix in shards:
+            if self.shard_tokens[prefix]:
+                self.shard_files[prefix] = self._shard(prefix)
+            else:
+                del self.shard_tokens[prefix], self.shard_files[prefix]
+
+    def _encoded(self, entries: list[int]) -> str:
+        """Posting string: weight digit + ordinal delta in base 26 ("a".."z"), e.g. "9b1c" =
+        ordinal 1 with weight 9, then ordinal 3 with weight 1."""
+        deltas, digits = self._deltas, _DIGITS
+        ords = [p >> 4 for p in entries]
+        return "".join([digits[p & 15] + deltas[o - q] for p, o, q in zip(entries, ords, [-1, *ords], strict=False)])
+
+    def _shard(self, prefix: str) -> bytes:
+        return _dumps({token: self.strings[token] for token in sorted(self.shard_tokens[prefix])})
 
 
 def search_files(
-    config: SiteConfig, mentors: list[MentorView], facets: list[FacetView], remember: Remember | None = None
+    config: SiteConfig,
+    mentors: list[MentorView],
+    facets: list[FacetView],
+    memo: Memo | None = None,
+    text: TextIndex | None = None,
 ) -> dict[str, bytes]:
     """Files of the search index, by output path. Built only from public views, in the given
-    (directory) order, which the ordinals follow. `remember` may hand back the tokens a view
-    had in an earlier build (the settings they depend on being the same)."""
+    (directory) order, which the ordinals follow. `memo` may hand back what was derived from
+    the same views in an earlier build, and `text` is the text index of that build (the
+    settings they depend on being the same)."""
     # Millions of small, long-lived objects: the cyclic collector would rescan them for nothing.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _search_files(config, mentors, facets, remember or (lambda _view, make: make()))
+        return _search_files(config, mentors, facets, memo or _no_memo, text or TextIndex())
     finally:
         if collecting:
             gc.enable()
 
 
 def _search_files(
-    config: SiteConfig, mentors: list[MentorView], facets: list[FacetView], remember: Remember
+    config: SiteConfig, mentors: list[MentorView], facets: list[FacetView], memo: Memo, text: TextIndex
 ) -> dict[str, bytes]:
     count = len(mentors)
     ordinal = {view.slug: i for i, view in enumerate(mentors)}
@@ -356,51 +479,25 @@ def _search_files(
                 if value.aliases
             }
 
-    # Text: token -> packed (ordinal << 4 | weight), ordinals ascending (mentors go in order).
-    postings: dict[str, list[int]] = {}
-    for i, view in enumerate(mentors):
-        packed = i << 4
-        for token, weight in remember(view, partial(_mentor_tokens, view, aliases)).items():
-            entry = postings.get(token)
-            if entry is None:
-                postings[token] = [packed | weight]
-            else:
-                entry.append(packed | weight)
-    # Posting strings: weight digit + ordinal delta in base 26 ("a".."z"), e.g. "9b1c" = ordinal 1
-    # with weight 9, then ordinal 3 with weight 1.
-    deltas = [_b26(d) for d in range(count + 1)]
-    digits = _DIGITS
-    shards: dict[str, dict[str, str]] = {}
-    for token in sorted(postings):
-        entries = postings[token]
-        ords = [p >> 4 for p in entries]
-        previous = [-1, *ords]
-        shards.setdefault(shard_key(token), {})[token] = "".join(
-            [digits[p & 15] + deltas[o - q] for p, o, q in zip(entries, ords, previous, strict=False)]
-        )
+    # Text: the shards of token -> posting string (TextIndex).
+    slugs = tuple(ordinal)
+    shards = text.update(
+        slugs, [memo("tokens", (view,), None, partial(_mentor_tokens, view, aliases)) for view in mentors]
+    )
 
     files: dict[str, bytes] = {}
     shard_map: dict[str, int] = {}
     for number, prefix in enumerate(sorted(shards)):
         shard_map[prefix] = number
-        files[f"search/t/{number}.json"] = _dumps(shards[prefix])
+        files[f"search/t/{number}.json"] = shards[prefix]
 
     # Facets: vocabularies for the manifest, value columns for filtering.
     facet_meta, columns = [], {}
     for facet in facets:
         values = [v for v in facet.values if v.count]
-        index = {v.key: n for n, v in enumerate(values)}
         width = 1 if len(values) <= 62 else 2
-        per_mentor: list[list[int]] = [[] for _ in range(count)]
-        for key, slugs in facet.members.items():
-            if key in index:
-                for slug in slugs:
-                    if slug in ordinal:
-                        per_mentor[ordinal[slug]].append(index[key])
         multi = facet.multi
-        for v in per_mentor:
-            v.sort()
-        columns[facet.key] = _column(per_mentor, width, multi)
+        columns[facet.key] = memo("facet-column", (facet,), slugs, partial(_facet_column, facet, values, ordinal))
         facet_meta.append(
             {
                 "key": facet.key,
@@ -427,7 +524,8 @@ def _search_files(
 
     chunks = (count + CHUNK - 1) // CHUNK
     for number in range(chunks):
-        files[f"search/r/{number}.json"] = _dumps([_record(v) for v in mentors[number * CHUNK : (number + 1) * CHUNK]])
+        shown = tuple(mentors[number * CHUNK : (number + 1) * CHUNK])
+        files[f"search/r/{number}.json"] = memo("records", shown, None, partial(_records, shown))
 
     fingerprint = hashlib.sha256()
     for path in sorted(files):
