@@ -263,7 +263,8 @@ def language_trees(
             }
     for tree in trees:
         root = config.language_root(tree.config.language)
-        tree.outputs = [replace(o, path=root + o.path) for o in tree.outputs]
+        if root:  # the default language's tree is the site's root: its outputs stay the same objects
+            tree.outputs = [replace(o, path=root + o.path) for o in tree.outputs]
     every = [o for tree in trees for o in tree.outputs]
     trees[0].outputs += generators.crawler_files(trees[0].site, every, alternates)
     trees[0].outputs += generators.cms_files(trees[0].site)  # after the sitemap, which the editor stays out of

@@ -117,20 +117,30 @@ def site_context(
 
     bases = {m.slug: base_view(m) for m in published}
     views = {slug: finished(base, []) for slug, base in bases.items() if base.accepting}
+
     # Only accepting mentors can be similar ones, and no more than the first 50 of a tag (but
     # the mentor itself) count: the candidates of each tag once, not per mentor of the tag.
-    tag_members = {
-        tag: [s for s in members if bases[s].accepting][: SIMILAR_PER_TAG + 1]
-        for tag, members in next((f.members for f in facets if f.field == "tags"), {}).items()
-    }
-    for slug, base in bases.items():
-        if not base.accepting:
-            views[slug] = finished(base, [views[s.slug] for s in similar_mentors(base, bases, tag_members)])
+    def similar_slugs() -> dict[str, list[str]]:
+        tag_members = {
+            tag: [s for s in members if bases[s].accepting][: SIMILAR_PER_TAG + 1]
+            for tag, members in next((f.members for f in facets if f.field == "tags"), {}).items()
+        }
+        return {
+            slug: [s.slug for s in similar_mentors(base, bases, tag_members)]
+            for slug, base in bases.items()
+            if not base.accepting
+        }
+
+    # What the choice reads of every mentor: an edited bio or headline keeps every list.
+    similar_signature = tuple(derived.get("similar-key", (b,), None, partial(_similar_key, b)) for b in bases.values())
+    for slug, chosen in derived.get("similar", (), similar_signature, similar_slugs).items():
+        views[slug] = finished(bases[slug], [views[s] for s in chosen])
     views = {slug: views[slug] for slug in bases}  # in the order of `published`, as the build always had them
     placeholders = guide_placeholders(config)
 
     def rendered(g: LoadedGuide) -> GuideView:
-        return derived.get("guide", (g,), None, partial(guide_view, g, placeholders))
+        # load_site sets a guide's files at every build (they depend on the folder too).
+        return derived.get("guide", (g,), tuple(g.files), partial(guide_view, g, placeholders))
 
     guide_views = sorted((rendered(g) for g in guides if g.kind == "guide"), key=lambda g: (g.order, g.title))
     return SiteContext(
@@ -150,3 +160,8 @@ def site_context(
 def _hashable(values: dict[str, list]) -> tuple:
     """A mentor's facet values as a hashable, comparable signature."""
     return tuple((field, tuple(map(repr, found))) for field, found in values.items())
+
+
+def _similar_key(view: MentorView) -> tuple:
+    """What similar_mentors reads of a mentor (the directory order follows from it too)."""
+    return (view.slug, view.accepting, view.name, tuple(tag.key for tag in view.tags))

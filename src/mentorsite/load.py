@@ -323,10 +323,10 @@ def _validate_guide(path: str, text: str, kind: str) -> tuple[LoadedGuide | None
 
 def _files(
     folder: Path, suffixes: tuple[str, ...], site_dir: Path, *, translations: bool = False
-) -> tuple[list[tuple[str, Path]], list[Diagnostic]]:
+) -> tuple[list[tuple[str, str]], list[Diagnostic]]:
     """Files with the given suffixes directly in folder, as (path relative to site, absolute);
     with `translations`, also files named as a translation (<slug>.<language>.md)."""
-    found: list[tuple[str, Path]] = []
+    found: list[tuple[str, str]] = []
     problems: list[Diagnostic] = []
     link = symlink_on_path(site_dir, folder.relative_to(site_dir).parts)
     if link:
@@ -367,7 +367,7 @@ def _files(
         if problem and not (translations and translation_name(entry.name)):
             problems.append(Diagnostic(rel, 0, 0, problem.message, problem.hint))
             continue
-        found.append((rel, folder / entry.name))
+        found.append((rel, entry.path))  # a str: no Path object per profile
     return found, problems
 
 
@@ -397,7 +397,7 @@ class LoadCache:
         if settings != self.settings:
             self.settings, self.entries = settings, {}
 
-    def lookup(self, rel: str, path: Path) -> tuple[Any, bytes | None, Stat | None]:
+    def lookup(self, rel: str, path: str | Path) -> tuple[Any, bytes | None, Stat | None]:
         """(the cached result or None, the file's bytes if they had to be read, its stat)."""
         now = time.time_ns()
         found = stamp(str(path))
@@ -469,13 +469,14 @@ def load_site(site_dir: Path, config: SiteConfig, *, today: date, cache: LoadCac
     for folder, kind in ((site_dir / "content" / "guides", "guide"), (site_dir / "content", "page")):
         files, problems = _files(folder, (".md",), site_dir, translations=True)
         loaded.diagnostics += problems
-        for rel, path in files:
+        for rel, name in files:
             seen.add(rel)
-            translated = translation_name(path.name)
+            guide_path = Path(name)
+            translated = translation_name(guide_path.name)
             if translated and translated[1] not in config.site_languages[1:]:
                 loaded.diagnostics.append(_untranslated_language(rel, translated[1], config))
                 continue
-            guide, diagnostics = _guide(cache, rel, path, kind, taken)
+            guide, diagnostics = _guide(cache, rel, guide_path, kind, taken)
             loaded.diagnostics += diagnostics
             if guide and not guide.meta.draft:
                 if translated:
@@ -518,7 +519,7 @@ def _guide(cache: LoadCache, rel: str, path: Path, kind: str, taken: int) -> Gui
     return result
 
 
-def _read(path: Path) -> bytes:
+def _read(path: str | Path) -> bytes:
     # Refuse to read a huge file into memory just to say it is too big.
-    with path.open("rb") as handle:
+    with open(path, "rb") as handle:
         return handle.read(MAX_GUIDE_BYTES + 1)
