@@ -39,10 +39,10 @@ from markupsafe import Markup
 from pydantic import BaseModel
 
 from . import __version__
+from .cachefile import read_signed, write_signed
 from .config import SiteConfig
 from .outputs import Copy, Drawn, File, Output, Page
 from .render import Renderer
-from .write import replace_file
 
 #: Where manifests are kept, relative to the site (git-ignored with the rest of the cache).
 CACHE_DIR = ".mentorsite-cache/build"
@@ -416,11 +416,7 @@ def load_manifest(site_dir: Path, output: Path) -> Manifest | None:
     """The last build's manifest, or None (no cache, an unreadable one, or no output) for a cold build."""
     if not output.is_dir() or output.is_symlink():
         return None
-    try:
-        with manifest_path(site_dir, output).open("rb") as handle:
-            stored = pickle.load(handle)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError):
-        return None
+    stored = read_signed(manifest_path(site_dir, output))
     if not isinstance(stored, dict) or stored.get("format") != MANIFEST_FORMAT:
         return None
     return Manifest(stored["entries"], stored["private"])
@@ -435,11 +431,10 @@ def forget_manifest(site_dir: Path, output: Path) -> None:
 
 def save_manifest(site_dir: Path, output: Path, manifest: Manifest) -> None:
     """Record the manifest (last, once the output is in place); a read-only site keeps none."""
-    path = manifest_path(site_dir, output)
-    data = pickle.dumps(
-        {"format": MANIFEST_FORMAT, "entries": manifest.entries, "private": manifest.private}, protocol=5
+    write_signed(
+        manifest_path(site_dir, output),
+        {"format": MANIFEST_FORMAT, "entries": manifest.entries, "private": manifest.private},
     )
-    replace_file(path, data)
 
 
 @dataclass(frozen=True)

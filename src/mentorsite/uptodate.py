@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import pickle
 import sys
 import time
 from collections.abc import Iterable
@@ -31,8 +30,8 @@ from importlib.util import find_spec
 from pathlib import Path
 
 from . import __version__
+from .cachefile import read_signed, write_signed
 from .diagnostics import Diagnostic
-from .write import replace_file
 
 #: Where records are kept, relative to the site (next to the build manifests).
 RECORDS_DIR = ".mentorsite-cache/build/requests"
@@ -224,11 +223,7 @@ def output_stamps(output: Path, paths: Iterable[str]) -> dict[str, Stat] | None:
 
 def current_record(site_dir: Path, path: Path, inputs: Snapshot, today: date) -> Record | None:
     """The recorded build, if its inputs and date are the ones now and its output is as it left it."""
-    try:
-        with path.open("rb") as handle:
-            stored = pickle.load(handle)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError, ImportError):
-        return None
+    stored = read_signed(path)
     if not isinstance(stored, dict) or stored.get("format") != RECORD_FORMAT:
         return None
     record = stored["record"]
@@ -240,5 +235,4 @@ def current_record(site_dir: Path, path: Path, inputs: Snapshot, today: date) ->
 
 def save_record(path: Path, record: Record) -> None:
     """Keep the record (after the output and its manifest are in place); a read-only site keeps none."""
-    data = pickle.dumps({"format": RECORD_FORMAT, "record": record}, protocol=5)
-    replace_file(path, data)
+    write_signed(path, {"format": RECORD_FORMAT, "record": record})
