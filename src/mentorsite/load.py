@@ -58,6 +58,8 @@ class LoadedMentor:
     stale: bool = False
     #: Its public texts with their locations, and joined (privacy.public_texts fills it once).
     public_texts: tuple[list[tuple[tuple, str]], bytes] | None = field(default=None, repr=False, compare=False)
+    #: The digest of the private addresses its public texts were last found free of (privacy).
+    clean_of: bytes | None = field(default=None, repr=False, compare=False)
     #: In a tree of another language: the free-text fields shown untranslated, with the language
     #: they are in (languages.mentors_in), which pages mark with `lang`.
     text_lang: dict[str, str] = field(default_factory=dict)

@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 
 from .config import SITE_INPUTS
@@ -23,6 +24,13 @@ from .diagnostics import Diagnostic
 _ALNUM = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789")
 #: Bytes that continue the local part of an address to the left ("x.ada@" is not "ada@").
 _LOCAL_CONTINUES = _ALNUM | frozenset(b"._%+-")
+
+
+@lru_cache(maxsize=8)
+def private_strings(emails: frozenset[str]) -> PrivateStrings:
+    """The matcher of these addresses, made once: a build asks for the same set several times,
+    and serve at every rebuild."""
+    return PrivateStrings(emails)
 
 
 class PrivateStrings:
@@ -90,7 +98,7 @@ class Staging:
         self.root.chmod(0o777 & ~umask)
         self.paths: dict[str, str] = {}  # output path -> what produced it
         #: Addresses that must never be published (mentors' private emails).
-        self.private = PrivateStrings(private)
+        self.private = private_strings(frozenset(private))
         #: Output files that contained a private string; a build with any must not commit.
         self.leaked: list[str] = []
         #: Paths written into the staging folder (all claimed paths but those an incremental build keeps).
