@@ -18,8 +18,9 @@ from kit import GOOD_PROFILE, PHOTO_PATH, SITE_TOML, TODAY, tiny_jpeg, write_sit
 from PIL import Image
 
 from mentorsite.build import build_site
+from mentorsite.card_fonts import font_files
 from mentorsite.previews import script_json
-from mentorsite.social_cards import CardSpec, draw, font_files
+from mentorsite.social_cards import CardSpec, draw
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_TODAY = date(2026, 11, 23)

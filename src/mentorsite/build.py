@@ -28,7 +28,7 @@ from .privacy import private_addresses, private_email_problems, quote_public_sou
 from .render import Renderer, TemplateProblem, check_templates, facet_sidebar, make_environment, version_of
 from .rules import site_rules
 from .runner import write_outputs
-from .social_cards import card_problems
+from .social_cards import card_problems, card_texts
 from .write import OutputCollision, PrivateStrings, Staging, unsafe_destination
 
 
@@ -92,9 +92,7 @@ def check_site(
     report.diagnostics += problems + private_email_problems(loaded) + check_templates(site_dir, config, today)
     report.diagnostics += site_problems(site_dir, config, loaded, publishing=publishing)
     if config.previews.social_cards:
-        texts = [config.title] + [t for m in loaded.mentors for t in (m.mentor.name, m.mentor.headline)]
-        texts += [g.meta.title for g in loaded.guides]
-        report.diagnostics += card_problems(site_dir, config.previews.font, texts)
+        report.diagnostics += card_problems(site_dir, config.previews.font, card_texts(config, loaded))
     msgids = site_template_msgids(site_dir)
     for language in config.site_languages:
         report.diagnostics += load_messages(site_dir, language, msgids)[1]

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from . import cms, feeds, search
+from .card_fonts import fallback_fonts, font_files
 from .cldr import timezone_name
 from .context import SiteContext
 from .messages import Messages, script_messages, script_messages_name
@@ -30,7 +31,7 @@ from .previews import (
     site_preview,
 )
 from .render import asset_sources
-from .social_cards import HEIGHT, WIDTH, CardSpec, font_files, shaping_available
+from .social_cards import HEIGHT, WIDTH, CardSpec, shaping_available
 from .stats import site_stats
 from .views import GuideView, MentorView
 
@@ -484,6 +485,8 @@ def social_cards(site_dir: Path, site: SiteContext) -> Iterator[Drawn]:
     shaping = shaping_available()
 
     def spec(title: str, subtitle: str, initials: str = "", photo: PublishedPhoto | None = None) -> CardSpec:
+        # Only the fonts this card needs, so another mentor's script does not redraw it.
+        fallbacks = fallback_fonts((title, subtitle, initials, config.title), regular, bold).fonts
         return CardSpec(
             title,
             subtitle,
@@ -495,6 +498,7 @@ def social_cards(site_dir: Path, site: SiteContext) -> Iterator[Drawn]:
             regular,
             bold,
             shaping,
+            fallbacks,
         )
 
     yield Drawn(SITE_CARD, "social card of the site", spec(config.title, config.description))
