@@ -163,13 +163,12 @@ def fallback_fonts(
     """The system fonts the texts of one card need beyond `regular` and `bold`: for each script they
     lack, the first listed font (by path) that has every character of it in the texts, else the one
     that has the most."""
-    own = coverage(regular) & coverage(bold)
+    own = _both(regular, bold)
     texts = list(dict.fromkeys(texts))
     needed: dict[str, set[str]] = {}
     for text in texts:
         for char in text:
-            script = script_of(char)
-            if script not in NEUTRAL and ord(char) not in own:
+            if ord(char) not in own and (script := script_of(char)) not in NEUTRAL:
                 needed.setdefault(script, set()).add(char)
     fonts: list[FontFile] = []
     missing: dict[str, tuple[str, ...]] = {}
@@ -189,10 +188,17 @@ def fallback_fonts(
     return Fallbacks(tuple(fonts), missing)
 
 
+@lru_cache(maxsize=8)
+def _both(regular: FontFile | None, bold: FontFile | None) -> frozenset[int]:
+    return coverage(regular) & coverage(bold)
+
+
 def font_runs(text: str, chain: Sequence[FontFile | None]) -> list[tuple[str, int]]:
     """`text` cut where the font that draws it changes: (piece, index in `chain`), each character
     drawn by the first font of the chain that has it. Spaces, punctuation and combining marks stay
     with the font before them when it has them; a character no font has is left out."""
+    if text and chain and coverage(chain[0]).issuperset(map(ord, text)):
+        return [(text, 0)]  # the common case, and wrapping asks many times
     runs: list[tuple[str, int]] = []
     for char in text:
         script, code = script_of(char), ord(char)
