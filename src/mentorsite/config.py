@@ -397,7 +397,7 @@ class PreviewsConfig(Strict):
     social_cards: bool = True
     """Draw a 1200×630 PNG card per mentor and per guide (/social/…) for link previews; false leaves them out (og:image then shows the logo, if any)."""
     font: str = Field(default="", max_length=200)
-    """A TrueType/OpenType font for the cards, relative to the site, covering the scripts of its names; empty: DejaVu Sans (Debian's fonts-dejavu-core), else Pillow's built-in Latin font."""
+    """A TrueType/OpenType font for the cards, relative to the site; empty: DejaVu Sans (Debian's fonts-dejavu-core), else Pillow's built-in Latin font. Letters it lacks are drawn with a system font that has them (fontconfig), else left off with a warning."""
     feed_entries: int = Field(default=20, ge=1, le=500)
     """Entries in the Atom feeds of newly joined mentors (/feed.xml) and of guides (/guides/feed.xml)."""
 
