@@ -131,11 +131,13 @@ def card_problems(
     needs shaping this Pillow cannot do, and one per file and script that no installed font has
     (that text is left off the cards)."""
     problems = []
+    usable = True
     if font:
         try:
             ImageFont.truetype(str(site_dir / font), 12)
         except OSError:
-            return [
+            usable = False
+            problems.append(
                 Diagnostic(
                     "site.toml",
                     0,
@@ -143,7 +145,7 @@ def card_problems(
                     f"[previews] font '{font}' is not a TrueType or OpenType font file in the site",
                     "give the path of a .ttf or .otf file relative to the site, or leave font empty for DejaVu Sans",
                 )
-            ]
+            )
     shaping = shaping_available()
     if not shaping and any(needs_shaping(t.text) for t in texts):
         problems.append(
@@ -153,10 +155,13 @@ def card_problems(
                 0,
                 "social cards: some names or titles are in a script that needs text shaping (raqm), "
                 "which this Pillow lacks; that text is left off the cards",
-                "install Pillow from its wheel (it bundles raqm) or libraqm, or set [previews] social_cards = false",
+                "install libfribidi0 (Pillow's wheel bundles raqm but loads FriBiDi from the system) or libraqm, "
+                "or set [previews] social_cards = false",
                 "warning",
             )
         )
+    if not usable:
+        return problems
     regular, bold = font_files(site_dir, font)
     by_file: dict[str, list[CardText]] = {}
     for text in texts:
