@@ -3,7 +3,9 @@
 Routes (``/requests`` is the path of ``[contact] action``):
 
 * ``POST /requests`` — a contact request. Browsers posting the plain form get HTML: 303 to the
-  site's thank-you page once stored, else the review page (200) or 4xx. Clients sending
+  site's thank-you page once stored, else the review page (200) or 4xx. Once the form is read,
+  the answer is in the language it names (``lang``: the tree it was sent from; anything but one
+  of the site's languages is the default), and so is the thank-you page's tree. Clients sending
   ``Accept: application/json`` (the site's JavaScript) get JSON: 201 ``{"ok": true,
   "reference": …}`` once stored, or 4xx ``{"ok": false, "code": …, "message": …, "errors": …}``.
 * ``GET /requests/token`` — a signed timestamp for the form (``{"ts": …}``), for JavaScript.
