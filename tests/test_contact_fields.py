@@ -97,9 +97,10 @@ def mentor_and_review_pages(tmp_path: Path) -> tuple[str, str]:
 
 def test_both_forms_print_the_definitions_fields_labels_and_limits(tmp_path):
     """Mentor page and review page: the same controls, in form order, with the definition's
-    maxlength, required and label, around the fixed ts (timestamp) and website (honeypot)."""
+    maxlength, required and label, around the fixed lang (the page's language), ts (timestamp)
+    and website (honeypot)."""
     mentor_page, review = mentor_and_review_pages(tmp_path)
-    expected = [("input", "mentor", "hidden", None, False, "")]
+    expected = [("input", "mentor", "hidden", None, False, ""), ("input", "lang", "hidden", None, False, "")]
     expected.append(("input", "ts", "hidden", None, False, ""))
     for field in REQUEST_FIELDS[1:]:
         tag, kind = {"text": ("textarea", None), "choice": ("select", None), "consent": ("input", "checkbox")}.get(

@@ -54,6 +54,7 @@ def test_receiver_mode_posts_to_the_receiver_with_a_token_url(tmp_path):
     assert 'data-token-url="https://forms.example.org/requests/token"' in tag
     assert field_names(page(out, "ana-lima")) == [
         "mentor",
+        "lang",
         "ts",
         "name",
         "email",

@@ -241,6 +241,87 @@ def test_a_label_in_a_language_the_site_does_not_build_is_refused(tmp_path):
     ]
 
 
+#: The site's own fields, labelled per language: a choice whose label and one value are
+#: translated, and a text field whose label is not.
+OWN_FIELDS = """
+[[fields]]
+key = "faculty"
+label = {en = "Faculty", fr = "Faculté"}
+type = "choice"
+[fields.values]
+engineering = { label = { en = "Engineering", fr = "Ingénierie" } }
+humanities = "Arts and Humanities"
+
+[[fields]]
+key = "motto"
+label = "Motto"
+
+[[facets]]
+key = "faculty"
+label = {en = "Faculty", fr = "Faculté"}
+"""
+
+
+@pytest.fixture(scope="module")
+def own_fields(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("own-fields")
+    profile = TRANSLATED.replace("name: Ada Example\n", "name: Ada Example\nfaculty: engineering\nmotto: Ask early\n")
+    other = UNTRANSLATED.replace("name: Bo Example\n", "name: Bo Example\nfaculty: humanities\n")
+    site = bilingual_site(
+        root / "site",
+        **{"site.toml": BILINGUAL_TOML + OWN_FIELDS, "mentors/ada.yaml": profile, "mentors/bo.yaml": other},
+    )
+    report = build_site(site, root / "out", today=TODAY)
+    assert report.written, [d.human() for d in report.errors]
+    return root / "out"
+
+
+def own_field_terms(html: str) -> list[str]:
+    """The <dt> and <dd> of the site's own fields on a mentor page, as written."""
+    return re.findall(r"<dt(?: lang=\"\w+\")?>(?:Faculty|Faculté|Motto)</dt><dd>.*?</dd>", html)
+
+
+def test_own_field_labels_take_the_language_of_the_tree(own_fields):
+    """The French tree shows a field's French label and its value's; an untranslated label is the
+    default language's, marked with its lang; the English tree is unchanged and unmarked."""
+    french = read(own_fields, "fr/mentors/ada/index.html")
+    english = read(own_fields, "mentors/ada/index.html")
+    assert own_field_terms(french) == [
+        '<dt>Faculté</dt><dd><a href="/fr/faculty/engineering/">Ingénierie</a></dd>',
+        '<dt lang="en">Motto</dt><dd>Ask early</dd>',
+    ]
+    assert own_field_terms(english) == [
+        '<dt>Faculty</dt><dd><a href="/faculty/engineering/">Engineering</a></dd>',
+        "<dt>Motto</dt><dd>Ask early</dd>",
+    ]
+
+
+def test_a_facet_over_an_own_field_takes_its_values_labels_in_the_tree(own_fields):
+    """The facet's pages list the field's values with the tree's labels (the default's where untranslated)."""
+    french = read(own_fields, "fr/faculty/index.html")
+    assert "Ingénierie" in french and "Arts and Humanities" in french and "Engineering" not in french
+    assert "Engineering" in read(own_fields, "faculty/index.html")
+
+
+@pytest.mark.parametrize(
+    ("given", "what"),
+    [
+        ('label = {en = "Faculty", fr = "Faculté"}', "field 'faculty'"),
+        ('engineering = { label = { en = "Engineering", fr = "Ingénierie" } }', "field 'faculty' value 'engineering'"),
+    ],
+)
+def test_an_own_field_label_in_a_language_the_site_does_not_build_is_refused(tmp_path, given, what):
+    """A label of the site's own field (or of one of its values) in another language than the
+    site's is an error at its line, naming the site's languages."""
+    wrong = given.replace("fr = ", "de = ")
+    toml = BILINGUAL_TOML + OWN_FIELDS.replace(given, wrong, 1)
+    line = toml.splitlines().index(wrong) + 1
+    assert errors_of(write_site(tmp_path, files={"site.toml": toml})) == [
+        f"site.toml:{line}:1: error: {what} has a label in 'de', which is not one of the site's languages\n"
+        "    hint: languages are en, fr; add 'de' to them or remove the label"
+    ]
+
+
 def test_a_page_cannot_take_a_languages_folder(tmp_path):
     site = bilingual_site(tmp_path, **{"content/fr.md": "---\ntitle: Français\n---\n\nBonjour.\n"})
     assert errors_of(site) == [

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import email
 import email.policy
+import http.client
 import json
+import re
 import time
 import urllib.error
 import urllib.request
@@ -18,8 +20,10 @@ from urllib.parse import urlencode
 import pytest
 from babel.dates import format_date
 from receiver_kit import VALID_FORM, ReceiverProcess, SmtpSink, kind_of, write_site
+from test_receiver_framing import connect, exchange, statuses
 
 from mentorsite.messages import messages_for
+from mentorsite.receiver.front import Limits
 from mentorsite.receiver.mail import build_message, render_message
 from mentorsite.receiver.store import Store
 from mentorsite.receiver.validation import Submission
@@ -27,8 +31,9 @@ from mentorsite.receiver.validation import Submission
 SITE = "https://mentors.example.org"
 
 
-def site_in(root: Path, language: str) -> Path:
-    """receiver_kit's site with `language` set and no rate limit or minimum fill time."""
+def site_in(root: Path, language: str, languages: list[str] | None = None) -> Path:
+    """receiver_kit's site with `language` set (or multilingual, with `languages`) and no rate
+    limit or minimum fill time."""
     site = write_site(
         root,
         base_url=f"{SITE}/",
@@ -36,14 +41,16 @@ def site_in(root: Path, language: str) -> Path:
         contact={"rate_limit": 0, "mentor_daily_limit": 0, "min_fill_seconds": 0, "from_email": "m@example.org"},
     )
     toml = site / "site.toml"
-    toml.write_text(toml.read_text(encoding="utf-8").replace("[contact]", f'language = "{language}"\n\n[contact]'))
+    setting = f"languages = {json.dumps(languages)}" if languages else f'language = "{language}"'
+    toml.write_text(toml.read_text(encoding="utf-8").replace("[contact]", f"{setting}\n\n[contact]"))
     return site
 
 
-def running(root: Path, language: str):
-    """A receiver process on a site in `language`, with its SMTP sink."""
+def running(root: Path, language: str, languages: list[str] | None = None):
+    """A receiver process on a site in `language` (or `languages`), with its SMTP sink."""
     sink = SmtpSink().start()
-    process = ReceiverProcess(site_in(root / "site", language), root / "requests.sqlite3", smtp_port=sink.port)
+    site = site_in(root / "site", language, languages)
+    process = ReceiverProcess(site, root / "requests.sqlite3", smtp_port=sink.port)
     try:
         yield process.start(), sink
     finally:
@@ -195,6 +202,129 @@ def test_an_arabic_site_counts_characters_with_arabic_plural_forms(arabic):
             "email": "يُرجى اختصار عنوان بريدك الإلكتروني إلى 254 حرفًا أو أقل (عدد أحرفه الآن 255).",
         },
     }
+
+
+# A bilingual site: the form says which tree it was sent from --------------------------------------
+
+
+@pytest.fixture(scope="module")
+def bilingual(tmp_path_factory):
+    """A site built in English (the default, at the root) and French (under /fr/)."""
+    yield from running(tmp_path_factory.mktemp("en-fr"), "en", ["en", "fr"])
+
+
+def post_unfollowed(process: ReceiverProcess, *, accept: str, **changes) -> tuple[int, dict[str, str], bytes]:
+    """POST the form like `post`, without following a redirect: (status, headers, body)."""
+    with urllib.request.urlopen(f"{process.url}/requests/token", timeout=10) as response:
+        ts = json.loads(response.read())["ts"]
+    data = {k: v for k, v in {**VALID_FORM, **changes, "ts": ts}.items() if v is not None}
+    connection = http.client.HTTPConnection("127.0.0.1", process.port, timeout=10)
+    try:
+        connection.request(
+            "POST",
+            "/requests",
+            body=urlencode(data),
+            headers={"Accept": accept, "Origin": SITE, "Content-Type": "application/x-www-form-urlencoded"},
+        )
+        answer = connection.getresponse()
+        return answer.status, dict(answer.getheaders()), answer.read()
+    finally:
+        connection.close()
+
+
+def test_a_post_from_the_french_tree_is_thanked_on_the_french_page(bilingual):
+    """The plain form from /fr/mentors/…/ is redirected to /fr/contact/thanks/, the English one to the root's."""
+    process, _ = bilingual
+    for language, thanks in (("fr", f"{SITE}/fr/contact/thanks/"), ("en", f"{SITE}/contact/thanks/")):
+        status, headers, _body = post_unfollowed(process, accept="text/html", lang=language, name=f"Zoë {language}")
+        assert status == 303
+        assert re.fullmatch(re.escape(thanks) + r"\?ref=[A-Z0-9-]+", headers["Location"]), headers["Location"]
+
+
+def test_a_post_from_the_french_tree_is_answered_in_french_json(bilingual):
+    """JSON: the thank-you message and page, and the validation messages, in the form's language."""
+    process, _ = bilingual
+    status, _headers, body = post_unfollowed(process, accept="application/json", lang="fr", name="Zoë JSON")
+    answer = json.loads(body)
+    assert status == 201
+    reference = answer["reference"]
+    assert answer["thanks_url"] == f"{SITE}/fr/contact/thanks/?ref={reference}"
+    assert answer["message"] == (
+        f"Merci ! Votre demande a bien été reçue (référence {reference}). Le mentor vous répondra par e-mail."
+    )
+    status, _headers, body = post_unfollowed(process, accept="application/json", lang="fr", name="", consent=None)
+    assert status == 422
+    assert json.loads(body)["errors"]["name"] == "Veuillez saisir votre nom."
+    status, _headers, body = post_unfollowed(process, accept="application/json", lang="en", name="")
+    assert json.loads(body)["errors"] == {"name": "Please enter your name."}
+
+
+def test_the_review_page_of_a_french_post_is_french_and_keeps_its_language(bilingual):
+    """Without JavaScript, the review page of a French post is the French tree's (its links under
+    /fr/) and its form posts `lang=fr` again, so the next answer is French too."""
+    process, _ = bilingual
+    status, _headers, body = post_unfollowed(process, accept="text/html", lang="fr", email="zoe at example")
+    page = body.decode()
+    assert status == 422
+    assert '<html lang="fr"' in page
+    assert "Veuillez vérifier votre demande" in page
+    assert '<input type="hidden" name="lang" value="fr">' in page
+    assert f'href="{SITE}/fr/mentors/"' in page
+    assert "Please enter" not in page
+
+
+def test_the_mentors_mail_of_a_french_post_is_in_the_sites_default_language(bilingual):
+    """The mentee wrote from the French tree; the mentor reads the site's default language."""
+    process, sink = bilingual
+    status, _headers, body = post_unfollowed(process, accept="application/json", lang="fr", name="Zoë Mail")
+    assert status == 201
+    mail = the_mentors_mail(sink, json.loads(body)["reference"])
+    assert mail["Subject"] == "Mentoring request from Zoë Mail"
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    ["../x", "fr\r\nX: injected", "zz", "FR", " fr", "<script>", "x" * 10_000],
+    ids=lambda v: repr(v) if len(v) < 40 else f"{len(v):,} characters",
+)
+def test_a_language_that_is_not_the_sites_is_the_default(bilingual, hostile):
+    """Anything but one of the site's language tags is the default language: 303 to the root's
+    thank-you page, and the value is never echoed in the answer."""
+    process, _ = bilingual
+    status, headers, body = post_unfollowed(process, accept="text/html", lang=hostile, name="Zoë Hostile")
+    assert status == 303
+    assert re.fullmatch(re.escape(f"{SITE}/contact/thanks/") + r"\?ref=[A-Z0-9-]+", headers["Location"])
+    assert hostile.encode() not in body and all(hostile not in value for value in headers.values())
+    status, _headers, body = post_unfollowed(process, accept="text/html", lang=hostile, email="zoe at example")
+    page = body.decode()
+    assert status == 422
+    assert '<html lang="en"' in page and '<input type="hidden" name="lang" value="en">' in page
+    assert hostile not in page.replace('"en"', "")
+
+
+# Refusals before any request is read ---------------------------------------------------------------
+
+
+def test_a_french_site_refuses_connections_in_french(french):
+    """The connection cap's refusal comes before any request is parsed: the site's language."""
+    process, _ = french
+    held = [connect(process.port, "127.0.7.1") for _ in range(Limits().per_client)]
+    try:
+        time.sleep(0.5)
+        answer = exchange(process.port, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", source="127.0.7.1")
+    finally:
+        for sock in held:
+            sock.close()
+    assert statuses(answer) == [503]
+    assert answer.endswith("Trop de connexions depuis votre réseau.\n".encode())
+
+
+def test_a_french_site_refuses_a_malformed_request_in_french(french):
+    """A framing refusal (bare LF line ends) is French too."""
+    process, _ = french
+    answer = exchange(process.port, b"GET /healthz HTTP/1.1\r\nHost: x\nX-Bare: lf\r\n\r\n")
+    assert statuses(answer) == [400]
+    assert answer.endswith(b"Les lignes doivent se terminer par CRLF.\n")
 
 
 # The mail on its own ----------------------------------------------------------------------------

@@ -19,15 +19,16 @@ from click.testing import CliRunner
 from receiver_kit import VALID_FORM, write_site
 
 from mentorsite.cli import cli
-from mentorsite.config import ContactConfig, SiteConfig
+from mentorsite.config import ContactConfig, SiteConfig, load_config
 from mentorsite.receiver.delivery import Outbox, PermanentFailure, TemporaryFailure, backoff
 from mentorsite.receiver.directory import Directory, Entry, load_directory, read_contacts
 from mentorsite.receiver.mail import build_message
+from mentorsite.receiver.pages import Pages
 from mentorsite.receiver.ratelimit import RateLimiter
 from mentorsite.receiver.settings import SettingsError, origin_of, resolve
 from mentorsite.receiver.store import Store, TokenReused
 from mentorsite.receiver.tokens import MAX_AGE, Signer
-from mentorsite.receiver.validation import FormError, Submission, parse_form, validate
+from mentorsite.receiver.validation import FormError, Submission, form_language, parse_form, validate
 
 KEY = b"k" * 32
 ANA = Entry("ana-example", "Ana Example", True, (("one-to-one", "One-to-one"),), "ana.private@example.org")
@@ -469,6 +470,30 @@ def test_settings_resolve(tmp_path):
     assert settings.from_email == "coord@example.org"
     assert settings.database == Path.home() / ".local/share/mentorsite/requests.sqlite3"
     assert origin_of("HTTP://LOCALHOST:80/x") == "http://localhost"
+
+
+def test_a_french_first_site_thanks_and_speaks_french_by_default(tmp_path):
+    """languages = ["fr", "en"]: French is the default (the root's thank-you page, the words
+    before a form's language is known, the mails); English posts go to /en/."""
+    site = write_site(tmp_path / "site", base_url="https://example.org/m/", action="https://forms.example.org/r")
+    toml = site / "site.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("[contact]", 'languages = ["fr", "en"]\n\n[contact]'))
+    settings = resolve(site, load_config(site), database=tmp_path / "r.db")
+    assert settings.default_language == "fr"
+    assert settings.thanks_url == "https://example.org/m/contact/thanks/"
+    assert settings.thanks_url_in("en") == "https://example.org/m/en/contact/thanks/"
+    pages = Pages(settings)
+    assert pages.messages.language == "fr" and pages.voice("zz") is pages.voice() is pages.voices["fr"]
+    assert pages.voice("en").messages.gettext("Please go back and try again.") == "Please go back and try again."
+
+
+@pytest.mark.parametrize(
+    ("sent", "language"),
+    [("fr", "fr"), ("en", "en"), ("", "en"), ("FR", "en"), ("fr-CA", "en"), ("../fr", "en"), ("fr\r\n", "en")],
+)
+def test_a_forms_language_is_one_of_the_sites_or_the_default(sent, language):
+    assert form_language({"lang": sent}, ["en", "fr"]) == language
+    assert form_language({}, ["en", "fr"]) == "en"
 
 
 def test_a_local_preview_is_one_origin_under_every_loopback_name(tmp_path):

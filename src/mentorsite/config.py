@@ -564,6 +564,11 @@ class SiteConfig(Strict):
         found: list[tuple[tuple, str, dict[str, str]]] = [
             (("nav", i, "label"), f"nav item {i + 1}", item.labels) for i, item in enumerate(self.nav)
         ]
+        for i, own in enumerate(self.fields):
+            found.append((("fields", i, "label"), f"field '{own.key}'", own.labels))
+            found += [
+                (("fields", i, "values", k), f"field '{own.key}' value '{k}'", v.labels) for k, v in own.values.items()
+            ]
         for i, facet in enumerate(self.facets):
             found.append((("facets", i, "label"), f"facet '{facet.key}'", facet.labels))
             found += [
@@ -582,22 +587,24 @@ class SiteConfig(Strict):
         return "" if language == self.site_languages[0] else f"{language}/"
 
     def in_language(self, language: str) -> SiteConfig:
-        """The settings one language's tree is built with: its `language`, its labels, and a
-        base_url at its root (so every URL its pages make stays inside its tree)."""
+        """The settings one language's tree is built with: its `language`, its labels (nav,
+        facets, the site's own fields and their values; untranslated, the default language's),
+        and a base_url at its root (so every URL its pages make stays inside its tree)."""
         default = self.site_languages[0]
 
         def label(item: Any) -> Any:
             return item.model_copy(update={"label": pick_label(item.label, item.labels, language, default)})
 
-        facets = [
-            label(f).model_copy(update={"values": {k: label(v) for k, v in f.values.items()}}) for f in self.facets
-        ]
+        def with_values(item: Any) -> Any:
+            return label(item).model_copy(update={"values": {k: label(v) for k, v in item.values.items()}})
+
         return self.model_copy(
             update={
                 "language": language,
                 "base_url": self.base_url + self.language_root(language),
                 "nav": [label(item) for item in self.nav],
-                "facets": facets,
+                "facets": [with_values(f) for f in self.facets],
+                "fields": [with_values(f) for f in self.fields],
             }
         )
 

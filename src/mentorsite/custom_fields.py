@@ -30,7 +30,7 @@ from pydantic import (
 
 from .models import Availability, HttpUrl, Line, Link, Location, Mentor, vocabulary_check
 from .textrules import SLUG_RE
-from .vocabulary import FACET_FIELDS, FacetValue, Vocabulary
+from .vocabulary import FACET_FIELDS, FacetValue, Labels, Vocabulary, label_forms
 
 FieldType = Literal["text", "number", "year", "date", "url", "choice", "choices"]
 #: Types whose values come from the field's `values` table.
@@ -68,7 +68,15 @@ class CustomField(BaseModel):
     key: str = Field(min_length=1, max_length=40)
     """Name of the field in profiles (`faculty: engineering`): lower-case letters, digits and underscores."""
     label: str = Field(min_length=1, max_length=40)
-    """Name shown on profile pages and in the editor ("Faculty")."""
+    """Name shown on profile pages and in the editor ("Faculty"); `label = {en = "Faculty", fr = "Faculté"}` gives it per language."""
+    labels: Labels = Field(default_factory=dict)
+    """The label by language (written as a table in `label`)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _label_forms(cls, data: Any) -> Any:
+        return label_forms(data)
+
     type: FieldType = "text"
     """text (one line), number, year, date (YYYY-MM-DD), url (a web address), choice (one of `values`) or choices (several of `values`)."""
     required: bool = False
@@ -124,6 +132,11 @@ class CustomField(BaseModel):
 
     def vocabulary(self) -> Vocabulary:
         return Vocabulary(self.values)
+
+    def label_language(self, language: str, default: str) -> str | None:
+        """The language the label of the tree of `language` is shown in, when it is not that one
+        (untranslated: the default's, see SiteConfig.in_language); None when it is."""
+        return None if language == default or language in self.labels else default
 
 
 def _annotation(field: CustomField) -> Any:

@@ -47,6 +47,8 @@ class FieldView:
     values: list[FacetRef]
     #: The value itself: templates format dates (`|date`) and link web addresses from it.
     value: object
+    #: The label's language when it is not the page's (untranslated in this tree), else None.
+    label_lang: str | None = None
 
 
 @dataclass(frozen=True)
@@ -190,11 +192,21 @@ def _shown(value: object) -> str:
     return str(value)
 
 
-def field_views(fields: list[CustomField], mentor: Mentor, refs: RefMaker) -> list[FieldView]:
-    """The site's own fields a mentor fills in, labelled (and linked where a facet reads them)."""
+def field_views(
+    fields: list[CustomField], mentor: Mentor, refs: RefMaker, language: str = "", default: str = ""
+) -> list[FieldView]:
+    """The site's own fields a mentor fills in, labelled in the tree's `language` (the site's
+    `default` language's label, so marked, where it has none), and linked where a facet reads them."""
     values = mentor.custom
     return [
-        FieldView(field.key, field.label, field.type, refs.refs(mentor, field.key), values[field.key])
+        FieldView(
+            field.key,
+            field.label,
+            field.type,
+            refs.refs(mentor, field.key),
+            values[field.key],
+            field.label_language(language, default),
+        )
         for field in fields
         if field.key in values
     ]
@@ -244,7 +256,7 @@ def mentor_view(
         bio_html=Markup(bio_html),
         links=[{"label": link.label, "url": link.url} for link in mentor.links],
         booking_url=mentor.booking_url if availability.accepting else None,
-        fields=field_views(config.fields, mentor, refs),
+        fields=field_views(config.fields, mentor, refs, config.language, config.site_languages[0]),
         photo=photo,
         featured=mentor.featured,
         joined=mentor.joined,

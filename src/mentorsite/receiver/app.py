@@ -3,7 +3,9 @@
 Routes (``/requests`` is the path of ``[contact] action``):
 
 * ``POST /requests`` — a contact request. Browsers posting the plain form get HTML: 303 to the
-  site's thank-you page once stored, else the review page (200) or 4xx. Clients sending
+  site's thank-you page once stored, else the review page (200) or 4xx. Once the form is read,
+  the answer is in the language it names (``lang``: the tree it was sent from; anything but one
+  of the site's languages is the default), and so is the thank-you page's tree. Clients sending
   ``Accept: application/json`` (the site's JavaScript) get JSON: 201 ``{"ok": true,
   "reference": …}`` once stored, or 4xx ``{"ok": false, "code": …, "message": …, "errors": …}``.
 * ``GET /requests/token`` — a signed timestamp for the form (``{"ts": …}``), for JavaScript.
@@ -67,7 +69,7 @@ from .schema import OPEN_STATES
 from .settings import Settings, SettingsError, origin_of
 from .store import MentorBusy, Outcome, Row, Store, TokenReused, new_reference, utcnow
 from .tokens import Signer
-from .validation import HONEYPOT, TOKEN, FormError, clean_text, parse_form, validate
+from .validation import HONEYPOT, TOKEN, FormError, clean_text, form_language, parse_form, validate
 
 log = logging.getLogger("mentorsite.receiver")
 
@@ -196,7 +198,7 @@ class Receiver:
         receiver_path = urlsplit(contact.public_receiver_url).path.rstrip("/")
         self.answer_path = answer_path(contact.public_receiver_url)
         self.availability_path = receiver_path + "/availability.json"
-        self.cldr = Cldr(settings.config.language)
+        self.cldr = Cldr(settings.default_language)
         site = origin_of(settings.config.base_url)
         receiver = origin_of(contact.action)
         sources = " ".join(sorted(settings.origins))
@@ -238,7 +240,8 @@ class Receiver:
         return [b""] if request.method == "HEAD" else [response.body]
 
     def _(self, msgid: str, **variables: object) -> str:
-        """`msgid` in the site's language: every message a visitor reads goes through the catalogue."""
+        """`msgid` in the site's default language: every message a visitor reads goes through the
+        catalogue (once a form is read, in the language it was sent from instead)."""
         return self.pages.messages.gettext(msgid, **variables)
 
     def allowed(self, origin: str) -> bool:
@@ -293,12 +296,18 @@ class Receiver:
             [("Content-Type", "text/html; charset=utf-8"), ("Content-Security-Policy", self.csp)],
         )
 
-    def problem(self, request: Request, status: int, code: str, message: str, **extra) -> Response:
+    def problem(
+        self, request: Request, status: int, code: str, message: str, language: str | None = None, **extra
+    ) -> Response:
+        """A refusal: JSON, or plain text with a link to the directory of `language`'s tree (the default's without)."""
         headers = [("Retry-After", str(max(1, round(extra["retry_after"]))))] if "retry_after" in extra else []
         if request.wants_json:
             return self.json(status, {"ok": False, "code": code, "message": message, **extra}, headers)
-        back = self.settings.config.base_url + "mentors/"
-        text = message + "\n\n" + self._("The mentor directory: %(url)s", url=back) + "\n"
+        config = self.settings.config
+        language = language or self.settings.default_language
+        back = config.base_url + config.language_root(language) + "mentors/"
+        directory = self.pages.voice(language).messages.gettext("The mentor directory: %(url)s", url=back)
+        text = message + "\n\n" + directory + "\n"
         return Response(status, text.encode("utf-8"), [("Content-Type", "text/plain; charset=utf-8"), *headers])
 
     def unreadable(self, error: FormError) -> str:
@@ -370,9 +379,17 @@ class Receiver:
         )
 
     def review_page(
-        self, entry: Entry | None, values: dict[str, str], errors: dict[str, str], token: str, notice: str = ""
+        self,
+        entry: Entry | None,
+        values: dict[str, str],
+        errors: dict[str, str],
+        token: str,
+        notice: str = "",
+        *,
+        language: str,
     ) -> str:
         return self.pages.review(
+            language=language,
             entry=entry.public() if entry else None,
             values=values,
             errors=errors,
@@ -442,11 +459,15 @@ class Receiver:
             form = parse_form(body, self.field_names)
         except FormError as exc:
             return self.problem(request, 400, "bad_form", self.unreadable(exc))
+        # From here on the visitor is answered in the language of the page the form was sent from.
+        language = form_language(form, self.settings.config.site_languages)
+        voice = self.pages.voice(language)
+        gettext = voice.messages.gettext
         if form.get(HONEYPOT, "").strip():
             self.stats["honeypot"] += 1
             log.info("discarded a post with the honeypot filled (%d so far)", self.stats["honeypot"])
-            return self.accepted(request, new_reference(), created=True)
-        submission, errors, entry = validate(form, self.directory, self.pages.messages)
+            return self.accepted(request, new_reference(), created=True, language=language)
+        submission, errors, entry = validate(form, self.directory, voice.messages)
         values = {name: clean_text(form.get(name, "")) for name in FIELD_NAMES}
         check = self.signer.check(form.get(TOKEN, ""), contact.min_fill_seconds)
         if errors:
@@ -458,18 +479,18 @@ class Receiver:
                         "ok": False,
                         "code": "invalid",
                         "errors": errors,
-                        "message": self.pages.messages.ngettext(
+                        "message": voice.messages.ngettext(
                             "Please correct the highlighted field; nothing was sent yet.",
                             "Please correct the %(count)s highlighted fields; nothing was sent yet.",
                             len(errors),
-                            count=self.cldr.format_number(len(errors)),
+                            count=voice.cldr.format_number(len(errors)),
                         ),
                     },
                 )
             token = form.get(TOKEN, "") if check.status in ("ok", "too_fast") else self.signer.issue()
-            return self.html(422, self.review_page(entry, values, errors, token))
+            return self.html(422, self.review_page(entry, values, errors, token, language=language))
         assert submission is not None and entry is not None and entry.recipient
-        refused = self.unavailable(request, entry)
+        refused = self.unavailable(request, entry, language)
         if refused:
             return refused
         if not check.ok:
@@ -482,7 +503,7 @@ class Receiver:
                             "ok": False,
                             "code": "too_fast",
                             "retry_after": check.retry_after,
-                            "message": self._("That was very quick. Please check your request, then send it again."),
+                            "message": gettext("That was very quick. Please check your request, then send it again."),
                         },
                     )
                 return self.html(
@@ -492,10 +513,11 @@ class Receiver:
                         values,
                         {},
                         form[TOKEN],
-                        notice=self._(
+                        notice=gettext(
                             "That was very quick! Nothing has been sent yet: please read "
                             "your request once more, then press “Send request”."
                         ),
+                        language=language,
                     ),
                 )
             if request.wants_json:
@@ -505,10 +527,10 @@ class Receiver:
                         "ok": False,
                         "code": "token",
                         "status": check.status,
-                        "message": self._("This form has expired. Please send it again."),
+                        "message": gettext("This form has expired. Please send it again."),
                     },
                 )
-            return self.html(200, self.review_page(entry, values, {}, self.signer.issue()))
+            return self.html(200, self.review_page(entry, values, {}, self.signer.issue(), language=language))
         try:
             reference, created = self.store.add(
                 submission,
@@ -527,12 +549,13 @@ class Receiver:
                 request,
                 429,
                 "mentor_busy",
-                self._(
+                gettext(
                     "%(name)s has received many requests today, so yours was not sent. "
                     "Please try again tomorrow, or choose another mentor.",
                     name=entry.name,
                 ),
                 retry_after=round(busy.retry_after, 1),
+                language=language,
             )
         except TokenReused:
             if request.wants_json:
@@ -542,7 +565,7 @@ class Receiver:
                         "ok": False,
                         "code": "token",
                         "status": "used",
-                        "message": self._("This form was already used for another request. Please send it again."),
+                        "message": gettext("This form was already used for another request. Please send it again."),
                     },
                 )
             return self.html(
@@ -552,10 +575,11 @@ class Receiver:
                     values,
                     {},
                     self.signer.issue(),
-                    notice=self._(
+                    notice=gettext(
                         "You already sent a request from this form. "
                         "To send this one as well, check it and press “Send request”."
                     ),
+                    language=language,
                 ),
             )
         if created:
@@ -565,10 +589,12 @@ class Receiver:
                 self.outbox.wake()
         else:
             self.stats["repeated"] += 1
-        return self.accepted(request, reference, created=created)
+        return self.accepted(request, reference, created=created, language=language)
 
-    def accepted(self, request: Request, reference: str, *, created: bool) -> Response:
-        thanks = f"{self.settings.thanks_url}?ref={quote(reference)}"
+    def accepted(self, request: Request, reference: str, *, created: bool, language: str) -> Response:
+        """The request is stored (or a bot is fooled): 303 to the thank-you page of the form's
+        language, or JSON in that language."""
+        thanks = f"{self.settings.thanks_url_in(language)}?ref={quote(reference)}"
         if request.wants_json:
             return self.json(
                 201 if created else 200,
@@ -576,7 +602,7 @@ class Receiver:
                     "ok": True,
                     "reference": reference,
                     "thanks_url": thanks,
-                    "message": self._(
+                    "message": self.pages.voice(language).messages.gettext(
                         "Thank you! Your request has been received (reference %(reference)s). "
                         "The mentor will reply to you by email.",
                         reference=reference,
@@ -594,15 +620,17 @@ class Receiver:
             return Response(304, b"", headers)
         return Response(200, snapshot.body, [("Content-Type", "application/json"), *headers])
 
-    def unavailable(self, request: Request, entry: Entry) -> Response | None:
-        """409 with similar open mentors when `entry` is full or paused right now, else None."""
+    def unavailable(self, request: Request, entry: Entry, language: str) -> Response | None:
+        """409 with similar open mentors when `entry` is full or paused right now, else None; in
+        `language`, with links into its tree."""
         taken, paused_at = self.store.mentor_load(entry.slug)
         status = status_of(entry, taken, paused_at is not None)
         if status not in (FULL, PAUSED):
             return None
         self.stats[f"mentor_{status}"] += 1
         similar = similar_open(self.directory, self.availability.current(self.directory).mentors, entry.slug)
-        gettext = self.pages.messages.gettext
+        gettext = self.pages.voice(language).messages.gettext
+        tree = self.settings.config.base_url + self.settings.config.language_root(language)
         if status == FULL:
             intro = gettext("%(name)s has no free place at the moment, so your request was not sent.", name=entry.name)
         else:
@@ -610,10 +638,7 @@ class Receiver:
                 "%(name)s is not taking new requests at the moment, so your request was not sent.", name=entry.name
             )
         if request.wants_json:
-            found = [
-                {"slug": e.slug, "name": e.name, "url": urljoin(self.settings.config.base_url, f"mentors/{e.slug}/")}
-                for e in similar
-            ]
+            found = [{"slug": e.slug, "name": e.name, "url": urljoin(tree, f"mentors/{e.slug}/")} for e in similar]
             return self.json(409, {"ok": False, "code": f"mentor_{status}", "message": intro, "similar": found})
         heading = gettext("%(name)s cannot take a request just now", name=entry.name)
         page = self.pages.page(
@@ -623,6 +648,7 @@ class Receiver:
             intro=intro,
             private=self.directory.private,
             similar=[e.public() for e in similar],
+            language=language,
         )
         return self.html(409, page)
 

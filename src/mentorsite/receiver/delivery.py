@@ -113,7 +113,7 @@ class SmtpTransport:
     def __init__(self, settings: Settings, messages: Messages | None = None):
         self.settings = settings
         #: The mentor's mail speaks the site's language (its own catalogue included).
-        self.messages = messages or load_messages(settings.site_dir, settings.config.language)[0]
+        self.messages = messages or load_messages(settings.site_dir, settings.default_language)[0]
         self._smtp: smtplib.SMTP | None = None
 
     def _open(self) -> smtplib.SMTP:

@@ -12,10 +12,13 @@ from __future__ import annotations
 import io
 import re
 import sys
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from urllib.parse import unquote_to_bytes
 
 import h11
+
+from ..messages import N_
 
 #: The end of a request head.
 HEAD_END = b"\r\n\r\n"
@@ -27,7 +30,9 @@ class Refusal:
     """A request the front end answers itself, then closes the connection."""
 
     status: int
+    #: A message (msgid) and its placeholders' values: `refusal_bytes` sends its translation.
     message: str
+    variables: dict[str, object] = field(default_factory=dict)
 
 
 REASONS = {
@@ -44,12 +49,12 @@ REASONS = {
 def head_problem(head: bytes) -> Refusal | None:
     """Why the request head (request line and header lines, without the blank line) is refused, or None."""
     if b"\n" in head.replace(b"\r\n", b"") or b"\r" in head.replace(b"\r\n", b""):
-        return Refusal(400, "Lines must end with CRLF.")
+        return Refusal(400, N_("Lines must end with CRLF."))
     lengths: list[bytes] = []
     codings: list[bytes] = []
     for line in head.split(b"\r\n")[1:]:
         if line[:1] in (b" ", b"\t"):
-            return Refusal(400, "Obsolete line folding is not accepted.")
+            return Refusal(400, N_("Obsolete line folding is not accepted."))
         name, _, value = line.partition(b":")
         name = name.lower()
         if name == b"content-length":
@@ -57,19 +62,23 @@ def head_problem(head: bytes) -> Refusal | None:
         elif name == b"transfer-encoding":
             codings.append(value.strip(b" \t"))
     if len(lengths) > 1:
-        return Refusal(400, "More than one Content-Length header.")
+        return Refusal(400, N_("More than one Content-Length header."))
     if lengths and not _DIGITS.fullmatch(lengths[0]):
-        return Refusal(400, "Content-Length must be a number of at most 18 digits.")
+        return Refusal(400, N_("Content-Length must be a number of at most 18 digits."))
     if codings and lengths:
-        return Refusal(400, "Transfer-Encoding and Content-Length together are not accepted.")
+        return Refusal(400, N_("Transfer-Encoding and Content-Length together are not accepted."))
     if len(codings) > 1 or (codings and codings[0].lower() != b"chunked"):
-        return Refusal(501, "The only transfer coding accepted is chunked, once.")
+        return Refusal(501, N_("The only transfer coding accepted is chunked, once."))
     return None
 
 
-def refusal_bytes(refusal: Refusal, date: str, *, retry_after: int | None = None) -> bytes:
-    """The whole answer to a refused request: plain text, then the connection is closed."""
-    body = refusal.message.encode("utf-8") + b"\n"
+def refusal_bytes(
+    refusal: Refusal, date: str, *, retry_after: int | None = None, gettext: Callable[[str], str] = N_
+) -> bytes:
+    """The whole answer to a refused request: plain text in `gettext`'s language (it comes
+    before any request is read, so the site's default language), then the connection is closed."""
+    text = gettext(refusal.message)
+    body = (text % refusal.variables if refusal.variables else text).encode("utf-8") + b"\n"
     lines = [
         f"HTTP/1.1 {refusal.status} {REASONS.get(refusal.status, 'Error')}",
         f"Date: {date}",

@@ -25,6 +25,7 @@ from email.utils import formatdate
 
 import h11
 
+from ..messages import N_
 from .framing import HEAD_END, Refusal, declared_length, head_problem, refusal_bytes, wsgi_environ
 from .ratelimit import client_key, normal_address
 
@@ -75,11 +76,11 @@ class Gate:
         self.count = 0
 
     def admit(self, key: str) -> str | None:
-        """Count a new connection from `key`, or say why it is refused (and count nothing)."""
+        """Count a new connection from `key`, or say why it is refused (a msgid; counting nothing)."""
         if self.count >= self.total:
-            return "The server is busy. Please try again in a minute."
+            return N_("The server is busy. Please try again in a minute.")
         if key != self.exempt and self.open[key] >= self.per_client:
-            return "Too many connections from your network."
+            return N_("Too many connections from your network.")
         self.open[key] += 1
         self.count += 1
         return None
@@ -113,8 +114,13 @@ def http_date() -> str:
 class FrontEnd:
     """Serves one WSGI app; `handle` is the asyncio connection callback."""
 
-    def __init__(self, app: Callable, limits: Limits, *, trusted_proxy: str | None = None):
+    def __init__(
+        self, app: Callable, limits: Limits, *, trusted_proxy: str | None = None, gettext: Callable[[str], str] = N_
+    ):
         self.app = app
+        #: Translates the refusals the front end sends itself (before any request is parsed,
+        #: so in the site's default language).
+        self.gettext = gettext
         self.limits = limits
         self.gate = Gate(
             limits.per_client, limits.total, client_key(normal_address(trusted_proxy)) if trusted_proxy else None
@@ -131,7 +137,7 @@ class FrontEnd:
         key = client_key(peer[0])
         refused = self.gate.admit(key)
         if refused:
-            writer.write(refusal_bytes(Refusal(503, refused), http_date(), retry_after=10))
+            writer.write(refusal_bytes(Refusal(503, refused), http_date(), retry_after=10, gettext=self.gettext))
             await self.close(writer, reader)
             return
         task = asyncio.current_task()
@@ -141,7 +147,7 @@ class FrontEnd:
         try:
             unread = await self.converse(reader, writer, peer, local)
         except Refused as exc:
-            writer.write(refusal_bytes(exc.refusal, http_date()))
+            writer.write(refusal_bytes(exc.refusal, http_date(), gettext=self.gettext))
             unread = True
         except (ClientGone, ConnectionError, TimeoutError):
             pass
@@ -184,7 +190,7 @@ class FrontEnd:
             conn.receive_data(raw)
             request = next_event(conn)
             if not isinstance(request, h11.Request):
-                raise Refused(Refusal(400, "Malformed request."))
+                raise Refused(Refusal(400, N_("Malformed request.")))
             length = declared_length(request)
             body, complete = await self.read_body(reader, writer, conn, length)
             environ = wsgi_environ(
@@ -214,7 +220,7 @@ class FrontEnd:
             while True:
                 end = raw.find(HEAD_END)
                 if end > self.limits.max_head_bytes or (end < 0 and len(raw) > self.limits.max_head_bytes):
-                    raise Refused(Refusal(431, "The request head is too large."))
+                    raise Refused(Refusal(431, N_("The request head is too large.")))
                 if end >= 0:
                     return raw, end
                 try:
@@ -222,8 +228,11 @@ class FrontEnd:
                         data = await reader.read(65536)
                 except TimeoutError:
                     if raw:
+                        seconds = f"{self.limits.header_seconds:g}"
                         raise Refused(
-                            Refusal(408, f"The request head did not arrive within {self.limits.header_seconds:g} s.")
+                            Refusal(
+                                408, N_("The request head did not arrive within %(seconds)s s."), {"seconds": seconds}
+                            )
                         ) from None
                     return None
                 if not data:
@@ -252,7 +261,7 @@ class FrontEnd:
                     async with asyncio.timeout_at(min(start + limits.body_seconds, rate_deadline)):
                         data = await reader.read(65536)
                 except TimeoutError:
-                    raise Refused(Refusal(408, "The request body did not arrive in time.")) from None
+                    raise Refused(Refusal(408, N_("The request body did not arrive in time."))) from None
                 if not data:
                     raise ClientGone
                 conn.receive_data(data)
@@ -284,7 +293,7 @@ class FrontEnd:
             return int(code), reason.encode("latin-1"), list(started[1]), payload
         except Exception:
             log.exception("unexpected error in the app on %s %s", environ["REQUEST_METHOD"], environ["PATH_INFO"])
-            body = b"Something went wrong on our side and nothing was stored.\n"
+            body = (self.gettext(N_("Something went wrong on our side and nothing was stored.")) + "\n").encode("utf-8")
             return 500, b"Internal Server Error", [("Content-Type", "text/plain; charset=utf-8")], body
 
     async def shutdown(self, server: asyncio.Server) -> None:
@@ -306,7 +315,10 @@ def next_event(conn: h11.Connection):
     try:
         return conn.next_event()
     except h11.RemoteProtocolError as exc:
-        raise Refused(Refusal(exc.error_status_hint, f"Malformed request: {exc}.")) from None
+        # h11's reason is English protocol detail; the sentence around it is ours.
+        raise Refused(
+            Refusal(exc.error_status_hint, N_("Malformed request: %(reason)s."), {"reason": str(exc)})
+        ) from None
 
 
 def answer(conn: h11.Connection, request: h11.Request, status, reason, headers, payload, *, close: bool) -> bytes:
@@ -337,9 +349,11 @@ async def run(
     trusted_proxy: str | None = None,
     ready: Callable[[int], None],
     reload: Callable[[], None] | None = None,
+    gettext: Callable[[str], str] = N_,
 ) -> None:
-    """Serve `app` on host:port until SIGTERM or SIGINT; `ready(port)` once listening."""
-    front = FrontEnd(app, limits, trusted_proxy=trusted_proxy)
+    """Serve `app` on host:port until SIGTERM or SIGINT; `ready(port)` once listening. The
+    front end's own refusals are in `gettext`'s language."""
+    front = FrontEnd(app, limits, trusted_proxy=trusted_proxy, gettext=gettext)
     try:
         server = await asyncio.start_server(front.handle, sock=listening_socket(host, port))
     except OSError as exc:

@@ -125,7 +125,18 @@ def serve(
             sys.stdout.flush()
 
         try:
-            asyncio.run(run(app, limits, host, port, trusted_proxy=trusted_proxy, ready=ready, reload=reload))
+            asyncio.run(
+                run(
+                    app,
+                    limits,
+                    host,
+                    port,
+                    trusted_proxy=trusted_proxy,
+                    ready=ready,
+                    reload=reload,
+                    gettext=app.pages.messages.gettext,
+                )
+            )
         except CannotListen as exc:
             raise SettingsError(f"cannot listen on {host}:{port}: {exc}") from None
         finally:

@@ -46,8 +46,6 @@ class Settings:
     #: Origins allowed to post and to read answers (CORS): base_url's, the receiver's own (its review
     #: page posts from there) and allowed_origins.
     origins: frozenset[str]
-    #: Absolute URL of the thank-you page a plain form post is redirected to.
-    thanks_url: str
     from_email: str
     smtp_host: str
     smtp_port: int
@@ -61,6 +59,21 @@ class Settings:
     @property
     def contact(self):
         return self.config.contact
+
+    @property
+    def default_language(self) -> str:
+        """The site's default language (a multilingual site's first): what the receiver speaks
+        before it knows a form's language, and what the mentors' mail is written in."""
+        return self.config.site_languages[0]
+
+    def thanks_url_in(self, language: str) -> str:
+        """Absolute URL of the thank-you page a plain form post from `language`'s tree is redirected to."""
+        return urljoin(self.config.base_url + self.config.language_root(language), self.contact.thanks_path)
+
+    @property
+    def thanks_url(self) -> str:
+        """The default language's thank-you page."""
+        return self.thanks_url_in(self.default_language)
 
 
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
@@ -146,7 +159,6 @@ def resolve(
         submit_path=submit_path,
         token_path=submit_path.rstrip("/") + "/token",
         origins=frozenset(allowed),
-        thanks_url=urljoin(config.base_url, contact.thanks_path),
         from_email=from_email,
         smtp_host=smtp_host or contact.smtp_host,
         smtp_port=smtp_port or contact.smtp_port or SMTP_PORTS[security],

@@ -24,6 +24,8 @@ from .headers import ENCODED_WORD
 #: Fixed names outside the mappable set.
 HONEYPOT = "website"
 TOKEN = "ts"
+#: The language of the page the form was sent from (one of the site's languages).
+LANGUAGE = "lang"
 CONSENT_VALUES = frozenset({"yes", "on", "true", "1"})
 
 
@@ -86,6 +88,14 @@ def parse_form(body: bytes, field_names: dict[str, str] | None = None) -> dict[s
             raise FormError(N_("the field “%(field)s” was sent more than once"), field=key)
         form[key] = value
     return form
+
+
+def form_language(form: dict[str, str], languages: list[str]) -> str:
+    """The language a form says it was sent in, when it is one of the site's `languages`
+    (default first); anything else, or nothing, is the default. Only a configured tag is ever
+    returned, so what a client sends here is never echoed."""
+    sent = form.get(LANGUAGE, "")
+    return sent if sent in languages else languages[0]
 
 
 def clean_text(value: str) -> str:
