@@ -17,7 +17,7 @@ from . import cms, feeds, search
 from .card_fonts import fallback_fonts, font_files
 from .cldr import timezone_name
 from .context import SiteContext
-from .messages import Messages, script_messages, script_messages_name
+from .messages import Messages, label_in_sentence, script_messages, script_messages_name
 from .outputs import ALL_GUIDES, ALL_MENTORS, Copy, Drawn, File, Inputs, Output, Page
 from .pagination import chunks, page_url, pagination
 from .photos import PublishedPhoto, publish_photos
@@ -294,7 +294,9 @@ def facet_pages(site: SiteContext) -> Iterator[Page]:
                     site,
                     facet.url,
                     facet.label,
-                    site.messages.gettext("Mentors by %(facet)s.", facet=facet.label.lower()),
+                    site.messages.gettext(
+                        "Mentors by %(facet)s.", facet=label_in_sentence(facet.label, site.messages.language)
+                    ),
                     updated=updated,
                     crumbs=crumbs,
                 ),
@@ -316,7 +318,7 @@ def facet_pages(site: SiteContext) -> Iterator[Page]:
                     "%(count)s mentor: %(facet)s %(value)s.",
                     "%(count)s mentors: %(facet)s %(value)s.",
                     value.count,
-                    facet=facet.label.lower(),
+                    facet=label_in_sentence(facet.label, site.messages.language),
                     value=value.label,
                 ),
                 [*crumbs, Crumb(value.label, value.url)],

@@ -14,6 +14,10 @@
 
   window.mentorsiteI18n = {
     lang: data.lang,
+    /* A label as it reads inside a sentence: lower-cased, but German keeps its nouns' capital. */
+    inSentence: function (label) {
+      return data.nounsCapitalised ? label : label.toLocaleLowerCase(data.lang);
+    },
     gettext: function (msgid, values) {
       var text = data.messages[msgid];
       return fill(typeof text === "string" ? text : msgid, values);

@@ -58,6 +58,22 @@ def locale_of(language: str) -> Locale | None:
     return None
 
 
+#: Languages that write every noun with a capital letter, which CLDR does not record: a facet's
+#: label keeps its capital inside a sentence there ("Nach Branche stöbern"), where English
+#: lower-cases it ("Browse by industry").
+NOUNS_CAPITALISED = frozenset({"de", "lb"})
+
+
+def nouns_capitalised(language: str) -> bool:
+    locale = locale_of(language)
+    return locale is not None and locale.language in NOUNS_CAPITALISED
+
+
+def label_in_sentence(label: str, language: str) -> str:
+    """A label ("Industry", "Branche") as it reads inside a sentence: "industry", but "Branche"."""
+    return label if nouns_capitalised(language) else label.lower()
+
+
 def shipped_languages() -> list[str]:
     """Languages with a catalogue in the package, e.g. ["ar", "de", "en", …]."""
     return sorted(p.parent.parent.name for p in LOCALES.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
@@ -305,7 +321,11 @@ def script_messages(messages: Messages, scripts: Iterable[bytes]) -> bytes:
                 table[message[0]] = messages.plural_forms(*message)
             else:
                 table[message] = messages.gettext(message)
-    data = {"lang": messages.language, "messages": dict(sorted(table.items()))}
+    data = {
+        "lang": messages.language,
+        "messages": dict(sorted(table.items())),
+        "nounsCapitalised": nouns_capitalised(messages.language),
+    }
     head = "window.mentorsiteMessages = " + json.dumps(data, ensure_ascii=False, sort_keys=True) + ";\n"
     return head.encode("utf-8") + SCRIPT_HELPER.read_bytes()
 

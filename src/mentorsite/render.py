@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+from collections.abc import Iterable
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -20,7 +21,7 @@ import jinja2
 import jinja2.bccache
 import jinja2.nodes
 import jinja2.sandbox
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from . import cldr
 from .config import SiteConfig
@@ -28,7 +29,7 @@ from .contact_fields import REQUEST_FIELDS
 from .diagnostics import Diagnostic
 from .index import FacetView
 from .live_availability import availability_url
-from .messages import Messages, jinja_gettext, messages_for
+from .messages import Messages, jinja_gettext, label_in_sentence, messages_for
 from .messages import script_messages_name as messages_name
 from .outputs import Page
 from .textdirection import text_direction
@@ -271,13 +272,17 @@ def make_environment(
     env.filters["date"] = locale.format_date
     env.filters["number"] = locale.format_number
     env.filters["percent"] = locale.format_percent
-    env.filters["join_list"] = locale.format_list
-    env.filters["quoted"] = _quoted
+    env.filters["join_list"] = lambda items, style="standard": _join_list(locale, items, style)
+    # Quotation marks are the language's own: “Design”, « Design », „Design“ (CLDR's are not in Babel).
+    env.filters["quoted"] = lambda text: messages.gettext("“%(text)s”", text=text)
+    env.filters["in_sentence"] = lambda label: label_in_sentence(label, messages.language)
     return env
 
 
-def _quoted(text: str) -> str:
-    return f"“{text}”"
+def _join_list(locale: cldr.Cldr, items: Iterable[object], style: str) -> Markup:
+    """CLDR's "A, B and C" over HTML: an item marked safe (a link) stays markup, text is escaped.
+    The pattern's own words and commas hold no markup."""
+    return Markup(locale.format_list([escape(item) for item in items], style=style))
 
 
 def version_of(data: bytes | str) -> str:

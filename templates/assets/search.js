@@ -115,6 +115,7 @@
   /* The words shown come from the build (assets/messages.<lang>.js, mentorsite/messages.js). */
   var i18n = window.mentorsiteI18n || {
     lang: "en",
+    inSentence: function (s) { return s.toLowerCase(); },
     gettext: function (s) { return s; },
     ngettext: function (s, p, n) { return n === 1 ? s : p; },
   };
@@ -1056,9 +1057,9 @@
       }
       if (formatMask && has(formats, formatMask, i)) {
         score += 2;
-        var label = lower(m.facets[formats].values[m.facets[formats].index[ans.format]][1]);
+        var label = i18n.inSentence(m.facets[formats].values[m.facets[formats].index[ans.format]][1]);
         // "offers group mentoring", but "offers reverse mentoring": the label may name it already.
-        why.push(label.indexOf(lower(_("mentoring"))) >= 0 ? _("offers %(format)s", { format: label }) :
+        why.push(lower(label).indexOf(lower(_("mentoring"))) >= 0 ? _("offers %(format)s", { format: label }) :
           _("offers %(format)s mentoring", { format: label }));
       }
       if (ans.tz) {
