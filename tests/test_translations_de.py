@@ -106,6 +106,9 @@ def test_german_pages_show_the_key_strings(german):
         "Zu dieser Auswahl passt keine Mentorin und kein Mentor. "
         "Entfernen Sie einen Filter oder versuchen Sie es mit anderen Wörtern."
     )
+    # The matcher's languages in German alphabetical order, not by code point.
+    match = text(german / "match" / "index.html")
+    assert '<option value="da">Dänisch</option>\n<option value="de">Deutsch</option>' in match
     # The matcher's reasons keep a format's capital ("bietet Gruppenmentoring an") in German only.
     assert table["nounsCapitalised"] is True
     assert script_strings(german, "de")["messages"]["offers %(format)s"] == "bietet %(format)s an"

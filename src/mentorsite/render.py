@@ -276,6 +276,11 @@ def make_environment(
     # Quotation marks are the language's own: “Design”, « Design », „Design“ (CLDR's are not in Babel).
     env.filters["quoted"] = lambda text: messages.gettext("“%(text)s”", text=text)
     env.filters["in_sentence"] = lambda label: label_in_sentence(label, messages.language)
+    collate = cldr.collation_key(messages.language)
+    # In the language's alphabetical order ("Dänisch" before "Deutsch"), not by code point.
+    env.filters["collate"] = lambda items, attribute="label": sorted(
+        items, key=lambda i: collate(getattr(i, attribute))
+    )
     return env
 
 
