@@ -524,13 +524,18 @@ def new_manifest(
 
 
 def _without_globals(env: jinja2.Environment) -> jinja2.Environment:
-    """An environment that parses like `env` but has no globals (see _analysed)."""
+    """An environment that parses like `env` but has no globals (see _analysed). It knows
+    `env`'s filters and tests: the analysis compiles, and Jinja refuses a filter it does not
+    know outside an `{% if %}`, which would leave the page without a key."""
     extensions = tuple(type(extension) for extension in env.extensions.values())
-    if extensions not in _BARE:
+    key = (extensions, frozenset(env.filters), frozenset(env.tests))
+    if key not in _BARE:
         bare = jinja2.Environment(extensions=list(extensions))
         bare.globals.clear()
-        _BARE[extensions] = bare
-    return _BARE[extensions]
+        bare.filters.update(env.filters)
+        bare.tests.update(env.tests)
+        _BARE[key] = bare
+    return _BARE[key]
 
 
-_BARE: dict[tuple[type, ...], jinja2.Environment] = {}
+_BARE: dict[tuple[tuple[type, ...], frozenset[str], frozenset[str]], jinja2.Environment] = {}
