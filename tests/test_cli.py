@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from kit import BIO, GOOD_PROFILE, PRIVATE_EMAIL, drop_lines
+from kit import BIO, GOOD_PROFILE, PRIVATE_EMAIL, SITE_TOML, drop_lines, write_site
 
 import mentorsite
 from mentorsite.cli import cli
@@ -481,3 +481,43 @@ def test_build_strict_fails_on_warnings(make_site):
         + "build failed: 2 problems; the previous output was left untouched\n"
     )
     assert not (site / "_site").exists()
+
+
+NO_PHOTO = "".join(line for line in GOOD_PROFILE.splitlines(keepends=True) if not line.startswith("photo:"))
+
+
+def test_a_build_loads_neither_the_receiver_nor_the_report(tmp_path):
+    """Their commands load when run (or listed), so a build does not pay to import them."""
+    site = write_site(tmp_path / "site", files={"site.toml": SITE_TOML, "mentors/ada.yaml": NO_PHOTO})
+    script = (
+        "import sys\n"
+        "from mentorsite.cli import cli\n"
+        f"try: cli(['build', {str(site)!r}], prog_name='mentorsite')\n"
+        "except SystemExit as exit: assert exit.code == 0, exit.code\n"
+        "print(sorted({m.split('.')[1] for m in sys.modules if m.startswith('mentorsite.')}))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    loaded = json.loads(run.stdout.strip().splitlines()[-1].replace("'", '"'))
+    assert "build" in loaded
+    assert [m for m in ("receiver", "report", "serve") if m in loaded] == []
+    listed = subprocess.run(
+        [sys.executable, "-m", "mentorsite", "--help"], capture_output=True, text=True, timeout=60
+    ).stdout
+    assert [c for c in ("receive", "report", "requests", "serve") if f"\n  {c} " not in listed] == []
+
+
+def test_the_command_ends_after_the_build_with_its_output_printed(tmp_path):
+    """`mentorsite build` ends its process itself once the site is written (cli._end_process):
+    the summary line and the warnings still arrive, in full, and the exit status is 0."""
+    site = write_site(tmp_path / "site", files={"site.toml": SITE_TOML, "mentors/ada.yaml": NO_PHOTO})
+    run = subprocess.run(
+        [sys.executable, "-m", "mentorsite", "build", str(site), "-o", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0
+    assert run.stdout.startswith("built 1 mentor: ") and run.stdout.endswith(")\n"), run.stdout
+    assert "warning:" in run.stderr
+    assert (tmp_path / "out" / "index.html").is_file()

@@ -621,3 +621,71 @@ def test_pages_follow_the_globals_their_templates_use(tmp_path):
     build(site, cold, clean=True)
     assert "“Leadership”" not in (output / "404.html").read_text()
     assert_same_tree(output, cold)
+
+
+# --- a cold build renders its mentor pages early, in workers (runner.start_pages) -------------
+
+
+def _early_builds(monkeypatch) -> list[int]:
+    """Spread even this tiny site's work over two forked workers, and count the early starts."""
+    from mentorsite import parallel, runner
+
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_ITEMS", 1)
+    monkeypatch.setenv("MENTORSITE_JOBS", "2")
+    started: list[int] = []
+    real = runner.start_pages
+
+    def counting(pages, renderer, staging):
+        found = real(pages, renderer, staging)
+        started.append(len(found.paths) if found else 0)
+        return found
+
+    monkeypatch.setattr(mentorsite.build, "start_pages", counting)
+    return started
+
+
+def test_early_rendered_mentor_pages_give_the_tree_of_an_in_process_build(tmp_path, monkeypatch):
+    site = start_site(tmp_path / "site")
+    serial = build_site(site, tmp_path / "serial", today=TODAY, clean=True)
+    assert serial.written
+    started = _early_builds(monkeypatch)
+    report = build_site(site, tmp_path / "early", today=TODAY, clean=True)
+    assert report.written and not report.errors
+    # home, the directory and five mentor pages started before facets and search existed
+    assert started == [7]
+    assert_same_tree(tmp_path / "early", tmp_path / "serial")
+    assert (report.pages, report.files, report.rendered) == (serial.pages, serial.files, serial.rendered)
+    # an incremental build (a manifest to reuse) starts nothing early, and keeps every page
+    again = build_site(site, tmp_path / "early", today=TODAY)
+    assert started == [7] and again.rendered == 0
+
+
+def test_an_early_rendered_page_with_a_private_address_blocks_the_build(tmp_path, monkeypatch):
+    site = start_site(tmp_path / "site")
+    assert build_site(site, tmp_path / "out", today=TODAY).written
+    before, _ = tree(tmp_path / "out")
+    (site / "templates/mentor.html").write_text(
+        '{% extends "!theme/mentor.html" %}{% block content %}<p>ana.private@example.org</p>{% endblock %}\n'
+    )
+    started = _early_builds(monkeypatch)
+    report = build_site(site, tmp_path / "out", today=TODAY, clean=True)
+    assert started == [7]
+    assert not report.written
+    assert sorted(d.path for d in report.errors) == [
+        f"mentors/{s}/index.html" for s in ("ana", "bo", "cy", "dee", "eli")
+    ]
+    assert tree(tmp_path / "out")[0] == before
+
+
+def test_a_template_error_in_early_rendered_pages_is_reported_once(tmp_path, monkeypatch):
+    site = start_site(tmp_path / "site")
+    (site / "templates/mentor.html").write_text(
+        '{% extends "!theme/mentor.html" %}{% block content %}{{ mentor.no_such_field }}{% endblock %}\n'
+    )
+    started = _early_builds(monkeypatch)
+    report = build_site(site, tmp_path / "out", today=TODAY, clean=True)
+    assert started == [7]
+    assert not report.written
+    assert [d.path for d in report.errors] == ["templates/mentor.html"]
+    assert "no_such_field" in report.errors[0].message
+    assert not (tmp_path / "out").exists()

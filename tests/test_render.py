@@ -105,3 +105,33 @@ def test_a_site_without_overrides_has_no_sandbox(tmp_path):
         for p in theme_dir().iterdir()
         if p.suffix in (".html", ".xml", ".txt")
     )
+
+
+def test_memoised_gettext_renders_as_jinjas_own():
+    """The theme's fast `_()` gives the bytes Jinja's i18n extension gives, called again and again."""
+    import jinja2
+
+    from mentorsite.render import memoised_gettext
+
+    translations = {"Hello": "Bonjour <b>%(name)s</b>", "Full": "100%% complet", "Plain": "Simple"}
+
+    def make(fast: bool, autoescape: bool) -> jinja2.Environment:
+        env = jinja2.Environment(extensions=["jinja2.ext.i18n"], autoescape=autoescape)
+        gettext = translations.get
+        env.install_gettext_callables(gettext, lambda s, p, n: s if n == 1 else p, newstyle=True)  # type: ignore[attr-defined]
+        if fast:
+            env.globals.update(gettext=memoised_gettext(gettext), _=memoised_gettext(gettext))
+        return env
+
+    source = (
+        "{{ _('Hello', name=who) }}|{{ _('Full') }}|{{ _('Plain') }}|{% trans %}Plain{% endtrans %}|"
+        "{% trans name=who %}Hello{% endtrans %}"
+    )
+    for autoescape in (True, False):
+        for who in ("Ada", "<script>x</script>", "Grace & co"):
+            expected = make(False, autoescape).from_string(source).render(who=who)
+            fast = make(True, autoescape).from_string(source)
+            assert fast.render(who=who) == expected
+            assert fast.render(who=who) == expected  # from the memo this time
+    escaped = make(True, True).from_string(source).render(who="<i>")
+    assert escaped.startswith("Bonjour <b>&lt;i&gt;</b>|100% complet|Simple|Simple|")

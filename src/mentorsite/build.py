@@ -8,6 +8,7 @@ page generators are described in docs/architecture.md.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -27,7 +28,7 @@ from .photos import check_photos
 from .privacy import private_addresses, private_email_problems, quote_public_sources
 from .render import Renderer, TemplateProblem, check_templates, facet_sidebar, make_environment, version_of
 from .rules import site_rules
-from .runner import write_outputs
+from .runner import EarlyPages, start_pages, write_outputs
 from .social_cards import card_problems, card_texts
 from .write import OutputCollision, PrivateStrings, Staging, unsafe_destination
 
@@ -44,6 +45,9 @@ class Report:
     #: Pages rendered by this build, and outputs an incremental build kept as they were.
     rendered: int = 0
     unchanged: int = 0
+    #: What the build made (models, views, pages), when asked to hold it: a process that
+    #: exits right after the build need not spend a second taking it apart (see cli.build).
+    held: object = field(default=None, repr=False, compare=False)
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -114,6 +118,7 @@ def build_site(
     cache: LoadCache | None = None,
     derived: DerivedCache | None = None,
     preview: bool = False,
+    hold: bool = False,
 ) -> Report:
     """Check, then render and write the site; the old output stays if anything fails.
 
@@ -123,7 +128,8 @@ def build_site(
     builds again and again (serve) passes the same `cache` and `derived` to each build. A
     `preview` build (serve's) watches its inputs and owns its output folder: it takes no
     up-to-date snapshot of every input and output (it would never ask), and trusts the last
-    manifest for what its folder holds (buildcache.plan).
+    manifest for what its folder holds (buildcache.plan). With `hold`, the report keeps what
+    the build made alive (Report.held), for a caller that ends its process next.
     """
     started = time.perf_counter()
     today = today or date.today()
@@ -150,13 +156,6 @@ def build_site(
     try:
         published = published_mentors(config, loaded.mentors)
         derived = derived or DerivedCache()
-        trees = language_trees(site_dir, config, published, loaded, today, derived)
-        outputs = [output for tree in trees for output in tree.outputs]
-        keys: dict[str, buildcache.Key | None] = {}
-        for tree in trees:
-            digests = buildcache.Digests(previous=tree.derived.digests)
-            keys |= buildcache.output_keys(tree.outputs, tree.renderer, tree.settings, digests)
-            tree.derived.digests = digests
         if clean:
             previous = None
         elif preview and derived.manifest is not None:
@@ -164,6 +163,23 @@ def build_site(
         else:
             previous = buildcache.load_manifest(site_dir, output)
         derived.manifest = None  # until this build's output is in place
+
+        def start(renderer: Renderer, first: list[Output]) -> None:
+            found = start_pages([o for o in first if isinstance(o, Page)], renderer, staging)
+            early.extend([found] if found else [])
+
+        # A cold build renders every page: the mentor pages start rendering on the other cores
+        # while this one makes facets, search and keys. (With more than one language, pages get
+        # their alternates after every tree is made.)
+        early: list[EarlyPages] = []
+        cold = previous is None and len(config.site_languages) == 1
+        trees = language_trees(site_dir, config, published, loaded, today, derived, start if cold else None)
+        outputs = [output for tree in trees for output in tree.outputs]
+        keys: dict[str, buildcache.Key | None] = {}
+        for tree in trees:
+            digests = buildcache.Digests(previous=tree.derived.digests)
+            keys |= buildcache.output_keys(tree.outputs, tree.renderer, tree.settings, digests)
+            tree.derived.digests = digests
         plan = buildcache.plan(output, keys, previous, trusted=preview) if previous else buildcache.Plan({})
         addresses = {buildcache.address_digest(a): a for a in private}
         if previous is not None:
@@ -171,7 +187,13 @@ def build_site(
             added = PrivateStrings({a for digest, a in addresses.items() if digest not in previous.private})
             kept = [o.path for o in outputs if o.path in plan.keep and not isinstance(o, Copy)]
             staging.leaked += staging.leaks_in(kept, added)
-        problems = [p for tree in trees for p in write_outputs(tree.outputs, tree.renderer, staging, plan.keep)]
+        problems = [
+            p
+            for i, tree in enumerate(trees)
+            for p in write_outputs(
+                tree.outputs, tree.renderer, staging, plan.keep, early[0] if early and i == 0 else None
+            )
+        ]
         problems += _leaks(staging)
         report.diagnostics += problems
         if not problems:
@@ -190,12 +212,16 @@ def build_site(
             report.rendered = sum(1 for o in outputs if isinstance(o, Page) and o.path not in plan.keep)
             report.unchanged = len(plan.keep)
             report.mentors = len(published)
+            if hold:
+                report.held = (loaded, derived, trees, outputs, keys, plan, manifest, staging)
             written = uptodate.output_stamps(output, keys) if inputs else None
             if inputs and written is not None:
                 uptodate.save_record(request, _record(report, inputs, today, output, written))
     except (TemplateProblem, OutputCollision) as exc:
         report.diagnostics.append(exc.diagnostic)
     finally:
+        for pages in early if "early" in locals() else []:
+            pages.started.stop()  # done already, or no longer wanted (the build failed)
         if not report.written:
             staging.discard()
         report.seconds = time.perf_counter() - started
@@ -222,6 +248,7 @@ def language_trees(
     loaded: Loaded,
     today: date,
     derived: DerivedCache,
+    start: Callable[[Renderer, list[Output]], None] | None = None,
 ) -> list[Tree]:
     """The site's outputs, one tree per language: the default at the root, each other one
     under /<language>/, all built by `site_outputs` from that language's settings, profiles
@@ -239,7 +266,7 @@ def language_trees(
         # The default language keeps the process's derived data (serve); the others' views are new each build.
         kept = derived if language == default else DerivedCache()
         renderer, site, outputs, digest = site_outputs(
-            site_dir, settings, languages.mentors_in(published, language, default), in_language, today, kept
+            site_dir, settings, languages.mentors_in(published, language, default), in_language, today, kept, start
         )
         trees.append(Tree(settings, renderer, site, outputs, digest, kept))
     pages = {t.config.language: {o.path for o in t.outputs if _is_html_page(o)} for t in trees}
@@ -293,11 +320,13 @@ def site_outputs(
     loaded: Loaded,
     today: date,
     derived: DerivedCache | None = None,
+    start: Callable[[Renderer, list[Output]], None] | None = None,
 ) -> tuple[Renderer, SiteContext, list[Output], bytes]:
     """Every page and file of one language's tree (paths inside the tree; no sitemap), stage by
     stage, with the renderer for its pages, the context they were made from and the digest of
     the settings every output depends on (buildcache.settings_key). `derived` keeps what the
-    build derives per mentor for the next build of the same process."""
+    build derives per mentor for the next build of the same process. `start` is handed the
+    renderer and the first outputs (home, directory and mentor pages) as soon as they exist."""
     messages, _problems = load_messages(
         site_dir, config.language, site_template_msgids(site_dir)
     )  # check_site reported its problems
@@ -317,6 +346,10 @@ def site_outputs(
         *generators.home(site),
         *generators.directory(site),
         *generators.mentor_pages(site),
+    ]
+    if start is not None:
+        start(renderer, outputs)
+    outputs += [
         *generators.facet_pages(site),
         *generators.guide_pages(site),
         *generators.guide_files(site_dir, site),

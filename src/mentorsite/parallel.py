@@ -65,6 +65,52 @@ def run_ranges(count: int, work: Callable[[int, int], R], jobs: int | None = Non
         gc.unfreeze()
 
 
+class Started:
+    """Ranges of work running in forked workers while this process goes on (start_ranges)."""
+
+    def __init__(self, pool, pending: list) -> None:
+        self._pool = pool
+        self._pending = pending
+
+    def results(self) -> list:
+        """Wait for every range; results in order (a worker's exception is raised here)."""
+        try:
+            return [p.get() for p in self._pending]
+        finally:
+            self.stop()
+
+    def stop(self) -> None:
+        """End the workers (at once, if their results are no longer wanted)."""
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None
+            gc.unfreeze()
+
+
+def start_ranges(count: int, work: Callable[[int, int], R], jobs: int | None = None) -> Started | None:
+    """Start work(start, stop) over slices of range(count) in forked workers and return at
+    once, so this process can prepare what comes next while they work; None where run_ranges
+    would work in-process (one core, little work, no fork). The workers see the state of this
+    process as it is now: `work` must only read what already exists."""
+    global _TARGET
+    jobs = jobs or default_jobs()
+    if jobs <= 1 or count < MIN_PARALLEL_ITEMS or "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    slices = jobs * 4
+    bounds = [(count * i // slices, count * (i + 1) // slices) for i in range(slices)]
+    _TARGET = work
+    gc.freeze()  # as in run_ranges; Started.stop unfreezes
+    try:
+        pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_ended_by_sigterm)
+    except BaseException:
+        gc.unfreeze()
+        raise
+    finally:
+        _TARGET = None  # the workers have their own copy
+    return Started(pool, [pool.apply_async(_call, bound) for bound in bounds])
+
+
 #: Allocations between two young-generation collections during a build (Python's default is 700).
 BUILD_GC_THRESHOLD = 20_000
 

@@ -8,29 +8,51 @@ those are claimed (two outputs with one path still collide) but not produced aga
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
 
 from .diagnostics import Diagnostic
 from .outputs import Copy, Drawn, File, Output, Page
-from .parallel import run_ranges
+from .parallel import Started, run_ranges, start_ranges
 from .render import Renderer, TemplateProblem
 from .social_cards import draw
 from .write import Staging
 
 
+@dataclass
+class EarlyPages:
+    """Pages already rendering in workers while the build prepares the rest (start_pages)."""
+
+    paths: frozenset[str]
+    started: Started
+
+
+def start_pages(pages: list[Page], renderer: Renderer, staging: Staging) -> EarlyPages | None:
+    """Start rendering `pages` into staging in worker processes now, before the rest of the
+    build's outputs exist (a cold build's mentor pages, while facets, search and keys are
+    made); write_outputs then takes their results. None where the work would not be spread."""
+    started = start_ranges(len(pages), _renderer_of(pages, renderer, staging))
+    return EarlyPages(frozenset(p.path for p in pages), started) if started is not None else None
+
+
 def write_outputs(
-    outputs: list[Output], renderer: Renderer, staging: Staging, keep: Collection[str] = frozenset()
+    outputs: list[Output],
+    renderer: Renderer,
+    staging: Staging,
+    keep: Collection[str] = frozenset(),
+    early: EarlyPages | None = None,
 ) -> list[Diagnostic]:
     """Write everything but the paths in `keep`; returns template problems (empty when all went well).
 
     Every path is claimed first, so two outputs with one path (OutputCollision) stop the
-    build before any page is rendered.
+    build before any page is rendered (pages started `early` may be in staging already;
+    staging is discarded). The `early` pages are not rendered again but waited for.
     """
     for output in outputs:
         staging.claim(output.path, output.origin)
     pages: list[Page | Drawn] = []
     for output in outputs:
-        if output.path in keep:
+        if output.path in keep or (early is not None and output.path in early.paths):
             continue
         if isinstance(output, (Page, Drawn)):
             pages.append(output)
@@ -39,13 +61,19 @@ def write_outputs(
                 staging.leaked.append(output.path)
         elif isinstance(output, Copy):
             staging.put_copy(output.path, output.source)
-    return render_pages(pages, renderer, staging)
+    problems = render_pages(pages, renderer, staging)
+    if early is not None:
+        problems += [d for d in _merge(early.started.results(), staging) if d not in problems]
+    return problems
 
 
-def render_pages(pages: list[Page | Drawn], renderer: Renderer, staging: Staging) -> list[Diagnostic]:
-    """Render and write claimed pages, and draw claimed images, across worker processes."""
+Rendered = tuple[list[str], list[str], list[Diagnostic]]
 
-    def work(start: int, stop: int) -> tuple[list[str], list[str], list[Diagnostic]]:
+
+def _renderer_of(
+    pages: list[Page] | list[Page | Drawn], renderer: Renderer, staging: Staging
+) -> Callable[[int, int], Rendered]:
+    def work(start: int, stop: int) -> Rendered:
         written, leaked, problems = [], [], []
         for page in pages[start:stop]:
             try:
@@ -59,8 +87,17 @@ def render_pages(pages: list[Page | Drawn], renderer: Renderer, staging: Staging
                 leaked.append(page.path)
         return written, leaked, problems
 
+    return work
+
+
+def render_pages(pages: list[Page | Drawn], renderer: Renderer, staging: Staging) -> list[Diagnostic]:
+    """Render and write claimed pages, and draw claimed images, across worker processes."""
+    return _merge(run_ranges(len(pages), _renderer_of(pages, renderer, staging)), staging)
+
+
+def _merge(results: list[Rendered], staging: Staging) -> list[Diagnostic]:
     problems: list[Diagnostic] = []
-    for written, leaked, found in run_ranges(len(pages), work):
+    for written, leaked, found in results:
         staging.written.update(written)  # the workers' own staging objects are copies
         staging.leaked += leaked
         problems += [d for d in found if d not in problems]
