@@ -3,7 +3,8 @@
     python bench/build_time.py 1000 10000 --runs 3
 
 Each size is generated once (deterministically) into bench/out/, then built with the
-`mentorsite build` command in a fresh process per run, as a publisher would run it. CPU time
+`mentorsite build --clean` command in a fresh process per run, as a publisher's first build
+would run (without --clean, every run after the first is a rebuild with nothing changed). CPU time
 is user + system time of the build and its worker processes: on a shared machine it varies
 less than wall time. MENTORSITE_JOBS=1 builds on one core.
 """
@@ -38,7 +39,7 @@ def main() -> None:
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             started = time.perf_counter()
             result = subprocess.run(
-                [sys.executable, "-m", "mentorsite", "build", str(site), "-o", str(site / "_site")],
+                [sys.executable, "-m", "mentorsite", "build", "--clean", str(site), "-o", str(site / "_site")],
                 capture_output=True,
                 text=True,
             )

@@ -61,10 +61,9 @@ def write_outputs(
                 staging.leaked.append(output.path)
         elif isinstance(output, Copy):
             staging.put_copy(output.path, output.source)
-    problems = render_pages(pages, renderer, staging)
-    if early is not None:
-        problems += [d for d in _merge(early.started.results(), staging) if d not in problems]
-    return problems
+    # The early workers end before the others start: never two sets of workers at once.
+    problems = _merge(early.started.results(), staging) if early is not None else []
+    return problems + [d for d in render_pages(pages, renderer, staging) if d not in problems]
 
 
 Rendered = tuple[list[str], list[str], list[Diagnostic]]
