@@ -521,3 +521,21 @@ def test_the_command_ends_after_the_build_with_its_output_printed(tmp_path):
     assert run.stdout.startswith("built 1 mentor: ") and run.stdout.endswith(")\n"), run.stdout
     assert "warning:" in run.stderr
     assert (tmp_path / "out" / "index.html").is_file()
+
+
+def test_a_build_with_nothing_changed_answers_before_loading_the_pipeline(tmp_path):
+    """The up-to-date check runs before the build pipeline (Jinja, the models) is imported."""
+    site = write_site(tmp_path / "site", files={"site.toml": SITE_TOML, "mentors/ada.yaml": NO_PHOTO})
+    script = (
+        "import sys\n"
+        "from mentorsite.cli import cli\n"
+        f"try: cli(['build', {str(site)!r}, '-o', {str(tmp_path / 'out')!r}], prog_name='mentorsite')\n"
+        "except SystemExit as exit: assert exit.code == 0, exit.code\n"
+        "print(sorted(m for m in ('mentorsite.build', 'mentorsite.render', 'jinja2', 'pydantic') if m in sys.modules))\n"
+    )
+    runs = [subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120) for _ in "ab"]
+    assert [r.returncode for r in runs] == [0, 0], runs[1].stderr
+    first, again = (r.stdout.splitlines() for r in runs)
+    assert first[-1] == "['jinja2', 'mentorsite.build', 'mentorsite.render', 'pydantic']"
+    assert again[-1] == "[]"
+    assert again[0].startswith("built 1 mentor: 0 pages rendered, ") and first[0].startswith("built 1 mentor: ")

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
 from . import buildcache, cldr, generators, languages, uptodate
+from .buildreport import Report, unchanged_report
 from .config import SiteConfig, load_config, with_base_url
 from .context import SiteContext, published_mentors, site_context
 from .derived import DerivedCache
@@ -31,31 +32,6 @@ from .rules import site_rules
 from .runner import EarlyPages, start_pages, write_outputs
 from .social_cards import card_problems, card_texts
 from .write import OutputCollision, PrivateStrings, Staging, unsafe_destination
-
-
-@dataclass
-class Report:
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    pages: int = 0
-    files: int = 0
-    mentors: int = 0
-    seconds: float = 0.0
-    written: bool = False
-    output: Path | None = None
-    #: Pages rendered by this build, and outputs an incremental build kept as they were.
-    rendered: int = 0
-    unchanged: int = 0
-    #: What the build made (models, views, pages), when asked to hold it: a process that
-    #: exits right after the build need not spend a second taking it apart (see cli.build).
-    held: object = field(default=None, repr=False, compare=False)
-
-    @property
-    def errors(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.is_error]
-
-    @property
-    def warnings(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if not d.is_error]
 
 
 @fewer_collections()
@@ -119,6 +95,7 @@ def build_site(
     derived: DerivedCache | None = None,
     preview: bool = False,
     hold: bool = False,
+    inputs: uptodate.Snapshot | None = None,
 ) -> Report:
     """Check, then render and write the site; the old output stays if anything fails.
 
@@ -129,15 +106,19 @@ def build_site(
     `preview` build (serve's) watches its inputs and owns its output folder: it takes no
     up-to-date snapshot of every input and output (it would never ask), and trusts the last
     manifest for what its folder holds (buildcache.plan). With `hold`, the report keeps what
-    the build made alive (Report.held), for a caller that ends its process next.
+    the build made alive (Report.held), for a caller that ends its process next. `inputs` is
+    the snapshot of the inputs a caller took just before, having found no up-to-date record
+    for it (cli.build looks before it loads the pipeline).
     """
     started = time.perf_counter()
     today = today or date.today()
     request = uptodate.record_path(site_dir, output, base_url, strict)
     # Before anything is read: an edit during the build shows next time.
-    inputs = None if preview else uptodate.take_snapshot(site_dir)
-    if inputs and not clean and (record := uptodate.current_record(site_dir, request, inputs, today)):
-        return _unchanged(record, started)
+    looked = inputs is not None  # by the caller, who found no up-to-date record
+    if inputs is None and not preview:
+        inputs = uptodate.take_snapshot(site_dir)
+    if inputs and not clean and not looked and (record := uptodate.current_record(site_dir, request, inputs, today)):
+        return unchanged_report(record, started)
     # Without --base-url, site.toml's base_url is the published address: warn if it is localhost.
     config, loaded, report = check_site(site_dir, today=today, base_url=base_url, publishing=not base_url, cache=cache)
     if config is None or report.errors or (strict and report.warnings):
@@ -363,20 +344,6 @@ def site_outputs(
         *generators.stats_page(site),
     ]
     return renderer, site, outputs, settings
-
-
-def _unchanged(record: uptodate.Record, started: float) -> Report:
-    """The report of a build that found every input and output as the recorded build left them."""
-    return Report(
-        diagnostics=list(record.diagnostics),
-        pages=record.pages,
-        files=record.files,
-        mentors=record.mentors,
-        written=True,
-        output=record.output,
-        unchanged=record.files,
-        seconds=time.perf_counter() - started,
-    )
 
 
 def _record(

@@ -18,14 +18,8 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .build import build_site, check_site
-from .changes import GitError, changed_since, format_changes, mentor_changes, run_changed_check
-from .config import load_config
 from .diagnostics import InputError, MentorsiteError, counted, format_diagnostics, printable
-from .scaffold import init_site, mentor_profile
-from .schema import schema_file, schema_text, write_schema
 from .textrules import SLUG_MAX, is_slug, slugify
-from .usage import facet_usage, format_usage
 
 #: Commands whose modules load only when they run (or `--help` lists them): a build never
 #: needs the receiver's server and store or the report's tables, a tenth of a second to import.
@@ -148,7 +142,27 @@ def build(site: Path, output: Path | None, base_url: str | None, strict: bool, v
     --verbose. A base_url on localhost draws a warning (it is not a publishable site) unless
     --base-url is given; `serve` previews never warn about it.
     """
-    report = build_site(site, output, base_url=base_url, strict=strict, clean=clean, hold=_ENDS_PROCESS)
+    import time
+
+    from . import uptodate
+    from .buildreport import unchanged_report
+
+    started = time.perf_counter()
+    # Nothing changed since the last build of this request? Then its report is the answer,
+    # found before the pipeline (Jinja, pydantic models, the theme) is even imported.
+    inputs = uptodate.take_snapshot(site)
+    record = None
+    if not clean:
+        request = uptodate.record_path(site, output, base_url, strict)
+        record = uptodate.current_record(site, request, inputs, date.today())
+    if record is not None:
+        report = unchanged_report(record, started)
+    else:
+        from .build import build_site
+
+        report = build_site(
+            site, output, base_url=base_url, strict=strict, clean=clean, hold=_ENDS_PROCESS, inputs=inputs
+        )
     if report.diagnostics:
         click.echo(format_diagnostics(report.diagnostics, verbose=verbose), err=True)
     if not report.written:
@@ -182,6 +196,9 @@ def build(site: Path, output: Path | None, base_url: str | None, strict: bool, v
 )
 def check(site: Path, strict: bool, verbose: bool, fmt: str, changed: str | None) -> None:
     """Validate site.toml, every profile and every guide; report every problem at once."""
+    from .build import check_site
+    from .changes import run_changed_check
+
     if changed is not None:
         sys.exit(run_changed_check(site, changed or None, strict=strict, fmt=fmt, today=date.today()))
     config, loaded, report = check_site(site)  # photos included, as the build checks them
@@ -208,6 +225,8 @@ def changes(base: str | None, site: Path, fmt: str) -> None:
 
     BASE defaults to origin/main if it exists, else main. Uncommitted edits count.
     """
+    from .changes import GitError, changed_since, format_changes, mentor_changes
+
     try:
         changeset = changed_since(site, base)
     except GitError as exc:
@@ -230,6 +249,9 @@ def schema(site: Path, output: str | None, check_only: bool) -> None:
     Editors with YAML schema support autocomplete and check profiles as you type; profiles
     from `mentorsite new mentor` point at the schema on their first line.
     """
+    from .config import load_config
+    from .schema import schema_file, schema_text, write_schema
+
     config = load_config(site)
     if check_only:
         target = Path(output) if output and output != "-" else schema_file(site)
@@ -253,6 +275,9 @@ def schema(site: Path, output: str | None, check_only: bool) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def tags(site: Path, fmt: str) -> None:
     """Show how many mentors use each facet value (paused ones marked) and values nobody uses."""
+    from .build import check_site
+    from .usage import facet_usage, format_usage
+
     config, loaded, report = check_site(site)
     if config is None:
         _print_report(report)
@@ -275,6 +300,10 @@ def new() -> None:
 @site_argument
 def new_mentor(name: str, slug: str | None, site: Path) -> None:
     """Write mentors/<slug>.yaml for NAME: a valid, commented profile to fill in."""
+    from .config import load_config
+    from .scaffold import mentor_profile
+    from .schema import schema_file, write_schema
+
     if not any(c.isalnum() for c in name):
         raise click.BadParameter("the name needs at least one letter or digit", param_hint="NAME")
     if slug is not None and not is_slug(slug):
@@ -324,6 +353,8 @@ def init(directory: Path, host: str) -> None:
     DIRECTORY may be a freshly cloned, empty repository (with only .git, a README, a licence
     or .gitignore); init never overwrites a file.
     """
+    from .scaffold import init_site
+
     try:
         files = init_site(directory, date.today(), host)
     except FileExistsError as exc:

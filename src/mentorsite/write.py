@@ -18,7 +18,6 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
-from .config import SITE_INPUTS
 from .diagnostics import Diagnostic
 
 _ALNUM = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789")
@@ -192,6 +191,8 @@ def unsafe_destination(site_dir: Path, destination: Path) -> str | None:
     )
     if target == site or target in site.parents:
         return "the output folder would replace the site itself (or a folder holding it)"
+    from .config import SITE_INPUTS  # here: the up-to-date check reads cache files without the config's models
+
     if target.parent == site and target.name.casefold() in SITE_INPUTS:
         return f"the output folder would replace the site's own '{target.name}'"
     if target.is_symlink() or not target.exists():

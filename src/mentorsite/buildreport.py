@@ -1,0 +1,50 @@
+"""What a build reports: its diagnostics and counts, and the report of a build that found
+nothing changed (uptodate), which the command prints without loading the build pipeline."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import uptodate
+from .diagnostics import Diagnostic
+
+
+@dataclass
+class Report:
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    pages: int = 0
+    files: int = 0
+    mentors: int = 0
+    seconds: float = 0.0
+    written: bool = False
+    output: Path | None = None
+    #: Pages rendered by this build, and outputs an incremental build kept as they were.
+    rendered: int = 0
+    unchanged: int = 0
+    #: What the build made (models, views, pages), when asked to hold it: a process that
+    #: exits right after the build need not spend a second taking it apart (see cli.build).
+    held: object = field(default=None, repr=False, compare=False)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.is_error]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if not d.is_error]
+
+
+def unchanged_report(record: uptodate.Record, started: float) -> Report:
+    """The report of a build that found every input and output as the recorded build left them."""
+    return Report(
+        diagnostics=list(record.diagnostics),
+        pages=record.pages,
+        files=record.files,
+        mentors=record.mentors,
+        written=True,
+        output=record.output,
+        unchanged=record.files,
+        seconds=time.perf_counter() - started,
+    )
