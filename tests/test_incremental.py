@@ -304,6 +304,26 @@ def test_incremental_output_equals_a_cold_build_after_any_edits(sequence):
     assert_equals_cold_builds(sequence)
 
 
+@settings(SEQUENCE_SETTINGS, max_examples=EXAMPLES or 4)
+@given(sequences(EDITS))
+def test_incremental_output_equals_a_cold_build_with_pages_rendered_early(sequence):
+    """The same, with even this small site's work spread over two forked workers, so every
+    build starts its changed mentor pages early (runner.start_pages) on the way."""
+    from mentorsite import parallel
+
+    minimum, jobs = parallel.MIN_PARALLEL_ITEMS, os.environ.get("MENTORSITE_JOBS")
+    parallel.MIN_PARALLEL_ITEMS = 1
+    os.environ["MENTORSITE_JOBS"] = "2"
+    try:
+        assert_equals_cold_builds(sequence)
+    finally:
+        parallel.MIN_PARALLEL_ITEMS = minimum
+        if jobs is None:
+            del os.environ["MENTORSITE_JOBS"]
+        else:
+            os.environ["MENTORSITE_JOBS"] = jobs
+
+
 @SEQUENCE_SETTINGS
 @given(sequences(FILE_EDITS))
 def test_incremental_output_equals_a_cold_build_after_guide_file_edits(sequence):
@@ -655,9 +675,34 @@ def test_early_rendered_mentor_pages_give_the_tree_of_an_in_process_build(tmp_pa
     assert started == [7]
     assert_same_tree(tmp_path / "early", tmp_path / "serial")
     assert (report.pages, report.files, report.rendered) == (serial.pages, serial.files, serial.rendered)
-    # an incremental build (a manifest to reuse) starts nothing early, and keeps every page
+    # nothing changed: the up-to-date record answers, and nothing starts
     again = build_site(site, tmp_path / "early", today=TODAY)
     assert started == [7] and again.rendered == 0
+
+
+def test_an_incremental_build_starts_early_only_the_pages_whose_inputs_changed(tmp_path, monkeypatch):
+    site = start_site(tmp_path / "site")
+    started = _early_builds(monkeypatch)
+    assert build_site(site, tmp_path / "out", today=TODAY).written
+    assert started == [7]
+    # a mentor page template of the site's own: the five mentor pages, not home or the directory
+    (site / "templates/mentor.html").write_text(
+        '{% extends "!theme/mentor.html" %}{% block content %}<p>EDITED</p>{{ super() }}{% endblock %}\n'
+    )
+    report = build_site(site, tmp_path / "out", today=TODAY)
+    assert report.written and not report.errors
+    assert started == [7, 5]
+    assert build_site(site, tmp_path / "cold", today=TODAY, clean=True).written
+    assert_same_tree(tmp_path / "out", tmp_path / "cold")
+    assert (tmp_path / "out/mentors/ana/index.html").read_text().count("<p>EDITED</p>") == 1
+    # one headline: that mentor's page, and the pages showing the mentor's card
+    edit = (site / "mentors/bo.yaml").read_text().replace("Bo helps with", "Bo now helps with")
+    (site / "mentors/bo.yaml").write_text(edit)
+    report = build_site(site, tmp_path / "out", today=TODAY)
+    assert report.written and 1 <= started[-1] < 7
+    shutil.rmtree(tmp_path / "cold")
+    assert build_site(site, tmp_path / "cold", today=TODAY, clean=True).written
+    assert_same_tree(tmp_path / "out", tmp_path / "cold")
 
 
 def test_an_early_rendered_page_with_a_private_address_blocks_the_build(tmp_path, monkeypatch):

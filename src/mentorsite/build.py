@@ -145,22 +145,29 @@ def build_site(
             previous = buildcache.load_manifest(site_dir, output)
         derived.manifest = None  # until this build's output is in place
 
-        def start(renderer: Renderer, first: list[Output]) -> None:
-            found = start_pages([o for o in first if isinstance(o, Page)], renderer, staging)
+        def start(renderer: Renderer, settings: bytes, first: list[Output]) -> None:
+            pages = [o for o in first if isinstance(o, Page)]
+            if previous is not None:
+                # Only pages whose key is not the recorded one: the plan can keep none of them.
+                digests.append(buildcache.Digests(previous=derived.digests))
+                keys = buildcache.output_keys(pages, renderer, settings, digests[0])
+                pages = [p for p in pages if keys[p.path] is None or keys[p.path] != _recorded_key(previous, p.path)]
+            found = start_pages(pages, renderer, staging)
             early.extend([found] if found else [])
 
-        # A cold build renders every page: the mentor pages start rendering on the other cores
-        # while this one makes facets, search and keys. (With more than one language, pages get
-        # their alternates after every tree is made.)
+        # The mentor pages start rendering on the other cores while this one makes facets,
+        # search and keys: all of them in a cold build, those whose inputs changed in another.
+        # (With more than one language, pages get their alternates after every tree is made.)
         early: list[EarlyPages] = []
-        cold = previous is None and len(config.site_languages) == 1
-        trees = language_trees(site_dir, config, published, loaded, today, derived, start if cold else None)
+        digests: list[buildcache.Digests] = []  # the early keys' digests, which the others reuse
+        single = len(config.site_languages) == 1
+        trees = language_trees(site_dir, config, published, loaded, today, derived, start if single else None)
         outputs = [output for tree in trees for output in tree.outputs]
         keys: dict[str, buildcache.Key | None] = {}
-        for tree in trees:
-            digests = buildcache.Digests(previous=tree.derived.digests)
-            keys |= buildcache.output_keys(tree.outputs, tree.renderer, tree.settings, digests)
-            tree.derived.digests = digests
+        for i, tree in enumerate(trees):
+            tree_digests = digests[0] if digests and i == 0 else buildcache.Digests(previous=tree.derived.digests)
+            keys |= buildcache.output_keys(tree.outputs, tree.renderer, tree.settings, tree_digests)
+            tree.derived.digests = tree_digests
         plan = buildcache.plan(output, keys, previous, trusted=preview) if previous else buildcache.Plan({})
         addresses = {buildcache.address_digest(a): a for a in private}
         if previous is not None:
@@ -229,7 +236,7 @@ def language_trees(
     loaded: Loaded,
     today: date,
     derived: DerivedCache,
-    start: Callable[[Renderer, list[Output]], None] | None = None,
+    start: Callable[[Renderer, bytes, list[Output]], None] | None = None,
 ) -> list[Tree]:
     """The site's outputs, one tree per language: the default at the root, each other one
     under /<language>/, all built by `site_outputs` from that language's settings, profiles
@@ -301,13 +308,14 @@ def site_outputs(
     loaded: Loaded,
     today: date,
     derived: DerivedCache | None = None,
-    start: Callable[[Renderer, list[Output]], None] | None = None,
+    start: Callable[[Renderer, bytes, list[Output]], None] | None = None,
 ) -> tuple[Renderer, SiteContext, list[Output], bytes]:
     """Every page and file of one language's tree (paths inside the tree; no sitemap), stage by
     stage, with the renderer for its pages, the context they were made from and the digest of
     the settings every output depends on (buildcache.settings_key). `derived` keeps what the
     build derives per mentor for the next build of the same process. `start` is handed the
-    renderer and the first outputs (home, directory and mentor pages) as soon as they exist."""
+    renderer, the settings digest and the first outputs (home, directory and mentor pages) as
+    soon as they exist."""
     messages, _problems = load_messages(
         site_dir, config.language, site_template_msgids(site_dir)
     )  # check_site reported its problems
@@ -329,7 +337,7 @@ def site_outputs(
         *generators.mentor_pages(site),
     ]
     if start is not None:
-        start(renderer, outputs)
+        start(renderer, settings, outputs)
     outputs += [
         *generators.facet_pages(site),
         *generators.guide_pages(site),
@@ -344,6 +352,11 @@ def site_outputs(
         *generators.stats_page(site),
     ]
     return renderer, site, outputs, settings
+
+
+def _recorded_key(previous: buildcache.Manifest, path: str) -> buildcache.Key | None:
+    entry = previous.entries.get(path)
+    return entry[0] if entry else None
 
 
 def _record(

@@ -26,7 +26,7 @@ import hashlib
 import io
 import os
 import pickle
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -317,7 +317,7 @@ def card_settings(renderer: Renderer, settings: bytes, today: str) -> bytes | No
 
 
 def output_keys(
-    outputs: list[Output], renderer: Renderer, settings: bytes, digests: Digests | None = None
+    outputs: Sequence[Output], renderer: Renderer, settings: bytes, digests: Digests | None = None
 ) -> dict[str, Key | None]:
     """The key of every output by path; None for an output that must always be produced.
 
