@@ -15,6 +15,7 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -414,6 +415,32 @@ def test_an_edited_template_renders_only_the_pages_that_use_it(tmp_path):
     assert rewritten(before, output) == {"about/index.html"}
     assert report.rendered == 1
     assert "<p>v2</p>" in (output / "about/index.html").read_text()
+
+
+@pytest.mark.parametrize("swap", [True, False])
+def test_a_build_that_rewrites_most_files_swaps_the_folder_and_links_the_kept_ones(tmp_path, monkeypatch, swap):
+    """An edited base template changes every page (24 of 78 files here). Where that counts as
+    most (SWAP_RATIO), the new output goes into place as one folder, as a cold build's does;
+    otherwise file by file. Either way the files kept (styles, scripts, search) are the same
+    files as before, and the tree is a cold build's."""
+    monkeypatch.setattr(mentorsite.build, "SWAP_RATIO", 0.1 if swap else 1.0)
+    site, output = start_site(tmp_path / "site"), tmp_path / "out"
+    build(site, output)
+    before, folder = stamps(output), output.stat().st_ino
+    (site / "templates/base.html").write_text(
+        '{% extends "!theme/base.html" %}{% block canonical %}{{ super() }}<meta name="x" content="Other Mentors">'
+        "{% endblock %}\n"
+    )
+    report = build(site, output)
+    assert (report.rendered, report.unchanged) == (24, 54)
+    assert (output.stat().st_ino != folder) is swap
+    changed = rewritten(before, output)
+    kept = {path for path in before if path not in changed}
+    assert len(kept) == report.unchanged and any(p.endswith(".css") for p in kept)
+    assert len(changed) == 24 and all(p.endswith(".html") for p in changed)
+    assert '<meta name="x" content="Other Mentors">' in (output / "mentors/ana/index.html").read_text()
+    assert build_site(site, tmp_path / "cold", today=TODAY, clean=True).written
+    assert_same_tree(output, tmp_path / "cold")
 
 
 def test_deleted_and_renamed_profiles_leave_no_stale_pages(tmp_path):

@@ -33,6 +33,12 @@ from .runner import EarlyPages, start_pages, write_outputs
 from .social_cards import card_problems, card_texts
 from .write import OutputCollision, PrivateStrings, Staging, unsafe_destination
 
+#: An incremental build that writes at least this many files for each file it keeps goes into
+#: place as one new folder holding links to the kept files (Staging.commit_keeping), as a cold
+#: build does; otherwise file by file (Staging.apply). After a card template edit at 10,000
+#: mentors, moving 15,236 files one by one took 2.7 s.
+SWAP_RATIO = 1.0
+
 
 @fewer_collections()
 def check_site(
@@ -189,7 +195,10 @@ def build_site(
                 staging.commit()
             else:
                 buildcache.forget_manifest(site_dir, output)
-                staging.apply(plan.stale, plan.stale_folders)
+                if not preview and not output.is_symlink() and len(staging.written) >= SWAP_RATIO * len(plan.keep):
+                    staging.commit_keeping(plan.keep)  # serve's server keeps its folder: not there
+                else:
+                    staging.apply(plan.stale, plan.stale_folders)
             manifest = buildcache.new_manifest(output, keys, plan.keep, frozenset(addresses))
             buildcache.save_manifest(site_dir, output, manifest)
             if preview:

@@ -157,6 +157,24 @@ class Staging:
         if old is not None:
             _remove_later(old)
 
+    def commit_keeping(self, kept: Iterable[str]) -> None:
+        """Swap the staged folder into place (commit) after linking the destination's `kept`
+        files into it, as they are (same inode, size and times). For an incremental build that
+        wrote most files again: linking the few kept ones is cheaper than moving thousands of new
+        ones one by one, and the whole output changes at once, as after a cold build. Files
+        and folders no output claims are left behind with the old folder."""
+        made: set[Path] = set()
+        for path in kept:
+            target = self.root / path
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            try:
+                os.link(self.destination / path, target, follow_symlinks=False)
+            except OSError:  # a file system without hard links: a copy, times included
+                shutil.copy2(self.destination / path, target, follow_symlinks=False)
+        self.commit()
+
     def apply(self, stale: Iterable[str], stale_folders: Iterable[str] = ()) -> None:
         """Move the staged files into the existing destination, one atomic rename each, after
         deleting the files and folders (deepest first) that no output claims any more."""
