@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import mentorsite.cli
+import mentorsite.build
 from mentorsite.build import check_site
 from mentorsite.cli import cli
 from mentorsite.config import load_config
@@ -178,7 +178,7 @@ def test_an_internal_error_is_one_line_and_a_pointer_to_debug(site, monkeypatch)
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(mentorsite.cli, "check_site", broken)
+    monkeypatch.setattr(mentorsite.build, "check_site", broken)
     result = invoke("check", site)
     assert result.exit_code == 1
     assert result.output == (
@@ -192,7 +192,7 @@ def test_debug_shows_the_traceback_of_an_internal_error(site, monkeypatch, args,
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(mentorsite.cli, "check_site", broken)
+    monkeypatch.setattr(mentorsite.build, "check_site", broken)
     result = invoke(*args, "check", site, env=env)
     assert result.exit_code == 1
     assert result.output.startswith("Traceback (most recent call last):\n")
@@ -204,7 +204,7 @@ def test_a_mentorsite_error_exits_with_its_code(site, monkeypatch):
     def refused(*args, **kwargs):
         raise MentorsiteError("the site is locked", exit_code=3)
 
-    monkeypatch.setattr(mentorsite.cli, "check_site", refused)
+    monkeypatch.setattr(mentorsite.build, "check_site", refused)
     result = invoke("check", site)
     assert (result.exit_code, result.output) == (3, "mentorsite: the site is locked\n")
 
