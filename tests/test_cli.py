@@ -486,17 +486,25 @@ def test_build_strict_fails_on_warnings(make_site):
 NO_PHOTO = "".join(line for line in GOOD_PROFILE.splitlines(keepends=True) if not line.startswith("photo:"))
 
 
-def test_a_build_loads_neither_the_receiver_nor_the_report(tmp_path):
-    """Their commands load when run (or listed), so a build does not pay to import them."""
-    site = write_site(tmp_path / "site", files={"site.toml": SITE_TOML, "mentors/ada.yaml": NO_PHOTO})
+def modules_after_build(args: list[str], shown: str) -> subprocess.CompletedProcess:
+    """Run `mentorsite build ARGS` in a fresh interpreter (cli(), not main(), so the process
+    lives on), then print `shown`, an expression over sys.modules."""
     script = (
         "import sys\n"
         "from mentorsite.cli import cli\n"
-        f"try: cli(['build', {str(site)!r}], prog_name='mentorsite')\n"
+        f"try: cli(['build', *{args!r}], prog_name='mentorsite')\n"
         "except SystemExit as exit: assert exit.code == 0, exit.code\n"
-        "print(sorted({m.split('.')[1] for m in sys.modules if m.startswith('mentorsite.')}))\n"
+        f"print({shown})\n"
     )
-    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+
+
+def test_a_build_loads_neither_the_receiver_nor_the_report(tmp_path):
+    """Their commands load when run (or listed), so a build does not pay to import them."""
+    site = write_site(tmp_path / "site", files={"site.toml": SITE_TOML, "mentors/ada.yaml": NO_PHOTO})
+    run = modules_after_build(
+        [str(site)], "sorted({m.split('.')[1] for m in sys.modules if m.startswith('mentorsite.')})"
+    )
     assert run.returncode == 0, run.stderr
     loaded = json.loads(run.stdout.strip().splitlines()[-1].replace("'", '"'))
     assert "build" in loaded
@@ -526,14 +534,9 @@ def test_the_command_ends_after_the_build_with_its_output_printed(tmp_path):
 def test_a_build_with_nothing_changed_answers_before_loading_the_pipeline(tmp_path):
     """The up-to-date check runs before the build pipeline (Jinja, the models) is imported."""
     site = write_site(tmp_path / "site", files={"site.toml": SITE_TOML, "mentors/ada.yaml": NO_PHOTO})
-    script = (
-        "import sys\n"
-        "from mentorsite.cli import cli\n"
-        f"try: cli(['build', {str(site)!r}, '-o', {str(tmp_path / 'out')!r}], prog_name='mentorsite')\n"
-        "except SystemExit as exit: assert exit.code == 0, exit.code\n"
-        "print(sorted(m for m in ('mentorsite.build', 'mentorsite.render', 'jinja2', 'pydantic') if m in sys.modules))\n"
-    )
-    runs = [subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120) for _ in "ab"]
+    args = [str(site), "-o", str(tmp_path / "out")]
+    shown = "sorted(m for m in ('mentorsite.build', 'mentorsite.render', 'jinja2', 'pydantic') if m in sys.modules)"
+    runs = [modules_after_build(args, shown) for _ in "ab"]
     assert [r.returncode for r in runs] == [0, 0], runs[1].stderr
     first, again = (r.stdout.splitlines() for r in runs)
     assert first[-1] == "['jinja2', 'mentorsite.build', 'mentorsite.render', 'pydantic']"

@@ -673,6 +673,13 @@ def test_pages_follow_the_globals_their_templates_use(tmp_path):
 # --- a cold build renders its mentor pages early, in workers (runner.start_pages) -------------
 
 
+def _mentor_content(site: Path, block: str) -> None:
+    """A site override of the mentor page whose content block is `block`."""
+    (site / "templates/mentor.html").write_text(
+        '{% extends "!theme/mentor.html" %}{% block content %}' + block + "{% endblock %}\n"
+    )
+
+
 def _early_builds(monkeypatch) -> list[int]:
     """Spread even this tiny site's work over two forked workers, and count the early starts."""
     from mentorsite import parallel, runner
@@ -713,9 +720,7 @@ def test_an_incremental_build_starts_early_only_the_pages_whose_inputs_changed(t
     assert build_site(site, tmp_path / "out", today=TODAY).written
     assert started == [7]
     # a mentor page template of the site's own: the five mentor pages, not home or the directory
-    (site / "templates/mentor.html").write_text(
-        '{% extends "!theme/mentor.html" %}{% block content %}<p>EDITED</p>{{ super() }}{% endblock %}\n'
-    )
+    _mentor_content(site, "<p>EDITED</p>{{ super() }}")
     report = build_site(site, tmp_path / "out", today=TODAY)
     assert report.written and not report.errors
     assert started == [7, 5]
@@ -736,9 +741,7 @@ def test_an_early_rendered_page_with_a_private_address_blocks_the_build(tmp_path
     site = start_site(tmp_path / "site")
     assert build_site(site, tmp_path / "out", today=TODAY).written
     before, _ = tree(tmp_path / "out")
-    (site / "templates/mentor.html").write_text(
-        '{% extends "!theme/mentor.html" %}{% block content %}<p>ana.private@example.org</p>{% endblock %}\n'
-    )
+    _mentor_content(site, "<p>ana.private@example.org</p>")
     started = _early_builds(monkeypatch)
     report = build_site(site, tmp_path / "out", today=TODAY, clean=True)
     assert started == [7]
@@ -751,9 +754,7 @@ def test_an_early_rendered_page_with_a_private_address_blocks_the_build(tmp_path
 
 def test_a_template_error_in_early_rendered_pages_is_reported_once(tmp_path, monkeypatch):
     site = start_site(tmp_path / "site")
-    (site / "templates/mentor.html").write_text(
-        '{% extends "!theme/mentor.html" %}{% block content %}{{ mentor.no_such_field }}{% endblock %}\n'
-    )
+    _mentor_content(site, "{{ mentor.no_such_field }}")
     started = _early_builds(monkeypatch)
     report = build_site(site, tmp_path / "out", today=TODAY, clean=True)
     assert started == [7]

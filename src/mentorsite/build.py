@@ -140,6 +140,8 @@ def build_site(
         return report
     private = private_addresses(config, loaded.mentors)
     staging = Staging(output, private)
+    early: list[EarlyPages] = []  # pages rendering in workers while the rest is made (start)
+    digests: list[buildcache.Digests] = []  # the early keys' digests, which the others reuse
     try:
         published = published_mentors(config, loaded.mentors)
         derived = derived or DerivedCache()
@@ -164,8 +166,6 @@ def build_site(
         # The mentor pages start rendering on the other cores while this one makes facets,
         # search and keys: all of them in a cold build, those whose inputs changed in another.
         # (With more than one language, pages get their alternates after every tree is made.)
-        early: list[EarlyPages] = []
-        digests: list[buildcache.Digests] = []  # the early keys' digests, which the others reuse
         single = len(config.site_languages) == 1
         trees = language_trees(site_dir, config, published, loaded, today, derived, start if single else None)
         outputs = [output for tree in trees for output in tree.outputs]
@@ -217,7 +217,7 @@ def build_site(
     except (TemplateProblem, OutputCollision) as exc:
         report.diagnostics.append(exc.diagnostic)
     finally:
-        for pages in early if "early" in locals() else []:
+        for pages in early:
             pages.started.stop()  # done already, or no longer wanted (the build failed)
         if not report.written:
             staging.discard()
