@@ -15,6 +15,7 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 
+import jinja2
 import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
@@ -23,7 +24,7 @@ from kit import BIO, SITE_TOML, TODAY, tiny_jpeg, write_site
 
 import mentorsite.build
 import mentorsite.load
-from mentorsite import uptodate
+from mentorsite import buildcache, uptodate
 from mentorsite.build import build_site
 from mentorsite.buildcache import load_manifest, manifest_path
 from mentorsite.cli import cli
@@ -46,6 +47,7 @@ SLUGS = ["ana", "bo", "cy", "dee", "eli", "fay", "gus", "hal"]
 TAGS = ["leadership", "writing", "machine-learning"]
 NAMES = ["Ana Ruiz", "Bo Chen", "Cy Okafor", "Dee Park", "Eli Stone", "Fay Lund", "Gus Moreau", "Hal Iyer"]
 PAGE_TEMPLATE = '{% extends "!theme/page.html" %}{% block content %}<p>VERSION</p>{{ super() }}{% endblock %}'
+CARD_TEMPLATE = '{% include "!theme/_card.html" %}<span class="edition">VERSION</span>'
 ABOUT = "---\ntitle: About us\nsummary: Who we are.\n---\n\nWe match mentors and mentees.\n"
 
 
@@ -166,6 +168,11 @@ def change_template(site: Path, draw: int) -> None:
     (site / "templates/page.html").write_text(PAGE_TEMPLATE.replace("VERSION", f"v{draw}"))
 
 
+def change_card_template(site: Path, draw: int) -> None:
+    """templates/_card.html written or edited: listings follow, mentor pages show no card."""
+    (site / "templates/_card.html").write_text(CARD_TEMPLATE.replace("VERSION", f"v{draw}"))
+
+
 def add_photo(site: Path, draw: int) -> None:
     slugs = present(site)
     if slugs:
@@ -244,7 +251,15 @@ def edit_translation(site: Path, draw: int) -> None:
 
 
 EDITS = [add_profile, edit_profile, rename_profile, delete_profile, relabel_tag, change_settings]
-EDITS += [change_template, add_photo, edit_keeping_mtime, replace_same_size, touch_input, toggle_stats]
+EDITS += [
+    change_template,
+    change_card_template,
+    add_photo,
+    edit_keeping_mtime,
+    replace_same_size,
+    touch_input,
+    toggle_stats,
+]
 #: Edits of guides' files, drawn on their own (see the test using them).
 FILE_EDITS = [add_or_edit_guide_image, change_template, change_settings, edit_profile]
 LANGUAGE_EDITS = [toggle_languages, edit_translation, edit_profile, relabel_tag, delete_profile, change_template]
@@ -415,6 +430,88 @@ def test_an_edited_template_renders_only_the_pages_that_use_it(tmp_path):
     assert rewritten(before, output) == {"about/index.html"}
     assert report.rendered == 1
     assert "<p>v2</p>" in (output / "about/index.html").read_text()
+
+
+def test_an_edited_card_template_renders_only_the_listings_that_show_cards(tmp_path):
+    """templates/_card.html changes: the pages listing cards are rendered again, and exactly the
+    files whose bytes change are written. Mentor pages show no card (their similar mentors are
+    links), so none is rendered, though every view's card is part of what a page is made from."""
+    site, output = start_site(tmp_path / "site"), tmp_path / "out"
+    (site / "templates/_card.html").write_text(CARD_TEMPLATE.replace("VERSION", "v1"))
+    build(site, output)
+    before, old = stamps(output), tree(output)[0]
+    (site / "templates/_card.html").write_text(CARD_TEMPLATE.replace("VERSION", "v2"))
+    report = build(site, output)
+    new = tree(output)[0]
+    changed = {path for path in new if old.get(path) != new[path]}
+    assert rewritten(before, output) == changed
+    pages = sorted(p for p in changed if p.endswith(".html"))
+    assert pages == [
+        "formats/one-to-one/index.html",
+        "industry/technology/index.html",
+        "languages/en/index.html",
+        "mentors/index.html",
+        "tags/leadership/index.html",
+        "tags/machine-learning/index.html",
+        "tags/writing/index.html",
+    ]
+    assert report.rendered == len(pages)
+    assert all('<span class="edition">v2</span>' in new[p].decode() for p in pages)
+
+
+@pytest.mark.parametrize(
+    "reads",
+    [
+        "{{ mentor.card }}",
+        '{{ mentor["card"] }}',
+        '{% set name = "ca" ~ "rd" %}{{ mentor[name] }}',
+        '{% set name = "ca" ~ "rd" %}{{ mentor|attr(name) }}',
+        '{{ [mentor]|map(attribute="card")|join }}',
+        "{{ mentor }}",
+    ],
+)
+def test_a_mentor_page_that_reads_a_card_follows_the_card_template(tmp_path, reads):
+    """An override of mentor.html that reads the mentor's card, by any way of naming it, makes
+    mentor pages follow templates/_card.html; printing the view whole shows no card (it is
+    out of MentorView's repr). Either way the output is a cold build's."""
+    site, output, cold = start_site(tmp_path / "site"), tmp_path / "out", tmp_path / "cold"
+    (site / "templates/mentor.html").write_text(
+        '{% extends "!theme/mentor.html" %}{% block content %}<div id="own">'
+        + reads
+        + "</div>{{ super() }}{% endblock %}"
+    )
+    (site / "templates/_card.html").write_text(CARD_TEMPLATE.replace("VERSION", "v1"))
+    build(site, output)
+    (site / "templates/_card.html").write_text(CARD_TEMPLATE.replace("VERSION", "v2"))
+    build(site, output)
+    build(site, cold, clean=True)
+    assert_same_tree(output, cold)
+    shown = (output / "mentors/ana/index.html").read_text()
+    assert ('<span class="edition">v2</span>' in shown) is (reads != "{{ mentor }}")
+
+
+@pytest.mark.parametrize(
+    ("source", "reads"),
+    [
+        ("{{ mentor.name }} {{ mentor.lang('headline') }}", False),
+        ("{% for t in mentor.tags[:4] %}{{ t.label }}{% endfor %}", False),
+        ('{{ guides|rejectattr("url", "equalto", guide.url)|list }}', False),
+        ('{{ values.get(field.name) }} {{ names|map("lower")|join }}', False),
+        ("{{ mentor }}", False),
+        ("{{ mentor.card }}", True),
+        ("{{ mentor['card'] }}", True),
+        ("{{ mentor[key] }}", True),
+        ("{{ mentor|attr('card') }}", True),
+        ("{{ mentor|attr(key) }}", True),
+        ("{{ views|map(attribute='similar.card')|join }}", True),
+        ("{{ views|map('attr', key)|join }}", True),
+        ("{{ views|selectattr(key)|list }}", True),
+        ("{{ views|sort(attribute=key)|list }}", True),
+        ("{{ mentor.__dict__ }}", True),
+    ],
+)
+def test_the_template_analysis_finds_every_way_to_read_a_card(source, reads):
+    assert buildcache._may_read_cards(jinja2.Environment().parse(source)) is reads
 
 
 @pytest.mark.parametrize("swap", [True, False])

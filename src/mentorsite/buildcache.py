@@ -34,6 +34,7 @@ from typing import Any
 
 import jinja2
 import jinja2.meta
+from jinja2 import nodes
 from jinja2.defaults import DEFAULT_NAMESPACE
 from markupsafe import Markup
 from pydantic import BaseModel
@@ -43,6 +44,7 @@ from .cachefile import read_signed, write_signed
 from .config import SiteConfig
 from .outputs import Copy, Drawn, File, Output, Page
 from .render import Renderer
+from .views import MentorView
 
 #: Where manifests are kept, relative to the site (git-ignored with the rest of the cache).
 CACHE_DIR = ".mentorsite-cache/build"
@@ -116,38 +118,43 @@ class Digests:
     Contexts are walked through their dicts and lists; a view (a dataclass) or the settings (a
     pydantic model) is digested once, however many pages show it. A module-level function is
     pickled by name, its code being part of the tool's fingerprint.
+
+    A page whose templates never read a mentor view's `card` (TemplateUse.reads_cards) is
+    digested card-blind: its views without their cards, so an edited `_card.html` leaves the
+    mentor pages, which show no card, as they were.
     """
 
     def __init__(self, previous: Digests | None = None) -> None:
-        # id -> (the object, kept alive so its id is not reused; its digest)
-        self._memo: dict[int, tuple[object, bytes]] = {}
+        # id -> (the object, kept alive so its id is not reused; its digest), by card-blindness
+        self._memo: dict[bool, dict[int, tuple[object, bytes]]] = {False: {}, True: {}}
         #: The last build's memo, for the objects it shares with this one (derived.DerivedCache
         #: hands back views and cards, never edited once made): looked up, then forgotten.
-        self._previous = previous._memo if previous is not None else {}
+        self._previous = previous._memo if previous is not None else {False: {}, True: {}}
 
-    def of(self, value: object) -> bytes:
+    def of(self, value: object, *, blind: bool = False) -> bytes:
         out = bytearray()
-        self._feed(value, out)
+        self._feed(value, out, blind)
         return _digest(bytes(out))
 
-    def of_context(self, context: dict) -> bytes:
+    def of_context(self, context: dict, *, blind: bool = False) -> bytes:
         """A page context's digest, once per context object: a page the generators kept from
         the last build (derived.DerivedCache) is not walked again. Contexts are never edited
-        once made (a page given alternates gets a new one)."""
-        found = self._memo.get(id(context)) or self._previous.get(id(context))
+        once made (a page given alternates gets a new one). `blind`: without views' cards."""
+        memo = self._memo[blind]
+        found = memo.get(id(context)) or self._previous[blind].get(id(context))
         if found is not None and found[0] is context:
-            self._memo[id(context)] = found
+            memo[id(context)] = found
             return found[1]
-        digest = self.of(context)
-        self._memo[id(context)] = (context, digest)
+        digest = self.of(context, blind=blind)
+        memo[id(context)] = (context, digest)
         return digest
 
-    def _feed(self, value: object, out: bytearray) -> None:
+    def _feed(self, value: object, out: bytearray, blind: bool) -> None:
         kind = type(value)
         # Exact types: a subclass (other than Markup, which renders unescaped) may render otherwise.
         if kind is Markup and len(value) > LONG_MARKUP:  # type: ignore[arg-type]
             # A card: shown on many listing pages, and the same object from build to build.
-            out += b"M" + self._memoised(value)
+            out += b"M" + self._memoised(value, False)
         elif isinstance(value, str) and (kind is str or kind is Markup):
             data = value.encode("utf-8", "surrogatepass")
             out += b"m" if kind is Markup else b"s"
@@ -158,8 +165,8 @@ class Digests:
         elif isinstance(value, dict) and kind is dict:
             out += b"d" + len(value).to_bytes(8, "little")
             for key, item in value.items():
-                self._feed(key, out)
-                self._feed(item, out)
+                self._feed(key, out, blind)
+                self._feed(item, out, blind)
         elif isinstance(value, (list, tuple)) and (kind is list or kind is tuple):
             out += (b"l" if kind is list else b"t") + len(value).to_bytes(8, "little")
             for item in value:
@@ -167,16 +174,19 @@ class Digests:
                     data = item.encode("utf-8", "surrogatepass")
                     out += b"s" + len(data).to_bytes(8, "little") + data
                 else:
-                    self._feed(item, out)
+                    self._feed(item, out, blind)
         else:
-            out += b"o" + self._memoised(value)
+            out += b"o" + self._memoised(value, blind and kind is MentorView)
 
-    def _memoised(self, value: object) -> bytes:
-        found = self._memo.get(id(value)) or self._previous.get(id(value))
+    def _memoised(self, value: object, blind: bool) -> bytes:
+        memo = self._memo[blind]
+        found = memo.get(id(value)) or self._previous[blind].get(id(value))
         if found is not None and found[0] is value:
-            self._memo[id(value)] = found
+            memo[id(value)] = found
             return found[1]
-        if type(value) is Markup:
+        if blind:
+            data = self._card_blind(value)  # type: ignore[arg-type]
+        elif type(value) is Markup:
             data = b"m" + value.encode("utf-8", "surrogatepass")
         elif isinstance(value, BaseModel):
             # Its pickle holds a set (the fields set), whose order varies between processes.
@@ -184,8 +194,14 @@ class Digests:
         else:
             data = _pickled(value)
         digest = _digest(data)
-        self._memo[id(value)] = (value, digest)
+        memo[id(value)] = (value, digest)
         return digest
+
+    def _card_blind(self, view: MentorView) -> bytes:
+        """A view's data without its card, its similar mentors by their card-blind digests."""
+        state = {name: value for name, value in vars(view).items() if name not in ("card", "similar")}
+        similar = b"".join(self._memoised(other, True) for other in view.similar)
+        return b"card-blind view\0" + _pickled(state) + b"\0" + similar
 
 
 def _digest(data: bytes) -> bytes:
@@ -199,6 +215,8 @@ class TemplateUse:
 
     sources: bytes
     names: frozenset[str]
+    #: Whether any of them may read a mentor view's `card` (see _may_read_cards).
+    reads_cards: bool = True
 
 
 class TemplateDeps:
@@ -206,11 +224,11 @@ class TemplateDeps:
 
     def __init__(self, env: jinja2.Environment):
         self.env = env
-        self._parsed: dict[str, tuple[str, frozenset[str], tuple[str | None, ...]]] = {}
+        self._parsed: dict[str, tuple[str, frozenset[str], tuple[str | None, ...], bool]] = {}
         self._uses: dict[str, TemplateUse | None] = {}
         self._headers: dict[tuple[str, tuple[str, ...]], bytes | None] = {}
 
-    def _parse(self, name: str) -> tuple[str, frozenset[str], tuple[str | None, ...]]:
+    def _parse(self, name: str) -> tuple[str, frozenset[str], tuple[str | None, ...], bool]:
         if name not in self._parsed:
             loader = self.env.loader
             assert loader is not None
@@ -253,14 +271,16 @@ class TemplateDeps:
     def _closure(self, name: str) -> TemplateUse | None:
         seen: dict[str, str] = {}
         names: set[str] = set()
+        reads_cards = False
         todo = [name]
         while todo:
             current = todo.pop()
             if current in seen:
                 continue
-            source, used, referenced = self._parse(current)
+            source, used, referenced, cards = self._parse(current)
             seen[current] = source
             names |= used
+            reads_cards = reads_cards or cards
             if SIDEBAR in used:
                 todo.append(SIDEBAR_TEMPLATE)
             for reference in referenced:
@@ -270,15 +290,20 @@ class TemplateDeps:
         digest = hashlib.blake2b(digest_size=16)
         for template in sorted(seen):
             digest.update(template.encode() + b"\0" + seen[template].encode() + b"\0")
-        return TemplateUse(digest.digest(), frozenset(names))
+        return TemplateUse(digest.digest(), frozenset(names), reads_cards)
 
 
-#: Template source -> (names it uses, templates it references): parsing and analysing every
-#: template costs a noticeable part of a small rebuild, and a preview rebuilds in one process.
-_ANALYSED: dict[str, tuple[frozenset[str], tuple[str | None, ...]]] = {}
+#: Template source -> (names it uses, templates it references, whether it may read cards):
+#: parsing and analysing every template costs a noticeable part of a small rebuild, and a
+#: preview rebuilds in one process.
+_ANALYSED: dict[str, tuple[frozenset[str], tuple[str | None, ...], bool]] = {}
+#: Filters that read attributes named by their arguments (`attr("card")`, `map(attribute=…)`).
+ATTRIBUTE_FILTERS = frozenset(
+    {"attr", "map", "select", "selectattr", "reject", "rejectattr", "sort", "groupby", "unique", "min", "max", "sum"}
+)
 
 
-def _analysed(env: jinja2.Environment, source: str) -> tuple[frozenset[str], tuple[str | None, ...]]:
+def _analysed(env: jinja2.Environment, source: str) -> tuple[frozenset[str], tuple[str | None, ...], bool]:
     if source not in _ANALYSED:
         if len(_ANALYSED) > 512:
             _ANALYSED.clear()
@@ -289,8 +314,44 @@ def _analysed(env: jinja2.Environment, source: str) -> tuple[frozenset[str], tup
         _ANALYSED[source] = (
             frozenset(jinja2.meta.find_undeclared_variables(tree)),
             tuple(jinja2.meta.find_referenced_templates(tree)),
+            _may_read_cards(tree),
         )
     return _ANALYSED[source]
+
+
+def _may_read_cards(tree: nodes.Template) -> bool:
+    """Whether a template may read the `card` of a mentor view: by name (`m.card`, `m["card"]`,
+    `attr("card")`, `map(attribute="similar.card")`), or by a name it cannot see (`m[key]`,
+    `attr(name)`, `m.__dict__`). A view printed whole shows no card (MentorView.card is kept
+    out of its repr)."""
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Const, nodes.Filter)):
+        if isinstance(node, nodes.Getattr) and (node.attr == "card" or node.attr.startswith("_")):
+            return True
+        if isinstance(node, nodes.Const) and isinstance(node.value, str) and "card" in node.value.split("."):
+            return True
+        if isinstance(node, nodes.Getitem) and not isinstance(node.arg, (nodes.Const, nodes.Slice)):
+            return True
+        if isinstance(node, nodes.Filter) and node.name in ATTRIBUTE_FILTERS and _names_attributes_unseen(node):
+            return True
+    return False
+
+
+def _names_attributes_unseen(node: nodes.Filter) -> bool:
+    """Whether a filter of ATTRIBUTE_FILTERS names an attribute by an expression, not a constant."""
+    if node.dyn_args or node.dyn_kwargs:
+        return True
+    if node.name in ("selectattr", "rejectattr", "select", "reject"):
+        named = node.args[:1]  # the attribute (or the test); the rest are the test's values
+    elif (
+        node.name == "map"
+        and node.args
+        and isinstance(node.args[0], nodes.Const)
+        and node.args[0].value not in ATTRIBUTE_FILTERS
+    ):
+        named = [keyword.value for keyword in node.kwargs]  # map("lower"): the other arguments are values
+    else:
+        named = [*node.args, *(keyword.value for keyword in node.kwargs)]
+    return not all(isinstance(argument, nodes.Const) for argument in named)
 
 
 def settings_key(config: SiteConfig, outputs: Iterable[Output], catalogue: bytes = b"") -> bytes:
@@ -373,8 +434,9 @@ def _page_key(page: Page, digest: Any, digests: Digests, templates: TemplateDeps
     if header is None:
         return None
     digest.update(header)
+    use = templates.use(page.template)
     try:
-        digest.update(digests.of_context(page.context))
+        digest.update(digests.of_context(page.context, blind=use is not None and not use.reads_cards))
     except Undigestable:
         return None
     return digest.digest()

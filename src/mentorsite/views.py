@@ -114,7 +114,9 @@ class MentorView:
     joined: date | None
     public_email: str | None
     similar: list[MentorView] = field(default_factory=list)
-    card: Markup = Markup("")
+    #: Out of the repr: a template printing a view whole cannot show its card (buildcache
+    #: digests pages that read no card without one).
+    card: Markup = field(default=Markup(""), repr=False)
     #: Shown with a "may be out of date" note (stale profile on a site with stale_profiles = "flag").
     stale: bool = False
     #: When the profile last changed, as far as its data says (last_reviewed, else joined).
