@@ -706,6 +706,48 @@ def test_a_load_cache_reads_only_changed_files_and_reports_the_same(tmp_path, mo
     assert len(parsed) == 5
 
 
+def test_a_watched_load_cache_reads_again_only_what_the_watcher_named(tmp_path, monkeypatch):
+    """serve's loads trust its watcher: a file it did not name is not even stat'ed, but only
+    from the second load on, never after the watcher said it may have missed a change (None)
+    until a whole load has stat'ed every file again, and changes named before a build that
+    failed before loading are still read by the next load."""
+    site = start_site(tmp_path / "site")
+    monkeypatch.setattr(mentorsite.load, "is_racy", lambda stat, taken: False)  # files written just now
+    parsed: list[str] = []
+    real = mentorsite.load.read_mentor
+    monkeypatch.setattr(
+        mentorsite.load, "read_mentor", lambda path, *a, **k: parsed.append(path) or real(path, *a, **k)
+    )
+    config = load_config(site)
+    cache = LoadCache()
+
+    def edit(slug: str) -> None:
+        path = site / "mentors" / f"{slug}.yaml"
+        path.write_text(path.read_text().replace("bio: |\n  ", "bio: |\n  Edited. ", 1))
+
+    def load(changed: set[str] | None) -> list[str]:
+        parsed.clear()
+        cache.trust_changes(changed)
+        load_site(site, config, today=TODAY, cache=cache)
+        return sorted(parsed)
+
+    assert len(load(set())) == 5
+    edit("ana")
+    assert load({"mentors/ana.yaml"}) == ["mentors/ana.yaml"]
+    edit("bo")
+    edit("cy")
+    assert load({"mentors/bo.yaml"}) == ["mentors/bo.yaml"]  # cy's edit went unseen: not stat'ed
+    assert load(None) == ["mentors/cy.yaml"]  # the watcher restarted: every file is stat'ed
+    edit("dee")
+    assert load(set()) == ["mentors/dee.yaml"]  # and once more, before trusting again
+    edit("eli")
+    assert load(set()) == []
+    edit("ana")
+    cache.trust_changes({"mentors/ana.yaml"})  # a build that failed before loading (site.toml)
+    assert load({"site.toml"}) == ["mentors/ana.yaml"]
+    assert LoadCache().trusted is None  # a cache no watcher speaks for (build) trusts nothing
+
+
 #: Files opened while `_OPENED` is a list (an audit hook cannot be removed, so it stays idle after).
 _OPENED: list[str] | None = None
 

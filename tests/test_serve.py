@@ -16,6 +16,7 @@ import pytest
 from serve_kit import PROFILE, PUBLIC_URL, TIMEOUT, ServeProcess, preview_site, save_by_rename, wait_until
 from test_incremental import (  # the incremental build's own site and edits
     add_profile,
+    change_card_template,
     change_settings,
     change_template,
     delete_profile,
@@ -258,11 +259,6 @@ def test_the_scripts_data_cannot_end_its_element(monkeypatch):
     assert snippet.count("</script>") == 2 and "<!--" not in snippet and "<script>alert" not in snippet
     data = snippet.removeprefix(f'<script type="application/json" id="{server.DATA_ID}">').split("</script>")[0]
     assert json.loads(data) == {"build": 7, "events": "/__mentorsite/events", "text": {**server.UI_TEXT}}
-
-
-def change_card_template(site: Path, draw: int) -> None:
-    """A site's own mentor card: every listing shows it, and serve keeps cards between builds."""
-    (site / "templates/_card.html").write_text(f'{{% include "!theme/_card.html" %}}<!-- card {draw} -->\n')
 
 
 def test_edits_through_a_running_serve_give_the_tree_of_a_cold_build(tmp_path):

@@ -130,6 +130,18 @@ class Digests:
         #: The last build's memo, for the objects it shares with this one (derived.DerivedCache
         #: hands back views and cards, never edited once made): looked up, then forgotten.
         self._previous = previous._memo if previous is not None else {False: {}, True: {}}
+        #: id of a page -> (the page, what its key was made under besides it, its key)
+        self.page_keys: dict[int, tuple[Page, bytes, Key | None]] = {}
+        self._previous_page_keys = previous.page_keys if previous is not None else {}
+
+    def page_key(self, page: Page, under: bytes) -> Key | None | bool:
+        """The key this page object got under `under` (the settings and its template's header)
+        in this build or the last; False if it got none. Pages are never edited once made."""
+        found = self.page_keys.get(id(page)) or self._previous_page_keys.get(id(page))
+        if found is None or found[0] is not page or found[1] != under:
+            return False
+        self.page_keys[id(page)] = found
+        return found[2]
 
     def of(self, value: object, *, blind: bool = False) -> bytes:
         out = bytearray()
@@ -407,11 +419,12 @@ def output_keys(
     settings = _digest(settings + type(renderer.env).__qualname__.encode())
     keys: dict[str, Key | None] = {}
     for output in outputs:
+        if isinstance(output, Page):
+            keys[output.path] = _page_key(output, settings, digests, templates, global_digest)
+            continue
         digest = hashlib.blake2b(settings, digest_size=16)
         digest.update(type(output).__name__.encode() + b"\0" + output.path.encode() + b"\0")
-        if isinstance(output, Page):
-            keys[output.path] = _page_key(output, digest, digests, templates, global_digest)
-        elif isinstance(output, File):
+        if isinstance(output, File):
             digest.update(_data_digest(output.data))
             keys[output.path] = digest.digest()
         elif isinstance(output, Copy):
@@ -429,17 +442,27 @@ def output_keys(
     return keys
 
 
-def _page_key(page: Page, digest: Any, digests: Digests, templates: TemplateDeps, global_digest: Any) -> Key | None:
+def _page_key(page: Page, settings: bytes, digests: Digests, templates: TemplateDeps, global_digest: Any) -> Key | None:
     header = templates.header(page.template, tuple(page.context), global_digest)
     if header is None:
         return None
-    digest.update(header)
+    # A page object kept from the last build (serve: derived.DerivedCache) keeps its key while
+    # the settings and its template's reach and globals do.
+    under = settings + header
+    found = digests.page_key(page, under)
+    if found is not False:
+        return found  # type: ignore[return-value]
+    digest = hashlib.blake2b(settings, digest_size=16)
+    digest.update(b"Page\0" + page.path.encode() + b"\0" + header)
     use = templates.use(page.template)
     try:
         digest.update(digests.of_context(page.context, blind=use is not None and not use.reads_cards))
     except Undigestable:
-        return None
-    return digest.digest()
+        key = None
+    else:
+        key = digest.digest()
+    digests.page_keys[id(page)] = (page, under, key)
+    return key
 
 
 def _or_none(digests: Digests, value: object) -> bytes | None:
@@ -518,25 +541,30 @@ def plan(output: Path, keys: dict[str, Key | None], previous: Manifest, *, trust
     A `trusted` folder (serve's preview, which nothing else writes) is taken to hold what the
     manifest says, without listing it or checking the kept files.
     """
+    entries = previous.entries
+    keep: dict[str, tuple[Key | None, int, int]] = {}
     if trusted:
-        files = set(previous.entries)
+        keep = {
+            path: recorded
+            for path, key in keys.items()
+            if key is not None and (recorded := entries.get(path)) is not None and recorded[0] == key
+        }
+        if keys.keys() == entries.keys():  # the same paths (an edit, not an addition): nothing is stale
+            return Plan(keep, [], [])
+        files = set(entries)
         folders = {parent for path in files for parent in _parents(path)}
     else:
         files, folders = _listing(output)
-    keep: dict[str, tuple[Key | None, int, int]] = {}
-    for path, key in keys.items():
-        recorded = previous.entries.get(path)
-        if key is None or recorded is None or recorded[0] != key or path not in files:
-            continue
-        if trusted:
-            keep[path] = recorded
-            continue
-        try:
-            stat = os.lstat(output / path)
-        except OSError:
-            continue
-        if (stat.st_size, stat.st_mtime_ns) == recorded[1:]:
-            keep[path] = recorded
+        for path, key in keys.items():
+            recorded = entries.get(path)
+            if key is None or recorded is None or recorded[0] != key or path not in files:
+                continue
+            try:
+                stat = os.lstat(output / path)
+            except OSError:
+                continue
+            if (stat.st_size, stat.st_mtime_ns) == recorded[1:]:
+                keep[path] = recorded
     needed = {parent for path in keys for parent in _parents(path)}
     return Plan(
         keep,

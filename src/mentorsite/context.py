@@ -78,7 +78,9 @@ def site_context(
     derived = derived or DerivedCache()
     photos = {m.slug: photos[m.slug] for m in published if m.slug in photos}
     mentors = {m.slug: m.mentor for m in published}
-    order = directory_order(mentors, messages.language)
+    # The same order while no mentor's name or availability changed: the sort collates every name.
+    ordered_by = (messages.language, tuple((m.slug, m.mentor.availability.accepting, m.mentor.name) for m in published))
+    order = list(derived.get("order", (), ordered_by, lambda: tuple(directory_order(mentors, messages.language))))
     fields = sorted({facet.source_field for facet in config.facets})
 
     def field_values(mentor: Mentor) -> dict[str, list]:

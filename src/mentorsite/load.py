@@ -392,6 +392,29 @@ class LoadCache:
         self.settings = b""
         #: path -> (stat when read, whether that stat can be trusted, digest of the bytes, result)
         self.entries: dict[str, tuple[Stat | None, bool, bytes, MentorResult | GuideResult]] = {}
+        #: Whether a file watcher reports every change (serve, see trust_changes)…
+        self.watched = False
+        #: …and the paths it reported since the last load began; None: stat every file.
+        self.changed: set[str] | None = None
+        #: The paths the current load reads again, the others trusted (None: none trusted).
+        self.trusted: set[str] | None = None
+
+    def trust_changes(self, changed: set[str] | None) -> None:
+        """Before a build, from a process whose file watcher saw `changed` (paths relative to
+        the site) since the last build: the next load reads again only those, files without a
+        trusted stat, and every path reported since the last load began (a build that failed
+        before loading did not see them). None, when the watcher may have missed a change (it
+        restarted or failed): the next load stats every file again."""
+        if changed is None:
+            self.watched, self.changed = False, None
+        elif not self.watched:
+            self.watched = True  # from the next load on: this one still stats every file
+        elif self.changed is not None:
+            self.changed |= changed
+
+    def begin_load(self) -> None:
+        """A load begins: it trusts what was reported before; what is reported now is for the next."""
+        self.trusted, self.changed = self.changed, (set() if self.watched else None)
 
     def use_settings(self, config: SiteConfig, today: date) -> None:
         """Forget every result when the settings they were validated under change."""
@@ -401,9 +424,11 @@ class LoadCache:
 
     def lookup(self, rel: str, path: str | Path) -> tuple[Any, bytes | None, Stat | None]:
         """(the cached result or None, the file's bytes if they had to be read, its stat)."""
+        entry = self.entries.get(rel)
+        if entry is not None and entry[1] and self.trusted is not None and rel not in self.trusted:
+            return entry[3], None, entry[0]
         now = time.time_ns()
         found = stamp(str(path))
-        entry = self.entries.get(rel)
         if entry is not None and found == entry[0] and entry[1]:
             return entry[3], None, found
         raw = _read(path)
@@ -433,6 +458,7 @@ def load_site(site_dir: Path, config: SiteConfig, *, today: date, cache: LoadCac
     loaded = Loaded()
     cache = cache or LoadCache()
     cache.use_settings(config, today)
+    cache.begin_load()
     context = profile_context(config)
     files, problems = _files(site_dir / "mentors", MENTOR_SUFFIXES, site_dir)
     loaded.diagnostics += problems

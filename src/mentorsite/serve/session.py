@@ -47,8 +47,11 @@ class PreviewBuilds:
         #: Views, cards, facet values and search tokens of the mentors an edit did not touch.
         self.derived = DerivedCache()
 
-    def build(self) -> Report:
-        """Build the site once more, incrementally. The one place the preview builds."""
+    def build(self, changed: set[str] | None = None) -> Report:
+        """Build the site once more, incrementally. The one place the preview builds. `changed`:
+        the paths the watcher saw change since the last build, every one of them (None: it
+        may have missed some); the files it did not name are not even stat'ed."""
+        self.loaded.trust_changes(changed)
         try:
             return build_site(
                 self.site, self.output, base_url=self.base_url, cache=self.loaded, derived=self.derived, preview=True
@@ -86,7 +89,8 @@ def serve_site(site_dir: Path, host: str, port: int, echo: Echo) -> None:
         watcher.start()  # before the first build, so an edit made during it is not lost
         threading.Thread(target=server.serve_forever, name="mentorsite-serve", daemon=True).start()
         echo(f"serving {site_dir} at {base_url} (Ctrl+C stops); previews are built in {builds.folder}")
-        _rebuild(builds, live, echo, changed=())
+        restarts = watcher.restarts
+        _rebuild(builds, live, echo, changed=set(), complete=True)
         reported = 0
         while True:
             changed = watcher.next_batch(IDLE_SECONDS)
@@ -94,7 +98,10 @@ def serve_site(site_dir: Path, host: str, port: int, echo: Echo) -> None:
                 echo(f"watching stopped: {failure}; restart mentorsite serve to see new edits", err=True)
             reported = len(watcher.failures)
             if changed:
-                _rebuild(builds, live, echo, changed)
+                # After a restart or a failure of watching, the watcher may have missed a change.
+                complete = watcher.restarts == restarts and not watcher.failures
+                restarts = watcher.restarts
+                _rebuild(builds, live, echo, changed, complete)
     finally:
         watcher.close()
         live.close()
@@ -103,9 +110,10 @@ def serve_site(site_dir: Path, host: str, port: int, echo: Echo) -> None:
         builds.close()
 
 
-def _rebuild(builds: PreviewBuilds, live: LiveState, echo: Echo, changed: Iterable[str]) -> None:
-    """Build, then switch the server to the new pages, or keep the old ones and show the problems."""
-    report = builds.build()
+def _rebuild(builds: PreviewBuilds, live: LiveState, echo: Echo, changed: set[str], complete: bool) -> None:
+    """Build, then switch the server to the new pages, or keep the old ones and show the problems.
+    `complete`: `changed` holds every change since the last build."""
+    report = builds.build(changed if complete else None)
     what = f"built {counted(report.mentors, 'mentor')}:" if not changed else f"rebuilt after {_summary(changed)}:"
     if report.written and report.output is not None:
         live.succeeded(report.output)

@@ -76,6 +76,8 @@ class InputWatcher:
         self._watched: tuple[str, ...] = ()
         #: Why watching stopped, if a watcher failed (e.g. the system's limit of watches).
         self.failures: list[str] = []
+        #: How often the input folders' watcher restarted: changes just after a restart may be missed.
+        self.restarts = 0
 
     def start(self) -> None:
         self._start_thread([self.site], recursive=False, stop=self._stopped)
@@ -109,6 +111,7 @@ class InputWatcher:
         self._inputs_stop.set()
         self._inputs_stop = threading.Event()
         self._watched = existing
+        self.restarts += 1
         if existing:
             self._start_thread([self.site / name for name in existing], recursive=True, stop=self._inputs_stop)
 
