@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .cldr import collation_key
 from .config import Facet, SiteConfig
@@ -54,6 +55,7 @@ def facet_keys(values: list, group: str | None) -> list[str]:
     return list(dict.fromkeys(year_key(v, group) for v in values if isinstance(v, int)))
 
 
+@lru_cache(maxsize=1 << 16)  # serve checks every name for duplicates at every rebuild
 def sort_key(name: str) -> str:
     """Accent- and case-insensitive name order ("Élodie" next to "Elena")."""
     decomposed = unicodedata.normalize("NFKD", name)
