@@ -343,10 +343,11 @@ def test_incremental_output_equals_a_cold_build_with_pages_rendered_early(sequen
 @SEQUENCE_SETTINGS
 @given(sequences(FILE_EDITS))
 def test_incremental_output_equals_a_cold_build_after_guide_file_edits(sequence):
-    """The same with a guide's image added and edited among other edits. (Drawn apart from the
-    test above: with this edit among its draws, the derandomised sequences change and reach
-    `break, delete_profile, break, edit_profile`, after which 404.html keeps an outdated search
-    hint: the page's key misses the `search_examples` global. That bug predates guide files.)"""
+    """The same with a guide's image added and edited among other edits, drawn apart from the
+    test above so that its derandomised sequences stay the same. (Those of this one first
+    found 404.html keeping an outdated search hint, its key missing the `search_examples`
+    global; pages' keys now follow every global they read, see
+    test_pages_follow_the_globals_their_templates_use.)"""
     assert_equals_cold_builds(sequence)
 
 
