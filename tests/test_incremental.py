@@ -676,16 +676,22 @@ def test_a_racy_file_is_compared_by_content(tmp_path):
     assert not uptodate.same_inputs(site, recorded, unmoved)
 
 
-def test_a_load_cache_reads_only_changed_files_and_reports_the_same(tmp_path, monkeypatch):
-    """Between builds sharing a cache, only the edited, added or replaced files are parsed; the
-    diagnostics of the files taken from the cache are those of a fresh read."""
-    site = start_site(tmp_path / "site")
-    (site / "mentors/ana.yaml").write_text(profile("Ana Ruiz", TAGS[:1], True, bio="Short bio."))
+def parsed_profiles(monkeypatch) -> list[str]:
+    """The paths of the profiles parsed from now on, as they are parsed."""
     parsed: list[str] = []
     real = mentorsite.load.read_mentor
     monkeypatch.setattr(
         mentorsite.load, "read_mentor", lambda path, *a, **k: parsed.append(path) or real(path, *a, **k)
     )
+    return parsed
+
+
+def test_a_load_cache_reads_only_changed_files_and_reports_the_same(tmp_path, monkeypatch):
+    """Between builds sharing a cache, only the edited, added or replaced files are parsed; the
+    diagnostics of the files taken from the cache are those of a fresh read."""
+    site = start_site(tmp_path / "site")
+    (site / "mentors/ana.yaml").write_text(profile("Ana Ruiz", TAGS[:1], True, bio="Short bio."))
+    parsed = parsed_profiles(monkeypatch)
     config = load_config(site)
     cache = LoadCache()
     first = load_site(site, config, today=TODAY, cache=cache)
@@ -714,11 +720,7 @@ def test_a_watched_load_cache_reads_again_only_what_the_watcher_named(tmp_path, 
     failed before loading are still read by the next load."""
     site = start_site(tmp_path / "site")
     monkeypatch.setattr(mentorsite.load, "is_racy", lambda stat, taken: False)  # files written just now
-    parsed: list[str] = []
-    real = mentorsite.load.read_mentor
-    monkeypatch.setattr(
-        mentorsite.load, "read_mentor", lambda path, *a, **k: parsed.append(path) or real(path, *a, **k)
-    )
+    parsed = parsed_profiles(monkeypatch)
     config = load_config(site)
     cache = LoadCache()
 
