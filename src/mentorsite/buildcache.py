@@ -134,14 +134,14 @@ class Digests:
         self.page_keys: dict[int, tuple[Page, bytes, Key | None]] = {}
         self._previous_page_keys = previous.page_keys if previous is not None else {}
 
-    def page_key(self, page: Page, under: bytes) -> Key | None | bool:
-        """The key this page object got under `under` (the settings and its template's header)
-        in this build or the last; False if it got none. Pages are never edited once made."""
+    def known_page_key(self, page: Page, under: bytes) -> tuple[Key | None] | None:
+        """(the key,) this page object got under `under` (the settings and its template's
+        header) in this build or the last; None if it got none. Pages are never edited once made."""
         found = self.page_keys.get(id(page)) or self._previous_page_keys.get(id(page))
         if found is None or found[0] is not page or found[1] != under:
-            return False
+            return None
         self.page_keys[id(page)] = found
-        return found[2]
+        return (found[2],)
 
     def of(self, value: object, *, blind: bool = False) -> bytes:
         out = bytearray()
@@ -449,9 +449,9 @@ def _page_key(page: Page, settings: bytes, digests: Digests, templates: Template
     # A page object kept from the last build (serve: derived.DerivedCache) keeps its key while
     # the settings and its template's reach and globals do.
     under = settings + header
-    found = digests.page_key(page, under)
-    if found is not False:
-        return found  # type: ignore[return-value]
+    known = digests.known_page_key(page, under)
+    if known is not None:
+        return known[0]
     digest = hashlib.blake2b(settings, digest_size=16)
     digest.update(b"Page\0" + page.path.encode() + b"\0" + header)
     use = templates.use(page.template)
