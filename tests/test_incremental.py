@@ -29,6 +29,7 @@ from mentorsite.build import build_site
 from mentorsite.buildcache import load_manifest, manifest_path
 from mentorsite.cli import cli
 from mentorsite.config import load_config
+from mentorsite.contact_form import CONTACT_FIELDS_TEMPLATE
 from mentorsite.derived import DerivedCache
 from mentorsite.load import LoadCache, load_site
 
@@ -48,6 +49,14 @@ TAGS = ["leadership", "writing", "machine-learning"]
 NAMES = ["Ana Ruiz", "Bo Chen", "Cy Okafor", "Dee Park", "Eli Stone", "Fay Lund", "Gus Moreau", "Hal Iyer"]
 PAGE_TEMPLATE = '{% extends "!theme/page.html" %}{% block content %}<p>VERSION</p>{{ super() }}{% endblock %}'
 CARD_TEMPLATE = '{% include "!theme/_card.html" %}<span class="edition">VERSION</span>'
+#: Fields that show the name's length: right only if drawn for every page.
+FORM_FIELDS_TEMPLATE = (
+    '{% import "!theme/_contact_fields.html" as theme %}'
+    "{% macro hidden(values) %}{{ theme.hidden(values) }}{% endmacro %}"
+    "{% macro visible(mentor_name, options={}, values={}, errors={}) %}"
+    '<p class="edition">VERSION {{ mentor_name|length }}</p>{{ theme.visible(mentor_name, options, values, errors) }}'
+    "{% endmacro %}"
+)
 ABOUT = "---\ntitle: About us\nsummary: Who we are.\n---\n\nWe match mentors and mentees.\n"
 
 
@@ -173,6 +182,16 @@ def change_card_template(site: Path, draw: int) -> None:
     (site / "templates/_card.html").write_text(CARD_TEMPLATE.replace("VERSION", f"v{draw}"))
 
 
+def change_form_fields(site: Path, draw: int) -> None:
+    """templates/_contact_fields.html written, edited or removed: the mentor pages' request
+    forms follow (the theme's are drawn once per set of formats, a site's for every page)."""
+    path = site / "templates" / CONTACT_FIELDS_TEMPLATE
+    if draw % 3 == 0:
+        path.unlink(missing_ok=True)
+    else:
+        path.write_text(FORM_FIELDS_TEMPLATE.replace("VERSION", f"v{draw}"))
+
+
 def add_photo(site: Path, draw: int) -> None:
     slugs = present(site)
     if slugs:
@@ -254,6 +273,7 @@ EDITS = [add_profile, edit_profile, rename_profile, delete_profile, relabel_tag,
 EDITS += [
     change_template,
     change_card_template,
+    change_form_fields,
     add_photo,
     edit_keeping_mtime,
     replace_same_size,
@@ -458,6 +478,42 @@ def test_an_edited_card_template_renders_only_the_listings_that_show_cards(tmp_p
     ]
     assert report.rendered == len(pages)
     assert all('<span class="edition">v2</span>' in new[p].decode() for p in pages)
+
+
+def test_the_request_form_follows_an_override_of_its_fields(tmp_path):
+    """templates/_contact_fields.html written, edited, removed: every mentor page (each reaches
+    the form's template) is rendered again, those of accepting mentors change, and the
+    output equals a cold build each time."""
+    site, output = start_site(tmp_path / "site"), tmp_path / "out"
+    build(site, output)
+    mentor_pages = sorted(f"mentors/{slug}/index.html" for slug in SLUGS[:5])
+    form_pages = [page for page in mentor_pages if page != "mentors/cy/index.html"]  # cy is not accepting
+    for step, draw in enumerate((1, 2, 3)):
+        before, old = stamps(output), tree(output)[0]
+        change_form_fields(site, draw)
+        report = build(site, output)
+        new = tree(output)[0]
+        assert sorted(rewritten(before, output)) == mentor_pages, step
+        assert report.rendered == len(mentor_pages)
+        assert sorted(path for path in new if old.get(path) != new[path]) == form_pages
+        cold = tmp_path / f"cold{step}"
+        build(site, cold, clean=True)
+        assert_same_tree(output, cold)
+    # v2's fields showed each name's length; after draw 3 the theme's are back.
+    assert '<p class="edition">' not in (output / "mentors/ana/index.html").read_text()
+
+
+def test_a_page_calling_the_form_fields_follows_their_template(tmp_path):
+    """A `_contact.html` override that draws the fields with `request_form_fields` alone (it
+    imports no template) still follows an edit of `_contact_fields.html`."""
+    site, output = start_site(tmp_path / "site"), tmp_path / "out"
+    (site / "templates/_contact.html").write_text("<section>{{ request_form_fields(mentor.name, {}) }}</section>\n")
+    build(site, output)
+    change_form_fields(site, 1)
+    build(site, output)
+    assert '<p class="edition">v1 8</p>' in (output / "mentors/ana/index.html").read_text()
+    build(site, tmp_path / "cold", clean=True)
+    assert_same_tree(output, tmp_path / "cold")
 
 
 @pytest.mark.parametrize(
@@ -831,8 +887,8 @@ def _early_builds(monkeypatch) -> list[int]:
     started: list[int] = []
     real = runner.start_pages
 
-    def counting(pages, renderer, staging):
-        found = real(pages, renderer, staging)
+    def counting(pages, renderer, staging, keyer=None):
+        found = real(pages, renderer, staging, keyer)
         started.append(len(found.paths) if found else 0)
         return found
 
@@ -842,8 +898,12 @@ def _early_builds(monkeypatch) -> list[int]:
 
 def test_early_rendered_mentor_pages_give_the_tree_of_an_in_process_build(tmp_path, monkeypatch):
     site = start_site(tmp_path / "site")
+    keyed_here: list[str] = []  # pages whose key this process made
+    real_key = buildcache._page_key
+    monkeypatch.setattr(buildcache, "_page_key", lambda page, *a: keyed_here.append(page.path) or real_key(page, *a))
     serial = build_site(site, tmp_path / "serial", today=TODAY, clean=True)
-    assert serial.written
+    assert serial.written and len(keyed_here) == serial.rendered
+    keyed_here.clear()
     started = _early_builds(monkeypatch)
     report = build_site(site, tmp_path / "early", today=TODAY, clean=True)
     assert report.written and not report.errors
@@ -851,6 +911,13 @@ def test_early_rendered_mentor_pages_give_the_tree_of_an_in_process_build(tmp_pa
     assert started == [7]
     assert_same_tree(tmp_path / "early", tmp_path / "serial")
     assert (report.pages, report.files, report.rendered) == (serial.pages, serial.files, serial.rendered)
+    # A cold build's page keys are made in the workers that render the pages: the same keys.
+    assert keyed_here == []
+    manifests = [load_manifest(site, tmp_path / name).entries for name in ("serial", "early")]
+    assert [{path: entry[0] for path, entry in found.items()} for found in manifests] == [
+        {path: entry[0] for path, entry in manifests[0].items()}
+    ] * 2
+    assert sum(1 for entry in manifests[1].values() if entry[0] is not None) == len(manifests[1])
     # nothing changed: the up-to-date record answers, and nothing starts
     again = build_site(site, tmp_path / "early", today=TODAY)
     assert started == [7] and again.rendered == 0

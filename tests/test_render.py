@@ -35,6 +35,12 @@ REACHED = {
     ),
     # cards are rendered on their own for listings, search and match
     "card": ("templates/_card.html", "{{ EXPR }}\n", 1),
+    # the theme's _contact.html draws the visible fields through request_form_fields (contact_form)
+    "form fields": (
+        "templates/_contact_fields.html",
+        "{% macro hidden(values) %}{% endmacro %}\n{% macro visible(mentor_name, options={}) %}\n{{ EXPR }}\n{% endmacro %}\n",
+        3,
+    ),
 }
 
 #: Ways out of a template, and the sandbox's answer.
@@ -105,6 +111,18 @@ def test_a_site_without_overrides_has_no_sandbox(tmp_path):
         for p in theme_dir().iterdir()
         if p.suffix in (".html", ".xml", ".txt")
     )
+
+
+def test_templates_share_the_environments_globals_and_keep_their_own(tmp_path):
+    """A template's globals are the environment's dict (render.ThemeEnvironment.make_globals):
+    a global set after the template loaded is seen; globals given to one template stay its own."""
+    site = write_site(tmp_path / "site", files={"site.toml": SITE_TOML})
+    env = make_environment(site, load_config(site), {}, TODAY)
+    template = env.from_string("{{ late }}-{{ own|default('none') }}")
+    env.globals["late"] = "seen"
+    assert template.render() == "seen-none"
+    assert env.from_string("{{ late }}-{{ own }}", globals={"own": "mine"}).render() == "seen-mine"
+    assert "own" not in env.globals and template.render() == "seen-none"
 
 
 def test_memoised_gettext_renders_as_jinjas_own():

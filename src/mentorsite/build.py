@@ -142,6 +142,7 @@ def build_site(
     staging = Staging(output, private)
     early: list[EarlyPages] = []  # pages rendering in workers while the rest is made (start)
     digests: list[buildcache.Digests] = []  # the early keys' digests, which the others reuse
+    keyers: list[buildcache.Keyer] = []  # a cold build's: its early pages' keys are made in the workers
     try:
         published = published_mentors(config, loaded.mentors)
         derived = derived or DerivedCache()
@@ -152,6 +153,10 @@ def build_site(
         else:
             previous = buildcache.load_manifest(site_dir, output)
         derived.manifest = None  # until this build's output is in place
+        # A cold build keeps nothing: its keys only go into the manifest, and are made where
+        # each page is rendered, in the workers (runner.write_outputs). Serve's are made here:
+        # its next build reuses their digests.
+        cold = previous is None and not preview
 
         def start(renderer: Renderer, settings: bytes, first: list[Output]) -> None:
             pages = [o for o in first if isinstance(o, Page)]
@@ -160,7 +165,9 @@ def build_site(
                 digests.append(buildcache.Digests(previous=derived.digests))
                 keys = buildcache.output_keys(pages, renderer, settings, digests[0])
                 pages = [p for p in pages if keys[p.path] is None or keys[p.path] != _recorded_key(previous, p.path)]
-            found = start_pages(pages, renderer, staging)
+            elif cold:
+                keyers.append(buildcache.Keyer(renderer, settings))
+            found = start_pages(pages, renderer, staging, keyers[0] if keyers else None)
             early.extend([found] if found else [])
 
         # The mentor pages start rendering on the other cores while this one makes facets,
@@ -170,10 +177,18 @@ def build_site(
         trees = language_trees(site_dir, config, published, loaded, today, derived, start if single else None)
         outputs = [output for tree in trees for output in tree.outputs]
         keys: dict[str, buildcache.Key | None] = {}
+        tree_keyers: list[buildcache.Keyer | None] = []
         for i, tree in enumerate(trees):
+            if cold:
+                keyer = keyers[0] if keyers and i == 0 else buildcache.Keyer(tree.renderer, tree.settings)
+                keys |= {o.path: keyer(o) for o in tree.outputs if not isinstance(o, Page)}  # pages: as rendered
+                tree_keyers.append(keyer)
+                tree.derived.digests = keyer.digests
+                continue
             tree_digests = digests[0] if digests and i == 0 else buildcache.Digests(previous=tree.derived.digests)
             keys |= buildcache.output_keys(tree.outputs, tree.renderer, tree.settings, tree_digests)
             tree.derived.digests = tree_digests
+            tree_keyers.append(None)
         plan = buildcache.plan(output, keys, previous, trusted=preview) if previous else buildcache.Plan({})
         addresses = {buildcache.address_digest(a): a for a in private}
         if previous is not None:
@@ -181,13 +196,15 @@ def build_site(
             added = PrivateStrings({a for digest, a in addresses.items() if digest not in previous.private})
             kept = [o.path for o in outputs if o.path in plan.keep and not isinstance(o, Copy)]
             staging.leaked += staging.leaks_in(kept, added)
-        problems = [
-            p
-            for i, tree in enumerate(trees)
-            for p in write_outputs(
-                tree.outputs, tree.renderer, staging, plan.keep, early[0] if early and i == 0 else None
+        problems = []
+        for i, tree in enumerate(trees):
+            found, page_keys = write_outputs(
+                tree.outputs, tree.renderer, staging, plan.keep, early[0] if early and i == 0 else None, tree_keyers[i]
             )
-        ]
+            problems += found
+            keys |= page_keys
+        if cold:
+            keys = {o.path: keys.get(o.path) for o in outputs}  # in the outputs' order, as made on one core
         problems += _leaks(staging)
         report.diagnostics += problems
         if not problems:

@@ -42,6 +42,7 @@ from pydantic import BaseModel
 from . import __version__
 from .cachefile import read_signed, write_signed
 from .config import SiteConfig
+from .contact_form import CONTACT_FIELDS_TEMPLATE, FORM_FIELDS_GLOBAL
 from .outputs import Copy, Drawn, File, Output, Page
 from .render import Renderer
 from .views import MentorView
@@ -395,51 +396,76 @@ def output_keys(
     """The key of every output by path; None for an output that must always be produced.
 
     `digests` may carry digests over from the last build (Digests(previous=...))."""
-    digests = digests or Digests()
-    templates = TemplateDeps(renderer.env)
-    global_digests: dict[str, bytes | None] = {}
+    keyer = Keyer(renderer, settings, digests)
+    return {output.path: keyer(output) for output in outputs}
 
-    def global_digest(name: str) -> bytes | None:
-        if name not in global_digests:
-            value = renderer.env.globals[name]
-            if name in SETTINGS_GLOBALS:
-                global_digests[name] = b"settings"
-            elif name == SIDEBAR:
-                global_digests[name] = _or_none(digests, getattr(value, "facets", None))
-            elif name in DEFAULT_NAMESPACE and value is DEFAULT_NAMESPACE[name]:
-                global_digests[name] = b"jinja"
-            elif callable(value):
-                global_digests[name] = None  # a function we cannot see into
-            else:
-                global_digests[name] = _or_none(digests, value)
-        return global_digests[name]
 
-    # The sandbox may refuse what the plain environment renders: a site adding its first
-    # override must not keep pages the sandbox never saw.
-    settings = _digest(settings + type(renderer.env).__qualname__.encode())
-    keys: dict[str, Key | None] = {}
-    for output in outputs:
+class Keyer:
+    """The key of one output after another, for one tree's renderer and settings: memoising
+    digests, template reaches and the digests of globals from one output to the next.
+
+    A cold build's workers each use a copy (see runner.write_outputs): the keys only depend on
+    the outputs, the renderer's templates and globals and the settings, never on the process.
+    """
+
+    def __init__(self, renderer: Renderer, settings: bytes, digests: Digests | None = None) -> None:
+        self.renderer = renderer
+        self.digests = digests or Digests()
+        self.templates = TemplateDeps(renderer.env)
+        self._globals: dict[str, bytes | None] = {}
+        # The sandbox may refuse what the plain environment renders: a site adding its first
+        # override must not keep pages the sandbox never saw.
+        self.settings = _digest(settings + type(renderer.env).__qualname__.encode())
+
+    def __call__(self, output: Output) -> Key | None:
         if isinstance(output, Page):
-            keys[output.path] = _page_key(output, settings, digests, templates, global_digest)
-            continue
-        digest = hashlib.blake2b(settings, digest_size=16)
+            return _page_key(output, self.settings, self.digests, self.templates, self.global_digest)
+        digest = hashlib.blake2b(self.settings, digest_size=16)
         digest.update(type(output).__name__.encode() + b"\0" + output.path.encode() + b"\0")
         if isinstance(output, File):
             digest.update(_data_digest(output.data))
-            keys[output.path] = digest.digest()
         elif isinstance(output, Copy):
             try:
                 stat = output.source.stat()
             except OSError:
-                keys[output.path] = None
-                continue
+                return None
             digest.update(f"{output.source}\0{stat.st_size}\0{stat.st_mtime_ns}".encode())
-            keys[output.path] = digest.digest()
         elif isinstance(output, Drawn):
             # The spec names the photo by its content digest and the font by its stamp.
             digest.update(_pickled(output.spec))
-            keys[output.path] = digest.digest()
-    return keys
+        return digest.digest()
+
+    def global_digest(self, name: str) -> bytes | None:
+        """The digest of template global `name`; None when what it gives cannot be known."""
+        if name not in self._globals:
+            value = self.renderer.env.globals[name]
+            if name in SETTINGS_GLOBALS:
+                self._globals[name] = b"settings"
+            elif name == SIDEBAR:
+                self._globals[name] = _or_none(self.digests, getattr(value, "facets", None))
+            elif name in DEFAULT_NAMESPACE and value is DEFAULT_NAMESPACE[name]:
+                self._globals[name] = b"jinja"
+            elif name == FORM_FIELDS_GLOBAL:
+                self._globals[name] = self._form_fields_digest()
+            elif callable(value):
+                self._globals[name] = None  # a function we cannot see into
+            else:
+                self._globals[name] = _or_none(self.digests, value)
+        return self._globals[name]
+
+    def _form_fields_digest(self) -> bytes | None:
+        # It draws `_contact_fields.html` from the globals alone (contact_form): what that
+        # template reaches, and the globals those templates read.
+        use = self.templates.use(CONTACT_FIELDS_TEMPLATE)
+        if use is None:
+            return None
+        parts = [b"request form fields", use.sources]
+        for read in sorted(use.names & set(self.renderer.env.globals) - {FORM_FIELDS_GLOBAL}):
+            value = self.global_digest(read)
+            if value is None:
+                return None
+            parts += [read.encode(), value]
+        return _digest(b"\0".join(parts))
 
 
 def _page_key(page: Page, settings: bytes, digests: Digests, templates: TemplateDeps, global_digest: Any) -> Key | None:

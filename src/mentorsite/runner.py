@@ -3,7 +3,9 @@
 Pages render, and social cards are drawn, across worker processes (`parallel.run_ranges`); files whose bytes are known
 are written in this one. Output that would publish a private address is not written but
 recorded in `staging.leaked`. An incremental build passes the paths it keeps as they are:
-those are claimed (two outputs with one path still collide) but not produced again.
+those are claimed (two outputs with one path still collide) but not produced again. A cold
+build, whose keys only go into the manifest for the next build, has each page's key made where
+the page is rendered (a `keyer`, buildcache.Keyer), spreading that work over the workers too.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
+from .buildcache import Key, Keyer
 from .diagnostics import Diagnostic
 from .outputs import Copy, Drawn, File, Output, Page
 from .parallel import Started, run_ranges, start_ranges
@@ -27,11 +30,14 @@ class EarlyPages:
     started: Started
 
 
-def start_pages(pages: list[Page], renderer: Renderer, staging: Staging) -> EarlyPages | None:
+def start_pages(
+    pages: list[Page], renderer: Renderer, staging: Staging, keyer: Keyer | None = None
+) -> EarlyPages | None:
     """Start rendering `pages` into staging in worker processes now, before the rest of the
     build's outputs exist (a cold build's mentor pages, while facets, search and keys are
-    made); write_outputs then takes their results. None where the work would not be spread."""
-    started = start_ranges(len(pages), _renderer_of(pages, renderer, staging))
+    made); write_outputs then takes their results (and their keys, with a `keyer`). None
+    where the work would not be spread."""
+    started = start_ranges(len(pages), _renderer_of(pages, renderer, staging, keyer))
     return EarlyPages(frozenset(p.path for p in pages), started) if started is not None else None
 
 
@@ -41,8 +47,11 @@ def write_outputs(
     staging: Staging,
     keep: Collection[str] = frozenset(),
     early: EarlyPages | None = None,
-) -> list[Diagnostic]:
-    """Write everything but the paths in `keep`; returns template problems (empty when all went well).
+    keyer: Keyer | None = None,
+) -> tuple[list[Diagnostic], dict[str, Key | None]]:
+    """Write everything but the paths in `keep`; returns template problems (empty when all
+    went well) and, with a `keyer`, the key of every page rendered (the `early` ones too, if
+    started with one).
 
     Every path is claimed first, so two outputs with one path (OutputCollision) stop the
     build before any page is rendered (pages started `early` may be in staging already;
@@ -62,18 +71,21 @@ def write_outputs(
         elif isinstance(output, Copy):
             staging.put_copy(output.path, output.source)
     # The early workers end before the others start: never two sets of workers at once.
-    problems = _merge(early.started.results(), staging) if early is not None else []
-    return problems + [d for d in render_pages(pages, renderer, staging) if d not in problems]
+    keys: dict[str, Key | None] = {}
+    problems = _merge(early.started.results(), staging, keys) if early is not None else []
+    rendered = run_ranges(len(pages), _renderer_of(pages, renderer, staging, keyer))
+    return problems + [d for d in _merge(rendered, staging, keys) if d not in problems], keys
 
 
-Rendered = tuple[list[str], list[str], list[Diagnostic]]
+#: What a range of pages gave: paths written, paths not written (a private address), problems, keys.
+Rendered = tuple[list[str], list[str], list[Diagnostic], dict[str, Key | None]]
 
 
 def _renderer_of(
-    pages: list[Page] | list[Page | Drawn], renderer: Renderer, staging: Staging
+    pages: list[Page] | list[Page | Drawn], renderer: Renderer, staging: Staging, keyer: Keyer | None = None
 ) -> Callable[[int, int], Rendered]:
     def work(start: int, stop: int) -> Rendered:
-        written, leaked, problems = [], [], []
+        written, leaked, problems, keys = [], [], [], {}
         for page in pages[start:stop]:
             try:
                 text = renderer.page(page) if isinstance(page, Page) else draw(page.spec)
@@ -84,20 +96,18 @@ def _renderer_of(
                 written.append(page.path)
             else:
                 leaked.append(page.path)
-        return written, leaked, problems
+            if keyer is not None and isinstance(page, Page):
+                keys[page.path] = keyer(page)
+        return written, leaked, problems, keys
 
     return work
 
 
-def render_pages(pages: list[Page | Drawn], renderer: Renderer, staging: Staging) -> list[Diagnostic]:
-    """Render and write claimed pages, and draw claimed images, across worker processes."""
-    return _merge(run_ranges(len(pages), _renderer_of(pages, renderer, staging)), staging)
-
-
-def _merge(results: list[Rendered], staging: Staging) -> list[Diagnostic]:
+def _merge(results: list[Rendered], staging: Staging, keys: dict[str, Key | None]) -> list[Diagnostic]:
     problems: list[Diagnostic] = []
-    for written, leaked, found in results:
+    for written, leaked, found, made in results:
         staging.written.update(written)  # the workers' own staging objects are copies
         staging.leaked += leaked
+        keys.update(made)
         problems += [d for d in found if d not in problems]
     return problems

@@ -3,7 +3,7 @@
 A card is described by a `CardSpec` (plain, picklable data: its texts, the brand colour, the
 photo and font files with their stamps); `draw` turns one into PNG bytes. The spec is what an
 incremental build digests, so an unchanged card is neither drawn nor written again; the build
-draws cards in its parallel stage (runner.render_pages).
+draws cards in its parallel stage (runner.write_outputs).
 
 Fonts (card_fonts): a site's `[previews] font`, else DejaVu Sans, else Pillow's built-in Latin
 font; for a script those lack, a system font that has it (`CardSpec.fallbacks`). A text mixing
