@@ -907,8 +907,8 @@ def test_early_rendered_mentor_pages_give_the_tree_of_an_in_process_build(tmp_pa
     started = _early_builds(monkeypatch)
     report = build_site(site, tmp_path / "early", today=TODAY, clean=True)
     assert report.written and not report.errors
-    # home, the directory and five mentor pages started before facets and search existed
-    assert started == [7]
+    # the five mentor pages started before any card, facet or search existed (they show no card)
+    assert started == [5]
     assert_same_tree(tmp_path / "early", tmp_path / "serial")
     assert (report.pages, report.files, report.rendered) == (serial.pages, serial.files, serial.rendered)
     # A cold build's page keys are made in the workers that render the pages: the same keys.
@@ -920,19 +920,33 @@ def test_early_rendered_mentor_pages_give_the_tree_of_an_in_process_build(tmp_pa
     assert sum(1 for entry in manifests[1].values() if entry[0] is not None) == len(manifests[1])
     # nothing changed: the up-to-date record answers, and nothing starts
     again = build_site(site, tmp_path / "early", today=TODAY)
-    assert started == [7] and again.rendered == 0
+    assert started == [5] and again.rendered == 0
+
+
+def test_mentor_pages_that_show_a_card_start_after_the_cards(tmp_path, monkeypatch):
+    """A mentor.html override reading the mentor's card: the cards are rendered before the
+    mentor pages start (with home and the directory), and every page shows its card."""
+    site = start_site(tmp_path / "site")
+    _mentor_content(site, '<div class="own-card">{{ mentor.card }}</div>{{ super() }}')
+    assert build_site(site, tmp_path / "serial", today=TODAY, clean=True).written
+    started = _early_builds(monkeypatch)
+    assert build_site(site, tmp_path / "early", today=TODAY, clean=True).written
+    assert started == [7]
+    assert_same_tree(tmp_path / "early", tmp_path / "serial")
+    page = (tmp_path / "early/mentors/bo/index.html").read_text()
+    assert re.search(r'<div class="own-card">\s*<article[^>]*>.*Bo Chen', page, re.S)
 
 
 def test_an_incremental_build_starts_early_only_the_pages_whose_inputs_changed(tmp_path, monkeypatch):
     site = start_site(tmp_path / "site")
     started = _early_builds(monkeypatch)
     assert build_site(site, tmp_path / "out", today=TODAY).written
-    assert started == [7]
+    assert started == [5]
     # a mentor page template of the site's own: the five mentor pages, not home or the directory
     _mentor_content(site, "<p>EDITED</p>{{ super() }}")
     report = build_site(site, tmp_path / "out", today=TODAY)
     assert report.written and not report.errors
-    assert started == [7, 5]
+    assert started == [5, 5]
     assert build_site(site, tmp_path / "cold", today=TODAY, clean=True).written
     assert_same_tree(tmp_path / "out", tmp_path / "cold")
     assert (tmp_path / "out/mentors/ana/index.html").read_text().count("<p>EDITED</p>") == 1
@@ -953,7 +967,7 @@ def test_an_early_rendered_page_with_a_private_address_blocks_the_build(tmp_path
     _mentor_content(site, "<p>ana.private@example.org</p>")
     started = _early_builds(monkeypatch)
     report = build_site(site, tmp_path / "out", today=TODAY, clean=True)
-    assert started == [7]
+    assert started == [5]
     assert not report.written
     assert sorted(d.path for d in report.errors) == [
         f"mentors/{s}/index.html" for s in ("ana", "bo", "cy", "dee", "eli")
@@ -966,7 +980,7 @@ def test_a_template_error_in_early_rendered_pages_is_reported_once(tmp_path, mon
     _mentor_content(site, "{{ mentor.no_such_field }}")
     started = _early_builds(monkeypatch)
     report = build_site(site, tmp_path / "out", today=TODAY, clean=True)
-    assert started == [7]
+    assert started == [5]
     assert not report.written
     assert [d.path for d in report.errors] == ["templates/mentor.html"]
     assert "no_such_field" in report.errors[0].message

@@ -16,7 +16,7 @@ from pathlib import Path
 from . import buildcache, cldr, generators, languages, uptodate
 from .buildreport import Report, unchanged_report
 from .config import SiteConfig, load_config, with_base_url
-from .context import SiteContext, published_mentors, site_context
+from .context import SiteContext, finish_cards, published_mentors, site_context
 from .derived import DerivedCache
 from .diagnostics import Diagnostic, InputError
 from .guardrails import site_problems
@@ -138,6 +138,7 @@ def build_site(
         )
         report.seconds = time.perf_counter() - started
         return report
+    own_derived = derived is None  # nothing else sees what this build derives
     private = private_addresses(config, loaded.mentors)
     staging = Staging(output, private)
     early: list[EarlyPages] = []  # pages rendering in workers while the rest is made (start)
@@ -174,7 +175,16 @@ def build_site(
         # search and keys: all of them in a cold build, those whose inputs changed in another.
         # (With more than one language, pages get their alternates after every tree is made.)
         single = len(config.site_languages) == 1
-        trees = language_trees(site_dir, config, published, loaded, today, derived, start if single else None)
+        trees = language_trees(
+            site_dir,
+            config,
+            published,
+            loaded,
+            today,
+            derived,
+            start if single else None,
+            cards_later=cold and own_derived,
+        )
         outputs = [output for tree in trees for output in tree.outputs]
         keys: dict[str, buildcache.Key | None] = {}
         tree_keyers: list[buildcache.Keyer | None] = []
@@ -263,11 +273,14 @@ def language_trees(
     today: date,
     derived: DerivedCache,
     start: Callable[[Renderer, bytes, list[Output]], None] | None = None,
+    *,
+    cards_later: bool = False,
 ) -> list[Tree]:
     """The site's outputs, one tree per language: the default at the root, each other one
     under /<language>/, all built by `site_outputs` from that language's settings, profiles
     and guides; each page gets its language switcher (`alternates`) when there are several,
-    and the root gets the one sitemap, robots.txt and the web editor."""
+    and the root gets the one sitemap, robots.txt and the web editor. `start` and
+    `cards_later` are site_outputs'."""
     default = config.site_languages[0]
     trees: list[Tree] = []
     for language in config.site_languages:
@@ -280,7 +293,14 @@ def language_trees(
         # The default language keeps the process's derived data (serve); the others' views are new each build.
         kept = derived if language == default else DerivedCache()
         renderer, site, outputs, digest = site_outputs(
-            site_dir, settings, languages.mentors_in(published, language, default), in_language, today, kept, start
+            site_dir,
+            settings,
+            languages.mentors_in(published, language, default),
+            in_language,
+            today,
+            kept,
+            start,
+            cards_later=cards_later,
         )
         trees.append(Tree(settings, renderer, site, outputs, digest, kept))
     pages = {t.config.language: {o.path for o in t.outputs if _is_html_page(o)} for t in trees}
@@ -335,13 +355,17 @@ def site_outputs(
     today: date,
     derived: DerivedCache | None = None,
     start: Callable[[Renderer, bytes, list[Output]], None] | None = None,
+    *,
+    cards_later: bool = False,
 ) -> tuple[Renderer, SiteContext, list[Output], bytes]:
     """Every page and file of one language's tree (paths inside the tree; no sitemap), stage by
     stage, with the renderer for its pages, the context they were made from and the digest of
     the settings every output depends on (buildcache.settings_key). `derived` keeps what the
     build derives per mentor for the next build of the same process. `start` is handed the
     renderer, the settings digest and the first outputs (home, directory and mentor pages) as
-    soon as they exist."""
+    soon as they exist. With `cards_later` (a cold build's own `derived`), when the mentor
+    pages' templates read no card, `start` gets the mentor pages alone, before any card is
+    rendered: the cards, a sixth of the work before it, then render beside them."""
     messages, _problems = load_messages(
         site_dir, config.language, site_template_msgids(site_dir)
     )  # check_site reported its problems
@@ -351,18 +375,25 @@ def site_outputs(
     renderer = Renderer(make_environment(site_dir, config, _asset_versions(assets), today, messages), site_dir)
     derived = derived or DerivedCache()
     derived.begin(buildcache.card_settings(renderer, settings, today.isoformat()))
-    site = site_context(config, published, loaded.guides, loaded.photos, renderer.card, messages, derived)
+    cards_later = cards_later and start is not None and _show_no_card(renderer, generators.MENTOR_TEMPLATE)
+    site = site_context(
+        config, published, loaded.guides, loaded.photos, renderer.card, messages, derived, cards_later=cards_later
+    )
     renderer.env.globals["sidebar"] = facet_sidebar(renderer, site.facets)
     renderer.env.globals["guide_links"] = site.guide_links  # mentor pages and the request-sent page
     renderer.env.globals["search_examples"] = search_examples(site.facets)  # the search box's hint
+    mentor_pages: list[Output] = list(generators.mentor_pages(site))
+    if start is not None and cards_later:
+        start(renderer, settings, mentor_pages)  # (forked workers see the views as they are now)
+        finish_cards(site, renderer.card)
     outputs: list[Output] = [
         *assets,
         *generators.photos(site_dir, site.photos),
         *generators.home(site),
         *generators.directory(site),
-        *generators.mentor_pages(site),
+        *mentor_pages,
     ]
-    if start is not None:
+    if start is not None and not cards_later:
         start(renderer, settings, outputs)
     outputs += [
         *generators.facet_pages(site),
@@ -378,6 +409,12 @@ def site_outputs(
         *generators.stats_page(site),
     ]
     return renderer, site, outputs, settings
+
+
+def _show_no_card(renderer: Renderer, template: str) -> bool:
+    """Whether pages of `template` surely never read a mentor view's card (buildcache.TemplateUse)."""
+    use = buildcache.TemplateDeps(renderer.env).use(template)
+    return use is not None and not use.reads_cards
 
 
 def _recorded_key(previous: buildcache.Manifest, path: str) -> buildcache.Key | None:

@@ -53,6 +53,8 @@ class SiteContext:
     messages: Messages
     #: What this build derived per mentor, for generators to remember more (search tokens).
     derived: DerivedCache = field(default_factory=DerivedCache)
+    #: Views whose card is still to be rendered (site_context's `cards_later`; finish_cards).
+    pending_cards: list[MentorView] = field(default_factory=list)
 
 
 def published_mentors(config: SiteConfig, mentors: list[LoadedMentor]) -> list[LoadedMentor]:
@@ -68,12 +70,16 @@ def site_context(
     card: Callable[[MentorView], Markup],
     messages: Messages,
     derived: DerivedCache | None = None,
+    *,
+    cards_later: bool = False,
 ) -> SiteContext:
     """Views of everything published; `photos` are the checked photos of active mentors,
     `card` renders a mentor's card (from `_card.html`), labels speak `messages`' language.
 
     Per mentor, views, cards and facet values come from `derived` when it has them: the
     caller began it under the settings, templates and date that `card` renders with.
+    With `cards_later`, the views come without their cards, which finish_cards renders: a cold
+    build starts its mentor pages, which show none, first. Its `derived` must be its own.
     """
     derived = derived or DerivedCache()
     photos = {m.slug: photos[m.slug] for m in published if m.slug in photos}
@@ -112,11 +118,15 @@ def site_context(
 
         def make() -> MentorView:
             view = replace(base, similar=similar)
-            view.card = card(view)
+            if cards_later:
+                pending.append(view)
+            else:
+                view.card = card(view)
             return view
 
         return derived.get("card", (base, *similar), None, make)
 
+    pending: list[MentorView] = []
     bases = {m.slug: base_view(m) for m in published}
     views = {slug: finished(base, []) for slug, base in bases.items() if base.accepting}
 
@@ -156,7 +166,16 @@ def site_context(
         photos=photos,
         messages=messages,
         derived=derived,
+        pending_cards=pending,
     )
+
+
+def finish_cards(site: SiteContext, card: Callable[[MentorView], Markup]) -> None:
+    """Render the cards site_context left for later (`cards_later`); no view is shown by a
+    listing, search or match before."""
+    for view in site.pending_cards:
+        view.card = card(view)
+    site.pending_cards.clear()
 
 
 def _hashable(values: dict[str, list]) -> tuple:

@@ -246,6 +246,10 @@ def directory(site: SiteContext) -> Iterator[Page]:
     )
 
 
+#: The template of mentor pages.
+MENTOR_TEMPLATE = "mentor.html"
+
+
 def mentor_pages(site: SiteContext) -> Iterator[Page]:
     guide_url = site.guide_links.get("first_contact")
     for slug in site.order:
@@ -261,7 +265,7 @@ def _mentor_page(site: SiteContext, view: MentorView, guide_url: str | None) -> 
     return Page(
         f"{view.url}index.html",
         f"mentors/{view.slug}",
-        "mentor.html",
+        MENTOR_TEMPLATE,
         {
             "page": _page(
                 site,
