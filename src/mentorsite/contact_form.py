@@ -37,10 +37,17 @@ def request_form_fields(env: jinja2.Environment) -> Callable[..., Markup]:
     stand_in = f"mentor-name-{secrets.token_hex(16)}"
     drawn: dict[tuple, str] = {}
 
+    # The macro and whether it is the theme's, found at the first call: by then the build has
+    # set every global the template reads. Once per environment, not once per page.
+    found: list[tuple[Callable[..., str], bool]] = []
+
     def fields(mentor_name: str, options: dict[str, Any] | None = None) -> Markup:
         options = options or {}
-        visible = env.get_template(CONTACT_FIELDS_TEMPLATE).module.visible  # type: ignore[attr-defined]
-        if not is_theme_template(env, CONTACT_FIELDS_TEMPLATE):
+        if not found:
+            module = env.get_template(CONTACT_FIELDS_TEMPLATE).module
+            found.append((module.visible, is_theme_template(env, CONTACT_FIELDS_TEMPLATE)))  # type: ignore[attr-defined]
+        visible, theme = found[0]
+        if not theme:
             return Markup(visible(mentor_name, options))
         # What the theme's macro reads of an option: its key and its label.
         key = tuple(
