@@ -155,7 +155,9 @@ def mentor_mail_links(service: Service, reference: str) -> dict[str, str]:
     """The answer links in the mail the mentor received for `reference`, by their label."""
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        for received in list(service.sink.received):
+        # The mentee's acknowledgement carries the same reference and is queued in the same
+        # commit: either can arrive first, so only the mentor's mail (kind "request") counts.
+        for received in service.sink.of_kind("request"):
             if received.message["X-Mentorsite-Reference"] == reference:
                 text = received.message.get_content().replace("\r\n", "\n")
                 return dict(re.findall(r"^(Accept|Decline|I'm full)[^:]*: (http\S+)$", text, re.M))
