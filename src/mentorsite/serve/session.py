@@ -8,6 +8,7 @@ half a page, and a failed build changes nothing, leaving the last good pages ser
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import threading
@@ -19,6 +20,7 @@ from ..buildcache import forget_manifest
 from ..derived import DerivedCache
 from ..diagnostics import Diagnostic, counted, format_diagnostics, printable
 from ..load import LoadCache
+from ..parallel import collection_paused
 from .server import LiveState, preview_server
 from .watch import InputWatcher
 
@@ -113,10 +115,13 @@ def serve_site(site_dir: Path, host: str, port: int, echo: Echo) -> None:
 def _rebuild(builds: PreviewBuilds, live: LiveState, echo: Echo, changed: set[str], complete: bool) -> None:
     """Build, then switch the server to the new pages, or keep the old ones and show the problems.
     `complete`: `changed` holds every change since the last build."""
-    report = builds.build(changed if complete else None)
+    # A rebuild runs the collector after its pages are served, not a hundred times before.
+    with collection_paused() if builds.derived.manifest is not None else contextlib.nullcontext():
+        report = builds.build(changed if complete else None)
+        if report.written and report.output is not None:
+            live.succeeded(report.output)
     what = f"built {counted(report.mentors, 'mentor')}:" if not changed else f"rebuilt after {_summary(changed)}:"
     if report.written and report.output is not None:
-        live.succeeded(report.output)
         rendered = counted(report.rendered, "page")
         echo(f"{what} {rendered} rendered, {report.unchanged:,} unchanged in {report.seconds:.2f} s")
         return
