@@ -117,3 +117,21 @@ def test_collection_paused_restores_the_collector_as_it_was():
     except KeyError:
         pass
     assert gc.isenabled()
+
+
+def test_make_gets_its_arguments_and_sources_count_in_order():
+    cache, calls = DerivedCache(), []
+    a, b = Source("a"), Source("b")
+
+    def make(*args):
+        calls.append(args)
+        return len(calls)
+
+    cache.begin(b"s")
+    assert cache.get("pair", (a, b), None, make, "x", 2) == 1
+    assert cache.get("pair", (a, b), None, make, "y", 3) == 1  # found: make is not called
+    assert cache.get("pair", (b, a), None, make, "z", 4) == 2  # the same sources, another order
+    assert cache.get("pair", (a,), None, make) == 3
+    assert cache.get("pair", (), None, make) == 4
+    assert cache.get("pair", (), "other", make) == 5
+    assert calls == [("x", 2), ("z", 4), (), (), ()]

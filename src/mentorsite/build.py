@@ -144,6 +144,7 @@ def build_site(
     early: list[EarlyPages] = []  # pages rendering in workers while the rest is made (start)
     digests: list[buildcache.Digests] = []  # the early keys' digests, which the others reuse
     keyers: list[buildcache.Keyer] = []  # a cold build's: its early pages' keys are made in the workers
+    early_keys: dict[str, buildcache.Key | None] = {}  # another build's: made before they start
     try:
         published = published_mentors(config, loaded.mentors)
         derived = derived or DerivedCache()
@@ -165,6 +166,7 @@ def build_site(
                 # Only pages whose key is not the recorded one: the plan can keep none of them.
                 digests.append(buildcache.Digests(previous=derived.digests))
                 keys = buildcache.output_keys(pages, renderer, settings, digests[0])
+                early_keys.update(keys)
                 pages = [p for p in pages if keys[p.path] is None or keys[p.path] != _recorded_key(previous, p.path)]
             elif cold:
                 keyers.append(buildcache.Keyer(renderer, settings))
@@ -196,7 +198,11 @@ def build_site(
                 tree.derived.digests = keyer.digests
                 continue
             tree_digests = digests[0] if digests and i == 0 else buildcache.Digests(previous=tree.derived.digests)
-            keys |= buildcache.output_keys(tree.outputs, tree.renderer, tree.settings, tree_digests)
+            # The early pages have their keys (start): the same page objects, the same keys.
+            known = early_keys if i == 0 else {}
+            rest = [o for o in tree.outputs if o.path not in known]
+            made = buildcache.output_keys(rest, tree.renderer, tree.settings, tree_digests)
+            keys |= {o.path: known[o.path] if o.path in known else made[o.path] for o in tree.outputs}
             tree.derived.digests = tree_digests
             tree_keyers.append(None)
         plan = buildcache.plan(output, keys, previous, trusted=preview) if previous else buildcache.Plan({})

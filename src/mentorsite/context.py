@@ -19,7 +19,7 @@ from .index import FacetView, build_facets, directory_order
 from .load import LoadedGuide, LoadedMentor
 from .messages import Messages
 from .models import Mentor, facet_values
-from .photos import PublishedPhoto
+from .photos import Photo, PublishedPhoto
 from .views import (
     SIMILAR_PER_TAG,
     GuideView,
@@ -92,39 +92,34 @@ def site_context(
     def field_values(mentor: Mentor) -> dict[str, list]:
         return {f: facet_values(mentor, f) for f in fields}
 
-    values = {m.slug: derived.get("facets", (m.mentor,), None, partial(field_values, m.mentor)) for m in published}
+    values = {m.slug: derived.get("facets", (m.mentor,), None, field_values, m.mentor) for m in published}
     # The same facet views while no mentor's facet values nor the order changed (an edited bio or
     # headline): every listing page shows them, so its page and key are kept too (generators).
     signature = (
         tuple(order),
-        tuple(derived.get("facet-key", (values[s],), None, partial(_hashable, values[s])) for s in order),
+        tuple(derived.get("facet-key", (values[s],), None, _hashable, values[s]) for s in order),
     )
     facets = derived.get("facet-views", (), signature, lambda: build_facets(config, mentors, order, messages, values))
     refs = RefMaker(facets, config, messages)
 
+    def make_view(m: LoadedMentor, photo: Photo | None) -> MentorView:
+        return mentor_view(m.slug, m.mentor, config, refs, photo, m.bio_html, m.expectations_html, m.stale, m.text_lang)
+
     def base_view(m: LoadedMentor) -> MentorView:
         photo = photos[m.slug].view if m.slug in photos else None
-        return derived.get(
-            "view",
-            (m,),
-            (photo, m.stale),
-            lambda: mentor_view(
-                m.slug, m.mentor, config, refs, photo, m.bio_html, m.expectations_html, m.stale, m.text_lang
-            ),
-        )
+        return derived.get("view", (m,), (photo, m.stale), make_view, m, photo)
+
+    def make_finished(base: MentorView, similar: list[MentorView]) -> MentorView:
+        view = replace(base, similar=similar)
+        if cards_later:
+            pending.append(view)
+        else:
+            view.card = card(view)
+        return view
 
     def finished(base: MentorView, similar: list[MentorView]) -> MentorView:
         """The view with its similar mentors and its card: a new object, views once made are never edited."""
-
-        def make() -> MentorView:
-            view = replace(base, similar=similar)
-            if cards_later:
-                pending.append(view)
-            else:
-                view.card = card(view)
-            return view
-
-        return derived.get("card", (base, *similar), None, make)
+        return derived.get("card", (base, *similar), None, make_finished, base, similar)
 
     pending: list[MentorView] = []
     bases = {m.slug: base_view(m) for m in published}
@@ -144,7 +139,7 @@ def site_context(
         }
 
     # What the choice reads of every mentor: an edited bio or headline keeps every list.
-    similar_signature = tuple(derived.get("similar-key", (b,), None, partial(_similar_key, b)) for b in bases.values())
+    similar_signature = tuple(derived.get("similar-key", (b,), None, _similar_key, b) for b in bases.values())
     for slug, chosen in derived.get("similar", (), similar_signature, similar_slugs).items():
         views[slug] = finished(bases[slug], [views[s] for s in chosen])
     views = {slug: views[slug] for slug in bases}  # in the order of `published`, as the build always had them

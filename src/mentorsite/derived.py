@@ -52,17 +52,18 @@ class DerivedCache:
         self._asked = 0
         self.settings = settings
 
-    def get(self, kind: str, sources: tuple, values: Hashable, make: Callable[[], T]) -> T:
-        """The value of `kind` made from `sources` (by identity) and `values` (by equality)."""
-        key = (kind, *map(id, sources), values)
-        self._asked += 1
+    def get(self, kind: str, sources: tuple, values: Hashable, make: Callable[..., T], *args: Any) -> T:
+        """The value of `kind` made from `sources` (by identity) and `values` (by equality):
+        `make(*args)` when there is none yet. (Passing `args` rather than a partial spares
+        making one at every call: most calls find the value.)"""
+        key = (kind, values, id(sources[0])) if len(sources) == 1 else (kind, values, *map(id, sources))
         entry = self._entries.get(key)
         if entry is None:
-            entry = [sources, make(), self._build]
+            entry = [sources, make(*args), self._build]
             if self.settings is not None:
                 self._entries[key] = entry
+            self._asked += 1
         elif entry[2] != self._build:
             entry[2] = self._build
-        else:
-            self._asked -= 1  # asked twice in one build: counted once
+            self._asked += 1
         return entry[1]

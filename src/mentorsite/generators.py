@@ -9,7 +9,6 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -167,21 +166,19 @@ def _listing(
             "listing",
             (*views, *context.values()),
             (base, number, len(pages), len(slugs), template, origin, title, description, tuple(crumbs), tuple(context)),
-            partial(
-                _listing_page,
-                site,
-                base,
-                chunk,
-                number,
-                len(pages),
-                len(slugs),
-                template,
-                origin,
-                title,
-                description,
-                crumbs,
-                context,
-            ),
+            _listing_page,
+            site,
+            base,
+            chunk,
+            number,
+            len(pages),
+            len(slugs),
+            template,
+            origin,
+            title,
+            description,
+            crumbs,
+            context,
         )
 
 
@@ -256,7 +253,7 @@ def mentor_pages(site: SiteContext) -> Iterator[Page]:
         view = site.views[slug]
         # The same page object while the view (with its similar mentors) and the settings are:
         # an unchanged profile's page is neither made nor digested again in serve.
-        yield site.derived.get("mentor-page", (view,), guide_url, partial(_mentor_page, site, view, guide_url))
+        yield site.derived.get("mentor-page", (view,), guide_url, _mentor_page, site, view, guide_url)
 
 
 def _mentor_page(site: SiteContext, view: MentorView, guide_url: str | None) -> Page:

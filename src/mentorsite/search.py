@@ -345,11 +345,11 @@ def _column(per_mentor: list[list[int]], width: int, multi: bool) -> str:
 
 #: How a caller remembers what it derived: (kind, source objects, plain values, how to make it)
 #: -> the value made from the same sources (by identity) and values (derived.DerivedCache.get).
-Memo = Callable[[str, tuple, Hashable, Callable[[], Any]], Any]
+Memo = Callable[..., Any]  # derived.DerivedCache.get: (kind, sources, values, make, *args)
 
 
-def _no_memo(_kind: str, _sources: tuple, _values: Hashable, make: Callable[[], Any]) -> Any:
-    return make()
+def _no_memo(_kind: str, _sources: tuple, _values: Hashable, make: Callable[..., Any], *args: Any) -> Any:
+    return make(*args)
 
 
 class TextIndex:
@@ -481,9 +481,7 @@ def _search_files(
 
     # Text: the shards of token -> posting string (TextIndex).
     slugs = tuple(ordinal)
-    shards = text.update(
-        slugs, [memo("tokens", (view,), None, partial(_mentor_tokens, view, aliases)) for view in mentors]
-    )
+    shards = text.update(slugs, [memo("tokens", (view,), None, _mentor_tokens, view, aliases) for view in mentors])
 
     files: dict[str, bytes] = {}
     shard_map: dict[str, int] = {}
