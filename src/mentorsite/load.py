@@ -56,8 +56,8 @@ class LoadedMentor:
     expectations_html: str = ""
     #: last_reviewed is older than the site's review_after_months (see SiteConfig.stale_profiles).
     stale: bool = False
-    #: Its public texts with their locations, and joined (privacy.public_texts fills it once).
-    public_texts: tuple[list[tuple[tuple, str]], bytes] | None = field(default=None, repr=False, compare=False)
+    #: Its public texts joined, as UTF-8 (privacy.public_text fills it once).
+    public_text: bytes | None = field(default=None, repr=False, compare=False)
     #: The digest of the private addresses its public texts were last found free of (privacy).
     clean_of: bytes | None = field(default=None, repr=False, compare=False)
     #: In a tree of another language: the free-text fields shown untranslated, with the language
