@@ -89,23 +89,26 @@ def site_context(
     order = list(derived.get("order", (), ordered_by, lambda: tuple(directory_order(mentors, messages.language))))
     fields = sorted({facet.source_field for facet in config.facets})
 
-    def field_values(mentor: Mentor) -> dict[str, list]:
-        return {f: facet_values(mentor, f) for f in fields}
+    def field_values(mentor: Mentor) -> tuple[dict[str, list], tuple]:
+        found = {f: facet_values(mentor, f) for f in fields}
+        return found, _hashable(found)
 
-    values = {m.slug: derived.get("facets", (m.mentor,), None, field_values, m.mentor) for m in published}
+    # Each value with its signature from one entry: every entry asked for is a pass over all
+    # mentors, and at 10,000 each pass costs some 20 ms (serve's rebuild is mostly such passes).
+    faceted = {m.slug: derived.get("facets", (m.mentor,), None, field_values, m.mentor) for m in published}
+    values = {slug: found for slug, (found, _) in faceted.items()}
     # The same facet views while no mentor's facet values nor the order changed (an edited bio or
     # headline): every listing page shows them, so its page and key are kept too (generators).
-    signature = (
-        tuple(order),
-        tuple(derived.get("facet-key", (values[s],), None, _hashable, values[s]) for s in order),
-    )
+    signature = (tuple(order), tuple(faceted[s][1] for s in order))
     facets = derived.get("facet-views", (), signature, lambda: build_facets(config, mentors, order, messages, values))
     refs = RefMaker(facets, config, messages)
 
-    def make_view(m: LoadedMentor, photo: Photo | None) -> MentorView:
-        return mentor_view(m.slug, m.mentor, config, refs, photo, m.bio_html, m.expectations_html, m.stale, m.text_lang)
+    def make_view(m: LoadedMentor, photo: Photo | None) -> tuple[MentorView, tuple]:
+        view = mentor_view(m.slug, m.mentor, config, refs, photo, m.bio_html, m.expectations_html, m.stale, m.text_lang)
+        return view, _similar_key(view)
 
-    def base_view(m: LoadedMentor) -> MentorView:
+    def base_view(m: LoadedMentor) -> tuple[MentorView, tuple]:
+        """The view without similar mentors nor card, and what similar_mentors reads of it."""
         photo = photos[m.slug].view if m.slug in photos else None
         return derived.get("view", (m,), (photo, m.stale), make_view, m, photo)
 
@@ -122,7 +125,8 @@ def site_context(
         return derived.get("card", (base, *similar), None, make_finished, base, similar)
 
     pending: list[MentorView] = []
-    bases = {m.slug: base_view(m) for m in published}
+    based = {m.slug: base_view(m) for m in published}
+    bases = {slug: view for slug, (view, _) in based.items()}
     views = {slug: finished(base, []) for slug, base in bases.items() if base.accepting}
 
     # Only accepting mentors can be similar ones, and no more than the first 50 of a tag (but
@@ -139,7 +143,7 @@ def site_context(
         }
 
     # What the choice reads of every mentor: an edited bio or headline keeps every list.
-    similar_signature = tuple(derived.get("similar-key", (b,), None, _similar_key, b) for b in bases.values())
+    similar_signature = tuple(key for _, key in based.values())
     for slug, chosen in derived.get("similar", (), similar_signature, similar_slugs).items():
         views[slug] = finished(bases[slug], [views[s] for s in chosen])
     views = {slug: views[slug] for slug in bases}  # in the order of `published`, as the build always had them
