@@ -267,3 +267,33 @@ def test_staging_matches_addresses_exactly():
     assert all(private.found_in(data) for data in found)
     assert not any(private.found_in(data) for data in not_found)
     assert not PrivateStrings().found_in(b"a@b.c")
+
+
+def test_private_addresses_follow_every_new_profile_object_and_the_coordinator():
+    """Remembered for the same profile objects in the same order (serve's rebuilds): an edited
+    profile (a new object), one more or less, or another coordinator is read again."""
+    from types import SimpleNamespace
+
+    from mentorsite.privacy import private_addresses
+
+    def profile(email):
+        return SimpleNamespace(mentor=SimpleNamespace(email=email))
+
+    def config(coordinator=None):
+        return SimpleNamespace(contact=SimpleNamespace(coordinator_email=coordinator))
+
+    a, b, c = profile("a@example.org"), profile("b@example.org"), profile(None)
+    mentors = [a, b, c]
+    assert private_addresses(config(), mentors) == {"a@example.org", "b@example.org"}
+    assert private_addresses(config(), list(mentors)) == {"a@example.org", "b@example.org"}
+    edited = profile("b.new@example.org")
+    assert private_addresses(config(), [a, edited, c]) == {"a@example.org", "b.new@example.org"}
+    assert private_addresses(config(), [a, edited, c, profile("d@example.org")]) == {
+        "a@example.org",
+        "b.new@example.org",
+        "d@example.org",
+    }
+    assert private_addresses(config(), [a]) == {"a@example.org"}
+    assert private_addresses(config("co@example.org"), [a]) == {"a@example.org", "co@example.org"}
+    assert private_addresses(config(), [a]) == {"a@example.org"}
+    assert private_addresses(config(), []) == frozenset()
