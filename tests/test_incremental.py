@@ -807,6 +807,57 @@ def test_a_watched_load_cache_reads_again_only_what_the_watcher_named(tmp_path, 
     assert LoadCache().trusted is None  # a cache no watcher speaks for (build) trusts nothing
 
 
+def test_a_watched_load_lists_mentors_again_only_when_a_named_change_can_alter_the_listing(tmp_path, monkeypatch):
+    """An edit the watcher named keeps the last listing of mentors/; a profile added, deleted,
+    turned into a symbolic link or given a bad name, or the folder itself named, lists it again.
+    Every load gives the profiles and problems of a load without a cache."""
+    site = start_site(tmp_path / "site")
+    monkeypatch.setattr(mentorsite.load, "is_racy", lambda stat, taken: False)
+    listed: list[str] = []
+    real = mentorsite.load._files
+
+    def counting(folder, *args, **kwargs):
+        listed.append(folder.name)
+        return real(folder, *args, **kwargs)
+
+    monkeypatch.setattr(mentorsite.load, "_files", counting)
+    config = load_config(site)
+    cache = LoadCache()
+    mentors = site / "mentors"
+
+    def load(changed: set[str] | None) -> int:
+        listed.clear()
+        cache.trust_changes(changed)
+        loaded = load_site(site, config, today=TODAY, cache=cache)
+        fresh = load_site(site, config, today=TODAY)
+        assert [m.slug for m in loaded.mentors] == [m.slug for m in fresh.mentors]
+        assert [d.human() for d in loaded.diagnostics] == [d.human() for d in fresh.diagnostics]
+        return listed.count("mentors") - 1  # the fresh load lists once
+
+    assert load(set()) == 1
+    assert load(set()) == 0  # the first load listed and stat'ed everything: this one trusts the watcher
+    edit_profile(site, 0)
+    assert load({"mentors/ana.yaml", "site.toml", "content/guides/x.md", "mentors/photos/a.jpg"}) == 0
+    (mentors / "new-one.yaml").write_text((mentors / "bo.yaml").read_text().replace("Bo ", "Newer "))
+    assert load({"mentors/new-one.yaml"}) == 1
+    (mentors / "new-one.yaml").unlink()
+    assert load({"mentors/new-one.yaml"}) == 1
+    (mentors / "Bad Name.yaml").write_text("name: x\n")
+    assert load({"mentors/Bad Name.yaml"}) == 1
+    (mentors / "Bad Name.yaml").write_text("name: y\n")
+    assert load({"mentors/Bad Name.yaml"}) == 1  # a file with a problem is not a listed profile
+    (mentors / "Bad Name.yaml").unlink()
+    assert load({"mentors/Bad Name.yaml"}) == 1
+    target = tmp_path / "outside.yaml"
+    target.write_text((mentors / "cy.yaml").read_text())
+    (mentors / "cy.yaml").unlink()
+    (mentors / "cy.yaml").symlink_to(target)
+    assert load({"mentors/cy.yaml"}) == 1  # now refused as a symbolic link
+    assert load({"mentors"}) == 1
+    assert load(set()) == 0
+    assert load(None) == 1  # the watcher may have missed a change
+
+
 #: Files opened while `_OPENED` is a list (an audit hook cannot be removed, so it stays idle after).
 _OPENED: list[str] | None = None
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
 import time
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -398,6 +399,8 @@ class LoadCache:
         self.changed: set[str] | None = None
         #: The paths the current load reads again, the others trusted (None: none trusted).
         self.trusted: set[str] | None = None
+        #: The last listing of mentors/: (the site, the files, the problems, the files' paths).
+        self._listing: tuple[Path, list[tuple[str, str]], list[Diagnostic], set[str]] | None = None
 
     def trust_changes(self, changed: set[str] | None) -> None:
         """Before a build, from a process whose file watcher saw `changed` (paths relative to
@@ -415,6 +418,21 @@ class LoadCache:
     def begin_load(self) -> None:
         """A load begins: it trusts what was reported before; what is reported now is for the next."""
         self.trusted, self.changed = self.changed, (set() if self.watched else None)
+
+    def mentor_files(self, site_dir: Path) -> tuple[list[tuple[str, str]], list[Diagnostic]]:
+        """_files of mentors/: the last listing again when the watcher reports every change and
+        saw no profile appear or vanish (listing 10,000 files takes 50 ms of each rebuild)."""
+        last = self._listing
+        if (
+            last is not None
+            and last[0] == site_dir
+            and self.trusted is not None
+            and all(_same_entry(site_dir, rel, last[3]) for rel in self.trusted)
+        ):
+            return last[1], last[2]
+        files, problems = _files(site_dir / "mentors", MENTOR_SUFFIXES, site_dir)
+        self._listing = (site_dir, files, problems, {rel for rel, _ in files})
+        return files, problems
 
     def use_settings(self, config: SiteConfig, today: date) -> None:
         """Forget every result when the settings they were validated under change."""
@@ -450,6 +468,22 @@ def _digest(data: bytes) -> bytes:
     return hashlib.blake2b(data, digest_size=16).digest()
 
 
+def _same_entry(site_dir: Path, rel: str, listed: set[str]) -> bool:
+    """Whether a change the watcher reported at `rel` leaves the listing of mentors/ as it was:
+    a path outside it or in one of its folders (photos), or a listed profile still a file."""
+    if not rel.startswith("mentors/"):
+        return rel != "mentors"
+    name = rel.removeprefix("mentors/")
+    if "/" in name:
+        return True  # a folder's content is not listed (but the folder's own entry is: `name`)
+    if rel not in listed:
+        return False  # appeared, or a file the listing reported a problem with
+    try:
+        return stat.S_ISREG(os.lstat(site_dir / rel).st_mode)  # still a file, not a symbolic link
+    except OSError:
+        return False  # vanished
+
+
 def load_site(site_dir: Path, config: SiteConfig, *, today: date, cache: LoadCache | None = None) -> Loaded:
     """Read every profile and guide of a site; collect every problem instead of stopping.
 
@@ -460,7 +494,7 @@ def load_site(site_dir: Path, config: SiteConfig, *, today: date, cache: LoadCac
     cache.use_settings(config, today)
     cache.begin_load()
     context = profile_context(config)
-    files, problems = _files(site_dir / "mentors", MENTOR_SUFFIXES, site_dir)
+    files, problems = cache.mentor_files(site_dir)
     loaded.diagnostics += problems
     taken = time.time_ns()  # before any file is read: a file stamped after it is racy
     results: list[Any] = []
