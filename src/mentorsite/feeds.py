@@ -8,6 +8,7 @@ never from the build's clock, so an unchanged site gives byte-identical feeds.
 from __future__ import annotations
 
 import heapq
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from xml.etree import ElementTree
@@ -34,7 +35,7 @@ def rfc3339(day: date) -> str:
     return f"{day.isoformat()}T00:00:00Z"
 
 
-def newest_mentors(mentors: list[MentorView], count: int) -> list[Entry]:
+def newest_mentors(mentors: Sequence[MentorView], count: int) -> list[Entry]:
     """Mentors with a `joined` date, newest first (then by slug), as feed entries."""
     # As sorted(…, reverse=True)[:count], without sorting every mentor.
     dated = heapq.nlargest(count, (m for m in mentors if m.joined), key=lambda m: (m.joined, m.slug))

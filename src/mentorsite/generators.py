@@ -10,7 +10,7 @@ import heapq
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import cms, feeds, search
 from .card_fonts import fallback_fonts, font_files
@@ -122,11 +122,35 @@ def photos(site_dir: Path, published: dict[str, PublishedPhoto]) -> Iterator[Cop
         yield Copy(output, origin, cached)
 
 
-def home(site: SiteContext) -> Iterator[Page]:
-    views, order = site.views, site.order
+def _in_order(site: SiteContext) -> tuple[MentorView, ...]:
+    return tuple(map(site.views.__getitem__, site.order))
+
+
+class _HomeSummary(NamedTuple):
+    newest: list[MentorView]
+    updated: date | None
+    accepting: int
+    featured: list[MentorView]
+
+
+def _home_summary(shown: tuple[MentorView, ...]) -> _HomeSummary:
     # The first few of sorted(…, reverse=True), without sorting every mentor.
-    newest = heapq.nlargest(NEWEST, (s for s in order if views[s].joined), key=lambda s: (views[s].joined, s))
-    updated = _newest([*(v.updated for v in views.values()), *(g.updated for g in site.guides)])
+    newest = heapq.nlargest(NEWEST, (v for v in shown if v.joined), key=lambda v: (v.joined, v.slug))
+    return _HomeSummary(
+        newest,
+        _newest(v.updated for v in shown),
+        sum(1 for v in shown if v.accepting),
+        [v for v in shown if v.featured][:FEATURED],
+    )
+
+
+def home(site: SiteContext) -> Iterator[Page]:
+    order = site.order
+    # The same summary while the same views are shown in the same order (serve: an edit that
+    # left them all): four passes over every mentor spared at each rebuild.
+    shown = _in_order(site)
+    summary = site.derived.get("home", shown, None, _home_summary, shown)
+    updated = _newest([summary.updated, *(g.updated for g in site.guides)])
     yield Page(
         "index.html",
         "home page",
@@ -134,9 +158,9 @@ def home(site: SiteContext) -> Iterator[Page]:
         {
             "page": _page(site, "", site.config.title, site.config.description, updated=updated),
             "total": len(order),
-            "accepting_count": sum(1 for s in order if views[s].accepting),
-            "featured": [views[s].card for s in order if views[s].featured][:FEATURED],
-            "newest": [views[s].card for s in newest[:NEWEST]],
+            "accepting_count": summary.accepting,
+            "featured": [v.card for v in summary.featured],
+            "newest": [v.card for v in summary.newest],
             "guides": site.guides,
             "facets": site.facets,
         },
@@ -522,7 +546,8 @@ def social_cards(site_dir: Path, site: SiteContext) -> Iterator[Drawn]:
 def atom_feeds(site: SiteContext) -> Iterator[File]:
     """/feed.xml: newly joined mentors; /guides/feed.xml: guides by their `updated` date."""
     config, count = site.config, site.config.previews.feed_entries
-    mentors = feeds.newest_mentors([site.views[s] for s in site.order], count)
+    shown = _in_order(site)
+    mentors = site.derived.get("feed", shown, count, feeds.newest_mentors, shown, count)
     title = site.messages.gettext("New mentors")
     yield File(
         "feed.xml", "mentor feed", feeds.atom(config, "feed.xml", f"{title} · {config.title}", "", mentors), ALL_MENTORS
