@@ -146,8 +146,9 @@ def _home_summary(shown: tuple[MentorView, ...]) -> _HomeSummary:
 
 def home(site: SiteContext) -> Iterator[Page]:
     order = site.order
-    # The same summary while the same views are shown in the same order (serve: an edit that
-    # left them all): four passes over every mentor spared at each rebuild.
+    # The same summary while the same views are shown in the same order (serve, after an edit
+    # of a guide or a template: four passes over every mentor spared; an edited profile is a
+    # new view, so after one it is made again).
     shown = _in_order(site)
     summary = site.derived.get("home", shown, None, _home_summary, shown)
     updated = _newest([summary.updated, *(g.updated for g in site.guides)])
