@@ -221,3 +221,22 @@ def test_symlink_on_path_checks_every_step_but_not_the_base(tmp_path):
     assert symlink_on_path(site, ("mentors", "photos", "ana.jpg")) is None
     os.symlink(site / "mentors" / "photos", site / "mentors" / "pics")
     assert symlink_on_path(site, ("mentors", "pics", "ana.jpg")) == site / "mentors" / "pics"
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "expected"),
+    [
+        ("name: Ada\nbio: x\n", 1, "name: Ada"),
+        ("name: Ada\nbio: x\n", 2, "bio: x"),
+        ("name: Ada\nbio: x\n", 3, ""),  # after the last line break: an empty line
+        ("name: Ada\nbio: x\n", 4, ""),  # none
+        ("name: Ada\r\nbio: x\r\n", 2, "bio: x"),  # CRLF files
+        ("a\n\nc", 2, ""),
+        ("a\n\nc", 3, "c"),
+        ("", 1, ""),
+        ("a", 0, ""),
+        ("a", -1, ""),
+    ],
+)
+def test_source_line_is_the_numbered_line_without_its_break(text, line, expected):
+    assert source_line(text, line) == expected

@@ -136,8 +136,17 @@ def line_col(text: str | bytes, index: int) -> tuple[int, int]:
 
 def source_line(text: str, line: int) -> str:
     """The text of 1-based `line` (without its line break), or '' when there is none."""
-    lines = text.split("\n")
-    return lines[line - 1].rstrip("\r") if 0 < line <= len(lines) else ""
+    # Found by searching for line breaks, not by splitting the whole file: a build quotes a
+    # line for each of thousands of warnings ("no photo" on line 1 of every profile).
+    if line < 1:
+        return ""
+    start = 0
+    for _ in range(line - 1):
+        start = text.find("\n", start) + 1
+        if not start:
+            return ""
+    end = text.find("\n", start)
+    return (text[start:] if end < 0 else text[start:end]).rstrip("\r")
 
 
 def symlink_on_path(base: Path, parts: Iterable[str]) -> Path | None:
