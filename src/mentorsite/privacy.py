@@ -35,11 +35,8 @@ def private_addresses(config: SiteConfig, mentors: list[LoadedMentor]) -> frozen
         private.add(config.contact.coordinator_email)
     found = frozenset(private)
     _last_addresses.clear()
-    _last_addresses[config.contact.coordinator_email] = (
-        identities,
-        list(mentors),
-        found,
-    )  # kept alive: ids stay theirs
+    # The mentors are kept alive with their identities, so no other object can take one.
+    _last_addresses[config.contact.coordinator_email] = (identities, list(mentors), found)
     return found
 
 
@@ -79,8 +76,9 @@ def public_text(item: LoadedMentor) -> bytes:
 
     Remembered on the LoadedMentor: a LoadCache hands back the same one while its file is
     unchanged, so a process building again and again walks each profile once. Collected
-    without locations, which only a profile holding an address needs: at 10,000 profiles the
-    walk with locations took 1.2 s of a cold build, on the one core that runs it."""
+    without locations, which only a profile holding an address needs: over 10,000 bench
+    profiles the walk with locations took 0.41 s, this one 0.22 s, on a cold build's one busy
+    core."""
     if item.public_text is None:
         found: list[str] = []
         data = item.document.data
