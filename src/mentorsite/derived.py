@@ -8,7 +8,8 @@ made, so an object's identity stands for its content (the sources are kept alive
 entry, so an identity is never reused). What no entry can see — the settings, the site's
 catalogue, the templates a card reaches, the asset versions, the date — is the `settings` a
 build begins with: other settings drop every entry. What the builds since stopped asking for is
-dropped once it is half the cache, so the caches hold about one site, not its history.
+dropped once it is more than half the cache, so the caches hold at most about two sites, not
+their history.
 """
 
 from __future__ import annotations
