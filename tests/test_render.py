@@ -153,3 +153,39 @@ def test_memoised_gettext_renders_as_jinjas_own():
             assert fast.render(who=who) == expected  # from the memo this time
     escaped = make(True, True).from_string(source).render(who="<i>")
     assert escaped.startswith("Bonjour <b>&lt;i&gt;</b>|100% complet|Simple|Simple|")
+
+
+def test_what_a_template_extends_is_parsed_once_and_decided_per_site(tmp_path, monkeypatch):
+    """Serve makes an environment per build: each template's source is parsed once for the
+    process, and whether it renders sandboxed is still decided by each site's overrides."""
+    from mentorsite import render
+
+    monkeypatch.setattr(render, "_PARENTS", {})
+    parsed: list[str] = []
+    parse = render.ThemeEnvironment.parse
+
+    def counted(self, source, name=None, filename=None):
+        parsed.append(name)
+        return parse(self, source, name, filename)
+
+    monkeypatch.setattr(render.ThemeEnvironment, "parse", counted)
+    envs = {}
+    for name, template in (("base", "base.html"), ("guide", "guide.html"), ("guide-again", "guide.html")):
+        site = write_site(
+            tmp_path / name,
+            files={"site.toml": SITE_TOML, f"templates/{template}": f'{{% extends "!theme/{template}" %}}\n'},
+        )
+        envs[name] = make_environment(site, load_config(site), {}, TODAY)
+    assert envs["base"].get_template("mentor.html").environment.sandboxed  # extends the override
+    assert not envs["guide"].get_template("mentor.html").environment.sandboxed
+    assert envs["guide"].get_template("page.html").environment.sandboxed  # extends guide.html
+    assert envs["base"].get_template("page.html").environment.sandboxed  # extends guide.html, which extends base.html
+    assert not envs["base"].get_template("_contact.html").environment.sandboxed
+    assert envs["guide-again"].get_template("page.html").environment.sandboxed
+    assert not envs["guide-again"].get_template("mentor.html").environment.sandboxed
+    # Each theme template once, though three environments asked (base.html by the two sites that do not override it).
+    assert sorted(parsed) == ["_contact.html", "base.html", "guide.html", "mentor.html", "page.html"]
+    assert render._PARENTS[(theme_dir() / "mentor.html").read_text()] == ("base.html",)
+    env = envs["base"]
+    assert env._parents("{% extends parent %}", "computed.html", None) == (None,)  # named as it renders
+    assert env._parents("{% if %}", "broken.html", None) is None

@@ -119,6 +119,9 @@ class MemoryBytecode(jinja2.BytecodeCache):
 
 _THEME_BYTECODE = MemoryBytecode()
 _SANDBOX_BYTECODE = MemoryBytecode()
+#: ThemeEnvironment._parents' answers by template source, and how many it keeps at most.
+_PARENTS: dict[str, tuple[str | None, ...] | None] = {}
+_PARENTS_KEPT = 512
 
 
 class ThemeEnvironment(jinja2.Environment):
@@ -181,15 +184,31 @@ class ThemeEnvironment(jinja2.Environment):
             return True  # a symbolic link, undecodable text…: the sandbox reports it as it loads
         if filename and Path(filename).is_relative_to(self.site_templates):
             return True
+        parents = self._parents(source, name, filename)
+        if parents is None:
+            return False  # loading it reports the syntax error
+        return any(parent is None or self.needs_sandbox(parent) for parent in parents)
+
+    def _parents(self, source: str, name: str, filename: str | None) -> tuple[str | None, ...] | None:
+        """The templates `source` extends (None: a name computed as it renders); None if it
+        does not parse. Kept by source for the process: serve makes an environment per
+        build, and parsing the theme's templates again was a tenth of a one-profile rebuild
+        (the environments of one process share their options, so the source is the key)."""
+        if source in _PARENTS:
+            return _PARENTS[source]
         try:
             tree = self.parse(source, name, filename)
         except jinja2.TemplateSyntaxError:
-            return False  # loading it reports that
-        for extends in tree.find_all(jinja2.nodes.Extends):
-            parent = extends.template
-            if not isinstance(parent, jinja2.nodes.Const) or self.needs_sandbox(parent.value):
-                return True
-        return False
+            found = None
+        else:
+            found = tuple(
+                e.template.value if isinstance(e.template, jinja2.nodes.Const) else None
+                for e in tree.find_all(jinja2.nodes.Extends)
+            )
+        if len(_PARENTS) >= _PARENTS_KEPT:
+            _PARENTS.clear()  # an edit loop that has seen hundreds of versions of its templates
+        _PARENTS[source] = found
+        return found
 
 
 def memoised_gettext(func: Callable[[str], str]) -> Callable[..., str]:
