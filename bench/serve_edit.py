@@ -1,12 +1,14 @@
-"""Time the edit loop of `mentorsite serve`: a profile saved → the reload event an open tab gets
-→ the edited page served; prints the medians of several saves per size.
+"""Time the edit loop of `mentorsite serve`: a profile saved → the reload event its open tab gets
+→ the edited page served → the whole site rebuilt; prints the medians of several saves per size.
 
     python bench/serve_edit.py 1000 10000 --runs 3
 
 Sites are generated as bench/incremental.py generates them (bench/out/site-N). Each run saves
 one profile by rename, as many editors do, and listens on the preview's event stream as the
-injected script does; the page is then fetched until it shows the edit. The edit is undone
-(and that rebuild waited for) before the next run.
+injected script does: the tab's reload event is serve's first look at the edited page when the
+edit gets one (serve/first_look.py), else the end of the whole build. The page is then fetched
+until it shows the edit, and the end of the whole build waited for. The edit is undone (and
+that rebuild waited for) before the next run.
 """
 
 from __future__ import annotations
@@ -57,14 +59,24 @@ def listen(stream, builds: queue.Queue) -> None:
             builds.put((time.perf_counter(), json.loads(line[6:])))
 
 
-def next_build(builds: queue.Queue, after: int) -> tuple[float, int]:
-    """The arrival time and number of the next good build after number `after`."""
+def next_build(builds: queue.Queue, after: int, page: str | None = None) -> tuple[float, dict]:
+    """The arrival time and state of the next good build after number `after`: the first that
+    reloads a tab showing `page` (a first look at it, or the whole build), else a whole build."""
     while True:
         arrived, state = builds.get(timeout=FIRST_BUILD_SECONDS)
         if state["problems"]:
             raise SystemExit(f"serve's build failed: {state['problems']}")
-        if state["build"] > after:
-            return arrived, state["build"]
+        if state["build"] > after and (state.get("pages") is None or (page and page in state["pages"])):
+            return arrived, state
+
+
+def whole_build(builds: queue.Queue, arrived: float, state: dict) -> tuple[float, dict]:
+    """The arrival and state of the end of the build whose first look `state` is (itself, if whole)."""
+    while state.get("pages") is not None:
+        arrived, state = builds.get(timeout=FIRST_BUILD_SECONDS)
+        if state["problems"]:
+            raise SystemExit(f"serve's build failed: {state['problems']}")
+    return arrived, state
 
 
 def save_by_rename(path: Path, text: str) -> None:
@@ -93,22 +105,28 @@ def bench_size(size: int, runs: int) -> None:
     try:
         started = time.perf_counter()
         threading.Thread(target=listen, args=(connect(url), builds), daemon=True).start()
-        _, number = next_build(builds, 0)
+        number = whole_build(builds, *next_build(builds, 0))[1]["build"]
         print(f"{size:>6} mentors, serve's first build {time.perf_counter() - started:6.2f} s")
-        to_event, to_page = [], []
+        page = f"mentors/{profile.stem}/"
+        to_event, to_page, to_build = [], [], []
         for run in range(runs):
             marker = f"Edited {run}."
             saved = time.perf_counter()
             save_by_rename(profile, original.replace("bio: |\n  ", f"bio: |\n  {marker} ", 1))
-            arrived, number = next_build(builds, number)
-            page = f"mentors/{profile.stem}/"
+            arrived, state = next_build(builds, number, "/" + page)
             while marker not in urllib.request.urlopen(url + page, timeout=60).read().decode():
                 time.sleep(0.005)
             to_event.append(arrived - saved)
             to_page.append(time.perf_counter() - saved)
+            built, state = whole_build(builds, arrived, state)
+            to_build.append(built - saved)
             save_by_rename(profile, original)
-            _, number = next_build(builds, number)
-        for name, times in (("save → reload event", to_event), ("save → page served", to_page)):
+            number = whole_build(builds, *next_build(builds, state["build"]))[1]["build"]
+        for name, times in (
+            ("save → reload event", to_event),
+            ("save → page served", to_page),
+            ("save → site rebuilt", to_build),
+        ):
             print(
                 f"{size:>6} mentors, {name:<20} median {statistics.median(times):6.2f} s "
                 f"(min {min(times):.2f}, max {max(times):.2f})"

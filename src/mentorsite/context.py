@@ -105,7 +105,7 @@ def site_context(
 
     def make_view(m: LoadedMentor, photo: Photo | None) -> tuple[MentorView, tuple]:
         view = mentor_view(m.slug, m.mentor, config, refs, photo, m.bio_html, m.expectations_html, m.stale, m.text_lang)
-        return view, _similar_key(view)
+        return view, similar_key(view)
 
     def base_view(m: LoadedMentor) -> tuple[MentorView, tuple]:
         """The view without similar mentors nor card, and what similar_mentors reads of it."""
@@ -182,6 +182,6 @@ def _hashable(values: dict[str, list]) -> tuple:
     return tuple((field, tuple(map(repr, found))) for field, found in values.items())
 
 
-def _similar_key(view: MentorView) -> tuple:
+def similar_key(view: MentorView) -> tuple:
     """What similar_mentors reads of a mentor (the directory order follows from it too)."""
     return (view.slug, view.accepting, view.name, tuple(tag.key for tag in view.tags))

@@ -281,6 +281,11 @@ def mentor_pages(site: SiteContext) -> Iterator[Page]:
         yield site.derived.get("mentor-page", (view,), guide_url, _mentor_page, site, view, guide_url)
 
 
+def mentor_page(site: SiteContext, view: MentorView) -> Page:
+    """The page of one mentor's view, as mentor_pages makes it (serve's first look)."""
+    return _mentor_page(site, view, site.guide_links.get("first_contact"))
+
+
 def _mentor_page(site: SiteContext, view: MentorView, guide_url: str | None) -> Page:
     crumbs = mentor_crumbs(site, view)
     image = _image(site, mentor_card_path(view.slug), view.name)

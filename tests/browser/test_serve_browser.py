@@ -64,3 +64,28 @@ def test_edits_reload_the_page_and_a_broken_edit_shows_where_until_fixed(page, s
     page.keyboard.press("Escape")
     expect(overlay).to_have_count(0)
     assert page.errors == []
+
+
+def test_the_edited_profiles_page_reloads_first_and_once_the_others_when_the_build_ends(context, serving):
+    """The tab on the edited profile's page gets its first look before the build ends, and does
+    not reload again when the build's page is the same; a tab on the directory reloads at the end."""
+    site, serve = serving
+    tabs = {name: context.new_page() for name in ("mentor", "directory")}
+    loads = dict.fromkeys(tabs, 0)
+    for name, tab in tabs.items():
+        tab.on("load", lambda _, name=name: loads.__setitem__(name, loads[name] + 1))
+    tabs["mentor"].goto(serve.url + "mentors/ada-example/")
+    tabs["directory"].goto(serve.url + "mentors/")
+    assert loads == {"mentor": 1, "directory": 1}
+    after = len(serve.lines)
+
+    save_profile(site, "Mentor happy to help", "Mentor quick to help")
+    expect(tabs["mentor"].locator(".profile-headline")).to_have_text(
+        "Mentor quick to help with career questions", timeout=WAIT_MS
+    )
+    serve.wait_for_line("first look at mentors/ada-example/ in ", after)
+    serve.wait_for_line("rebuilt after mentors/ada-example.yaml: ", after)
+    expect(tabs["directory"].get_by_text("Mentor quick to help with career questions")).to_be_visible(timeout=WAIT_MS)
+    tabs["mentor"].wait_for_timeout(1000)  # a second reload would come with the directory's
+    assert loads == {"mentor": 2, "directory": 2}
+    assert [tab.url for tab in tabs.values()] == [serve.url + "mentors/ada-example/", serve.url + "mentors/"]

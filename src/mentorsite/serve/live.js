@@ -66,8 +66,16 @@
   const events = new EventSource(settings.events);
   events.addEventListener("state", (event) => {
     const state = JSON.parse(event.data);
-    if (state.problems.length) show(state.problems);
-    else if (state.build !== settings.build) location.reload();
-    else hide();
+    // A first look (state.pages: the pages of the build under way shown before it ends)
+    // reloads only the tabs showing one of them; the others reload when the build ends.
+    const mine = !state.pages || state.pages.includes(location.pathname);
+    if (state.problems.length) {
+      // Problems are shown over the last good build's page: a tab showing a first look
+      // the build then refused goes back to it first.
+      if (state.build !== settings.build) location.reload();
+      else show(state.problems);
+    } else if (state.build !== settings.build) {
+      if (mine) location.reload();
+    } else hide();
   });
 })();

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import json
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from importlib.resources import files
 from io import BytesIO
@@ -46,13 +46,33 @@ class BuildState:
     """What the preview shows: one immutable value, so a request sees a consistent pair."""
 
     #: Number of the build being served (its folder is `root`); 0 before the first good build.
+    #: During a first look, the number the build under way will have.
     number: int = 0
     root: Path | None = None
     #: The latest build's errors as the browser shows them; empty when it succeeded.
     problems: tuple[dict[str, str], ...] = ()
+    #: Pages of the build under way shown before it ends (first_look), by output path.
+    first_look: dict[str, bytes] = field(default_factory=dict)
+
+    @property
+    def served(self) -> int:
+        """The number of the build whose folder is served (the one before a first look)."""
+        return self.number - 1 if self.first_look else self.number
 
     def message(self) -> bytes:
-        return json.dumps({"build": self.number, "problems": self.problems}, ensure_ascii=False).encode()
+        # `pages`: only tabs showing these reload now; the others when the build ends.
+        pages = [url for path in sorted(self.first_look) for url in page_urls(path)] if self.first_look else None
+        return json.dumps(
+            {"build": self.number, "problems": self.problems, "pages": pages}, ensure_ascii=False
+        ).encode()
+
+
+def page_urls(path: str) -> list[str]:
+    """The URL paths a tab shows the output `path` at ("mentors/ada/index.html": with and without index.html)."""
+    urls = ["/" + path]
+    if path == "index.html" or path.endswith("/index.html"):
+        urls.insert(0, "/" + path.removesuffix("index.html"))
+    return urls
 
 
 def problem_data(diagnostic: Diagnostic) -> dict[str, str]:
@@ -75,12 +95,24 @@ class LiveState:
         self.current = BuildState()
         self.closed = False
 
+    def first_look(self, pages: dict[str, bytes]) -> None:
+        """Show `pages` of the build under way (by output path) before it ends: tabs showing them reload."""
+        current = self.current
+        if pages and current.root is not None and not current.first_look:
+            self._set(BuildState(current.number + 1, current.root, (), dict(pages)))
+
     def succeeded(self, root: Path) -> None:
-        self._set(BuildState(self.current.number + 1, root))
+        """The build ended well: serve `root`. Tabs that reloaded for a first look reload again
+        only if one of its pages came out different."""
+        current = self.current
+        looked = current.first_look
+        same = all(_holds(root, path, page) for path, page in looked.items())
+        self._set(BuildState(current.number if looked and same else current.served + 1 + bool(looked), root))
 
     def failed(self, diagnostics: list[Diagnostic]) -> None:
+        """The build failed: the last good pages stay, with the problems over them (a first look is withdrawn)."""
         current = self.current
-        self._set(BuildState(current.number, current.root, tuple(problem_data(d) for d in diagnostics)))
+        self._set(BuildState(current.served, current.root, tuple(problem_data(d) for d in diagnostics)))
 
     def close(self) -> None:
         with self._changed:
@@ -97,6 +129,13 @@ class LiveState:
         with self._changed:
             self.current = state
             self._changed.notify_all()
+
+
+def _holds(root: Path, path: str, page: bytes) -> bool:
+    try:
+        return (root / path).read_bytes() == page
+    except OSError:
+        return False
 
 
 def live_snippet(number: int) -> bytes:
@@ -151,6 +190,9 @@ class PreviewHandler(SimpleHTTPRequestHandler):
         target = Path(self.translate_path(self.path))
         if target.is_dir() and path.endswith("/"):
             target = target / "index.html"
+        looked = self._first_look(target)
+        if looked is not None:
+            return self._send(200, "text/html; charset=utf-8", inject(looked, live_snippet(self.state.number)))
         if target.suffix == ".html" and target.is_file():
             return self._send_page(200, target.read_bytes())
         return super().send_head()
@@ -172,8 +214,17 @@ class PreviewHandler(SimpleHTTPRequestHandler):
     def log_message(self, format, *args):  # noqa: A002 - the base class's name; quieter than the default
         pass
 
+    def _first_look(self, target: Path) -> bytes | None:
+        if not self.state.first_look or self.state.root is None:
+            return None
+        try:
+            return self.state.first_look.get(target.relative_to(self.state.root).as_posix())
+        except ValueError:
+            return None
+
     def _send_page(self, code: int, page: bytes) -> BytesIO:
-        return self._send(code, "text/html; charset=utf-8", inject(page, live_snippet(self.state.number)))
+        """A page of the served folder, with the script and the number of its build."""
+        return self._send(code, "text/html; charset=utf-8", inject(page, live_snippet(self.state.served)))
 
     def _send(self, code: int, content_type: str, body: bytes) -> BytesIO:
         self.send_response(code)

@@ -12,7 +12,9 @@ import contextlib
 import os
 import shutil
 import threading
+import time
 from collections.abc import Callable, Iterable
+from datetime import date
 from pathlib import Path
 
 from ..build import Report, build_site
@@ -21,6 +23,7 @@ from ..derived import DerivedCache
 from ..diagnostics import Diagnostic, counted, format_diagnostics, printable
 from ..load import LoadCache
 from ..parallel import collection_paused
+from .first_look import LastBuild, first_look, warm
 from .server import LiveState, preview_server
 from .watch import InputWatcher
 
@@ -48,16 +51,39 @@ class PreviewBuilds:
         self.loaded = LoadCache()
         #: Views, cards, facet values and search tokens of the mentors an edit did not touch.
         self.derived = DerivedCache()
+        #: The last good build's tree and profiles, which a first look renders from.
+        self.last: LastBuild | None = None
+
+    def first_look(self, changed: set[str]) -> dict[str, bytes]:
+        """The pages of the profiles among `changed` as the next build will make them, by output
+        path, before it runs (serve/first_look); empty when they do not get one."""
+        try:
+            return first_look(self.site, changed, self.last)
+        except Exception:  # a template failing, a bug: the full build reports what is wrong
+            return {}
 
     def build(self, changed: set[str] | None = None) -> Report:
         """Build the site once more, incrementally. The one place the preview builds. `changed`:
         the paths the watcher saw change since the last build, every one of them (None: it
         may have missed some); the files it did not name are not even stat'ed."""
         self.loaded.trust_changes(changed)
+        today = date.today()
         try:
-            return build_site(
-                self.site, self.output, base_url=self.base_url, cache=self.loaded, derived=self.derived, preview=True
+            report = build_site(
+                self.site,
+                self.output,
+                today=today,
+                base_url=self.base_url,
+                cache=self.loaded,
+                derived=self.derived,
+                preview=True,
+                hold=True,
             )
+            if isinstance(report.held, tuple):
+                loaded, trees, staging = report.held[0], report.held[2], report.held[7]
+                self.last = LastBuild(trees[0], loaded, today, staging.private) if len(trees) == 1 else None
+                report.held = None
+            return report
         except Exception as exc:  # a bug in one build must not end the edit loop
             return Report(
                 diagnostics=[
@@ -70,6 +96,11 @@ class PreviewBuilds:
                     )
                 ]
             )
+
+    def warm(self) -> None:
+        """Ready the first look of the next edit (after the first build, while the editor reads)."""
+        with contextlib.suppress(Exception):  # as first_look: the build reports what is wrong
+            warm(self.last)
 
     def close(self) -> None:
         forget_manifest(self.site, self.output)
@@ -93,6 +124,7 @@ def serve_site(site_dir: Path, host: str, port: int, echo: Echo) -> None:
         echo(f"serving {site_dir} at {base_url} (Ctrl+C stops); previews are built in {builds.folder}")
         restarts = watcher.restarts
         _rebuild(builds, live, echo, changed=set(), complete=True)
+        builds.warm()
         reported = 0
         while True:
             changed = watcher.next_batch(IDLE_SECONDS)
@@ -117,6 +149,13 @@ def _rebuild(builds: PreviewBuilds, live: LiveState, echo: Echo, changed: set[st
     `complete`: `changed` holds every change since the last build."""
     # A rebuild runs the collector after its pages are served, not a hundred times before.
     with collection_paused() if builds.derived.manifest is not None else contextlib.nullcontext():
+        if complete and changed:
+            started = time.perf_counter()
+            looked = builds.first_look(changed)  # the edited profile's page, before the rest
+            if looked:
+                live.first_look(looked)
+                shown = ", ".join(printable(path.removesuffix("index.html")) for path in sorted(looked))
+                echo(f"first look at {shown} in {time.perf_counter() - started:.2f} s; building the rest")
         report = builds.build(changed if complete else None)
         if report.written and report.output is not None:
             live.succeeded(report.output)
