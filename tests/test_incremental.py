@@ -118,7 +118,9 @@ def present(site: Path) -> list[str]:
 
 
 def add_profile(site: Path, draw: int) -> None:
-    free = [s for s in SLUGS if s not in present(site)]
+    # Not a person already there under another file name (renamed): that is a duplicate, an error.
+    there = "".join(p.read_text() for p in (site / "mentors").glob("*.yaml"))
+    free = [s for s in SLUGS if s not in present(site) and f"name: {NAMES[SLUGS.index(s)]}\n" not in there]
     if free:
         slug = free[draw % len(free)]
         index = SLUGS.index(slug)
@@ -305,12 +307,14 @@ def build(
     return report
 
 
-def assert_equals_cold_builds(sequence: list) -> None:
-    """The incremental builds share one load cache, as a serve process does."""
+def assert_equals_cold_builds(sequence: list, *, shared: bool = True) -> None:
+    """The incremental builds share one load cache, as a serve process does (`shared`), or
+    start with none, as `mentorsite build` run again does."""
     with tempfile.TemporaryDirectory() as folder:
         site = start_site(Path(folder) / "site")
         output, cold = Path(folder) / "out", Path(folder) / "cold"
-        cache, derived = LoadCache(), DerivedCache()  # as serve keeps them between its builds
+        # as serve keeps them between its builds
+        cache, derived = (LoadCache(), DerivedCache()) if shared else (None, None)
         build(site, output, cache=cache, derived=derived)
         for edit, draw in sequence:
             if edit == "break":
@@ -352,6 +356,27 @@ def test_incremental_output_equals_a_cold_build_with_pages_rendered_early(sequen
     os.environ["MENTORSITE_JOBS"] = "2"
     try:
         assert_equals_cold_builds(sequence)
+    finally:
+        parallel.MIN_PARALLEL_ITEMS = minimum
+        if jobs is None:
+            del os.environ["MENTORSITE_JOBS"]
+        else:
+            os.environ["MENTORSITE_JOBS"] = jobs
+
+
+@SEQUENCE_SETTINGS
+@given(sequences(EDITS))
+def test_incremental_output_equals_a_cold_build_with_each_build_a_new_command(sequence):
+    """The same for `mentorsite build` run again after each edit (no caches in memory), with
+    the work spread over two forked workers: its mentor pages are keyed there and only the
+    changed ones rendered (runner.start_pages with the recorded keys)."""
+    from mentorsite import parallel
+
+    minimum, jobs = parallel.MIN_PARALLEL_ITEMS, os.environ.get("MENTORSITE_JOBS")
+    parallel.MIN_PARALLEL_ITEMS = 1
+    os.environ["MENTORSITE_JOBS"] = "2"
+    try:
+        assert_equals_cold_builds(sequence, shared=False)
     finally:
         parallel.MIN_PARALLEL_ITEMS = minimum
         if jobs is None:
@@ -938,8 +963,8 @@ def _early_builds(monkeypatch) -> list[int]:
     started: list[int] = []
     real = runner.start_pages
 
-    def counting(pages, renderer, staging, keyer=None):
-        found = real(pages, renderer, staging, keyer)
+    def counting(pages, renderer, staging, keyer=None, recorded=None):
+        found = real(pages, renderer, staging, keyer, recorded)
         started.append(len(found.paths) if found else 0)
         return found
 
@@ -988,27 +1013,53 @@ def test_mentor_pages_that_show_a_card_start_after_the_cards(tmp_path, monkeypat
     assert re.search(r'<div class="own-card">\s*<article[^>]*>.*Bo Chen', page, re.S)
 
 
-def test_an_incremental_build_starts_early_only_the_pages_whose_inputs_changed(tmp_path, monkeypatch):
-    site = start_site(tmp_path / "site")
+def test_an_incremental_build_keys_its_mentor_pages_early_and_renders_only_the_changed(tmp_path, monkeypatch):
+    """`build` over its last output: every mentor page starts in the workers, which key it and
+    render only those whose key is not the recorded one; a page the plan does not keep after
+    all (its file deleted meanwhile) is rendered after them. Serve's builds, which key in this
+    process, start only the changed pages."""
+    site, output = start_site(tmp_path / "site"), tmp_path / "out"
     started = _early_builds(monkeypatch)
-    assert build_site(site, tmp_path / "out", today=TODAY).written
+    assert build_site(site, output, today=TODAY).written
     assert started == [5]
+
+    def cold_tree_is_equal() -> None:
+        shutil.rmtree(tmp_path / "cold", ignore_errors=True)
+        assert build_site(site, tmp_path / "cold", today=TODAY, clean=True).written
+        assert_same_tree(output, tmp_path / "cold")
+
     # a mentor page template of the site's own: the five mentor pages, not home or the directory
+    before = stamps(output)
     _mentor_content(site, "<p>EDITED</p>{{ super() }}")
-    report = build_site(site, tmp_path / "out", today=TODAY)
-    assert report.written and not report.errors
-    assert started == [5, 5]
-    assert build_site(site, tmp_path / "cold", today=TODAY, clean=True).written
-    assert_same_tree(tmp_path / "out", tmp_path / "cold")
-    assert (tmp_path / "out/mentors/ana/index.html").read_text().count("<p>EDITED</p>") == 1
-    # one headline: that mentor's page, and the pages showing the mentor's card
+    report = build_site(site, output, today=TODAY)
+    assert report.written and not report.errors and started == [5, 5]
+    assert rewritten(before, output) == {f"mentors/{slug}/index.html" for slug in SLUGS[:5]}
+    assert report.rendered == 5
+    cold_tree_is_equal()
+    assert (output / "mentors/ana/index.html").read_text().count("<p>EDITED</p>") == 1
+    # one headline: that mentor's page, not ana's (accepting: it suggests nobody), and listings
+    before = stamps(output)
+    (output / "mentors/dee/index.html").unlink()  # behind the cache: not kept, so rendered too
     edit = (site / "mentors/bo.yaml").read_text().replace("Bo helps with", "Bo now helps with")
     (site / "mentors/bo.yaml").write_text(edit)
-    report = build_site(site, tmp_path / "out", today=TODAY)
-    assert report.written and 1 <= started[-1] < 7
-    shutil.rmtree(tmp_path / "cold")
-    assert build_site(site, tmp_path / "cold", today=TODAY, clean=True).written
-    assert_same_tree(tmp_path / "out", tmp_path / "cold")
+    report = build_site(site, output, today=TODAY)
+    assert report.written and started[-1] == 5
+    pages = {p for p in rewritten(before, output) if p.startswith("mentors/") and p.endswith("/index.html")}
+    # bo's own, cy's (not accepting: it suggests bo, with the headline), dee's (deleted), the directory
+    assert pages == {"mentors/bo/index.html", "mentors/cy/index.html", "mentors/dee/index.html", "mentors/index.html"}
+    cold_tree_is_equal()
+    # serve's builds key in this process and start only the changed pages
+    from mentorsite.serve.session import PreviewBuilds
+
+    builds = PreviewBuilds(site, "http://127.0.0.1:9/")
+    try:
+        assert builds.build(set()).written
+        count = len(started)
+        (site / "mentors/bo.yaml").write_text(edit.replace("Bo now helps", "Bo still helps"))
+        assert builds.build({"mentors/bo.yaml"}).written
+        assert started[count:] == [3]  # bo's, cy's and the directory's
+    finally:
+        builds.close()
 
 
 def test_an_early_rendered_page_with_a_private_address_blocks_the_build(tmp_path, monkeypatch):

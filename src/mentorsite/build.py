@@ -159,9 +159,20 @@ def build_site(
         # each page is rendered, in the workers (runner.write_outputs). Serve's are made here:
         # its next build reuses their digests.
         cold = previous is None and not preview
+        # A one-off build over a last build's output (`build` again) keeps no digests either:
+        # its early pages are keyed in the workers too, which render only those whose key is
+        # not the recorded one (most of a one-profile rebuild's time was keying 10,000 pages here).
+        spread = previous is not None and not preview and own_derived
 
         def start(renderer: Renderer, settings: bytes, first: list[Output]) -> None:
             pages = [o for o in first if isinstance(o, Page)]
+            if spread and previous is not None:
+                keyer = buildcache.Keyer(renderer, settings)
+                recorded = {p.path: _recorded_key(previous, p.path) for p in pages}
+                found = start_pages(pages, renderer, staging, keyer, recorded)
+                if found is not None:
+                    early.append(found)
+                    return
             if previous is not None:
                 # Only pages whose key is not the recorded one: the plan can keep none of them.
                 digests.append(buildcache.Digests(previous=derived.digests))
@@ -185,9 +196,11 @@ def build_site(
             today,
             derived,
             start if single else None,
-            cards_later=cold and own_derived,
+            cards_later=(cold or spread) and own_derived,
         )
         outputs = [output for tree in trees for output in tree.outputs]
+        if spread and early:
+            early_keys.update(early[0].collect(staging)[1])  # made in the workers; the plan needs them
         keys: dict[str, buildcache.Key | None] = {}
         tree_keyers: list[buildcache.Keyer | None] = []
         for i, tree in enumerate(trees):

@@ -10,7 +10,7 @@ the page is rendered (a `keyer`, buildcache.Keyer), spreading that work over the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
 from .buildcache import Key, Keyer
@@ -28,16 +28,31 @@ class EarlyPages:
 
     paths: frozenset[str]
     started: Started
+    #: What the workers gave (collect): problems and keys.
+    collected: tuple[list[Diagnostic], dict[str, Key | None]] | None = None
+
+    def collect(self, staging: Staging) -> tuple[list[Diagnostic], dict[str, Key | None]]:
+        """Wait for the workers; their problems and the keys they made (once, however often asked)."""
+        if self.collected is None:
+            keys: dict[str, Key | None] = {}
+            self.collected = (_merge(self.started.results(), staging, keys), keys)
+        return self.collected
 
 
 def start_pages(
-    pages: list[Page], renderer: Renderer, staging: Staging, keyer: Keyer | None = None
+    pages: list[Page],
+    renderer: Renderer,
+    staging: Staging,
+    keyer: Keyer | None = None,
+    recorded: Mapping[str, Key | None] | None = None,
 ) -> EarlyPages | None:
     """Start rendering `pages` into staging in worker processes now, before the rest of the
     build's outputs exist (a cold build's mentor pages, while facets, search and keys are
-    made); write_outputs then takes their results (and their keys, with a `keyer`). None
-    where the work would not be spread."""
-    started = start_ranges(len(pages), _renderer_of(pages, renderer, staging, keyer))
+    made); write_outputs then takes their results (and their keys, with a `keyer`). With the
+    `recorded` keys of the last build, a page whose key is the recorded one is keyed, not
+    rendered (write_outputs renders it if the plan does not keep it after all). None where
+    the work would not be spread."""
+    started = start_ranges(len(pages), _renderer_of(pages, renderer, staging, keyer, recorded))
     return EarlyPages(frozenset(p.path for p in pages), started) if started is not None else None
 
 
@@ -60,8 +75,12 @@ def write_outputs(
     for output in outputs:
         staging.claim(output.path, output.origin)
     pages: list[Page | Drawn] = []
+    started: list[Page] = []
     for output in outputs:
-        if output.path in keep or (early is not None and output.path in early.paths):
+        if output.path in keep:
+            continue
+        if early is not None and output.path in early.paths:
+            started.append(output)  # type: ignore[arg-type]  # start_pages takes pages only
             continue
         if isinstance(output, (Page, Drawn)):
             pages.append(output)
@@ -72,7 +91,14 @@ def write_outputs(
             staging.put_copy(output.path, output.source)
     # The early workers end before the others start: never two sets of workers at once.
     keys: dict[str, Key | None] = {}
-    problems = _merge(early.started.results(), staging, keys) if early is not None else []
+    problems: list[Diagnostic] = []
+    if early is not None:
+        problems, made = early.collect(staging)
+        keys.update(made)
+        # Pages a worker found unchanged (their key the recorded one) that the plan does not
+        # keep after all (their file in the output changed or went missing): rendered here.
+        done = staging.written.union(staging.leaked)
+        pages += [p for p in started if p.path not in done]
     rendered = run_ranges(len(pages), _renderer_of(pages, renderer, staging, keyer))
     return problems + [d for d in _merge(rendered, staging, keys) if d not in problems], keys
 
@@ -82,11 +108,19 @@ Rendered = tuple[list[str], list[str], list[Diagnostic], dict[str, Key | None]]
 
 
 def _renderer_of(
-    pages: list[Page] | list[Page | Drawn], renderer: Renderer, staging: Staging, keyer: Keyer | None = None
+    pages: list[Page] | list[Page | Drawn],
+    renderer: Renderer,
+    staging: Staging,
+    keyer: Keyer | None = None,
+    recorded: Mapping[str, Key | None] | None = None,
 ) -> Callable[[int, int], Rendered]:
     def work(start: int, stop: int) -> Rendered:
         written, leaked, problems, keys = [], [], [], {}
         for page in pages[start:stop]:
+            if recorded is not None and keyer is not None and isinstance(page, Page):
+                keys[page.path] = key = keyer(page)
+                if key is not None and key == recorded.get(page.path):
+                    continue  # as the last build made it: the plan keeps it
             try:
                 text = renderer.page(page) if isinstance(page, Page) else draw(page.spec)
             except TemplateProblem as exc:
@@ -96,7 +130,7 @@ def _renderer_of(
                 written.append(page.path)
             else:
                 leaked.append(page.path)
-            if keyer is not None and isinstance(page, Page):
+            if keyer is not None and isinstance(page, Page) and page.path not in keys:
                 keys[page.path] = keyer(page)
         return written, leaked, problems, keys
 
