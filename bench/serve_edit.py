@@ -85,11 +85,15 @@ def save_by_rename(path: Path, text: str) -> None:
     os.replace(temporary, path)
 
 
-def bench_size(size: int, runs: int) -> None:
-    site = OUT / f"site-{size}"
-    if not (site / "mentors").is_dir() or len(list((site / "mentors").glob("*.yaml"))) != size:
-        generate(size, site)
-    profile = sorted((site / "mentors").glob("*.yaml"))[size // 3]
+#: The rows measure_edits returns, in order.
+ROWS = ("save → reload event", "save → page served", "save → site rebuilt")
+
+
+def measure_edits(site: Path, runs: int, profile: Path | None = None) -> dict[str, list[float]]:
+    """Start `mentorsite serve` on `site`, save `profile` (by default the third of the way
+    through mentors/) `runs` times with a new bio, and return the seconds of each row of ROWS
+    per save. Prints the time of serve's first build."""
+    profile = profile or sorted((site / "mentors").glob("*.yaml"))[len(list((site / "mentors").glob("*.yaml"))) // 3]
     original = profile.read_text(encoding="utf-8")
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
@@ -106,9 +110,9 @@ def bench_size(size: int, runs: int) -> None:
         started = time.perf_counter()
         threading.Thread(target=listen, args=(connect(url), builds), daemon=True).start()
         number = whole_build(builds, *next_build(builds, 0))[1]["build"]
-        print(f"{size:>6} mentors, serve's first build {time.perf_counter() - started:6.2f} s")
+        print(f"  serve's first build {time.perf_counter() - started:6.2f} s", flush=True)
         page = f"mentors/{profile.stem}/"
-        to_event, to_page, to_build = [], [], []
+        times: dict[str, list[float]] = {row: [] for row in ROWS}
         for run in range(runs):
             marker = f"Edited {run}."
             saved = time.perf_counter()
@@ -116,27 +120,31 @@ def bench_size(size: int, runs: int) -> None:
             arrived, state = next_build(builds, number, "/" + page)
             while marker not in urllib.request.urlopen(url + page, timeout=60).read().decode():
                 time.sleep(0.005)
-            to_event.append(arrived - saved)
-            to_page.append(time.perf_counter() - saved)
+            served = time.perf_counter()
             built, state = whole_build(builds, arrived, state)
-            to_build.append(built - saved)
+            for row, at in zip(ROWS, (arrived, served, built), strict=True):
+                times[row].append(at - saved)
             save_by_rename(profile, original)
             number = whole_build(builds, *next_build(builds, state["build"]))[1]["build"]
-        for name, times in (
-            ("save → reload event", to_event),
-            ("save → page served", to_page),
-            ("save → site rebuilt", to_build),
-        ):
-            print(
-                f"{size:>6} mentors, {name:<20} median {statistics.median(times):6.2f} s "
-                f"(min {min(times):.2f}, max {max(times):.2f})"
-            )
         rebuilt = [line.rstrip() for line in lines if line.startswith("rebuilt after")]
-        print(f"{size:>6} mentors, serve said: {rebuilt[-2] if len(rebuilt) > 1 else rebuilt}")
+        print(f"  serve said: {rebuilt[-2] if len(rebuilt) > 1 else rebuilt}", flush=True)
+        return times
     finally:
         profile.write_text(original, encoding="utf-8")
         serve.terminate()
         serve.wait(timeout=60)
+
+
+def bench_size(size: int, runs: int) -> None:
+    site = OUT / f"site-{size}"
+    if not (site / "mentors").is_dir() or len(list((site / "mentors").glob("*.yaml"))) != size:
+        generate(size, site)
+    print(f"{size:>6} mentors")
+    for name, times in measure_edits(site, runs).items():
+        print(
+            f"{size:>6} mentors, {name:<20} median {statistics.median(times):6.2f} s "
+            f"(min {min(times):.2f}, max {max(times):.2f})"
+        )
 
 
 def main() -> None:
