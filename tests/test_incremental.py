@@ -7,11 +7,13 @@ every time; MENTORSITE_PROPERTY_EXAMPLES=200 hunts longer with random ones.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
 import sys
 import tempfile
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -344,24 +346,32 @@ def test_incremental_output_equals_a_cold_build_after_any_edits(sequence):
     assert_equals_cold_builds(sequence)
 
 
-@settings(SEQUENCE_SETTINGS, max_examples=EXAMPLES or 4)
-@given(sequences(EDITS))
-def test_incremental_output_equals_a_cold_build_with_pages_rendered_early(sequence):
-    """The same, with even this small site's work spread over two forked workers, so every
-    build starts its changed mentor pages early (runner.start_pages) on the way."""
+@contextlib.contextmanager
+def two_workers() -> Iterator[None]:
+    """Even this small site's work spread over two forked workers (a hypothesis test cannot
+    take pytest's monkeypatch)."""
     from mentorsite import parallel
 
     minimum, jobs = parallel.MIN_PARALLEL_ITEMS, os.environ.get("MENTORSITE_JOBS")
     parallel.MIN_PARALLEL_ITEMS = 1
     os.environ["MENTORSITE_JOBS"] = "2"
     try:
-        assert_equals_cold_builds(sequence)
+        yield
     finally:
         parallel.MIN_PARALLEL_ITEMS = minimum
         if jobs is None:
             del os.environ["MENTORSITE_JOBS"]
         else:
             os.environ["MENTORSITE_JOBS"] = jobs
+
+
+@settings(SEQUENCE_SETTINGS, max_examples=EXAMPLES or 4)
+@given(sequences(EDITS))
+def test_incremental_output_equals_a_cold_build_with_pages_rendered_early(sequence):
+    """The same, with even this small site's work spread over two forked workers, so every
+    build starts its changed mentor pages early (runner.start_pages) on the way."""
+    with two_workers():
+        assert_equals_cold_builds(sequence)
 
 
 @SEQUENCE_SETTINGS
@@ -370,19 +380,8 @@ def test_incremental_output_equals_a_cold_build_with_each_build_a_new_command(se
     """The same for `mentorsite build` run again after each edit (no caches in memory), with
     the work spread over two forked workers: its mentor pages are keyed there and only the
     changed ones rendered (runner.start_pages with the recorded keys)."""
-    from mentorsite import parallel
-
-    minimum, jobs = parallel.MIN_PARALLEL_ITEMS, os.environ.get("MENTORSITE_JOBS")
-    parallel.MIN_PARALLEL_ITEMS = 1
-    os.environ["MENTORSITE_JOBS"] = "2"
-    try:
+    with two_workers():
         assert_equals_cold_builds(sequence, shared=False)
-    finally:
-        parallel.MIN_PARALLEL_ITEMS = minimum
-        if jobs is None:
-            del os.environ["MENTORSITE_JOBS"]
-        else:
-            os.environ["MENTORSITE_JOBS"] = jobs
 
 
 @SEQUENCE_SETTINGS
