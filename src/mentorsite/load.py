@@ -176,6 +176,21 @@ def read_mentor(
     return loaded, quote(problems, {path: public})
 
 
+def read_profile(
+    path: str, raw: bytes, context: dict, *, today: date, review_after_months: int = 12, size: int | None = None
+) -> tuple[LoadedMentor | None, list[Diagnostic]]:
+    """read_mentor, with the bio and expectations rendered as pages show them (next to the
+    parsing, so it runs in the same worker): what a build loads of each profile."""
+    mentor, diagnostics = read_mentor(
+        path, raw, context, today=today, review_after_months=review_after_months, size=size
+    )
+    if mentor:
+        mentor.bio_html = render_profile(mentor.mentor.bio)
+        if mentor.mentor.expectations:
+            mentor.expectations_html = render_profile(mentor.mentor.expectations, "expectations")
+    return mentor, diagnostics
+
+
 def _validate_mentor(
     path: str, text: str, context: dict, today: date, review_after_months: int
 ) -> tuple[LoadedMentor | None, list[Diagnostic]]:
@@ -449,7 +464,7 @@ class LoadCache:
         found = stamp(str(path))
         if entry is not None and found == entry[0] and entry[1]:
             return entry[3], None, found
-        raw = _read(path)
+        raw = read_capped(path)
         if entry is not None and _digest(raw) == entry[2]:
             self.entries[rel] = (found, found is not None and not is_racy(found, now), entry[2], entry[3])
             return entry[3], raw, found
@@ -502,21 +517,16 @@ def load_site(site_dir: Path, config: SiteConfig, *, today: date, cache: LoadCac
     for rel, path in files:
         result, raw, found = cache.lookup(rel, path)
         if result is None:
-            todo.append((len(results), rel, raw or _read(path), found))
+            todo.append((len(results), rel, raw or read_capped(path), found))
         results.append(result)
 
     def work(start: int, stop: int) -> list[MentorResult]:
         parsed = []
         for _, rel, raw, found in todo[start:stop]:
             size = found[1] if found and len(raw) > MAX_GUIDE_BYTES else None
-            mentor, diagnostics = read_mentor(
-                rel, raw, context, today=today, review_after_months=config.review_after_months, size=size
+            parsed.append(
+                read_profile(rel, raw, context, today=today, review_after_months=config.review_after_months, size=size)
             )
-            if mentor:
-                mentor.bio_html = render_profile(mentor.mentor.bio)
-                if mentor.mentor.expectations:
-                    mentor.expectations_html = render_profile(mentor.mentor.expectations, "expectations")
-            parsed.append((mentor, diagnostics))
         return parsed
 
     done = [result for chunk in run_ranges(len(todo), work) for result in chunk]
@@ -575,13 +585,14 @@ def _guide(cache: LoadCache, rel: str, path: Path, kind: str, taken: int) -> Gui
     """A guide as cached, or read now (and cached)."""
     result, raw, found = cache.lookup(rel, path)
     if result is None:
-        raw = raw or _read(path)
+        raw = raw or read_capped(path)
         result = read_guide(rel, raw, kind, size=found[1] if found and len(raw) > MAX_GUIDE_BYTES else None)
         cache.store(rel, raw, found, taken, result)
     return result
 
 
-def _read(path: str | Path) -> bytes:
+def read_capped(path: str | Path) -> bytes:
+    """A file's bytes, at most MAX_GUIDE_BYTES + 1 of them (more means: too big)."""
     # Refuse to read a huge file into memory just to say it is too big.
     with open(path, "rb") as handle:
         return handle.read(MAX_GUIDE_BYTES + 1)

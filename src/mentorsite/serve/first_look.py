@@ -21,8 +21,7 @@ from pathlib import Path
 from ..build import Tree
 from ..context import published_mentors, similar_key
 from ..generators import mentor_page
-from ..load import MAX_GUIDE_BYTES, Loaded, LoadedMentor, profile_context, read_mentor
-from ..markdown import render_profile
+from ..load import MAX_GUIDE_BYTES, Loaded, LoadedMentor, profile_context, read_capped, read_profile
 from ..models import facet_values
 from ..views import MentorView, RefMaker, mentor_view
 from ..write import PrivateStrings
@@ -87,23 +86,19 @@ def _is_profile(rel: str) -> bool:
 
 
 def _read(site_dir: Path, rel: str, last: LastBuild) -> LoadedMentor | None:
-    """The profile as the full build reads it, or None if it does not validate cleanly."""
+    """The profile as the full build loads it, or None if it does not validate cleanly."""
     try:
-        with open(site_dir / rel, "rb") as handle:
-            raw = handle.read(MAX_GUIDE_BYTES + 1)
+        raw = read_capped(site_dir / rel)
     except OSError:
         return None  # deleted or replaced meanwhile: the full build sees what happened
     if len(raw) > MAX_GUIDE_BYTES:
         return None
     config = last.tree.config
-    mentor, problems = read_mentor(
+    mentor, problems = read_profile(
         rel, raw, last.profile_context, today=last.today, review_after_months=config.review_after_months
     )
     if mentor is None or any(p.is_error for p in problems) or not published_mentors(config, [mentor]):
         return None
-    mentor.bio_html = render_profile(mentor.mentor.bio)
-    if mentor.mentor.expectations:
-        mentor.expectations_html = render_profile(mentor.mentor.expectations, "expectations")
     return mentor
 
 
