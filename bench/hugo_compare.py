@@ -17,8 +17,9 @@ mentorsite, then for Hugo (A B A B), each as its command-line build in a fresh p
    layouts/_partials/card.html), built; pages rewritten (mtime) and changed (content) counted.
 
 Then, unless --cold-only, mentorsite's edit loop: `mentorsite serve` on the same site, a bio
-saved three times per run, timed to the page served with the edit and to the whole site
-rebuilt (bench/serve_edit.py; Hugo's own server is not timed).
+saved three times per run, then new tags with a new bio three times per run, each timed to
+the page served with the edit and to the whole site rebuilt (bench/serve_edit.py; Hugo's own
+server is not timed).
 
 Edits are undone at the end of each run. Wall time, CPU time and the process tree's peak
 memory are measured by bench/measure.py (see there how). Hugo is run as its binary, not
@@ -296,6 +297,8 @@ def print_table(
     for row, goal in (
         ("save → page served", "< 0.5 s at 10k"),
         ("save → site rebuilt", "< 0.3 s at 10k (rebuilt output)"),
+        ("tags: save → page served", "< 0.5 s at 10k"),
+        ("tags: save → site rebuilt", "< 0.3 s at 10k (rebuilt output)"),
     ):
         found = serve_times.get(row)
         if found:
@@ -343,7 +346,7 @@ def main() -> None:
     print(f"Hugo's similar mentors: {args.hugo_similar}")
     for size in args.sizes:
         results = run_size(size, args.runs, args.cold_only, args.hugo_similar)
-        # serve's edit loop (serve_edit.py): a bio saved, three times a run; Hugo's server is not timed
+        # serve's edit loop (serve_edit.py): a bio, then tags, saved three times a run each; Hugo's server is not timed
         serve_times = (
             {} if args.cold_only else measure_edits(OUT / f"compare-{size}" / "mentorsite-site", 3 * args.runs)
         )

@@ -1,5 +1,7 @@
 """Time the edit loop of `mentorsite serve`: a profile saved → the reload event its open tab gets
-→ the edited page served → the whole site rebuilt; prints the medians of several saves per size.
+→ the edited page served → the whole site rebuilt; prints the medians of several saves per size,
+for two kinds of edit: a new bio (the page alone changes) and new tags with it (facet pages,
+counts and other mentors' suggestions change too).
 
     python bench/serve_edit.py 1000 10000 --runs 3
 
@@ -85,15 +87,44 @@ def save_by_rename(path: Path, text: str) -> None:
     os.replace(temporary, path)
 
 
-#: The rows measure_edits returns, in order.
+#: The rows measure_edits returns for each kind of edit, in order.
 ROWS = ("save → reload event", "save → page served", "save → site rebuilt")
+#: The kinds of edit: a new bio; new tags (the first one dropped) and a new bio.
+EDITS = ("bio", "tags")
 
 
-def measure_edits(site: Path, runs: int, profile: Path | None = None) -> dict[str, list[float]]:
-    """Start `mentorsite serve` on `site`, save `profile` (by default the third of the way
-    through mentors/) `runs` times with a new bio, and return the seconds of each row of ROWS
-    per save. Prints the time of serve's first build."""
-    profile = profile or sorted((site / "mentors").glob("*.yaml"))[len(list((site / "mentors").glob("*.yaml"))) // 3]
+def edited(original: str, edit: str, marker: str) -> str:
+    """The profile's text with a bio starting with `marker`, and for "tags" its first tag dropped."""
+    text = original.replace("bio: |\n  ", f"bio: |\n  {marker} ", 1)
+    if edit == "tags":
+        start = text.index("\ntags: [") + len("\ntags: [")
+        end = text.index("]", start)
+        text = text[:start] + ", ".join(text[start:end].split(", ")[1:]) + text[end:]
+    return text
+
+
+def row_name(edit: str, row: str) -> str:
+    """A row of ROWS for one kind of edit: the bio's as they are, the others' prefixed."""
+    return row if edit == "bio" else f"{edit}: {row}"
+
+
+def default_profile(site: Path) -> Path:
+    """The first profile from the third of the way through mentors/ that has several tags."""
+    profiles = sorted((site / "mentors").glob("*.yaml"))
+    for path in profiles[len(profiles) // 3 :]:
+        line = next(line for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("tags: ["))
+        if ", " in line:
+            return path
+    raise SystemExit(f"no profile in {site} has two tags")
+
+
+def measure_edits(
+    site: Path, runs: int, profile: Path | None = None, edits: tuple[str, ...] = EDITS
+) -> dict[str, list[float]]:
+    """Start `mentorsite serve` on `site`, save `profile` (by default default_profile's) `runs`
+    times for each kind of edit of `edits`, and return the seconds of each row of ROWS per save
+    (by row_name). Prints the time of serve's first build."""
+    profile = profile or default_profile(site)
     original = profile.read_text(encoding="utf-8")
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
@@ -112,22 +143,23 @@ def measure_edits(site: Path, runs: int, profile: Path | None = None) -> dict[st
         number = whole_build(builds, *next_build(builds, 0))[1]["build"]
         print(f"  serve's first build {time.perf_counter() - started:6.2f} s", flush=True)
         page = f"mentors/{profile.stem}/"
-        times: dict[str, list[float]] = {row: [] for row in ROWS}
-        for run in range(runs):
-            marker = f"Edited {run}."
-            saved = time.perf_counter()
-            save_by_rename(profile, original.replace("bio: |\n  ", f"bio: |\n  {marker} ", 1))
-            arrived, state = next_build(builds, number, "/" + page)
-            while marker not in urllib.request.urlopen(url + page, timeout=60).read().decode():
-                time.sleep(0.005)
-            served = time.perf_counter()
-            built, state = whole_build(builds, arrived, state)
-            for row, at in zip(ROWS, (arrived, served, built), strict=True):
-                times[row].append(at - saved)
-            save_by_rename(profile, original)
-            number = whole_build(builds, *next_build(builds, state["build"]))[1]["build"]
-        rebuilt = [line.rstrip() for line in lines if line.startswith("rebuilt after")]
-        print(f"  serve said: {rebuilt[-2] if len(rebuilt) > 1 else rebuilt}", flush=True)
+        times: dict[str, list[float]] = {row_name(edit, row): [] for edit in edits for row in ROWS}
+        for edit in edits:
+            for run in range(runs):
+                marker = f"Edited {edit} {run}."
+                saved = time.perf_counter()
+                save_by_rename(profile, edited(original, edit, marker))
+                arrived, state = next_build(builds, number, "/" + page)
+                while marker not in urllib.request.urlopen(url + page, timeout=60).read().decode():
+                    time.sleep(0.005)
+                served = time.perf_counter()
+                built, state = whole_build(builds, arrived, state)
+                for row, at in zip(ROWS, (arrived, served, built), strict=True):
+                    times[row_name(edit, row)].append(at - saved)
+                save_by_rename(profile, original)
+                number = whole_build(builds, *next_build(builds, state["build"]))[1]["build"]
+            said = [line.rstrip() for line in lines if line.startswith(("rebuilt after", "first look"))]
+            print(f"  serve said ({edit}): {' / '.join(said[-4:-2])}", flush=True)
         return times
     finally:
         profile.write_text(original, encoding="utf-8")
@@ -142,7 +174,7 @@ def bench_size(size: int, runs: int) -> None:
     print(f"{size:>6} mentors")
     for name, times in measure_edits(site, runs).items():
         print(
-            f"{size:>6} mentors, {name:<20} median {statistics.median(times):6.2f} s "
+            f"{size:>6} mentors, {name:<26} median {statistics.median(times):6.2f} s "
             f"(min {min(times):.2f}, max {max(times):.2f})"
         )
 

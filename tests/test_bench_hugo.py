@@ -104,3 +104,25 @@ def test_exit_code_and_output_are_kept():
     )
     assert result.returncode == 3
     assert sorted(result.output.split()) == ["err", "out"]
+
+
+def test_serve_edit_saves_a_new_bio_and_for_tags_drops_the_first_tag(sites):
+    from serve_edit import default_profile, edited
+
+    from mentorsite.config import load_config
+    from mentorsite.load import load_site
+
+    source, _ = sites
+    chosen = default_profile(source)
+    original = chosen.read_text(encoding="utf-8")
+    tags = next(line for line in original.splitlines() if line.startswith("tags: ["))[7:-1].split(", ")
+    assert len(tags) > 1
+    try:
+        for edit, expected in (("bio", tags), ("tags", tags[1:])):
+            chosen.write_text(edited(original, edit, "Edited 7."), encoding="utf-8")
+            loaded = load_site(source, load_config(source), today=date(2026, 9, 1))
+            mentor = next(m for m in loaded.mentors if m.path == f"mentors/{chosen.name}")
+            assert not [d for d in loaded.diagnostics if d.is_error]
+            assert (mentor.mentor.tags, mentor.mentor.bio.startswith("Edited 7. ")) == (expected, True)
+    finally:
+        chosen.write_text(original, encoding="utf-8")

@@ -112,9 +112,6 @@ def _files_changed_by(edit):
 @pytest.mark.parametrize(
     "edit",
     [
-        lambda site: {save(site, "ana", tags=["writing"])},  # facet pages and counts change
-        lambda site: {save(site, "ana", name="Zed Ruiz")},  # the directory order and suggestions
-        lambda site: {save(site, "ana", accepting=False)},  # availability: the same
         _four_profiles,
         _unknown_field,
         _own_address_in_bio,
@@ -126,9 +123,6 @@ def _files_changed_by(edit):
         _files_changed_by(change_template),
     ],
     ids=[
-        "tags",
-        "name",
-        "availability",
         "four-profiles",
         "unknown-field",
         "private-address",
@@ -140,10 +134,74 @@ def _files_changed_by(edit):
         "template",
     ],
 )
-def test_an_edit_that_moves_more_than_its_page_gets_no_first_look(builds, edit):
+def test_an_edit_beyond_the_profiles_or_wrong_gets_no_first_look(builds, edit):
     changed = edit(builds.site)
     assert changed
     assert builds.first_look(changed) == {}
+
+
+@pytest.mark.parametrize(
+    ("slug", "changes", "shown", "hidden"),
+    [
+        # Ana is accepting: her facet values change, and the tags' counts with them.
+        (
+            "ana",
+            {"tags": ["writing", "machine-learning"]},
+            ["/tags/machine-learning/", "/tags/writing/"],
+            ["/tags/leadership/"],
+        ),
+        # Cy suggests others by shared tags: other tags, other suggestions.
+        ("cy", {"tags": ["writing"]}, ["Bo Chen", "Eli Stone"], ["Ana Ruiz"]),
+        ("ana", {"name": "Zed Ruiz"}, ["Zed Ruiz"], ["Ana Ruiz"]),  # the directory order moves
+        ("ana", {"accepting": False}, ["Dee Park"], []),  # no longer accepting: suggestions appear
+        ("cy", {"accepting": True}, [], ["Ana Ruiz"]),  # accepting again: none
+    ],
+    ids=["tags", "suggestions", "name", "closed", "opened"],
+)
+def test_an_edit_that_moves_more_than_its_page_gets_a_first_look_from_the_context_made_again(
+    builds, slug, changes, shown, hidden
+):
+    """Facets, order and suggestions are made again with the edit in place: the page is the
+    build's, byte for byte, and the last build's tree is left as it was for the next look."""
+    before = page_of(builds, slug)
+    tree = builds.last.tree
+    own = dict(tree.renderer.env.globals)
+    changed = {save(builds.site, slug, **changes)}
+    looked = builds.first_look(changed)
+    assert list(looked) == [f"mentors/{slug}/index.html"] and looked[f"mentors/{slug}/index.html"] != before
+    assert tree.renderer.env.globals == own and builds.last.tree is tree
+    page = looked[f"mentors/{slug}/index.html"].decode()
+    assert [text for text in shown if text not in page] == []
+    assert [text for text in hidden if text in page] == []
+    assert builds.build(changed).written
+    assert looked == {f"mentors/{slug}/index.html": page_of(builds, slug)}
+
+
+def test_a_first_look_shows_the_facet_counts_and_search_hints_the_build_will(builds):
+    """A site's mentor page showing the sidebar and the search box: their counts and examples
+    follow the edit (the theme's mentor page shows neither)."""
+    (builds.site / "templates/mentor.html").write_text(
+        '{% extends "!theme/mentor.html" %}{% block content %}{{ super() }}'
+        '{{ sidebar() }}{% include "_search.html" %}{% endblock %}'
+    )
+    assert builds.build({"templates/mentor.html"}).written
+    changed = {save(builds.site, slug, tags=["writing"]) for slug in ("ana", "dee", "cy")}
+    looked = builds.first_look(changed)
+    assert builds.build(changed).written
+    assert sorted(looked) == ["mentors/ana/index.html", "mentors/cy/index.html", "mentors/dee/index.html"]
+    assert looked == {path: (builds.output / path).read_bytes() for path in looked}
+    page = looked["mentors/ana/index.html"].decode()
+    # Writing now leads (five mentors against two): the first example, the first count.
+    assert "For example “Writing”" in page
+    assert 'Writing</span> <span class="count">5<' in page and 'Leadership</span> <span class="count">2<' in page
+
+
+def test_a_plain_edit_and_one_that_moves_more_saved_together_look_as_the_build_makes_them(builds):
+    changed = {save(builds.site, "bo", bio="Only the bio."), save(builds.site, "ana", tags=["machine-learning"])}
+    looked = builds.first_look(changed)
+    assert sorted(looked) == ["mentors/ana/index.html", "mentors/bo/index.html"]
+    assert builds.build(changed).written
+    assert looked == {path: (builds.output / path).read_bytes() for path in looked}
 
 
 def test_a_private_address_in_a_bio_gets_no_first_look_and_the_build_refuses_it(builds):
