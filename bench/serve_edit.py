@@ -108,24 +108,27 @@ def row_name(edit: str, row: str) -> str:
     return row if edit == "bio" else f"{edit}: {row}"
 
 
-def default_profile(site: Path) -> Path:
-    """The first profile from the third of the way through mentors/ that has several tags."""
+def default_profiles(site: Path, count: int) -> list[Path]:
+    """The first `count` profiles from the third of the way through mentors/ with several tags."""
     profiles = sorted((site / "mentors").glob("*.yaml"))
+    found = []
     for path in profiles[len(profiles) // 3 :]:
         line = next(line for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("tags: ["))
         if ", " in line:
-            return path
-    raise SystemExit(f"no profile in {site} has two tags")
+            found.append(path)
+            if len(found) == count:
+                return found
+    raise SystemExit(f"{site} has fewer than {count} profiles with two tags")
 
 
 def measure_edits(
-    site: Path, runs: int, profile: Path | None = None, edits: tuple[str, ...] = EDITS
+    site: Path, runs: int, profiles: list[Path] | None = None, edits: tuple[str, ...] = EDITS
 ) -> dict[str, list[float]]:
-    """Start `mentorsite serve` on `site`, save `profile` (by default default_profile's) `runs`
-    times for each kind of edit of `edits`, and return the seconds of each row of ROWS per save
-    (by row_name). Prints the time of serve's first build."""
-    profile = profile or default_profile(site)
-    original = profile.read_text(encoding="utf-8")
+    """Start `mentorsite serve` on `site`, save one profile for each of `runs` runs of each kind
+    of edit of `edits` (run k saves `profiles[k]`, by default default_profiles': a profile
+    saved again would find what serve derived for it last time), and return the seconds of
+    each row of ROWS per save (by row_name). Prints the time of serve's first build."""
+    profiles = profiles or default_profiles(site, runs)
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     serve = subprocess.Popen(
@@ -135,6 +138,7 @@ def measure_edits(
         text=True,
     )
     lines: list[str] = []
+    originals: dict[Path, str] = {}  # the profile saved and not yet put back, if any
     threading.Thread(target=lambda: lines.extend(serve.stdout or ()), daemon=True).start()
     builds: queue.Queue = queue.Queue()
     try:
@@ -142,11 +146,13 @@ def measure_edits(
         threading.Thread(target=listen, args=(connect(url), builds), daemon=True).start()
         number = whole_build(builds, *next_build(builds, 0))[1]["build"]
         print(f"  serve's first build {time.perf_counter() - started:6.2f} s", flush=True)
-        page = f"mentors/{profile.stem}/"
         times: dict[str, list[float]] = {row_name(edit, row): [] for edit in edits for row in ROWS}
         for edit in edits:
-            for run in range(runs):
+            for run, profile in enumerate(profiles[:runs]):
+                original = profile.read_text(encoding="utf-8")
+                page = f"mentors/{profile.stem}/"
                 marker = f"Edited {edit} {run}."
+                originals[profile] = original
                 saved = time.perf_counter()
                 save_by_rename(profile, edited(original, edit, marker))
                 arrived, state = next_build(builds, number, "/" + page)
@@ -157,12 +163,14 @@ def measure_edits(
                 for row, at in zip(ROWS, (arrived, served, built), strict=True):
                     times[row_name(edit, row)].append(at - saved)
                 save_by_rename(profile, original)
+                originals.pop(profile)
                 number = whole_build(builds, *next_build(builds, state["build"]))[1]["build"]
             said = [line.rstrip() for line in lines if line.startswith(("rebuilt after", "first look"))]
             print(f"  serve said ({edit}): {' / '.join(said[-4:-2])}", flush=True)
         return times
     finally:
-        profile.write_text(original, encoding="utf-8")
+        for profile, original in originals.items():
+            profile.write_text(original, encoding="utf-8")
         serve.terminate()
         serve.wait(timeout=60)
 

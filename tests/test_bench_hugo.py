@@ -107,13 +107,14 @@ def test_exit_code_and_output_are_kept():
 
 
 def test_serve_edit_saves_a_new_bio_and_for_tags_drops_the_first_tag(sites):
-    from serve_edit import default_profile, edited
+    from serve_edit import default_profiles, edited
 
     from mentorsite.config import load_config
     from mentorsite.load import load_site
 
     source, _ = sites
-    chosen = default_profile(source)
+    chosen, other = default_profiles(source, 2)
+    assert chosen != other
     original = chosen.read_text(encoding="utf-8")
     tags = next(line for line in original.splitlines() if line.startswith("tags: ["))[7:-1].split(", ")
     assert len(tags) > 1

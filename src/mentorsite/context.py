@@ -15,21 +15,20 @@ from markupsafe import Markup
 
 from .config import SiteConfig
 from .derived import DerivedCache
-from .index import FacetView, build_facets, directory_order
+from .index import FacetBase, FacetView, directory_order, update_facets
 from .load import LoadedGuide, LoadedMentor
 from .messages import Messages
 from .models import Mentor, facet_values
 from .photos import Photo, PublishedPhoto
 from .views import (
-    SIMILAR_PER_TAG,
     GuideView,
     MentorView,
     RefMaker,
+    choose_similar,
     guide_links,
     guide_placeholders,
     guide_view,
     mentor_view,
-    similar_mentors,
 )
 
 
@@ -100,7 +99,14 @@ def site_context(
     # The same facet views while no mentor's facet values nor the order changed (an edited bio or
     # headline): every listing page shows them, so its page and key are kept too (generators).
     signature = (tuple(order), tuple(faceted[s][1] for s in order))
-    facets = derived.get("facet-views", (), signature, lambda: build_facets(config, mentors, order, messages, values))
+
+    def made_facets() -> list[FacetView]:
+        """The facets, updated from the last ones this process made (index.update_facets)."""
+        found = update_facets(config, derived.base("facets"), mentors, order, messages, values)
+        derived.keep_base("facets", FacetBase(mentors, order, values, found))
+        return found
+
+    facets = derived.get("facet-views", (), signature, made_facets)
     refs = RefMaker(facets, config, messages)
 
     def make_view(m: LoadedMentor, photo: Photo | None) -> tuple[MentorView, tuple]:
@@ -129,22 +135,16 @@ def site_context(
     bases = {slug: view for slug, (view, _) in based.items()}
     views = {slug: finished(base, []) for slug, base in bases.items() if base.accepting}
 
-    # Only accepting mentors can be similar ones, and no more than the first 50 of a tag (but
-    # the mentor itself) count: the candidates of each tag once, not per mentor of the tag.
-    def similar_slugs() -> dict[str, list[str]]:
-        tag_members = {
-            tag: [s for s in members if bases[s].accepting][: SIMILAR_PER_TAG + 1]
-            for tag, members in next((f.members for f in facets if f.field == "tags"), {}).items()
-        }
-        return {
-            slug: [s.slug for s in similar_mentors(base, bases, tag_members)]
-            for slug, base in bases.items()
-            if not base.accepting
-        }
+    def similar_slugs(keys: dict[str, tuple]) -> dict[str, list[str]]:
+        """Each not-accepting mentor's similar ones, updated from the last choice this process made."""
+        tag_members = next((f.members for f in facets if f.field == "tags"), {})
+        choice = choose_similar(bases, keys, tag_members, derived.base("similar"))
+        derived.keep_base("similar", choice)
+        return choice.chosen
 
     # What the choice reads of every mentor: an edited bio or headline keeps every list.
-    similar_signature = tuple(key for _, key in based.values())
-    for slug, chosen in derived.get("similar", (), similar_signature, similar_slugs).items():
+    keys = {slug: key for slug, (_, key) in based.items()}
+    for slug, chosen in derived.get("similar", (), tuple(keys.values()), similar_slugs, keys).items():
         views[slug] = finished(bases[slug], [views[s] for s in chosen])
     views = {slug: views[slug] for slug in bases}  # in the order of `published`, as the build always had them
     placeholders = guide_placeholders(config)

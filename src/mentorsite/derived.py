@@ -38,11 +38,14 @@ class DerivedCache:
         #: The manifest of the last preview build (buildcache.Manifest): serve owns its folder,
         #: so the next build need not read it back from disk.
         self.manifest: Any = None
+        #: The last result of each stage that updates its last result rather than making it
+        #: again (the facets, the similar mentors), with what it was made from: see base().
+        self._bases: dict[str, Any] = {}
 
     def begin(self, settings: bytes | None) -> None:
         """Start a build under `settings` (None: nothing may be reused, nor kept for later)."""
         if settings is None or settings != self.settings:
-            self._entries, self.digests = {}, None
+            self._entries, self.digests, self._bases = {}, None, {}
         elif len(self._entries) > 2 * self._asked > 0:
             # Drop what the last build did not ask for once that is most of the cache, so it
             # holds at most about two sites, not their history. Not at every build: rehashing
@@ -68,3 +71,13 @@ class DerivedCache:
             entry[2] = self._build
             self._asked += 1
         return entry[1]
+
+    def base(self, kind: str) -> Any:
+        """The last result of stage `kind` kept by keep_base (None: none, or nothing may be
+        reused): a stage given it updates it for what changed since, instead of starting over."""
+        return self._bases.get(kind) if self.settings is not None else None
+
+    def keep_base(self, kind: str, value: Any) -> None:
+        """Keep `value` (a result with what it was made from) as the base of `kind`'s next update."""
+        if self.settings is not None:
+            self._bases[kind] = value

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -102,11 +103,19 @@ def build_facet(
     if view.group is not None:
         # A year is its own label, and years read best in order ("1990s, 2000s, 2010s").
         view.labels = {key: key for key in members}
-    view.values = sorted(
-        (FacetValueView(key, labels.get(key, key), len(slugs), view.value_url(key)) for key, slugs in members.items()),
+    view.values = _value_views(view, collate)
+    return view
+
+
+def _value_views(view: FacetView, collate: Callable[[str], object]) -> list[FacetValueView]:
+    """The values of `view` with their counts, most used first (years in order)."""
+    return sorted(
+        (
+            FacetValueView(key, view.labels.get(key, key), len(slugs), view.value_url(key))
+            for key, slugs in view.members.items()
+        ),
         key=(lambda v: int(v.key.rstrip("s"))) if view.group is not None else (lambda v: (-v.count, collate(v.label))),
     )
-    return view
 
 
 def build_facets(
@@ -133,3 +142,92 @@ def search_examples(facets: list[FacetView], count: int = 3) -> list[str]:
                 if len(found) == count:
                     return found
     return found
+
+
+#: More mentors changed since the facets a build updates than this: they are made again.
+MOST_UPDATED = 64
+
+
+@dataclass(frozen=True)
+class FacetBase:
+    """The facets of a site (build_facets), with what they were made from: the base that
+    update_facets updates for the next build of the same settings."""
+
+    mentors: dict[str, Mentor]
+    order: list[str]
+    values: dict[str, dict[str, list]]
+    facets: list[FacetView]
+
+
+def update_facets(
+    config: SiteConfig,
+    before: FacetBase | None,
+    mentors: dict[str, Mentor],
+    order: list[str],
+    messages: Messages,
+    values: dict[str, dict[str, list]],
+) -> list[FacetView]:
+    """build_facets' facets, updated from those of `before` (the same settings) for the mentors
+    that changed since (another Mentor object): a tag edited on one profile moves it in a few
+    members lists, where making the facets again walks every mentor's values (a quarter of a
+    second at 10,000 mentors). A facet the changes do not touch is `before`'s own object.
+    The facets are made again when there is no base or too much changed."""
+    if before is None:
+        return build_facets(config, mentors, order, messages, values)
+    changed = {
+        slug for slug in mentors.keys() | before.mentors.keys() if mentors.get(slug) is not before.mentors.get(slug)
+    }
+    if len(changed) > MOST_UPDATED or len(before.facets) != len(config.facets):
+        return build_facets(config, mentors, order, messages, values)
+    # The others keep their order (the directory order sorts each by its own name and availability).
+    if [s for s in order if s not in changed] != [s for s in before.order if s not in changed]:
+        return build_facets(config, mentors, order, messages, values)
+    rank: dict[str, int] = {}
+    collate = collation_key(messages.language)
+    facets = []
+    for old in before.facets:
+        facets.append(_updated_facet(old, before.values, values, changed, order, rank, collate))
+    return facets
+
+
+def _updated_facet(
+    old: FacetView,
+    values_before: dict[str, dict[str, list]],
+    values: dict[str, dict[str, list]],
+    changed: set[str],
+    order: list[str],
+    rank: dict[str, int],
+    collate: Callable[[str], object],
+) -> FacetView:
+    field = old.field
+    touched = {
+        value
+        for slug in changed
+        for found in (values_before.get(slug), values.get(slug))
+        if found is not None
+        for value in old.keys(found[field])
+    }
+    if not touched:
+        return old
+    if not rank:
+        rank.update((slug, index) for index, slug in enumerate(order))
+    members = dict(old.members)
+    entering = sorted((slug for slug in changed if slug in values), key=rank.__getitem__)
+    for value in touched:
+        kept = [slug for slug in members.get(value, ()) if slug not in changed]
+        # As build_facet meets them: a mentor once per time the value is among its keys.
+        added = [slug for slug in entering for key in old.keys(values[slug][field]) if key == value]
+        merged = sorted(kept + added, key=rank.__getitem__) if added else kept
+        if merged:
+            members[value] = merged
+        else:
+            members.pop(value, None)
+    # Keys in the order build_facet meets them: by each one's first mentor, then in its values.
+    members = dict(
+        sorted(members.items(), key=lambda item: (rank[item[1][0]], old.keys(values[item[1][0]][field]).index(item[0])))
+    )
+    view = dataclasses.replace(old, members=members)
+    if view.group is not None:
+        view.labels = {key: key for key in members}
+    view.values = _value_views(view, collate)
+    return view

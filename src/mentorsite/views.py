@@ -11,6 +11,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import islice
 
 from markupsafe import Markup
 
@@ -290,6 +291,56 @@ def similar_mentors(
                 break
     ranked = sorted(scores, key=lambda s: (-scores[s], views[s].name))
     return [views[s] for s in ranked[:limit]]
+
+
+@dataclass(frozen=True)
+class SimilarChoice:
+    """The similar mentors of every mentor not accepting (slugs by slug), with what the choice
+    read: each mentor's `context.similar_key` and each tag's first accepting members. It is the
+    base the next choice updates (choose_similar)."""
+
+    keys: dict[str, tuple]
+    heads: dict[str, list[str]]
+    chosen: dict[str, list[str]]
+
+
+def choose_similar(
+    views: dict[str, MentorView],
+    keys: dict[str, tuple],
+    tag_members: dict[str, list[str]],
+    before: SimilarChoice | None = None,
+) -> SimilarChoice:
+    """similar_mentors for every mentor of `views` not accepting; `keys` holds each one's
+    similar_key, `tag_members` each tag's mentors in directory order.
+
+    Only accepting mentors can be similar ones, and no more than the first SIMILAR_PER_TAG + 1
+    of a tag count: each tag's candidates once, not per mentor. Given the choice `before` (made
+    for other views of the same site), a mentor's list is chosen again only when the mentor
+    changed, or one of its tags' candidates did: a tag edited on one profile re-chooses a few
+    lists, not all of them (at 10,000 mentors, half a second)."""
+    heads = {
+        tag: list(islice((s for s in members if views[s].accepting), SIMILAR_PER_TAG + 1))
+        for tag, members in tag_members.items()
+    }
+    changed: set[str] | None = None
+    moved: set[str] = set()
+    if before is not None:
+        changed = {slug for slug in keys.keys() | before.keys.keys() if keys.get(slug) != before.keys.get(slug)}
+        # A tag whose candidates changed, or one of whose candidates changed name or tags.
+        moved = {
+            tag
+            for tag in heads.keys() | before.heads.keys()
+            if heads.get(tag) != before.heads.get(tag) or not changed.isdisjoint(heads.get(tag, ()))
+        }
+    chosen: dict[str, list[str]] = {}
+    for slug, view in views.items():
+        if view.accepting:
+            continue
+        if before is None or changed is None or slug in changed or any(tag.key in moved for tag in view.tags):
+            chosen[slug] = [s.slug for s in similar_mentors(view, views, heads)]
+        else:
+            chosen[slug] = before.chosen[slug]
+    return SimilarChoice(keys, heads, chosen)
 
 
 @dataclass
