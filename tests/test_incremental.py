@@ -346,6 +346,27 @@ def test_incremental_output_equals_a_cold_build_after_any_edits(sequence):
     assert_equals_cold_builds(sequence)
 
 
+def edit_headline(site: Path, draw: int) -> None:
+    """Ana's headline alone: she is accepting, and suggested on Cy's page (not accepting)."""
+    path = site / "mentors/ana.yaml"
+    path.write_text(
+        re.sub(r"(?m)^headline: .*$", f"headline: Ana, edited {draw}, helps new managers", path.read_text())
+    )
+
+
+def test_a_suggested_mentor_edited_shows_so_on_the_pages_suggesting_her():
+    """The edit moves no list (the same tags, name, availability): the pages that show her
+    among similar mentors are still made again, as a cold build makes them."""
+    assert_equals_cold_builds([(edit_headline, 1), (edit_headline, 2)])
+    with tempfile.TemporaryDirectory() as folder:
+        site, output = start_site(Path(folder) / "site"), Path(folder) / "out"
+        cache, derived = LoadCache(), DerivedCache()
+        build(site, output, cache=cache, derived=derived)
+        edit_headline(site, 3)
+        build(site, output, cache=cache, derived=derived)
+        assert "Ana, edited 3, helps new managers" in (output / "mentors/cy/index.html").read_text()
+
+
 @contextlib.contextmanager
 def two_workers() -> Iterator[None]:
     """Even this small site's work spread over two forked workers (a hypothesis test cannot

@@ -309,6 +309,7 @@ def choose_similar(
     keys: dict[str, tuple],
     tag_members: dict[str, list[str]],
     before: SimilarChoice | None = None,
+    changed: set[str] | None = None,
 ) -> SimilarChoice:
     """similar_mentors for every mentor of `views` not accepting; `keys` holds each one's
     similar_key, `tag_members` each tag's mentors in directory order.
@@ -317,15 +318,17 @@ def choose_similar(
     of a tag count: each tag's candidates once, not per mentor. Given the choice `before` (made
     for other views of the same site), a mentor's list is chosen again only when the mentor
     changed, or one of its tags' candidates did: a tag edited on one profile re-chooses a few
-    lists, not all of them (at 10,000 mentors, half a second)."""
+    lists, not all of them (at 10,000 mentors, half a second). A caller who knows which
+    mentors' keys may differ from `before`'s passes them as `changed`: the others are not
+    compared."""
     heads = {
         tag: list(islice((s for s in members if views[s].accepting), SIMILAR_PER_TAG + 1))
         for tag, members in tag_members.items()
     }
-    changed: set[str] | None = None
     moved: set[str] = set()
     if before is not None:
-        changed = {slug for slug in keys.keys() | before.keys.keys() if keys.get(slug) != before.keys.get(slug)}
+        if changed is None:
+            changed = {slug for slug in keys.keys() | before.keys.keys() if keys.get(slug) != before.keys.get(slug)}
         # A tag whose candidates changed, or one of whose candidates changed name or tags.
         moved = {
             tag
