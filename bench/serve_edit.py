@@ -121,6 +121,15 @@ def default_profiles(site: Path, count: int) -> list[Path]:
     raise SystemExit(f"{site} has fewer than {count} profiles with two tags")
 
 
+def said_for(lines: list[str], profile: Path) -> str:
+    """What serve printed for the last save of `profile`: its first look and its rebuild (the
+    lines that follow come from undoing it). Waits a moment for the lines to be read."""
+    time.sleep(0.5)
+    told = [line.rstrip() for line in lines if line.startswith(("first look", "rebuilt after"))]
+    looked = [i for i, line in enumerate(told) if line.startswith(f"first look at mentors/{profile.stem}/")]
+    return " / ".join(told[looked[-1] : looked[-1] + 2]) if looked else " / ".join(told[-2:])
+
+
 def measure_edits(
     site: Path, runs: int, profiles: list[Path] | None = None, edits: tuple[str, ...] = EDITS
 ) -> dict[str, list[float]]:
@@ -165,8 +174,7 @@ def measure_edits(
                 save_by_rename(profile, original)
                 originals.pop(profile)
                 number = whole_build(builds, *next_build(builds, state["build"]))[1]["build"]
-            said = [line.rstrip() for line in lines if line.startswith(("rebuilt after", "first look"))]
-            print(f"  serve said ({edit}): {' / '.join(said[-4:-2])}", flush=True)
+            print(f"  serve said ({edit}, last run): {said_for(lines, profile)}", flush=True)
         return times
     finally:
         for profile, original in originals.items():
