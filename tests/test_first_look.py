@@ -204,6 +204,28 @@ def test_a_plain_edit_and_one_that_moves_more_saved_together_look_as_the_build_m
     assert looked == {path: (builds.output / path).read_bytes() for path in looked}
 
 
+def test_a_save_by_rename_through_a_visible_temporary_file_gets_a_first_look(builds):
+    """`sed -i` writes mentors/sedXXXXXX and renames it over the profile: the watcher reports
+    both paths, the temporary one gone by the time serve looks."""
+    text = (builds.site / "mentors/ana.yaml").read_text().replace("bio: |\n  ", "bio: |\n  Saved by sed. ", 1)
+    (builds.site / "mentors/sedAb12Cd").write_text(text)
+    (builds.site / "mentors/sedAb12Cd").replace(builds.site / "mentors/ana.yaml")
+    changed = {"mentors/ana.yaml", "mentors/sedAb12Cd"}
+    looked = builds.first_look(changed)
+    assert list(looked) == ["mentors/ana/index.html"] and b"Saved by sed." in looked["mentors/ana/index.html"]
+    assert builds.build(changed).written
+    assert looked == {"mentors/ana/index.html": page_of(builds, "ana")}
+
+
+def test_a_photo_the_last_build_published_gone_gets_no_first_look(builds):
+    add_photo(builds.site, 0)  # ana's
+    assert builds.build({"mentors/ana.yaml", "mentors/photos/ana.jpg"}).written
+    (builds.site / "mentors/photos/ana.jpg").unlink()
+    changed = {save(builds.site, "bo", bio="Edited."), "mentors/photos/ana.jpg"}
+    assert builds.first_look(changed) == {}
+    assert builds.first_look({"mentors/photos/ana.jpg"}) == {}
+
+
 def test_a_private_address_in_a_bio_gets_no_first_look_and_the_build_refuses_it(builds):
     changed = _own_address_in_bio(builds.site)
     assert builds.first_look(changed) == {}

@@ -60,7 +60,8 @@ def first_look(site_dir: Path, changed: set[str], last: LastBuild | None) -> dic
     edit of a published profile, or anything about it is wrong (the full build reports it)."""
     if last is None or not changed or len(changed) > MOST_PROFILES or date.today() != last.today:
         return {}
-    if not all(_is_profile(rel) for rel in changed):
+    changed = {rel for rel in changed if not _save_leftover(site_dir, rel, last)}
+    if not changed or not all(_is_profile(rel) for rel in changed):
         return {}  # settings, templates, guides or photos: the last context no longer holds
     site = last.tree.site
     edits: dict[str, LoadedMentor] = {}
@@ -126,6 +127,15 @@ def warm(last: LastBuild | None) -> None:
     pages in worker processes): the first edit's look would take a third of a second more."""
     if last is not None and last.tree.site.views:
         last.tree.renderer.page(mentor_page(last.tree.site, next(iter(last.tree.site.views.values()))))
+
+
+def _save_leftover(site_dir: Path, rel: str, last: LastBuild) -> bool:
+    """Whether `rel` is what a save by rename leaves behind: a file that is gone, and neither a
+    profile nor a photo the last build published (sed -i, for one, writes `mentors/sedXXXXXX`
+    and renames it over the profile; the watcher reports both)."""
+    if _is_profile(rel) or (site_dir / rel).exists():
+        return False
+    return not any(photo.source.as_posix().endswith("/" + rel) for photo in last.loaded.photos.values())
 
 
 def _is_profile(rel: str) -> bool:
