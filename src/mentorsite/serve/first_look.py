@@ -65,6 +65,7 @@ def first_look(site_dir: Path, changed: set[str], last: LastBuild | None) -> dic
         return {}  # settings, templates, guides or photos: the last context no longer holds
     site = last.tree.site
     edits: dict[str, LoadedMentor] = {}
+    olds: dict[str, LoadedMentor] = {}
     for rel in sorted(changed):
         old = next((m for m in last.loaded.mentors if m.path == rel), None)
         new = _read(site_dir, rel, last)
@@ -72,8 +73,8 @@ def first_look(site_dir: Path, changed: set[str], last: LastBuild | None) -> dic
             return {}
         if new.slug != old.slug or new.mentor.photo != old.mentor.photo:
             return {}  # a photo is checked (and copied) by the build
-        edits[rel] = new
-    plain = [_plain_view(site.views[new.slug], last.loaded.mentors, new, last.tree) for new in edits.values()]
+        edits[rel], olds[rel] = new, old
+    plain = [_plain_view(site.views[new.slug], olds[rel], new, last.tree) for rel, new in edits.items()]
     if all(view is not None for view in plain):
         pages = _render(last.tree, site, [view for view in plain if view is not None])
     elif last.tree.derived.settings is None:
@@ -160,11 +161,10 @@ def _read(site_dir: Path, rel: str, last: LastBuild) -> LoadedMentor | None:
     return mentor
 
 
-def _plain_view(shown: MentorView, mentors: list[LoadedMentor], new: LoadedMentor, tree: Tree) -> MentorView | None:
+def _plain_view(shown: MentorView, old: LoadedMentor, new: LoadedMentor, tree: Tree) -> MentorView | None:
     """The edited mentor's finished view in the last build's context, or None when the edit
     moves more than its own page (its facet values, its place in the directory, suggestions)."""
     site, config = tree.site, tree.config
-    old = next(m for m in mentors if m.path == new.path)
     if new.stale != old.stale:
         return None
     fields = {facet.source_field for facet in config.facets}
