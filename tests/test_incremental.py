@@ -983,8 +983,8 @@ def _early_builds(monkeypatch) -> list[int]:
     started: list[int] = []
     real = runner.start_pages
 
-    def counting(pages, renderer, staging, keyer=None, recorded=None):
-        found = real(pages, renderer, staging, keyer, recorded)
+    def counting(pages, renderer, staging, keyer=None, recorded=None, sidebars=None):
+        found = real(pages, renderer, staging, keyer, recorded, sidebars)
         started.append(len(found.paths) if found else 0)
         return found
 

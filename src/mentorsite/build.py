@@ -8,10 +8,11 @@ page generators are described in docs/architecture.md.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from . import buildcache, cldr, generators, languages, uptodate
 from .buildreport import Report, unchanged_report
@@ -27,9 +28,19 @@ from .outputs import Copy, File, Output, Page
 from .parallel import fewer_collections
 from .photos import check_photos
 from .privacy import private_addresses, private_email_problems, quote_public_sources
-from .render import Renderer, TemplateProblem, check_templates, facet_sidebar, make_environment, version_of
+from .render import (
+    FacetSidebar,
+    Renderer,
+    TemplateProblem,
+    check_templates,
+    facet_sidebar,
+    make_environment,
+    version_of,
+)
 from .rules import site_rules
-from .runner import EarlyPages, start_pages, write_outputs
+from .runner import EarlyPages, SidebarWork, start_pages, write_outputs
+from .sidebars import Placed, Splice
+from .sidebars import digest as sidebar_digest
 from .social_cards import card_problems, card_texts
 from .write import OutputCollision, PrivateStrings, Staging, unsafe_destination
 
@@ -155,6 +166,8 @@ def build_site(
         else:
             previous = buildcache.load_manifest(site_dir, output)
         derived.manifest = None  # until this build's output is in place
+        # Serve's builds over a last one move each file into place (Staging.apply), never swap.
+        staging.flat = preview and previous is not None
         # A cold build keeps nothing: its keys only go into the manifest, and are made where
         # each page is rendered, in the workers (runner.write_outputs). Serve's are made here:
         # its next build reuses their digests.
@@ -181,7 +194,11 @@ def build_site(
                 pages = [p for p in pages if keys[p.path] is None or keys[p.path] != _recorded_key(previous, p.path)]
             elif cold:
                 keyers.append(buildcache.Keyer(renderer, settings))
-            found = start_pages(pages, renderer, staging, keyers[0] if keyers else None)
+            sidebars = None
+            if preview:
+                sidebars = _sidebar_work(renderer, list(pages), previous, digests[0].page_rests if digests else {})
+                pages = [p for p in pages if p.path not in sidebars.same]  # the plan keeps them
+            found = start_pages(pages, renderer, staging, keyers[0] if keyers else None, sidebars=sidebars)
             early.extend([found] if found else [])
 
         # The mentor pages start rendering on the other cores while this one makes facets,
@@ -219,6 +236,13 @@ def build_site(
             tree.derived.digests = tree_digests
             tree_keyers.append(None)
         plan = buildcache.plan(output, keys, previous, trusted=preview) if previous else buildcache.Plan({})
+        rests = {path: rest for tree in trees for path, rest in tree.derived.digests.page_rests.items()}
+        works = [_sidebar_work(t.renderer, t.outputs, previous, rests, plan.keep) if preview else None for t in trees]
+        if previous is not None:
+            # A page whose sidebar is the same, all else of it too, is as the last build wrote it.
+            for path in (path for work in works if work is not None for path in work.same):
+                if path in previous.entries and path not in plan.keep:
+                    plan.keep[path] = (keys[path], *previous.entries[path][1:])
         addresses = {buildcache.address_digest(a): a for a in private}
         if previous is not None:
             # Kept files were checked against the addresses of the last build; check new ones.
@@ -228,7 +252,13 @@ def build_site(
         problems = []
         for i, tree in enumerate(trees):
             found, page_keys = write_outputs(
-                tree.outputs, tree.renderer, staging, plan.keep, early[0] if early and i == 0 else None, tree_keyers[i]
+                tree.outputs,
+                tree.renderer,
+                staging,
+                plan.keep,
+                early[0] if early and i == 0 else None,
+                tree_keyers[i],
+                works[i],
             )
             problems += found
             keys |= page_keys
@@ -246,6 +276,8 @@ def build_site(
                 else:
                     staging.apply(plan.stale, plan.stale_folders)
             manifest = buildcache.new_manifest(output, keys, plan.keep, frozenset(addresses))
+            if preview:
+                manifest.sidebars = _placed_sidebars(previous, plan.keep, staging, rests)
             buildcache.save_manifest(site_dir, output, manifest)
             if preview:
                 derived.manifest = manifest
@@ -253,6 +285,7 @@ def build_site(
             report.files = staging.count
             report.pages = sum(1 for p in staging.paths if p.endswith(".html"))
             report.rendered = sum(1 for o in outputs if isinstance(o, Page) and o.path not in plan.keep)
+            report.patched = len(staging.patched)
             report.unchanged = len(plan.keep)
             report.mentors = len(published)
             if hold:
@@ -398,9 +431,7 @@ def site_outputs(
     site = site_context(
         config, published, loaded.guides, loaded.photos, renderer.card, messages, derived, cards_later=cards_later
     )
-    renderer.env.globals["sidebar"] = facet_sidebar(renderer, site.facets)
-    renderer.env.globals["guide_links"] = site.guide_links  # mentor pages and the request-sent page
-    renderer.env.globals["search_examples"] = search_examples(site.facets)  # the search box's hint
+    renderer.env.globals |= content_globals(renderer, site)
     mentor_pages: list[Output] = list(generators.mentor_pages(site))
     if start is not None and cards_later:
         start(renderer, settings, mentor_pages)  # (forked workers see the views as they are now)
@@ -430,10 +461,67 @@ def site_outputs(
     return renderer, site, outputs, settings
 
 
+def content_globals(renderer: Renderer, site: SiteContext) -> dict[str, Any]:
+    """The template globals made from the content: the facet sidebar and the facets, the guide
+    links by role (mentor pages, the request-sent page) and the search box's examples."""
+    return {
+        "sidebar": facet_sidebar(renderer, site.facets),
+        "facets": site.facets,
+        "guide_links": site.guide_links,
+        "search_examples": search_examples(site.facets),
+    }
+
+
 def _show_no_card(renderer: Renderer, template: str) -> bool:
     """Whether pages of `template` surely never read a mentor view's card (buildcache.TemplateUse)."""
     use = buildcache.TemplateDeps(renderer.env).use(template)
     return use is not None and not use.reads_cards
+
+
+def _sidebar_work(
+    renderer: Renderer,
+    outputs: list[Output],
+    previous: buildcache.Manifest | None,
+    rests: dict[str, buildcache.Key],
+    keep: Mapping[str, object] = {},  # noqa: B006 - read only
+) -> SidebarWork:
+    """Serve's pages whose only change can be the facet sidebar (sidebars.py): those whose key
+    but for the sidebar is the one their recorded sidebar was placed under. Those whose
+    sidebar is not the recorded one are patched; the others are the same (the plan `keep`s
+    none of these). And the page templates whose pages record where their sidebar lies."""
+    deps = buildcache.TemplateDeps(renderer.env)
+    names = {o.template for o in outputs if isinstance(o, Page)}
+    templates = frozenset(name for name in names if deps.splices_sidebar(name))
+    sidebar = renderer.env.globals.get("sidebar")
+    if previous is None or not previous.sidebars or not isinstance(sidebar, FacetSidebar):
+        return SidebarWork(templates)
+    patch: dict[str, Placed] = {}
+    same: set[str] = set()
+    now: dict[tuple, bytes] = {}  # the digest of each variant of the sidebar, as it is now
+    for output in outputs:
+        splice = previous.sidebars.get(output.path)
+        if splice is None or output.path in keep or not isinstance(output, Page) or output.template not in templates:
+            continue
+        if rests.get(output.path) != splice.rest:
+            continue
+        args = splice.placed.args
+        if args not in now:
+            now[args] = sidebar_digest(str(sidebar(*args)).encode("utf-8"))
+        if now[args] == splice.placed.digest:
+            same.add(output.path)
+        else:
+            patch[output.path] = splice.placed
+    return SidebarWork(templates, patch, frozenset(same))
+
+
+def _placed_sidebars(
+    previous: buildcache.Manifest | None, kept: Mapping[str, object], staging: Staging, rests: dict[str, buildcache.Key]
+) -> dict[str, Splice]:
+    """Where the sidebar lies in serve's output now: as recorded in the kept pages, as placed in
+    the written ones."""
+    placed = {path: splice for path, splice in previous.sidebars.items() if path in kept} if previous else {}
+    placed |= {path: Splice(rests[path], where) for path, where in staging.placed.items() if path in rests}
+    return placed
 
 
 def _recorded_key(previous: buildcache.Manifest, path: str) -> buildcache.Key | None:

@@ -45,6 +45,7 @@ from .config import SiteConfig
 from .contact_form import CONTACT_FIELDS_TEMPLATE, FORM_FIELDS_GLOBAL
 from .outputs import Copy, Drawn, File, Output, Page
 from .render import Renderer
+from .sidebars import Splice
 from .views import MentorView
 
 #: Where manifests are kept, relative to the site (git-ignored with the rest of the cache).
@@ -131,13 +132,18 @@ class Digests:
         #: The last build's memo, for the objects it shares with this one (derived.DerivedCache
         #: hands back views and cards, never edited once made): looked up, then forgotten.
         self._previous = previous._memo if previous is not None else {False: {}, True: {}}
-        #: id of a page -> (the page, what its key was made under besides it, its key)
+        #: id of a page -> (the page, what its key was made under besides it, its key but for
+        #: the facet sidebar): a sidebar moved by an edit elsewhere does not walk the page again
         self.page_keys: dict[int, tuple[Page, bytes, Key | None]] = {}
         self._previous_page_keys = previous.page_keys if previous is not None else {}
+        #: path -> the key but for the sidebar, of the pages of this build that show the facet
+        #: sidebar (sidebars.py: such a page is patched when nothing else of it changed)
+        self.page_rests: dict[str, Key] = {}
 
     def known_page_key(self, page: Page, under: bytes) -> tuple[Key | None] | None:
-        """(the key,) this page object got under `under` (the settings and its template's
-        header) in this build or the last; None if it got none. Pages are never edited once made."""
+        """(the key but for the sidebar,) this page object got under `under` (the settings and
+        its template's header but for the sidebar) in this build or the last; None if it got
+        none. Pages are never edited once made."""
         found = self.page_keys.get(id(page)) or self._previous_page_keys.get(id(page))
         if found is None or found[0] is not page or found[1] != under:
             return None
@@ -230,6 +236,8 @@ class TemplateUse:
     names: frozenset[str]
     #: Whether any of them may read a mentor view's `card` (see _may_read_cards).
     reads_cards: bool = True
+    #: The templates it reaches, itself included.
+    templates: frozenset[str] = frozenset()
 
 
 class TemplateDeps:
@@ -239,7 +247,7 @@ class TemplateDeps:
         self.env = env
         self._parsed: dict[str, tuple[str, frozenset[str], tuple[str | None, ...], bool]] = {}
         self._uses: dict[str, TemplateUse | None] = {}
-        self._headers: dict[tuple[str, tuple[str, ...]], bytes | None] = {}
+        self._headers: dict[tuple[str, tuple[str, ...]], tuple[bytes, bytes] | None] = {}
 
     def _parse(self, name: str) -> tuple[str, frozenset[str], tuple[str | None, ...], bool]:
         if name not in self._parsed:
@@ -249,27 +257,45 @@ class TemplateDeps:
             self._parsed[name] = (source, *_analysed(self.env, source))
         return self._parsed[name]
 
-    def header(self, name: str, context_names: tuple[str, ...], global_digest: Any) -> bytes | None:
+    def header(self, name: str, context_names: tuple[str, ...], global_digest: Any) -> tuple[bytes, bytes] | None:
         """What every page of template `name` with a context of these names shares in its key:
         the template's reach and the digests of the globals it reads (those its context does
-        not give). None when the reach or a global cannot be known. Once per template and
+        not give), as (all but the facet sidebar, the sidebar's digest or b"" when it does not
+        read it). None when the reach or a global cannot be known. Once per template and
         shape of context: the globals are fixed for the build."""
         key = (name, context_names)
         if key not in self._headers:
             self._headers[key] = self._header(name, context_names, global_digest)
         return self._headers[key]
 
-    def _header(self, name: str, context_names: tuple[str, ...], global_digest: Any) -> bytes | None:
+    def _header(self, name: str, context_names: tuple[str, ...], global_digest: Any) -> tuple[bytes, bytes] | None:
         use = self.use(name)
         if use is None:
             return None
         parts = [name.encode(), use.sources]
+        sidebar = b""
         for read in sorted(use.names & set(self.env.globals) - set(context_names)):
             value = global_digest(read)
             if value is None:
                 return None
-            parts += [read.encode(), value]
-        return b"\0".join(parts)
+            if read == SIDEBAR:
+                sidebar = value
+            else:
+                parts += [read.encode(), value]
+        return b"\0".join(parts), sidebar
+
+    def splices_sidebar(self, name: str) -> bool:
+        """Whether pages of template `name` may have their facet sidebar patched in place
+        (sidebars.py): it reads the `sidebar` global and reaches only the theme's templates,
+        whose `{{ sidebar(...) }}` puts the sidebar in the page as it is and derives nothing
+        else from it. A site's `_facets.html` is fine: what it renders is what is patched."""
+        use = self.use(name)
+        if use is None or SIDEBAR not in use.names:
+            return False
+        needs_sandbox = getattr(self.env, "needs_sandbox", None)
+        if needs_sandbox is None or getattr(self.env, "sandbox", None) is None:
+            return needs_sandbox is not None  # a ThemeEnvironment without overrides: all the theme's
+        return not any(needs_sandbox(t) for t in use.templates - {SIDEBAR_TEMPLATE})
 
     def use(self, name: str) -> TemplateUse | None:
         """None when the reach cannot be known (a template missing, unparsable, or named by a
@@ -303,7 +329,7 @@ class TemplateDeps:
         digest = hashlib.blake2b(digest_size=16)
         for template in sorted(seen):
             digest.update(template.encode() + b"\0" + seen[template].encode() + b"\0")
-        return TemplateUse(digest.digest(), frozenset(names), reads_cards)
+        return TemplateUse(digest.digest(), frozenset(names), reads_cards, frozenset(seen))
 
 
 #: Template source -> (names it uses, templates it references, whether it may read cards):
@@ -472,23 +498,29 @@ def _page_key(page: Page, settings: bytes, digests: Digests, templates: Template
     header = templates.header(page.template, tuple(page.context), global_digest)
     if header is None:
         return None
+    rest_header, sidebar = header
     # A page object kept from the last build (serve: derived.DerivedCache) keeps its key while
-    # the settings and its template's reach and globals do.
-    under = settings + header
+    # the settings and its template's reach and globals do; the facet sidebar is added last,
+    # so a sidebar moved by an edit elsewhere does not walk the page's context again.
+    under = settings + rest_header
     known = digests.known_page_key(page, under)
     if known is not None:
-        return known[0]
-    digest = hashlib.blake2b(settings, digest_size=16)
-    digest.update(b"Page\0" + page.path.encode() + b"\0" + header)
-    use = templates.use(page.template)
-    try:
-        digest.update(digests.of_context(page.context, blind=use is not None and not use.reads_cards))
-    except Undigestable:
-        key = None
+        rest = known[0]
     else:
-        key = digest.digest()
-    digests.page_keys[id(page)] = (page, under, key)
-    return key
+        digest = hashlib.blake2b(settings, digest_size=16)
+        digest.update(b"Page\0" + page.path.encode() + b"\0" + rest_header)
+        use = templates.use(page.template)
+        try:
+            digest.update(digests.of_context(page.context, blind=use is not None and not use.reads_cards))
+        except Undigestable:
+            rest = None
+        else:
+            rest = digest.digest()
+        digests.page_keys[id(page)] = (page, under, rest)
+    if rest is None or not sidebar:
+        return rest
+    digests.page_rests[page.path] = rest
+    return _digest(rest + b"\0sidebar\0" + sidebar)
 
 
 def _or_none(digests: Digests, value: object) -> bytes | None:
@@ -515,6 +547,9 @@ class Manifest:
     entries: dict[str, tuple[Key | None, int, int]] = field(default_factory=dict)
     #: Digests of the private addresses the kept files were checked against.
     private: frozenset[bytes] = frozenset()
+    #: Where the facet sidebar lies in the pages that record it (sidebars.py); kept in memory
+    #: by serve, not saved: only serve's builds patch sidebars.
+    sidebars: dict[str, Splice] = field(default_factory=dict)
 
 
 def manifest_path(site_dir: Path, output: Path) -> Path:

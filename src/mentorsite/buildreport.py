@@ -22,6 +22,8 @@ class Report:
     output: Path | None = None
     #: Pages rendered by this build, and outputs an incremental build kept as they were.
     rendered: int = 0
+    #: Of the pages rendered, those whose facet sidebar was patched in (serve: sidebars.py).
+    patched: int = 0
     unchanged: int = 0
     #: What the build made (models, views, pages), when asked to hold it: a process that
     #: exits right after the build need not spend a second taking it apart (see cli.build).

@@ -16,6 +16,7 @@ from . import cms, feeds, search
 from .card_fonts import fallback_fonts, font_files
 from .cldr import timezone_name
 from .context import SiteContext
+from .index import FacetHeading
 from .messages import Messages, label_in_sentence, script_messages, script_messages_name
 from .outputs import ALL_GUIDES, ALL_MENTORS, Copy, Drawn, File, Inputs, Output, Page
 from .pagination import chunks, page_url, pagination
@@ -264,7 +265,6 @@ def directory(site: SiteContext) -> Iterator[Page]:
             len(site.order),
             organisation=site.config.organisation,
         ),
-        facets=site.facets,
     )
 
 
@@ -316,6 +316,9 @@ def facet_pages(site: SiteContext) -> Iterator[Page]:
     updated = _newest(view.updated for view in site.views.values())
     for facet in site.facets:
         crumbs = [mentors, Crumb(facet.label, facet.url)]
+        heading = (facet.key, facet.label, facet.url, facet.field)
+        # The same object while the facet's own words are: its listings' pages are kept (serve).
+        shown = site.derived.get("facet heading", (), heading, FacetHeading, *heading)
         yield Page(
             f"{facet.url}index.html",
             f"facet '{facet.key}'",
@@ -353,9 +356,8 @@ def facet_pages(site: SiteContext) -> Iterator[Page]:
                     value=value.label,
                 ),
                 [*crumbs, Crumb(value.label, value.url)],
-                facet=facet,
+                facet=shown,
                 value=value,
-                facets=site.facets,
             )
 
 

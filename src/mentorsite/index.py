@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -22,6 +22,18 @@ class FacetValueView:
     label: str
     count: int
     url: str
+
+
+@dataclass(frozen=True)
+class FacetHeading:
+    """What a listing of one facet value shows of its facet. Not the FacetView: that changes
+    with every count of every value, and the listing would have to be rendered again at every
+    tag edit; its templates find the whole facet in the `facets` global."""
+
+    key: str
+    label: str
+    url: str
+    field: str
 
 
 @dataclass
@@ -107,11 +119,16 @@ def build_facet(
     return view
 
 
-def _value_views(view: FacetView, collate: Callable[[str], object]) -> list[FacetValueView]:
-    """The values of `view` with their counts, most used first (years in order)."""
+def _value_views(
+    view: FacetView, collate: Callable[[str], object], before: Sequence[FacetValueView] = ()
+) -> list[FacetValueView]:
+    """The values of `view` with their counts, most used first (years in order). A value as
+    it was `before` is that same object: the listing pages of the values an edit did not
+    move are then kept from build to build (serve), by identity."""
+    known = {value.key: value for value in before}
     return sorted(
         (
-            FacetValueView(key, view.labels.get(key, key), len(slugs), view.value_url(key))
+            _same_or(known.get(key), FacetValueView(key, view.labels.get(key, key), len(slugs), view.value_url(key)))
             for key, slugs in view.members.items()
         ),
         key=(lambda v: int(v.key.rstrip("s"))) if view.group is not None else (lambda v: (-v.count, collate(v.label))),
@@ -229,5 +246,9 @@ def _updated_facet(
     view = dataclasses.replace(old, members=members)
     if view.group is not None:
         view.labels = {key: key for key in members}
-    view.values = _value_views(view, collate)
+    view.values = _value_views(view, collate, old.values)
     return view
+
+
+def _same_or(old: FacetValueView | None, new: FacetValueView) -> FacetValueView:
+    return old if old == new else new

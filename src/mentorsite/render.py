@@ -322,6 +322,10 @@ def make_environment(
         guide_links={},
         # What the search box suggests (index.search_examples); the build fills it from the facets.
         search_examples=[],
+        # The site's facets with their values and counts (the build fills it): for the listings'
+        # overrides. A global, not in each listing's context, so that a listing page depends on
+        # the facets only if its templates read them (the theme's read the sidebar alone).
+        facets=[],
         attr_gettext=attr_gettext,
         facet_label=facet_label,
         # The receiver's availability.json, which site.js reads from <body> (None: no receiver).
@@ -476,8 +480,12 @@ class FacetSidebar:
         self.renderer = renderer
         self.facets = facets
         self._rendered: dict[tuple[str | None, str | None], Markup] = {}
+        #: The arguments of each call since the renderer of a page last cleared it: where the
+        #: page's sidebar lies is recorded for patching it (sidebars.py).
+        self.calls: list[tuple[str | None, str | None]] = []
 
     def __call__(self, active_key: str | None = None, active_value: str | None = None) -> Markup:
+        self.calls.append((active_key, active_value))
         if (active_key, active_value) not in self._rendered:
             macro = self.renderer.template("_facets.html").module.facet_sidebar  # type: ignore[attr-defined]
             self._rendered[active_key, active_value] = Markup(macro(self.facets, active_key, active_value))

@@ -11,15 +11,28 @@ the page is rendered (a `keyer`, buildcache.Keyer), spreading that work over the
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .buildcache import Key, Keyer
 from .diagnostics import Diagnostic
 from .outputs import Copy, Drawn, File, Output, Page
 from .parallel import Started, run_ranges, start_ranges
-from .render import Renderer, TemplateProblem
+from .render import FacetSidebar, Renderer, TemplateProblem
+from .sidebars import Placed, locate, patched
 from .social_cards import draw
 from .write import Staging
+
+
+@dataclass(frozen=True)
+class SidebarWork:
+    """What serve's builds do about the facet sidebar (sidebars.py): record where it lies in
+    the pages of `templates` as they are rendered, and patch the pages in `patch` (where their
+    file's sidebar lies) instead of rendering them."""
+
+    templates: frozenset[str] = frozenset()
+    patch: Mapping[str, Placed] = field(default_factory=dict)
+    #: Pages whose sidebar, and all else, is as recorded: kept as they are, neither patched nor rendered.
+    same: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -45,14 +58,15 @@ def start_pages(
     staging: Staging,
     keyer: Keyer | None = None,
     recorded: Mapping[str, Key | None] | None = None,
+    sidebars: SidebarWork | None = None,
 ) -> EarlyPages | None:
     """Start rendering `pages` into staging in worker processes now, before the rest of the
     build's outputs exist (a cold build's mentor pages, while facets, search and keys are
     made); write_outputs then takes their results (and their keys, with a `keyer`). With the
     `recorded` keys of the last build, a page whose key is the recorded one is keyed, not
     rendered (write_outputs renders it if the plan does not keep it after all). None where
-    the work would not be spread."""
-    started = start_ranges(len(pages), _renderer_of(pages, renderer, staging, keyer, recorded))
+    the work would not be spread. `sidebars`: see SidebarWork."""
+    started = start_ranges(len(pages), _renderer_of(pages, renderer, staging, keyer, recorded, sidebars))
     return EarlyPages(frozenset(p.path for p in pages), started) if started is not None else None
 
 
@@ -63,6 +77,7 @@ def write_outputs(
     keep: Collection[str] = frozenset(),
     early: EarlyPages | None = None,
     keyer: Keyer | None = None,
+    sidebars: SidebarWork | None = None,
 ) -> tuple[list[Diagnostic], dict[str, Key | None]]:
     """Write everything but the paths in `keep`; returns template problems (empty when all
     went well) and, with a `keyer`, the key of every page rendered (the `early` ones too, if
@@ -99,12 +114,13 @@ def write_outputs(
         # keep after all (their file in the output changed or went missing): rendered here.
         done = staging.written.union(staging.leaked)
         pages += [p for p in started if p.path not in done]
-    rendered = run_ranges(len(pages), _renderer_of(pages, renderer, staging, keyer))
+    rendered = run_ranges(len(pages), _renderer_of(pages, renderer, staging, keyer, sidebars=sidebars))
     return problems + [d for d in _merge(rendered, staging, keys) if d not in problems], keys
 
 
-#: What a range of pages gave: paths written, paths not written (a private address), problems, keys.
-Rendered = tuple[list[str], list[str], list[Diagnostic], dict[str, Key | None]]
+#: What a range of pages gave: paths written, paths not written (a private address), problems,
+#: keys, where the sidebar lies in the pages written, and which were patched (SidebarWork).
+Rendered = tuple[list[str], list[str], list[Diagnostic], dict[str, Key | None], dict[str, Placed], list[str]]
 
 
 def _renderer_of(
@@ -113,34 +129,59 @@ def _renderer_of(
     staging: Staging,
     keyer: Keyer | None = None,
     recorded: Mapping[str, Key | None] | None = None,
+    sidebars: SidebarWork | None = None,
 ) -> Callable[[int, int], Rendered]:
+    sidebar = renderer.env.globals.get("sidebar") if sidebars is not None else None
+    if not isinstance(sidebar, FacetSidebar):
+        sidebar = sidebars = None
+
     def work(start: int, stop: int) -> Rendered:
-        written, leaked, problems, keys = [], [], [], {}
+        written, leaked, problems, keys, placed, patches = [], [], [], {}, {}, []
         for page in pages[start:stop]:
             if recorded is not None and keyer is not None and isinstance(page, Page):
                 keys[page.path] = key = keyer(page)
                 if key is not None and key == recorded.get(page.path):
                     continue  # as the last build made it: the plan keeps it
-            try:
-                text = renderer.page(page) if isinstance(page, Page) else draw(page.spec)
-            except TemplateProblem as exc:
-                problems.append(exc.diagnostic)
-                break  # the same template would fail for every page of its kind
+            text: str | bytes | None = None
+            where: Placed | None = None
+            if sidebar is not None and sidebars is not None and isinstance(page, Page):
+                old = sidebars.patch.get(page.path)
+                found = patched(staging.destination / page.path, old, sidebar(*old.args)) if old else None
+                if found is not None:
+                    text, where = found
+                    patches.append(page.path)
+            if text is None:
+                if sidebar is not None:
+                    sidebar.calls.clear()
+                try:
+                    text = renderer.page(page) if isinstance(page, Page) else draw(page.spec)
+                except TemplateProblem as exc:
+                    problems.append(exc.diagnostic)
+                    break  # the same template would fail for every page of its kind
+                recording = sidebar is not None and sidebars is not None and isinstance(page, Page)
+                if recording and page.template in sidebars.templates and len(sidebar.calls) == 1:  # type: ignore
+                    args = sidebar.calls[0]  # type: ignore[union-attr]
+                    text = text.encode("utf-8") if isinstance(text, str) else text
+                    where = locate(text, args, sidebar(*args))  # type: ignore[misc]
             if staging.put(page.path, text):
                 written.append(page.path)
+                if where is not None:
+                    placed[page.path] = where
             else:
                 leaked.append(page.path)
             if keyer is not None and isinstance(page, Page) and page.path not in keys:
                 keys[page.path] = keyer(page)
-        return written, leaked, problems, keys
+        return written, leaked, problems, keys, placed, patches
 
     return work
 
 
 def _merge(results: list[Rendered], staging: Staging, keys: dict[str, Key | None]) -> list[Diagnostic]:
     problems: list[Diagnostic] = []
-    for written, leaked, found, made in results:
+    for written, leaked, found, made, placed, patches in results:
         staging.written.update(written)  # the workers' own staging objects are copies
+        staging.placed.update(placed)
+        staging.patched.update(patches)
         staging.leaked += leaked
         keys.update(made)
         problems += [d for d in found if d not in problems]

@@ -10,6 +10,7 @@ changes nothing.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import shutil
 import subprocess
@@ -17,8 +18,12 @@ import tempfile
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .diagnostics import Diagnostic
+
+if TYPE_CHECKING:
+    from .sidebars import Placed
 
 _ALNUM = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789")
 #: Bytes that continue the local part of an address to the left ("x.ada@" is not "ada@").
@@ -102,6 +107,14 @@ class Staging:
         self.leaked: list[str] = []
         #: Paths written into the staging folder (all claimed paths but those an incremental build keeps).
         self.written: set[str] = set()
+        #: Where the facet sidebar lies in the pages written that record it (runner.SidebarWork).
+        self.placed: dict[str, Placed] = {}
+        #: Pages whose facet sidebar was patched, not rendered (a private address found: not written).
+        self.patched: set[str] = set()
+        #: Files are staged side by side, not in the output's folders, when the build moves them
+        #: into the existing output one by one (apply): serve's builds. Making and removing a
+        #: staging folder per page was a third of the file system's work after a tag edit.
+        self.flat = False
         self._dirs: set[str] = set()
 
     @property
@@ -119,13 +132,20 @@ class Staging:
         data = content.encode("utf-8") if isinstance(content, str) else content
         if self.private.found_in(data):
             return False
+        with open(self._staged(path), "wb") as file:
+            file.write(data)
+        self.written.add(path)
+        return True
+
+    def _staged(self, path: str) -> str:
+        """Where `path` is staged (its folders made)."""
+        if self.flat:
+            return os.path.join(self.root, hashlib.blake2b(path.encode(), digest_size=16).hexdigest())
         parent = path.rpartition("/")[0]
         if parent not in self._dirs:
             (self.root / parent).mkdir(parents=True, exist_ok=True)
             self._dirs.add(parent)
-        (self.root / path).write_bytes(data)
-        self.written.add(path)
-        return True
+        return os.path.join(self.root, path)
 
     def write(self, path: str, content: str | bytes, origin: str) -> None:
         self.claim(path, origin)
@@ -138,9 +158,7 @@ class Staging:
 
     def put_copy(self, path: str, source: Path) -> None:
         """Copy a file to a claimed path as it is (a resized photo: an image, not text to search for addresses)."""
-        target = self.root / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
+        shutil.copyfile(source, self._staged(path))
         self.written.add(path)
 
     def leaks_in(self, paths: list[str], private: PrivateStrings) -> list[str]:
@@ -149,6 +167,7 @@ class Staging:
 
     def commit(self) -> None:
         """Swap the staged folder into place."""
+        assert not self.flat, "a flat staging folder is applied, not swapped"
         old = None
         if self.destination.exists() or self.destination.is_symlink():
             old = Path(tempfile.mkdtemp(prefix=f".{self.destination.name}.old-", dir=self.destination.parent))
@@ -184,13 +203,14 @@ class Staging:
                 (self.destination / path).unlink()
         for folder in stale_folders:
             shutil.rmtree(self.destination / folder, ignore_errors=True)
-        made: set[Path] = set()
+        destination = str(self.destination)
         for path in self.written:
-            target = self.destination / path
-            if target.parent not in made:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                made.add(target.parent)
-            os.replace(self.root / path, target)
+            target = os.path.join(destination, path)
+            try:
+                os.replace(self._staged(path), target)
+            except FileNotFoundError:  # the first file of its folder (a new profile's page)
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                os.replace(self._staged(path), target)
         self.discard()
 
     def discard(self) -> None:

@@ -25,13 +25,11 @@ from datetime import date
 from functools import cached_property, partial
 from pathlib import Path
 
-from ..build import Tree
+from ..build import Tree, content_globals
 from ..context import SiteContext, published_mentors, similar_key, site_context
 from ..generators import mentor_page
-from ..index import search_examples
 from ..load import MAX_GUIDE_BYTES, Loaded, LoadedMentor, profile_context, read_capped, read_profile
 from ..models import facet_values
-from ..render import facet_sidebar
 from ..views import MentorView, RefMaker, mentor_view
 from ..write import PrivateStrings
 
@@ -89,16 +87,12 @@ def first_look(site_dir: Path, changed: set[str], last: LastBuild | None) -> dic
 
 
 def _render(tree: Tree, site: SiteContext, views: list[MentorView]) -> dict[str, bytes]:
-    """The pages of `views`, by output path, rendered with `site`'s sidebar, guide links and
-    search examples (site_outputs sets these globals; the tree's own come back after)."""
+    """The pages of `views`, by output path, rendered with the template globals `site` gives
+    (build.content_globals; the tree's own come back after)."""
     env = tree.renderer.env
-    own = {name: env.globals[name] for name in ("sidebar", "guide_links", "search_examples")}
-    if site is not tree.site:
-        env.globals |= {
-            "sidebar": facet_sidebar(tree.renderer, site.facets),
-            "guide_links": site.guide_links,
-            "search_examples": search_examples(site.facets),
-        }
+    made = content_globals(tree.renderer, site) if site is not tree.site else {}
+    own = {name: env.globals[name] for name in made}
+    env.globals |= made
     try:
         return {page.path: tree.renderer.page(page).encode("utf-8") for page in map(partial(mentor_page, site), views)}
     finally:

@@ -161,8 +161,9 @@ def _rebuild(builds: PreviewBuilds, live: LiveState, echo: Echo, changed: set[st
             live.succeeded(report.output)
     what = f"built {counted(report.mentors, 'mentor')}:" if not changed else f"rebuilt after {_summary(changed)}:"
     if report.written and report.output is not None:
-        rendered = counted(report.rendered, "page")
-        echo(f"{what} {rendered} rendered, {report.unchanged:,} unchanged in {report.seconds:.2f} s")
+        rendered = counted(report.rendered - report.patched, "page")
+        patched = f" {report.patched:,} with the facet counts updated," if report.patched else ""
+        echo(f"{what} {rendered} rendered,{patched} {report.unchanged:,} unchanged in {report.seconds:.2f} s")
         return
     problems = report.errors or report.diagnostics
     live.failed(problems)

@@ -1,0 +1,272 @@
+"""Serve's builds patch the facet sidebar into listing pages nothing else of changed
+(sidebars.py): byte for byte what rendering gives, and never where a template could derive
+more from the sidebar than the sidebar itself."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from kit import TODAY
+from test_incremental import (
+    EDITS,
+    NAMES,
+    SEQUENCE_SETTINGS,
+    assert_same_tree,
+    profile,
+    sequences,
+    start_site,
+    tree,
+)
+
+from mentorsite import runner
+from mentorsite.build import build_site
+from mentorsite.buildcache import TemplateDeps
+from mentorsite.config import load_config
+from mentorsite.derived import DerivedCache
+from mentorsite.load import LoadCache
+from mentorsite.render import make_environment
+from mentorsite.sidebars import Placed, locate, patched
+
+BASE = "http://127.0.0.1:9/"
+
+
+class Serve:
+    """Builds as serve makes them: into one output, previews, one load cache and derived cache."""
+
+    def __init__(self, site: Path, output: Path):
+        self.site, self.output = site, output
+        self.cache, self.derived = LoadCache(), DerivedCache()
+
+    def build(self, *, ok: bool = True):
+        report = build_site(
+            self.site,
+            self.output,
+            today=TODAY,
+            base_url=BASE,
+            cache=self.cache,
+            derived=self.derived,
+            preview=True,
+        )
+        assert report.written == ok, [d.human() for d in report.errors]
+        return report
+
+
+def cold(site: Path, output: Path) -> None:
+    report = build_site(site, output, today=TODAY, base_url=BASE, clean=True)
+    assert report.written, [d.human() for d in report.errors]
+
+
+@pytest.fixture
+def patches(monkeypatch) -> list[str]:
+    """The pages whose sidebar a build patched (the example site is rendered in this process)."""
+    done: list[str] = []
+    real = runner.patched
+
+    def counting(file: Path, placed: Placed, sidebar: str):
+        found = real(file, placed, sidebar)
+        if found is not None:
+            done.append(file.as_posix())
+        return found
+
+    monkeypatch.setattr(runner, "patched", counting)
+    return done
+
+
+def set_tags(site: Path, slug: str, index: int, tags: list[str], name: str | None = None) -> None:
+    (site / "mentors" / f"{slug}.yaml").write_text(profile(name or NAMES[index], tags, accepting=True))
+
+
+def shown(patches: list[str], output: Path) -> list[str]:
+    return sorted(Path(p).relative_to(output).as_posix() for p in patches)
+
+
+def test_a_tag_edit_patches_the_sidebar_of_the_listings_that_do_not_show_her(tmp_path, patches):
+    """Dee moves from leadership to writing: every sidebar's counts change. The listings that
+    show her card are rendered; the one that does not (machine learning) gets its sidebar
+    patched, and every page is what a cold build writes."""
+    site = start_site(tmp_path / "site")
+    serve = Serve(site, tmp_path / "preview")
+    serve.build()
+    before = (serve.output / "tags/machine-learning/index.html").read_text()
+    assert (
+        'href="/tags/leadership/"><span class="facet-label">Leadership</span> <span class="count">5'
+        in before
+    )
+    set_tags(site, "dee", 3, ["writing"])
+    report = serve.build()
+    assert shown(patches, serve.output) == ["tags/machine-learning/index.html"]
+    assert report.patched == 1
+    after = (serve.output / "tags/machine-learning/index.html").read_text()
+    assert (
+        'href="/tags/leadership/"><span class="facet-label">Leadership</span> <span class="count">4'
+        in after
+    )
+    cold(site, tmp_path / "cold")
+    assert_same_tree(serve.output, tmp_path / "cold")
+
+
+def test_a_sidebar_that_renders_the_same_keeps_the_page_unwritten(tmp_path, patches):
+    """A new name moves Dee in every list (the facets change) but no count: the listing that
+    does not show her is neither patched nor written again."""
+    site = start_site(tmp_path / "site")
+    serve = Serve(site, tmp_path / "preview")
+    serve.build()
+    page = serve.output / "tags/machine-learning/index.html"
+    stat, key = page.stat(), serve.derived.manifest.entries["tags/machine-learning/index.html"][0]
+    set_tags(site, "dee", 3, ["leadership"], name="Zed Dee Park")
+    report = serve.build()
+    assert patches == [] and report.patched == 0
+    # Its key moved with the facets (her place in their lists), yet its file stayed.
+    assert serve.derived.manifest.entries["tags/machine-learning/index.html"][0] != key
+    assert (page.stat().st_ino, page.stat().st_mtime_ns) == (stat.st_ino, stat.st_mtime_ns)
+    assert (serve.output / "mentors/dee/index.html").stat().st_mtime_ns > stat.st_mtime_ns
+    cold(site, tmp_path / "cold")
+    assert_same_tree(serve.output, tmp_path / "cold")
+
+
+def test_a_listing_whose_template_derives_from_the_sidebar_is_rendered_again(tmp_path, patches):
+    """A site's facet_value.html that shows the sidebar once and also its length: patching the
+    sidebar alone would leave the length stale, so its pages are rendered."""
+    site = start_site(tmp_path / "site")
+    (site / "templates/facet_value.html").write_text(
+        '{% extends "base.html" %}{% block content %}{% set s = sidebar(facet.key, value.key) %}'
+        '<aside>{{ s }}</aside><p class="size">{{ s|length }}</p>'
+        "{% for card in cards %}{{ card }}{% endfor %}{% endblock %}"
+    )
+    serve = Serve(site, tmp_path / "preview")
+    serve.build()
+    set_tags(site, "dee", 3, ["writing"])
+    serve.build()
+    assert patches == []
+    cold(site, tmp_path / "cold")
+    assert_same_tree(serve.output, tmp_path / "cold")
+
+
+def test_a_sites_own_facets_template_is_patched_in_as_it_renders(tmp_path, patches):
+    site = start_site(tmp_path / "site")
+    (site / "templates/_facets.html").write_text(
+        "{% macro facet_sidebar(facets, active_key=None, active_value=None) %}"
+        "<ul>{% for f in facets %}{% for v in f.values %}<li>{{ v.label }}={{ v.count }}"
+        "{% if f.key == active_key and v.key == active_value %} (here){% endif %}</li>"
+        "{% endfor %}{% endfor %}</ul>{% endmacro %}"
+    )
+    serve = Serve(site, tmp_path / "preview")
+    serve.build()
+    assert "<li>Leadership=5</li>" in (serve.output / "tags/machine-learning/index.html").read_text()
+    set_tags(site, "dee", 3, ["writing"])
+    serve.build()
+    assert shown(patches, serve.output) == ["tags/machine-learning/index.html"]
+    assert "<li>Leadership=4</li>" in (serve.output / "tags/machine-learning/index.html").read_text()
+    cold(site, tmp_path / "cold")
+    assert_same_tree(serve.output, tmp_path / "cold")
+
+
+def test_a_page_changed_behind_serves_back_is_rendered_not_patched(tmp_path, patches):
+    site = start_site(tmp_path / "site")
+    serve = Serve(site, tmp_path / "preview")
+    serve.build()
+    page = serve.output / "tags/machine-learning/index.html"
+    page.write_text(page.read_text().replace("<main", "<!-- edited by hand --><main", 1))
+    set_tags(site, "dee", 3, ["writing"])
+    serve.build()
+    assert patches == []
+    cold(site, tmp_path / "cold")
+    assert_same_tree(serve.output, tmp_path / "cold")
+
+
+def test_a_failed_build_leaves_the_recorded_sidebars_usable(tmp_path, patches):
+    site = start_site(tmp_path / "site")
+    serve = Serve(site, tmp_path / "preview")
+    serve.build()
+    set_tags(site, "dee", 3, ["writing"])
+    (site / "mentors/broken.yaml").write_text("name: [unclosed\n")
+    kept = tree(serve.output)
+    serve.build(ok=False)
+    assert tree(serve.output) == kept and patches == []
+    (site / "mentors/broken.yaml").unlink()
+    serve.build()
+    assert shown(patches, serve.output) == ["tags/machine-learning/index.html"]
+    cold(site, tmp_path / "cold")
+    assert_same_tree(serve.output, tmp_path / "cold")
+
+
+def move_tags(site: Path, draw: int) -> None:
+    """A profile's tags changed: every count in every sidebar may move."""
+    profiles = sorted((site / "mentors").glob("*.yaml"))
+    if profiles:
+        path = profiles[draw % len(profiles)]
+        tags = ["leadership", "writing", "machine-learning"]
+        text = path.read_text()
+        path.write_text(re.sub(r"(?m)^tags: .*$", f"tags: [{tags[draw % 3]}]", text))
+
+
+@SEQUENCE_SETTINGS
+@given(sequences([*EDITS, move_tags, move_tags]))
+def test_serves_builds_equal_a_cold_build_after_any_edits(sequence):
+    """The incremental-equals-cold property, for serve's builds (which patch sidebars)."""
+    with tempfile.TemporaryDirectory() as folder:
+        site = start_site(Path(folder) / "site")
+        serve = Serve(site, Path(folder) / "preview")
+        serve.build()
+        for edit, draw in sequence:
+            if edit == "break":
+                (site / "mentors/broken.yaml").write_text("name: [unclosed\n")
+                serve.build(ok=False)
+                (site / "mentors/broken.yaml").unlink()
+                continue
+            edit(site, draw)
+            serve.build()
+            cold(site, Path(folder) / "cold")
+            assert_same_tree(serve.output, Path(folder) / "cold")
+            shutil.rmtree(Path(folder) / "cold")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({}, {"directory.html": True, "facet_value.html": True, "mentor.html": False, "home.html": False}),
+        (
+            {"_facets.html": "{% macro facet_sidebar(facets, k=None, v=None) %}x{% endmacro %}"},
+            {"directory.html": True},
+        ),
+        ({"base.html": '{% extends "!theme/base.html" %}'}, {"directory.html": False, "facet_value.html": False}),
+        ({"_pagination.html": '{% extends "!theme/_pagination.html" %}'}, {"directory.html": False}),
+        ({"facet_value.html": '{% extends "!theme/facet_value.html" %}'}, {"facet_value.html": False}),
+    ],
+)
+def test_only_pages_of_the_themes_own_templates_have_their_sidebar_patched(tmp_path, overrides, expected):
+    site = start_site(tmp_path / "site")
+    for name, source in overrides.items():
+        (site / "templates" / name).write_text(source)
+    env = make_environment(site, load_config(site), {}, TODAY)
+    deps = TemplateDeps(env)
+    assert {name: deps.splices_sidebar(name) for name in expected} == expected
+
+
+def test_a_sidebar_is_located_only_when_the_page_holds_it_exactly_once():
+    page = b"<main><aside>A=1</aside></main>"
+    assert locate(page, (None, None), "A=1") == Placed((None, None), 13, 16, locate(page, (), "A=1").digest, 31)
+    assert locate(page + b"A=1", (None, None), "A=1") is None  # twice
+    assert locate(page, (None, None), "B=2") is None  # not there (a template that changed it)
+    assert locate(page, (None, None), "") is None
+
+
+def test_a_patch_needs_the_file_as_recorded(tmp_path):
+    file = tmp_path / "index.html"
+    file.write_bytes("<p>é</p><aside>A=1</aside>".encode())
+    placed = locate(file.read_bytes(), ("tags", "x"), "A=1")
+    assert placed is not None
+    text, moved = patched(file, placed, "A=10 and more")
+    assert text == "<p>é</p><aside>A=10 and more</aside>"
+    assert (moved.start, moved.end, moved.size) == (placed.start, placed.start + 13, len(text.encode()))
+    file.write_bytes("<p>é</p><aside>B=1</aside>".encode())  # the same size, another sidebar
+    assert patched(file, placed, "A=2") is None
+    file.write_bytes("<p>é</p><aside>A=1</aside>!".encode())  # another size
+    assert patched(file, placed, "A=2") is None
+    file.unlink()
+    assert patched(file, placed, "A=2") is None
