@@ -14,6 +14,7 @@ from hypothesis import given
 from kit import TODAY
 from test_incremental import (
     EDITS,
+    LANGUAGE_EDITS,
     NAMES,
     SEQUENCE_SETTINGS,
     assert_same_tree,
@@ -93,19 +94,13 @@ def test_a_tag_edit_patches_the_sidebar_of_the_listings_that_do_not_show_her(tmp
     serve = Serve(site, tmp_path / "preview")
     serve.build()
     before = (serve.output / "tags/machine-learning/index.html").read_text()
-    assert (
-        'href="/tags/leadership/"><span class="facet-label">Leadership</span> <span class="count">5'
-        in before
-    )
+    assert 'href="/tags/leadership/"><span class="facet-label">Leadership</span> <span class="count">5' in before
     set_tags(site, "dee", 3, ["writing"])
     report = serve.build()
     assert shown(patches, serve.output) == ["tags/machine-learning/index.html"]
     assert report.patched == 1
     after = (serve.output / "tags/machine-learning/index.html").read_text()
-    assert (
-        'href="/tags/leadership/"><span class="facet-label">Leadership</span> <span class="count">4'
-        in after
-    )
+    assert 'href="/tags/leadership/"><span class="facet-label">Leadership</span> <span class="count">4' in after
     cold(site, tmp_path / "cold")
     assert_same_tree(serve.output, tmp_path / "cold")
 
@@ -209,6 +204,18 @@ def move_tags(site: Path, draw: int) -> None:
 @given(sequences([*EDITS, move_tags, move_tags]))
 def test_serves_builds_equal_a_cold_build_after_any_edits(sequence):
     """The incremental-equals-cold property, for serve's builds (which patch sidebars)."""
+    assert_serve_equals_cold(sequence)
+
+
+@SEQUENCE_SETTINGS
+@given(sequences([*LANGUAGE_EDITS, move_tags]))
+def test_serves_builds_equal_a_cold_build_after_language_edits(sequence):
+    """The same over a site that becomes bilingual and back: each language's listings have
+    their own sidebar, under their own paths."""
+    assert_serve_equals_cold(sequence)
+
+
+def assert_serve_equals_cold(sequence: list) -> None:
     with tempfile.TemporaryDirectory() as folder:
         site = start_site(Path(folder) / "site")
         serve = Serve(site, Path(folder) / "preview")
