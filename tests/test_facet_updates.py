@@ -106,7 +106,30 @@ def test_updated_facets_equal_facets_made_again(site, steps):
         for old, new in zip(base.facets, updated, strict=True):
             if all(not values.get(s, {}).get(old.field) and not base.values.get(s, {}).get(old.field) for s in changed):
                 assert new is old
+            # One whose members did not move is too, and so is a value of the same count and label.
+            assert (new is old) == (list(new.members.items()) == list(old.members.items()))
+            before = {value.key: value for value in old.values}
+            assert all(value is before[value.key] for value in new.values if before.get(value.key) == value)
+        assert (updated is base.facets) == all(new is old for new, old in zip(updated, base.facets, strict=True))
         base = FacetBase(mentors, order, values, updated)
+
+
+def test_an_edit_that_moves_no_value_keeps_the_very_same_facets():
+    """A bio edited: another Mentor object with the same values. Nothing made from the facets
+    (the sidebar, listings, their digests) has to be made again."""
+    site = {
+        "m1": {"name": "Ana", "accepting": True, "tags": ["a", "b"]},
+        "m2": {"name": "Bo", "accepting": True, "tags": ["b"]},
+    }
+    mentors, order, values = state(site, {})
+    base = FacetBase(mentors, order, values, build_facets(CONFIG, mentors, order, MESSAGES, values))
+    edited_mentors = {**mentors, "m1": SimpleNamespace(**site["m1"], bio="new")}
+    assert update_facets(CONFIG, base, edited_mentors, order, MESSAGES, values) is base.facets
+    moved = {**values, "m1": {f: facet_values({**site["m1"], "tags": ["a"]}, f) for f in FIELDS}}
+    updated = update_facets(CONFIG, base, edited_mentors, order, MESSAGES, moved)
+    assert updated is not base.facets and updated[0] is not base.facets[0] and updated[1] is base.facets[1]
+    assert [v.count for v in updated[0].values] == [1, 1]
+    assert updated[0].values[0] is base.facets[0].values[1]  # "a": still one mentor, the same object
 
 
 def test_facets_are_made_again_when_many_mentors_changed():

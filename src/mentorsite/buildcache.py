@@ -184,6 +184,12 @@ class Digests:
         elif isinstance(value, dict) and kind is dict:
             out += b"d" + len(value).to_bytes(8, "little")
             for key, item in value.items():
+                if type(key) is str and type(item) is str:  # as _feed has them (the sitemap's dates)
+                    data = key.encode("utf-8", "surrogatepass")
+                    out += b"s" + len(data).to_bytes(8, "little") + data
+                    data = item.encode("utf-8", "surrogatepass")
+                    out += b"s" + len(data).to_bytes(8, "little") + data
+                    continue
                 self._feed(key, out, blind)
                 self._feed(item, out, blind)
         elif isinstance(value, (list, tuple)) and (kind is list or kind is tuple):

@@ -201,10 +201,10 @@ def update_facets(
         return build_facets(config, mentors, order, messages, values)
     rank: dict[str, int] = {}
     collate = collation_key(messages.language)
-    facets = []
-    for old in before.facets:
-        facets.append(_updated_facet(old, before.values, values, changed, order, rank, collate))
-    return facets
+    facets = [_updated_facet(old, before.values, values, changed, order, rank, collate) for old in before.facets]
+    # An edit that moves no value (a bio, a headline) leaves the very same facets: what is made
+    # from them (the sidebar, the listings, their digests) is then found as it was.
+    return before.facets if all(new is old for new, old in zip(facets, before.facets, strict=True)) else facets
 
 
 def _updated_facet(
@@ -243,6 +243,8 @@ def _updated_facet(
     members = dict(
         sorted(members.items(), key=lambda item: (rank[item[1][0]], old.keys(values[item[1][0]][field]).index(item[0])))
     )
+    if list(members.items()) == list(old.members.items()):
+        return old  # the changed mentors have the values they had, in the same places
     view = dataclasses.replace(old, members=members)
     if view.group is not None:
         view.labels = {key: key for key in members}

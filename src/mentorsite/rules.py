@@ -92,8 +92,9 @@ def _mentor_rules(mentors: list[LoadedMentor]) -> tuple[list[LoadedMentor], list
             )
             continue
         first_slug[item.slug] = item.path
-        for rule in SAME_PERSON:
-            key = rule.key(item.mentor)
+        if item.person_keys is None:  # a LoadedMentor is never edited: its keys stay
+            item.person_keys = tuple(rule.key(item.mentor) for rule in SAME_PERSON)
+        for rule, key in zip(SAME_PERSON, item.person_keys, strict=True):
             if key is None:
                 continue
             other = first_seen.setdefault((rule.field, key), item)

@@ -163,7 +163,9 @@ class Staging:
 
     def leaks_in(self, paths: list[str], private: PrivateStrings) -> list[str]:
         """Those of `paths`, files already in the destination, that hold one of `private`."""
-        return [path for path in paths if private and private.found_in((self.destination / path).read_bytes())]
+        if not private:
+            return []
+        return [path for path in paths if private.found_in((self.destination / path).read_bytes())]
 
     def commit(self) -> None:
         """Swap the staged folder into place."""
