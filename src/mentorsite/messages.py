@@ -182,6 +182,19 @@ def merged_catalogue(language: str, site_catalogue: Catalog | None = None) -> Ca
 
 def messages_for(language: str, site_catalogue: Catalog | None = None) -> Messages:
     """The `Messages` of one language: shipped strings, the site's over them, English for the rest."""
+    if site_catalogue is None:
+        return _shipped_messages(language)
+    return _made_messages(language, site_catalogue)
+
+
+@lru_cache(maxsize=16)
+def _shipped_messages(language: str) -> Messages:
+    """A language's shipped words alone, made once per process (serve asks at every rebuild;
+    a Messages is never changed once made)."""
+    return _made_messages(language, None)
+
+
+def _made_messages(language: str, site_catalogue: Catalog | None) -> Messages:
     catalogue = merged_catalogue(language, site_catalogue)
     buffer = io.BytesIO()
     write_mo(buffer, catalogue)
