@@ -86,6 +86,17 @@ def shown(patches: list[str], output: Path) -> list[str]:
     return sorted(Path(p).relative_to(output).as_posix() for p in patches)
 
 
+def move_dee(serve: Serve):
+    """Dee moves from leadership to writing: every sidebar's counts change; serve builds."""
+    set_tags(serve.site, "dee", 3, ["writing"])
+    return serve.build()
+
+
+def assert_as_cold(serve: Serve, folder: Path) -> None:
+    cold(serve.site, folder / "cold")
+    assert_same_tree(serve.output, folder / "cold")
+
+
 def test_a_tag_edit_patches_the_sidebar_of_the_listings_that_do_not_show_her(tmp_path, patches):
     """Dee moves from leadership to writing: every sidebar's counts change. The listings that
     show her card are rendered; the one that does not (machine learning) gets its sidebar
@@ -95,14 +106,12 @@ def test_a_tag_edit_patches_the_sidebar_of_the_listings_that_do_not_show_her(tmp
     serve.build()
     before = (serve.output / "tags/machine-learning/index.html").read_text()
     assert 'href="/tags/leadership/"><span class="facet-label">Leadership</span> <span class="count">5' in before
-    set_tags(site, "dee", 3, ["writing"])
-    report = serve.build()
+    report = move_dee(serve)
     assert shown(patches, serve.output) == ["tags/machine-learning/index.html"]
     assert report.patched == 1
     after = (serve.output / "tags/machine-learning/index.html").read_text()
     assert 'href="/tags/leadership/"><span class="facet-label">Leadership</span> <span class="count">4' in after
-    cold(site, tmp_path / "cold")
-    assert_same_tree(serve.output, tmp_path / "cold")
+    assert_as_cold(serve, tmp_path)
 
 
 def test_a_sidebar_that_renders_the_same_keeps_the_page_unwritten(tmp_path, patches):
@@ -120,8 +129,7 @@ def test_a_sidebar_that_renders_the_same_keeps_the_page_unwritten(tmp_path, patc
     assert serve.derived.manifest.entries["tags/machine-learning/index.html"][0] != key
     assert (page.stat().st_ino, page.stat().st_mtime_ns) == (stat.st_ino, stat.st_mtime_ns)
     assert (serve.output / "mentors/dee/index.html").stat().st_mtime_ns > stat.st_mtime_ns
-    cold(site, tmp_path / "cold")
-    assert_same_tree(serve.output, tmp_path / "cold")
+    assert_as_cold(serve, tmp_path)
 
 
 def test_a_listing_whose_template_derives_from_the_sidebar_is_rendered_again(tmp_path, patches):
@@ -135,11 +143,9 @@ def test_a_listing_whose_template_derives_from_the_sidebar_is_rendered_again(tmp
     )
     serve = Serve(site, tmp_path / "preview")
     serve.build()
-    set_tags(site, "dee", 3, ["writing"])
-    serve.build()
+    move_dee(serve)
     assert patches == []
-    cold(site, tmp_path / "cold")
-    assert_same_tree(serve.output, tmp_path / "cold")
+    assert_as_cold(serve, tmp_path)
 
 
 def test_a_sites_own_facets_template_is_patched_in_as_it_renders(tmp_path, patches):
@@ -153,12 +159,10 @@ def test_a_sites_own_facets_template_is_patched_in_as_it_renders(tmp_path, patch
     serve = Serve(site, tmp_path / "preview")
     serve.build()
     assert "<li>Leadership=5</li>" in (serve.output / "tags/machine-learning/index.html").read_text()
-    set_tags(site, "dee", 3, ["writing"])
-    serve.build()
+    move_dee(serve)
     assert shown(patches, serve.output) == ["tags/machine-learning/index.html"]
     assert "<li>Leadership=4</li>" in (serve.output / "tags/machine-learning/index.html").read_text()
-    cold(site, tmp_path / "cold")
-    assert_same_tree(serve.output, tmp_path / "cold")
+    assert_as_cold(serve, tmp_path)
 
 
 def test_a_page_changed_behind_serves_back_is_rendered_not_patched(tmp_path, patches):
@@ -167,11 +171,9 @@ def test_a_page_changed_behind_serves_back_is_rendered_not_patched(tmp_path, pat
     serve.build()
     page = serve.output / "tags/machine-learning/index.html"
     page.write_text(page.read_text().replace("<main", "<!-- edited by hand --><main", 1))
-    set_tags(site, "dee", 3, ["writing"])
-    serve.build()
+    move_dee(serve)
     assert patches == []
-    cold(site, tmp_path / "cold")
-    assert_same_tree(serve.output, tmp_path / "cold")
+    assert_as_cold(serve, tmp_path)
 
 
 def test_a_failed_build_leaves_the_recorded_sidebars_usable(tmp_path, patches):
@@ -186,8 +188,7 @@ def test_a_failed_build_leaves_the_recorded_sidebars_usable(tmp_path, patches):
     (site / "mentors/broken.yaml").unlink()
     serve.build()
     assert shown(patches, serve.output) == ["tags/machine-learning/index.html"]
-    cold(site, tmp_path / "cold")
-    assert_same_tree(serve.output, tmp_path / "cold")
+    assert_as_cold(serve, tmp_path)
 
 
 def move_tags(site: Path, draw: int) -> None:
