@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import io
 import re
+import socket
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
@@ -163,3 +164,20 @@ def write_site(root: Path, text: str = "", *, files: Mapping[str, str | bytes] |
         else:
             path.write_text(content, encoding="utf-8")
     return root
+
+
+#: Ports free_port handed out in this process.
+_GIVEN_PORTS: set[int] = set()
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 free now, and not handed out before by this process: two ports asked
+    for before either is bound could otherwise be the same one (a receiver's health check once
+    reached the SMTP sink started on its port)."""
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        if port not in _GIVEN_PORTS:
+            _GIVEN_PORTS.add(port)
+            return port

@@ -11,7 +11,6 @@ import email
 import email.policy
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -22,13 +21,9 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
 
+from kit import free_port  # noqa: F401 - also for the tests that import it from here
+
 LOOPBACK = "127.0.0.1"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((LOOPBACK, 0))
-        return sock.getsockname()[1]
 
 
 @dataclass

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -14,6 +13,8 @@ import urllib.error
 import urllib.request
 from datetime import date
 from pathlib import Path
+
+from kit import free_port  # noqa: F401 - also for the tests that import it from here
 
 from mentorsite.scaffold import init_site
 
@@ -53,12 +54,6 @@ def wait_until(condition, what: str, timeout: float = TIMEOUT):
             return found
         time.sleep(0.05)
     raise TimeoutError(f"waited {timeout:.0f} s for {what}")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class ServeProcess:

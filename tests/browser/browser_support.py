@@ -6,7 +6,6 @@ from __future__ import annotations
 import functools
 import os
 import shutil
-import socket
 import threading
 from dataclasses import dataclass
 from datetime import date
@@ -14,6 +13,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from kit import free_port  # noqa: F401 - also for the tests that import it from here
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("MENTORSITE_CHROMIUM", "/usr/bin/chromium")
@@ -51,12 +51,6 @@ class QuietHandler(SimpleHTTPRequestHandler):
     def end_headers(self):
         self.send_header("Cache-Control", "no-cache")
         super().end_headers()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class StaticServer:
