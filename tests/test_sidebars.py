@@ -165,6 +165,26 @@ def test_a_sites_own_facets_template_is_patched_in_as_it_renders(tmp_path, patch
     assert_as_cold(serve, tmp_path)
 
 
+def test_a_sidebar_that_fails_after_an_edit_is_reported_as_the_render_reports_it(tmp_path, patches):
+    """A site's `_facets.html` that breaks on a count of four: the build fails with the
+    template's own problem (not an internal error), and serve's pages stay as they were."""
+    site = start_site(tmp_path / "site")
+    (site / "templates/_facets.html").write_text(
+        "{% macro facet_sidebar(facets, active_key=None, active_value=None) %}"
+        "{% for f in facets %}{% for v in f.values %}{% if v.count == 4 %}{{ no_such_name }}{% endif %}"
+        "{{ v.label }}={{ v.count }};{% endfor %}{% endfor %}{% endmacro %}"
+    )
+    serve = Serve(site, tmp_path / "preview")
+    serve.build()
+    kept = tree(serve.output)
+    set_tags(site, "dee", 3, ["writing"])  # leadership and writing: four mentors each
+    report = serve.build(ok=False)
+    assert [(d.path, d.message) for d in report.errors][:1] == [
+        ("templates/_facets.html", "template error: 'no_such_name' is undefined")
+    ]
+    assert tree(serve.output) == kept and patches == []
+
+
 def test_a_page_changed_behind_serves_back_is_rendered_not_patched(tmp_path, patches):
     site = start_site(tmp_path / "site")
     serve = Serve(site, tmp_path / "preview")

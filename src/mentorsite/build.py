@@ -35,6 +35,7 @@ from .render import (
     check_templates,
     facet_sidebar,
     make_environment,
+    sidebar_variant,
     version_of,
 )
 from .rules import site_rules
@@ -497,7 +498,7 @@ def _sidebar_work(
         return SidebarWork(templates)
     patch: dict[str, Placed] = {}
     same: set[str] = set()
-    now: dict[tuple, bytes] = {}  # the digest of each variant of the sidebar, as it is now
+    now: dict[tuple, bytes | None] = {}  # the digest of each variant of the sidebar, as it is now
     for output in outputs:
         splice = previous.sidebars.get(output.path)
         if splice is None or output.path in keep or not isinstance(output, Page) or output.template not in templates:
@@ -506,7 +507,10 @@ def _sidebar_work(
             continue
         args = splice.placed.args
         if args not in now:
-            now[args] = sidebar_digest(str(sidebar(*args)).encode("utf-8"))
+            variant = sidebar_variant(sidebar, args)
+            now[args] = sidebar_digest(variant.encode("utf-8")) if variant is not None else None
+        if now[args] is None:
+            continue  # the sidebar fails: rendering the page reports it
         if now[args] == splice.placed.digest:
             same.add(output.path)
         else:

@@ -492,6 +492,15 @@ class FacetSidebar:
         return self._rendered[active_key, active_value]
 
 
+def sidebar_variant(sidebar: FacetSidebar, args: tuple) -> str | None:
+    """What `sidebar(*args)` gives, or None when it fails (a site's `_facets.html`): the page is
+    then rendered, and the render reports the problem where it is."""
+    try:
+        return str(sidebar(*args))
+    except Exception:
+        return None
+
+
 def facet_sidebar(renderer: Renderer, facets: list[FacetView]) -> FacetSidebar:
     """The templates' `sidebar()` over the site's facets."""
     return FacetSidebar(renderer, facets)

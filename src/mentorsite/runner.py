@@ -17,7 +17,7 @@ from .buildcache import Key, Keyer
 from .diagnostics import Diagnostic
 from .outputs import Copy, Drawn, File, Output, Page
 from .parallel import Started, run_ranges, start_ranges
-from .render import FacetSidebar, Renderer, TemplateProblem
+from .render import FacetSidebar, Renderer, TemplateProblem, sidebar_variant
 from .sidebars import Placed, locate, patched
 from .social_cards import draw
 from .write import Staging
@@ -146,7 +146,8 @@ def _renderer_of(
             where: Placed | None = None
             if sidebar is not None and sidebars is not None and isinstance(page, Page):
                 old = sidebars.patch.get(page.path)
-                found = patched(staging.destination / page.path, old, sidebar(*old.args)) if old else None
+                now = sidebar_variant(sidebar, old.args) if old else None
+                found = patched(staging.destination / page.path, old, now) if old and now is not None else None
                 if found is not None:
                     text, where = found
                     patches.append(page.path)
