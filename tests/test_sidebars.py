@@ -86,6 +86,16 @@ def shown(patches: list[str], output: Path) -> list[str]:
     return sorted(Path(p).relative_to(output).as_posix() for p in patches)
 
 
+def serving(folder: Path, templates: dict[str, str] | None = None) -> Serve:
+    """The example site (with these template overrides), built once as serve builds it."""
+    site = start_site(folder / "site")
+    for name, source in (templates or {}).items():
+        (site / "templates" / name).write_text(source)
+    serve = Serve(site, folder / "preview")
+    serve.build()
+    return serve
+
+
 def move_dee(serve: Serve):
     """Dee moves from leadership to writing: every sidebar's counts change; serve builds."""
     set_tags(serve.site, "dee", 3, ["writing"])
@@ -101,9 +111,7 @@ def test_a_tag_edit_patches_the_sidebar_of_the_listings_that_do_not_show_her(tmp
     """Dee moves from leadership to writing: every sidebar's counts change. The listings that
     show her card are rendered; the one that does not (machine learning) gets its sidebar
     patched, and every page is what a cold build writes."""
-    site = start_site(tmp_path / "site")
-    serve = Serve(site, tmp_path / "preview")
-    serve.build()
+    serve = serving(tmp_path)
     before = (serve.output / "tags/machine-learning/index.html").read_text()
     assert 'href="/tags/leadership/"><span class="facet-label">Leadership</span> <span class="count">5' in before
     report = move_dee(serve)
@@ -117,9 +125,8 @@ def test_a_tag_edit_patches_the_sidebar_of_the_listings_that_do_not_show_her(tmp
 def test_a_sidebar_that_renders_the_same_keeps_the_page_unwritten(tmp_path, patches):
     """A new name moves Dee in every list (the facets change) but no count: the listing that
     does not show her is neither patched nor written again."""
-    site = start_site(tmp_path / "site")
-    serve = Serve(site, tmp_path / "preview")
-    serve.build()
+    serve = serving(tmp_path)
+    site = serve.site
     page = serve.output / "tags/machine-learning/index.html"
     stat, key = page.stat(), serve.derived.manifest.entries["tags/machine-learning/index.html"][0]
     set_tags(site, "dee", 3, ["leadership"], name="Zed Dee Park")
@@ -135,29 +142,33 @@ def test_a_sidebar_that_renders_the_same_keeps_the_page_unwritten(tmp_path, patc
 def test_a_listing_whose_template_derives_from_the_sidebar_is_rendered_again(tmp_path, patches):
     """A site's facet_value.html that shows the sidebar once and also its length: patching the
     sidebar alone would leave the length stale, so its pages are rendered."""
-    site = start_site(tmp_path / "site")
-    (site / "templates/facet_value.html").write_text(
-        '{% extends "base.html" %}{% block content %}{% set s = sidebar(facet.key, value.key) %}'
-        '<aside>{{ s }}</aside><p class="size">{{ s|length }}</p>'
-        "{% for card in cards %}{{ card }}{% endfor %}{% endblock %}"
+    serve = serving(
+        tmp_path,
+        {
+            "facet_value.html": (
+                '{% extends "base.html" %}{% block content %}{% set s = sidebar(facet.key, value.key) %}'
+                '<aside>{{ s }}</aside><p class="size">{{ s|length }}</p>'
+                "{% for card in cards %}{{ card }}{% endfor %}{% endblock %}"
+            )
+        },
     )
-    serve = Serve(site, tmp_path / "preview")
-    serve.build()
     move_dee(serve)
     assert patches == []
     assert_as_cold(serve, tmp_path)
 
 
 def test_a_sites_own_facets_template_is_patched_in_as_it_renders(tmp_path, patches):
-    site = start_site(tmp_path / "site")
-    (site / "templates/_facets.html").write_text(
-        "{% macro facet_sidebar(facets, active_key=None, active_value=None) %}"
-        "<ul>{% for f in facets %}{% for v in f.values %}<li>{{ v.label }}={{ v.count }}"
-        "{% if f.key == active_key and v.key == active_value %} (here){% endif %}</li>"
-        "{% endfor %}{% endfor %}</ul>{% endmacro %}"
+    serve = serving(
+        tmp_path,
+        {
+            "_facets.html": (
+                "{% macro facet_sidebar(facets, active_key=None, active_value=None) %}"
+                "<ul>{% for f in facets %}{% for v in f.values %}<li>{{ v.label }}={{ v.count }}"
+                "{% if f.key == active_key and v.key == active_value %} (here){% endif %}</li>"
+                "{% endfor %}{% endfor %}</ul>{% endmacro %}"
+            )
+        },
     )
-    serve = Serve(site, tmp_path / "preview")
-    serve.build()
     assert "<li>Leadership=5</li>" in (serve.output / "tags/machine-learning/index.html").read_text()
     move_dee(serve)
     assert shown(patches, serve.output) == ["tags/machine-learning/index.html"]
@@ -168,14 +179,17 @@ def test_a_sites_own_facets_template_is_patched_in_as_it_renders(tmp_path, patch
 def test_a_sidebar_that_fails_after_an_edit_is_reported_as_the_render_reports_it(tmp_path, patches):
     """A site's `_facets.html` that breaks on a count of four: the build fails with the
     template's own problem (not an internal error), and serve's pages stay as they were."""
-    site = start_site(tmp_path / "site")
-    (site / "templates/_facets.html").write_text(
-        "{% macro facet_sidebar(facets, active_key=None, active_value=None) %}"
-        "{% for f in facets %}{% for v in f.values %}{% if v.count == 4 %}{{ no_such_name }}{% endif %}"
-        "{{ v.label }}={{ v.count }};{% endfor %}{% endfor %}{% endmacro %}"
+    serve = serving(
+        tmp_path,
+        {
+            "_facets.html": (
+                "{% macro facet_sidebar(facets, active_key=None, active_value=None) %}"
+                "{% for f in facets %}{% for v in f.values %}{% if v.count == 4 %}{{ no_such_name }}{% endif %}"
+                "{{ v.label }}={{ v.count }};{% endfor %}{% endfor %}{% endmacro %}"
+            )
+        },
     )
-    serve = Serve(site, tmp_path / "preview")
-    serve.build()
+    site = serve.site
     kept = tree(serve.output)
     set_tags(site, "dee", 3, ["writing"])  # leadership and writing: four mentors each
     report = serve.build(ok=False)
@@ -186,9 +200,7 @@ def test_a_sidebar_that_fails_after_an_edit_is_reported_as_the_render_reports_it
 
 
 def test_a_page_changed_behind_serves_back_is_rendered_not_patched(tmp_path, patches):
-    site = start_site(tmp_path / "site")
-    serve = Serve(site, tmp_path / "preview")
-    serve.build()
+    serve = serving(tmp_path)
     page = serve.output / "tags/machine-learning/index.html"
     page.write_text(page.read_text().replace("<main", "<!-- edited by hand --><main", 1))
     move_dee(serve)
@@ -197,9 +209,8 @@ def test_a_page_changed_behind_serves_back_is_rendered_not_patched(tmp_path, pat
 
 
 def test_a_failed_build_leaves_the_recorded_sidebars_usable(tmp_path, patches):
-    site = start_site(tmp_path / "site")
-    serve = Serve(site, tmp_path / "preview")
-    serve.build()
+    serve = serving(tmp_path)
+    site = serve.site
     set_tags(site, "dee", 3, ["writing"])
     (site / "mentors/broken.yaml").write_text("name: [unclosed\n")
     kept = tree(serve.output)
