@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hostile_kit import BASE_SITE, assert_builds, assert_refused
 from kit import SITE_TOML, TODAY, write_site
 
+from mentorsite.buildcache import TemplateDeps
 from mentorsite.config import load_config
 from mentorsite.render import make_environment, theme_dir
 
@@ -111,6 +114,39 @@ def test_a_site_without_overrides_has_no_sandbox(tmp_path):
         for p in theme_dir().iterdir()
         if p.suffix in (".html", ".xml", ".txt")
     )
+
+
+def test_a_verbatim_copy_of_the_theme_is_no_override(tmp_path):
+    """A site's templates/ holding the theme's own files, byte for byte (this repository's
+    example site with mentorsite installed from it), renders like the theme alone: nothing
+    sandboxed, the theme's files loaded, and the facet sidebar may be patched in serve."""
+    theme = sorted(p.name for p in theme_dir().iterdir() if p.suffix in (".html", ".xml", ".txt"))
+    copies = {f"templates/{name}": (theme_dir() / name).read_text() for name in theme}
+    site = write_site(tmp_path / "site", files={"site.toml": SITE_TOML, **copies})
+    env = make_environment(site, load_config(site), {}, TODAY)
+    loaded = {name: env.get_template(name) for name in theme}
+    assert not [name for name, template in loaded.items() if template.environment.sandboxed]
+    assert {Path(t.filename).parent for t in loaded.values()} == {theme_dir()}
+    assert TemplateDeps(env).splices_sidebar("facet_value.html")
+
+
+def test_one_byte_off_the_theme_is_an_override(tmp_path):
+    """A copy that differs in one byte is the site's own: sandboxed and loaded from the
+    site's file; an exact copy beside it still is the theme's."""
+    base = (theme_dir() / "base.html").read_text()
+    site = write_site(
+        tmp_path / "site",
+        files={
+            "site.toml": SITE_TOML,
+            "templates/_card.html": (theme_dir() / "_card.html").read_text() + " ",
+            "templates/base.html": base,
+        },
+    )
+    env = make_environment(site, load_config(site), {}, TODAY)
+    assert env.get_template("_card.html").environment.sandboxed
+    assert env.get_template("_card.html").filename == str(site / "templates/_card.html")
+    assert not env.get_template("base.html").environment.sandboxed
+    assert not env.get_template("mentor.html").environment.sandboxed
 
 
 def test_templates_share_the_environments_globals_and_keep_their_own(tmp_path):

@@ -74,18 +74,39 @@ def asset_sources(site_dir: Path) -> dict[str, Path]:
 
 
 class SiteTemplateLoader(jinja2.FileSystemLoader):
-    """A site's own templates: files inside its templates/ folder, never through a symbolic link."""
+    """A site's own templates: files inside its templates/ folder, never through a symbolic link.
 
-    def __init__(self, folder: Path):
+    A file with the very bytes of the theme's template of the same name is not an override:
+    it is left to the theme's loader, so it runs as the theme does (unsandboxed, sidebar
+    patches in serve). A site made from a copy of the theme (this repository's own example
+    site, with mentorsite installed from it) would otherwise sandbox every page.
+    """
+
+    def __init__(self, folder: Path, theme: Path | None = None):
         super().__init__(str(folder))
         self.folder = folder
+        self.theme = theme
 
     def get_source(self, environment: jinja2.Environment, template: str):
         if symlink_on_path(self.folder.parent, [self.folder.name, *jinja2.loaders.split_template_path(template)]):
             raise jinja2.TemplateError(
                 f"templates/{template} is (or is inside) a symbolic link, which is not followed; commit the file itself"
             )
-        return super().get_source(environment, template)
+        found = super().get_source(environment, template)
+        if self.theme is not None and _same_bytes(Path(found[1]), self.theme, template):
+            raise jinja2.TemplateNotFound(template)
+        return found
+
+
+def _same_bytes(site_file: Path, theme: Path, name: str) -> bool:
+    """Whether the theme has a template `name` whose bytes are `site_file`'s."""
+    theme_file = theme.joinpath(*jinja2.loaders.split_template_path(name))
+    try:
+        return theme_file.stat().st_size == site_file.stat().st_size and (
+            theme_file.read_bytes() == site_file.read_bytes()
+        )
+    except OSError:
+        return False
 
 
 class _SameLoader(jinja2.BaseLoader):
@@ -263,7 +284,7 @@ def make_environment(
         site_templates.is_dir() or site_templates.is_symlink()
     ) and site_templates.resolve() != theme_dir().resolve()
     if overrides:
-        loaders.append(SiteTemplateLoader(site_templates))
+        loaders.append(SiteTemplateLoader(site_templates, theme_dir()))
     loaders.append(theme)
     env = ThemeEnvironment(
         site_templates if overrides else None,
