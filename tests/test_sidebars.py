@@ -122,6 +122,29 @@ def test_a_tag_edit_patches_the_sidebar_of_the_listings_that_do_not_show_her(tmp
     assert_as_cold(serve, tmp_path)
 
 
+def test_no_build_keeps_the_sidebars_calls(tmp_path):
+    """Calls of `sidebar()` are recorded only while serve renders a page whose sidebar it
+    records: a one-off build of thousands of listings keeps none, and serve none after."""
+    report = build_site(start_site(tmp_path / "site"), tmp_path / "out", today=TODAY, base_url=BASE, hold=True)
+    sidebar = report.held[2][0].renderer.env.globals["sidebar"]
+    assert report.written and sidebar.facets and sidebar.calls is None
+    serve = serving(tmp_path / "serve")
+    assert serve.derived.manifest.sidebars  # recorded as the pages rendered
+    set_tags(serve.site, "dee", 3, ["writing"])
+    report = build_site(
+        serve.site,
+        serve.output,
+        today=TODAY,
+        base_url=BASE,
+        cache=serve.cache,
+        derived=serve.derived,
+        preview=True,
+        hold=True,
+    )
+    assert report.patched == 1 and serve.derived.manifest.sidebars
+    assert report.held[2][0].renderer.env.globals["sidebar"].calls is None
+
+
 def test_a_sidebar_that_renders_the_same_keeps_the_page_unwritten(tmp_path, patches):
     """A new name moves Dee in every list (the facets change) but no count: the listing that
     does not show her is neither patched nor written again."""

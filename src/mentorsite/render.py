@@ -501,12 +501,13 @@ class FacetSidebar:
         self.renderer = renderer
         self.facets = facets
         self._rendered: dict[tuple[str | None, str | None], Markup] = {}
-        #: The arguments of each call since the renderer of a page last cleared it: where the
-        #: page's sidebar lies is recorded for patching it (sidebars.py).
-        self.calls: list[tuple[str | None, str | None]] = []
+        #: While a page is rendered whose sidebar is recorded for patching it (sidebars.py),
+        #: the arguments of each call; None the rest of the time (nothing is kept).
+        self.calls: list[tuple[str | None, str | None]] | None = None
 
     def __call__(self, active_key: str | None = None, active_value: str | None = None) -> Markup:
-        self.calls.append((active_key, active_value))
+        if self.calls is not None:
+            self.calls.append((active_key, active_value))
         if (active_key, active_value) not in self._rendered:
             macro = self.renderer.template("_facets.html").module.facet_sidebar  # type: ignore[attr-defined]
             self._rendered[active_key, active_value] = Markup(macro(self.facets, active_key, active_value))

@@ -131,9 +131,7 @@ def _renderer_of(
     recorded: Mapping[str, Key | None] | None = None,
     sidebars: SidebarWork | None = None,
 ) -> Callable[[int, int], Rendered]:
-    sidebar = renderer.env.globals.get("sidebar") if sidebars is not None else None
-    if not isinstance(sidebar, FacetSidebar):
-        sidebar = sidebars = None
+    patching = _SidebarPatching.of(renderer, staging, sidebars)
 
     def work(start: int, stop: int) -> Rendered:
         written, leaked, problems, keys, placed, patches = [], [], [], {}, {}, []
@@ -144,26 +142,19 @@ def _renderer_of(
                     continue  # as the last build made it: the plan keeps it
             text: str | bytes | None = None
             where: Placed | None = None
-            if sidebar is not None and sidebars is not None and isinstance(page, Page):
-                old = sidebars.patch.get(page.path)
-                now = sidebar_variant(sidebar, old.args) if old else None
-                found = patched(staging.destination / page.path, old, now) if old and now is not None else None
-                if found is not None:
-                    text, where = found
-                    patches.append(page.path)
-            if text is None:
-                if sidebar is not None:
-                    sidebar.calls.clear()
+            found = patching.patch(page) if patching is not None and isinstance(page, Page) else None
+            if found is not None:
+                text, where = found
+                patches.append(page.path)
+            else:
                 try:
-                    text = renderer.page(page) if isinstance(page, Page) else draw(page.spec)
+                    if patching is not None and isinstance(page, Page):
+                        text, where = patching.render(page)
+                    else:
+                        text = renderer.page(page) if isinstance(page, Page) else draw(page.spec)
                 except TemplateProblem as exc:
                     problems.append(exc.diagnostic)
                     break  # the same template would fail for every page of its kind
-                recording = sidebar is not None and sidebars is not None and isinstance(page, Page)
-                if recording and page.template in sidebars.templates and len(sidebar.calls) == 1:  # type: ignore
-                    args = sidebar.calls[0]  # type: ignore[union-attr]
-                    text = text.encode("utf-8") if isinstance(text, str) else text
-                    where = locate(text, args, sidebar(*args))  # type: ignore[misc]
             if staging.put(page.path, text):
                 written.append(page.path)
                 if where is not None:
@@ -175,6 +166,48 @@ def _renderer_of(
         return written, leaked, problems, keys, placed, patches
 
     return work
+
+
+@dataclass
+class _SidebarPatching:
+    """A serve build's work on the facet sidebar (sidebars.py), page by page: patch a page's
+    file where its sidebar lies, or render the page and record where its sidebar lies."""
+
+    renderer: Renderer
+    sidebar: FacetSidebar
+    staging: Staging
+    work: SidebarWork
+
+    @classmethod
+    def of(cls, renderer: Renderer, staging: Staging, work: SidebarWork | None) -> _SidebarPatching | None:
+        """None when there is no sidebar work, or the templates' `sidebar` is not the theme's kind."""
+        sidebar = renderer.env.globals.get("sidebar") if work is not None else None
+        if work is None or not isinstance(sidebar, FacetSidebar):
+            return None
+        return cls(renderer, sidebar, staging, work)
+
+    def patch(self, page: Page) -> tuple[str, Placed] | None:
+        """The page's file with its sidebar as it is now, and where it lies; None: render it."""
+        old = self.work.patch.get(page.path)
+        if old is None:
+            return None
+        now = sidebar_variant(self.sidebar, old.args)
+        return patched(self.staging.destination / page.path, old, now) if now is not None else None
+
+    def render(self, page: Page) -> tuple[str | bytes, Placed | None]:
+        """The page rendered, and where its sidebar lies when it shows exactly one and its
+        template is one whose pages may be patched."""
+        if page.template not in self.work.templates:
+            return self.renderer.page(page), None
+        calls = self.sidebar.calls = []
+        try:
+            text = self.renderer.page(page)
+        finally:
+            self.sidebar.calls = None
+        if len(calls) != 1:
+            return text, None
+        data = text.encode("utf-8")
+        return data, locate(data, calls[0], self.sidebar(*calls[0]))
 
 
 def _merge(results: list[Rendered], staging: Staging, keys: dict[str, Key | None]) -> list[Diagnostic]:
