@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -12,6 +13,7 @@ from mentorsite import generators
 from mentorsite.build import build_site
 from mentorsite.config import load_config
 from mentorsite.context import SiteContext, published_mentors, site_context
+from mentorsite.derived import DerivedCache
 from mentorsite.generators import site_image
 from mentorsite.load import load_site
 from mentorsite.messages import messages_for
@@ -136,3 +138,41 @@ def test_site_overrides_robots_txt(tmp_path):
         "User-agent: *\nDisallow: /match/\nSitemap: http://localhost:8000/sitemap.xml\n"
     )
     assert (tmp_path / "out" / "sitemap.xml").read_text().startswith('<?xml version="1.0" encoding="UTF-8"?>\n<urlset')
+
+
+def test_an_edit_makes_again_only_the_listings_of_the_mentors_it_changed(tmp_path):
+    """In a process that builds again and again (serve), a facet value's listing pages are
+    the very same objects while none of its members' views changed; the listings of the
+    edited mentor's values are made again, and equal what a fresh context gives."""
+    tags = ["leadership", "writing", "finance", "design"]
+    files = {
+        f"mentors/person-{i}.yaml": GOOD_PROFILE.replace("Ada Example", f"Person {i}")
+        .replace("ada.private@", f"p{i}.private@")
+        .replace("photo: photos/ada.jpg\n", "")
+        .replace("tags: [leadership, writing]", f"tags: [{tags[i % 4]}]")
+        .replace("languages: [en, pt]", "languages: [en]" if i % 2 else "languages: [pt]")
+        for i in range(8)
+    }
+    root = write_site(tmp_path / "site", files={"site.toml": SITE_TOML, **files})
+    config = load_config(root)
+    derived = DerivedCache()
+
+    def context(loaded_mentors) -> SiteContext:
+        derived.begin(b"the same settings")
+        card = lambda v: Markup(v.slug)  # noqa: E731
+        return site_context(config, loaded_mentors, [], {}, card, messages_for(config.language), derived)
+
+    mentors = load_site(root, config, today=TODAY).mentors
+    first = context(mentors)
+    before = {p.path: p for p in generators.facet_pages(first)}
+    edited = [replace(m, bio_html=m.bio_html + "<p>More.</p>") if m.slug == "person-1" else m for m in mentors]
+    second = context(edited)
+    after = {p.path: p for p in generators.facet_pages(second)}
+    assert second.changed_since(first.made_as) == {"person-1"}
+    listings = {path: page for path, page in after.items() if "value" in page.context}
+    remade = {path for path, page in listings.items() if page is not before[path]}
+    assert remade == {path for path, page in listings.items() if "person-1" in page.context["cards"]}
+    assert {"tags/writing/index.html", "languages/en/index.html"} <= remade
+    assert {"tags/leadership/index.html", "languages/pt/index.html"} <= listings.keys() - remade
+    fresh = site_context(config, edited, [], {}, lambda v: Markup(v.slug), messages_for(config.language))
+    assert {p.path: p.context for p in generators.facet_pages(fresh)} == {p: page.context for p, page in after.items()}

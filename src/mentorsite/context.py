@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import partial
+from typing import Any
 
 from markupsafe import Markup
 
@@ -55,6 +56,29 @@ class SiteContext:
     derived: DerivedCache = field(default_factory=DerivedCache)
     #: Views whose card is still to be rendered (site_context's `cards_later`; finish_cards).
     pending_cards: list[MentorView] = field(default_factory=list)
+    #: What the mentors' part of this context was made as (a _MentorPart): a stage that keeps
+    #: its last result (DerivedCache.keep_base) keeps this with it, and asks `changed_since`
+    #: which mentors it must make again.
+    made_as: Any = None
+
+    def changed_since(self, made_as: Any) -> frozenset[str] | None:
+        """The slugs whose view is not the one of the context `made_as` came from (another
+        object, or there only), or None when that is not known. Views are never edited once
+        made, and their cards are made under the settings the build's DerivedCache began with,
+        so an unchanged view is an unchanged mentor on every page that shows one."""
+        if made_as is None or self.made_as is None:
+            return None
+        if made_as is self.made_as:
+            return frozenset()
+        known = self._changes.get(id(made_as))
+        if known is None or known[0] is not made_as:
+            last: dict[str, MentorView] = made_as.views
+            found = {slug for slug, view in self.views.items() if last.get(slug) is not view}
+            known = self._changes[id(made_as)] = (made_as, frozenset(found | (last.keys() - self.views.keys())))
+        return known[1]
+
+    #: changed_since's answers, by the identity of what it was asked about (kept alive here).
+    _changes: dict[int, tuple[Any, frozenset[str]]] = field(default_factory=dict, repr=False, compare=False)
 
 
 def published_mentors(config: SiteConfig, mentors: list[LoadedMentor]) -> list[LoadedMentor]:
@@ -110,6 +134,7 @@ def site_context(
         messages=messages,
         derived=derived,
         pending_cards=pending,
+        made_as=part if not cards_later else None,
     )
 
 

@@ -16,7 +16,7 @@ from . import cms, feeds, search
 from .card_fonts import fallback_fonts, font_files
 from .cldr import timezone_name
 from .context import SiteContext
-from .index import FacetHeading
+from .index import FacetHeading, FacetValueView, FacetView
 from .messages import Messages, label_in_sentence, script_messages, script_messages_name
 from .outputs import ALL_GUIDES, ALL_MENTORS, Copy, Drawn, File, Inputs, Output, Page
 from .pagination import chunks, page_url, pagination
@@ -313,6 +313,16 @@ def _mentor_page(site: SiteContext, view: MentorView, guide_url: str | None) -> 
 def facet_pages(site: SiteContext) -> Iterator[Page]:
     """Per facet: an index of its values, and a listing per value."""
     mentors = Crumb(site.messages.gettext("Mentors"), "mentors/")
+    # A value's listing pages as the last build of this process made them (serve), kept while
+    # its value and heading are the same objects (its label, count and place), its members
+    # the same slugs, and none of their views changed: the pages are then the same objects,
+    # which the build cache keys without walking them. An edit walks only the listings it is in.
+    last = site.derived.base("facet listings")
+    changed = site.changed_since(last[0]) if last is not None else None
+    kept: dict[tuple[str, str], tuple[FacetHeading, object, list[str], list[Page]]] = (
+        last[1] if changed is not None else {}
+    )
+    made: dict[tuple[str, str], tuple[FacetHeading, object, list[str], list[Page]]] = {}
     updated = _newest(view.updated for view in site.views.values())
     for facet in site.facets:
         crumbs = [mentors, Crumb(facet.label, facet.url)]
@@ -341,24 +351,52 @@ def facet_pages(site: SiteContext) -> Iterator[Page]:
             ALL_MENTORS,
         )
         for value in facet.values:
-            yield from _listing(
-                site,
-                value.url,
-                facet.members[value.key],
-                "facet_value.html",
-                f"facet '{facet.key}' value '{value.key}'",
-                site.messages.gettext("%(facet)s: %(value)s", facet=facet.label, value=value.label),
-                site.messages.ngettext(
-                    "%(count)s mentor: %(facet)s %(value)s.",
-                    "%(count)s mentors: %(facet)s %(value)s.",
-                    value.count,
-                    facet=label_in_sentence(facet.label, site.messages.language),
-                    value=value.label,
-                ),
-                [*crumbs, Crumb(value.label, value.url)],
-                facet=shown,
-                value=value,
-            )
+            members = facet.members[value.key]
+            before = kept.get((facet.key, value.key))
+            if (
+                before is not None
+                and before[0] is shown
+                and before[1] is value
+                and before[2] == members
+                and changed is not None
+                and changed.isdisjoint(members)
+            ):
+                made[facet.key, value.key] = before
+                yield from before[3]
+                continue
+            pages = list(_value_listing(site, facet, value, members, crumbs, shown))
+            made[facet.key, value.key] = (shown, value, members, pages)
+            yield from pages
+    site.derived.keep_base("facet listings", (site.made_as, made))
+
+
+def _value_listing(
+    site: SiteContext,
+    facet: FacetView,
+    value: FacetValueView,
+    members: list[str],
+    crumbs: list[Crumb],
+    shown: FacetHeading,
+) -> Iterator[Page]:
+    """The listing pages of one facet value."""
+    yield from _listing(
+        site,
+        value.url,
+        members,
+        "facet_value.html",
+        f"facet '{facet.key}' value '{value.key}'",
+        site.messages.gettext("%(facet)s: %(value)s", facet=facet.label, value=value.label),
+        site.messages.ngettext(
+            "%(count)s mentor: %(facet)s %(value)s.",
+            "%(count)s mentors: %(facet)s %(value)s.",
+            value.count,
+            facet=label_in_sentence(facet.label, site.messages.language),
+            value=value.label,
+        ),
+        [*crumbs, Crumb(value.label, value.url)],
+        facet=shown,
+        value=value,
+    )
 
 
 def guide_pages(site: SiteContext) -> Iterator[Page]:
