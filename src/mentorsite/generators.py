@@ -524,18 +524,41 @@ def crawler_files(site: SiteContext, outputs: list[Output], alternates: dict | N
     content last changed (`lastmod`, W3C date format) and, on a multilingual site, each one's
     `alternates` in the other languages (by folder); and robots.txt."""
     roots = [site.config.language_root(language) for language in site.config.site_languages]
-    unlisted = {root + site.config.contact.thanks_path for root in roots}
-    lastmod = {
-        folder: updated.isoformat() if (updated := _updated(output)) else ""
-        for output in outputs
-        if output.path.endswith("index.html") and (folder := output.path.removesuffix("index.html")) not in unlisted
-    }
-    listed = sorted(lastmod)
-    context: dict = {"paths": listed, "lastmod": lastmod}
-    if alternates:
-        context["alternates"] = {folder: alternates.get(folder, []) for folder in listed}
-    yield Page("sitemap.xml", "sitemap", "sitemap.xml", context, EVERYTHING)
+    unlisted = frozenset(root + site.config.contact.thanks_path for root in roots)
+    # What each output gives the sitemap, from the last build's answer for the same output
+    # objects at the same places (serve: most of them), and the very same sitemap page while
+    # what it lists is the same, so its key is not made again from 15,000 entries.
+    last = site.derived.base("sitemap")
+    if last is not None and last[0] == unlisted and len(last[1]) == len(outputs):
+        entries = list(last[2])
+        for i in [i for i, now, was in zip(range(len(outputs)), outputs, last[1], strict=True) if now is not was]:
+            entries[i] = _sitemap_entry(outputs[i], unlisted)
+    else:
+        entries = [_sitemap_entry(output, unlisted) for output in outputs]
+    lastmod = dict(entry for entry in entries if entry is not None)
+    # In order too: a site's sitemap.xml may walk `lastmod` itself.
+    if last is not None and list(last[3].items()) == list(lastmod.items()) and last[4] == alternates:
+        sitemap = last[5]
+    else:
+        listed = sorted(lastmod)
+        context: dict = {"paths": listed, "lastmod": lastmod}
+        if alternates:
+            context["alternates"] = {folder: alternates.get(folder, []) for folder in listed}
+        sitemap = Page("sitemap.xml", "sitemap", "sitemap.xml", context, EVERYTHING)
+    site.derived.keep_base("sitemap", (unlisted, list(outputs), entries, lastmod, alternates, sitemap))
+    yield sitemap
     yield Page("robots.txt", "robots.txt", "robots.txt", {})
+
+
+def _sitemap_entry(output: Output, unlisted: frozenset[str]) -> tuple[str, str] | None:
+    """(the folder, the date its content last changed or "") of a page the sitemap lists."""
+    if not output.path.endswith("index.html"):
+        return None
+    folder = output.path.removesuffix("index.html")
+    if folder in unlisted:
+        return None
+    updated = _updated(output)
+    return folder, updated.isoformat() if updated else ""
 
 
 def cms_files(site: SiteContext) -> Iterator[File]:
