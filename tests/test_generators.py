@@ -6,6 +6,8 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from kit import GOOD_PROFILE, PHOTO_PATH, SITE_TOML, TODAY, tiny_jpeg, write_site
 from markupsafe import Markup
 
@@ -176,3 +178,47 @@ def test_an_edit_makes_again_only_the_listings_of_the_mentors_it_changed(tmp_pat
     assert {"tags/leadership/index.html", "languages/pt/index.html"} <= listings.keys() - remade
     fresh = site_context(config, edited, [], {}, lambda v: Markup(v.slug), messages_for(config.language))
     assert {p.path: p.context for p in generators.facet_pages(fresh)} == {p: page.context for p, page in after.items()}
+
+
+DAYS = [None, date(2025, 1, 1), date(2026, 3, 1), date(2026, 6, 1)]
+SUMMARY_EDITS = st.lists(
+    st.tuples(
+        st.integers(0, 7),
+        st.sampled_from(["joined", "last_reviewed", "featured", "accepting"]),
+        st.integers(0, len(DAYS) - 1),
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+@settings(max_examples=40, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=SUMMARY_EDITS)
+def test_the_home_summary_updated_edit_by_edit_equals_one_made_again(tmp_path_factory, edits):
+    """After each edit of a date, `featured` or availability, the summary serve updates from
+    the last one (the newest, the last update, the accepting count, the featured) is the one
+    made from every view."""
+    files = {
+        f"mentors/person-{i}.yaml": GOOD_PROFILE.replace("Ada Example", f"Person {i}")
+        .replace("ada.private@", f"p{i}.private@")
+        .replace("photo: photos/ada.jpg\n", f"joined: 2025-0{1 + i % 6}-01\nfeatured: {str(i % 3 == 0).lower()}\n")
+        for i in range(8)
+    }
+    root = write_site(tmp_path_factory.mktemp("summary") / "site", files={"site.toml": SITE_TOML, **files})
+    config = load_config(root)
+    derived = DerivedCache()
+    mentors = load_site(root, config, today=TODAY).mentors
+    card = lambda v: Markup(v.slug)  # noqa: E731
+    for index, field, choice in [(0, "featured", 0), *edits]:
+        loaded = mentors[index]
+        if field == "featured":
+            mentor = loaded.mentor.model_copy(update={"featured": choice % 2 == 1})
+        elif field == "accepting":
+            availability = loaded.mentor.availability.model_copy(update={"accepting": choice % 2 == 1})
+            mentor = loaded.mentor.model_copy(update={"availability": availability})
+        else:
+            mentor = loaded.mentor.model_copy(update={field: DAYS[choice]})
+        mentors[index] = replace(loaded, mentor=mentor)
+        derived.begin(b"the same settings")
+        site = site_context(config, list(mentors), [], {}, card, messages_for(config.language), derived)
+        assert generators._summary(site) == generators._home_summary(generators._in_order(site))

@@ -145,13 +145,45 @@ def _home_summary(shown: tuple[MentorView, ...]) -> _HomeSummary:
     )
 
 
+def _summary(site: SiteContext) -> _HomeSummary:
+    """The home page's summary, updated from the last build's for the mentors whose views
+    changed (serve), or made again: four passes over every mentor spared after an edit."""
+    last = site.derived.base("home")
+    changed = site.changed_since(last[0]) if last is not None else None
+    summary = None
+    if last is not None and changed is not None and last[1] == site.order:
+        summary = _updated_summary(last[2], [last[0].views[s] for s in changed], [site.views[s] for s in changed])
+    if summary is None:
+        summary = _home_summary(_in_order(site))
+    site.derived.keep_base("home", (site.made_as, list(site.order), summary))
+    return summary
+
+
+def _updated_summary(last: _HomeSummary, before: list[MentorView], after: list[MentorView]) -> _HomeSummary | None:
+    """`last` with the views `before` replaced by `after` (the same mentors, in the same
+    places), or None when it must be made again: a mentor among the newest or the featured,
+    or the one last updated, changed."""
+    if not before:
+        return last
+    newest = {id(v) for v in last.newest}
+    if any(id(v) in newest or v.featured for v in before) or any(v.featured for v in after):
+        return None
+    if last.updated is not None and any(v.updated == last.updated for v in before):
+        return None
+    return _HomeSummary(
+        heapq.nlargest(NEWEST, [*last.newest, *(v for v in after if v.joined)], key=lambda v: (v.joined, v.slug)),
+        _newest([last.updated, *(v.updated for v in after)]),
+        last.accepting - sum(1 for v in before if v.accepting) + sum(1 for v in after if v.accepting),
+        last.featured,
+    )
+
+
 def home(site: SiteContext) -> Iterator[Page]:
     order = site.order
     # The same summary while the same views are shown in the same order (serve, after an edit
     # of a guide or a template: four passes over every mentor spared; an edited profile is a
     # new view, so after one it is made again).
-    shown = _in_order(site)
-    summary = site.derived.get("home", shown, None, _home_summary, shown)
+    summary = _summary(site)
     updated = _newest([summary.updated, *(g.updated for g in site.guides)])
     yield Page(
         "index.html",
