@@ -43,7 +43,7 @@ class Serve:
         self.site, self.output = site, output
         self.cache, self.derived = LoadCache(), DerivedCache()
 
-    def build(self, *, ok: bool = True):
+    def build(self, *, ok: bool = True, hold: bool = False):
         report = build_site(
             self.site,
             self.output,
@@ -52,6 +52,7 @@ class Serve:
             cache=self.cache,
             derived=self.derived,
             preview=True,
+            hold=hold,
         )
         assert report.written == ok, [d.human() for d in report.errors]
         return report
@@ -131,16 +132,7 @@ def test_no_build_keeps_the_sidebars_calls(tmp_path):
     serve = serving(tmp_path / "serve")
     assert serve.derived.manifest.sidebars  # recorded as the pages rendered
     set_tags(serve.site, "dee", 3, ["writing"])
-    report = build_site(
-        serve.site,
-        serve.output,
-        today=TODAY,
-        base_url=BASE,
-        cache=serve.cache,
-        derived=serve.derived,
-        preview=True,
-        hold=True,
-    )
+    report = serve.build(hold=True)
     assert report.patched == 1 and serve.derived.manifest.sidebars
     assert report.held[2][0].renderer.env.globals["sidebar"].calls is None
 
