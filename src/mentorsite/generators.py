@@ -146,8 +146,9 @@ def _home_summary(shown: tuple[MentorView, ...]) -> _HomeSummary:
 
 
 def _summary(site: SiteContext) -> _HomeSummary:
-    """The home page's summary, updated from the last build's for the mentors whose views
-    changed (serve), or made again: four passes over every mentor spared after an edit."""
+    """The home page's summary: the last build's while no view changed (serve, after an edit
+    of a guide or a template), updated for the mentors whose views changed, or made again:
+    four passes over every mentor spared."""
     last = site.derived.base("home")
     changed = site.changed_since(last[0]) if last is not None else None
     summary = None
@@ -180,9 +181,6 @@ def _updated_summary(last: _HomeSummary, before: list[MentorView], after: list[M
 
 def home(site: SiteContext) -> Iterator[Page]:
     order = site.order
-    # The same summary while the same views are shown in the same order (serve, after an edit
-    # of a guide or a template: four passes over every mentor spared; an edited profile is a
-    # new view, so after one it is made again).
     summary = _summary(site)
     updated = _newest([summary.updated, *(g.updated for g in site.guides)])
     yield Page(
