@@ -180,6 +180,57 @@ def test_an_edit_makes_again_only_the_listings_of_the_mentors_it_changed(tmp_pat
     assert {p.path: p.context for p in generators.facet_pages(fresh)} == {p: page.context for p, page in after.items()}
 
 
+def test_a_remade_listing_keeps_its_pages_that_show_no_edited_mentor(tmp_path, monkeypatch):
+    """A value listing made again because one member changed keeps the very pages that list
+    none of the changed mentors, whether or not the derived cache still holds them: only the
+    pages that show an edited mentor are asked of it and made again."""
+    files = {
+        f"mentors/person-{i}.yaml": GOOD_PROFILE.replace("Ada Example", f"Person {i}")
+        .replace("ada.private@", f"p{i}.private@")
+        .replace("photo: photos/ada.jpg\n", "")
+        .replace("tags: [leadership, writing]", "tags: [writing]")
+        for i in range(20)
+    }
+    toml = SITE_TOML.replace('language = "en"\n', 'language = "en"\nper_page = 6\n', 1)
+    root = write_site(tmp_path / "site", files={"site.toml": toml, **files})
+    config = load_config(root)
+    derived = DerivedCache()
+    asked: list[tuple] = []
+    get = DerivedCache.get
+
+    def counted(self, kind, sources, *rest):
+        if kind == "listing":
+            asked.append(sources)
+        return get(self, kind, sources, *rest)
+
+    monkeypatch.setattr(DerivedCache, "get", counted)
+
+    def listings(loaded_mentors) -> dict[str, Page]:
+        derived.begin(b"the same settings")
+        card = lambda v: Markup(v.slug)  # noqa: E731
+        site = site_context(config, loaded_mentors, [], {}, card, messages_for(config.language), derived)
+        return {p.path: p for p in generators.facet_pages(site) if "value" in p.context}
+
+    mentors = load_site(root, config, today=TODAY).mentors
+    first = listings(mentors)
+    assert sorted(path for path in first if path.startswith("tags/writing/")) == [
+        "tags/writing/index.html",
+        "tags/writing/page/2/index.html",
+        "tags/writing/page/3/index.html",
+        "tags/writing/page/4/index.html",
+    ]
+    edited = [replace(m, bio_html=m.bio_html + "<p>More.</p>") if m.slug == "person-15" else m for m in mentors]
+    shown = {path for path, page in first.items() if "person-15" in page.context["cards"]}
+    assert "tags/writing/page/2/index.html" in shown
+    assert len(shown) == 6  # one page of each value listing: tags, languages (2), industry, country, format
+    derived._entries = {k: e for k, e in derived._entries.items() if k[0] != "listing"}  # as begin() may drop them
+    asked.clear()
+    second = listings(edited)
+    assert {path for path in second if second[path] is not first[path]} == shown
+    assert len(asked) == len(shown)
+    assert all("person-15" in second[path].context["cards"] for path in shown)
+
+
 DAYS = [None, date(2025, 1, 1), date(2026, 3, 1), date(2026, 6, 1)]
 SUMMARY_EDITS = st.lists(
     st.tuples(

@@ -209,12 +209,22 @@ def _listing(
     title: str,
     description: str,
     crumbs: Sequence[Crumb] = (),
+    *,
+    last: Sequence[Page] = (),
+    changed: frozenset[str] | None = None,
     **context: Any,
 ) -> Iterator[Page]:
     """A paginated listing of mentor cards at base, base/page/2/, …; each page's `updated` is
-    the newest of the mentors it lists."""
+    the newest of the mentors it lists. `last`: the same listing's pages as the last build made
+    them, from the same words and the same slugs in the same order; of these, the pages that
+    list none of the slugs `changed` since are the ones this build makes."""
     pages = chunks(slugs, site.config.per_page)
+    reuse = changed if len(last) == len(pages) else None
     for number, chunk in enumerate(pages, start=1):
+        if reuse is not None and reuse.isdisjoint(chunk):
+            # Kept whole, not asked of the derived cache, which may have dropped it meanwhile.
+            yield last[number - 1]
+            continue
         # The same page object while its cards, settings and context are (serve): its key is
         # then not computed again (buildcache digests a context once per object).
         views = tuple(map(site.views.__getitem__, chunk))
@@ -394,7 +404,11 @@ def facet_pages(site: SiteContext) -> Iterator[Page]:
                 made[facet.key, value.key] = before
                 yield from before[3]
                 continue
-            pages = list(_value_listing(site, facet, value, members, crumbs, shown))
+            # Same words and members, some of them changed: the pages that list none are kept.
+            last_pages = (
+                before[3] if before and before[0] is shown and before[1] is value and before[2] == members else ()
+            )
+            pages = list(_value_listing(site, facet, value, members, crumbs, shown, last_pages, changed))
             made[facet.key, value.key] = (shown, value, members, pages)
             yield from pages
     site.derived.keep_base("facet listings", (site.made_as, made))
@@ -407,8 +421,10 @@ def _value_listing(
     members: list[str],
     crumbs: list[Crumb],
     shown: FacetHeading,
+    last: Sequence[Page] = (),
+    changed: frozenset[str] | None = None,
 ) -> Iterator[Page]:
-    """The listing pages of one facet value."""
+    """The listing pages of one facet value (`last` and `changed`: _listing's)."""
     yield from _listing(
         site,
         value.url,
@@ -424,6 +440,8 @@ def _value_listing(
             value=value.label,
         ),
         [*crumbs, Crumb(value.label, value.url)],
+        last=last,
+        changed=changed,
         facet=shown,
         value=value,
     )
