@@ -11,11 +11,13 @@ import contextlib
 import os
 import re
 import shutil
+import stat
 import sys
 import tempfile
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from unittest import mock
 
 import jinja2
 import pytest
@@ -309,26 +311,59 @@ def build(
     return report
 
 
-def assert_equals_cold_builds(sequence: list, *, shared: bool = True) -> None:
+def site_files(site: Path) -> dict[str, tuple]:
+    """Every file and folder of a site but its cache, with what a watcher sees change: a
+    file's stat and bytes, a folder's being there (not its times, which its files' change)."""
+    found: dict[str, tuple] = {}
+    for path in site.rglob("*"):
+        rel = path.relative_to(site).as_posix()
+        if not rel.startswith(".mentorsite-cache"):
+            info = path.lstat()
+            if stat.S_ISDIR(info.st_mode):
+                found[rel] = (info.st_mode,)
+            else:
+                found[rel] = (info.st_mode, info.st_size, info.st_mtime_ns, info.st_ino, path.read_bytes())
+    return found
+
+
+def watched_changes(before: dict[str, tuple], after: dict[str, tuple]) -> set[str]:
+    """The paths a file watcher reports between two states of a site."""
+    return {rel for rel in before.keys() | after.keys() if before.get(rel) != after.get(rel)}
+
+
+def assert_equals_cold_builds(sequence: list, *, shared: bool = True, watched: bool = False) -> None:
     """The incremental builds share one load cache, as a serve process does (`shared`), or
-    start with none, as `mentorsite build` run again does."""
+    start with none, as `mentorsite build` run again does. A `watched` load cache is told
+    which files changed before each build, as serve's watcher tells it, and trusts the others."""
     with tempfile.TemporaryDirectory() as folder:
         site = start_site(Path(folder) / "site")
         output, cold = Path(folder) / "out", Path(folder) / "cold"
         # as serve keeps them between its builds
         cache, derived = (LoadCache(), DerivedCache()) if shared else (None, None)
+        state = site_files(site)
+
+        def tell(*_written: Path) -> None:
+            nonlocal state
+            if watched and cache is not None:
+                now = site_files(site)
+                cache.trust_changes(watched_changes(state, now))
+                state = now
+
+        tell()
         build(site, output, cache=cache, derived=derived)
         for edit, draw in sequence:
             if edit == "break":
                 before = tree(output)
                 broken = site / "mentors" / "broken.yaml"
                 broken.write_text("name: [unclosed\n")
+                tell()
                 report = build_site(site, output, today=TODAY, cache=cache, derived=derived)
                 assert not report.written and report.errors
                 assert tree(output) == before
                 broken.unlink()
                 continue
             edit(site, draw)
+            tell()
             build(site, output, cache=cache, derived=derived)
             build(site, cold, clean=True)
             assert_same_tree(output, cold)
@@ -393,6 +428,17 @@ def test_incremental_output_equals_a_cold_build_with_pages_rendered_early(sequen
     build starts its changed mentor pages early (runner.start_pages) on the way."""
     with two_workers():
         assert_equals_cold_builds(sequence)
+
+
+@SEQUENCE_SETTINGS
+@given(sequences(EDITS))
+def test_incremental_output_equals_a_cold_build_loading_only_what_the_watcher_named(sequence):
+    """The same with the load cache told of every change before each build, as serve's
+    watcher tells it: each load looks up only the files named, and takes the last load's
+    results for the others. (Every stat is taken as trustworthy here: otherwise the files
+    this test writes just before each build are all read again, the named or not.)"""
+    with mock.patch.object(mentorsite.load, "is_racy", lambda stat, taken: False):
+        assert_equals_cold_builds(sequence, watched=True)
 
 
 @SEQUENCE_SETTINGS

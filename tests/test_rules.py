@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from kit import GOOD_PROFILE, PHOTO_PATH, SITE_TOML, TODAY, tiny_jpeg, write_site
 
+from mentorsite import rules
 from mentorsite.config import load_config
 from mentorsite.load import load_site
 from mentorsite.rules import site_rules
@@ -69,3 +74,56 @@ def test_reserved_facet_key_is_reported(tmp_path):
         "site.toml: error: facet key 'search' is reserved for the site's own pages\n"
         "    hint: choose another key, e.g. 'search-facet'"
     ]
+
+
+NAMES = ["Ada Example", "Bo Other", "Cy Third"]
+EMAILS = ["ada.private@example.org", "bo.private@example.org", "cy.private@example.org", None]
+SLUGS = ["ada", "bo", "cy", "di"]
+RULE_EDITS = st.lists(
+    st.tuples(st.integers(0, 5), st.sampled_from(["name", "email", "slug", "copy", "drop"]), st.integers(0, 3)),
+    min_size=1,
+    max_size=10,
+)
+
+
+@settings(max_examples=60, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=RULE_EDITS)
+def test_rules_updated_edit_by_edit_equal_rules_made_again(tmp_path_factory, edits):
+    """Serve's rebuilds pass the last profiles but for the edited ones; the rules then update
+    their last clean answer (rules._still_clean). After every edit of a name, an email, a slug
+    (the same person twice, a slug taken twice, and back), a profile read again or dropped,
+    the answer is the one made from nothing: the same kept profiles and the same problems."""
+    site = write_site(
+        tmp_path_factory.mktemp("site"),
+        files={
+            f"mentors/p{i}.yaml": GOOD_PROFILE.replace("Ada Example", f"Person {i}").replace(
+                "ada.private@", f"p{i}.private@"
+            )
+            for i in range(6)
+        },
+    )
+    config = load_config(site)
+    loaded = load_site(site, config, today=TODAY)
+    mentors = list(loaded.mentors)
+    rules._last_clean.clear()
+    site_rules(config, replace(loaded, mentors=mentors))
+    for place, what, choice in edits:
+        at = place % len(mentors)
+        item = mentors[at]
+        if what == "name":
+            mentors[at] = replace(item, mentor=item.mentor.model_copy(update={"name": NAMES[choice % 3]}))
+        elif what == "email":
+            mentors[at] = replace(item, mentor=item.mentor.model_copy(update={"email": EMAILS[choice]}))
+        elif what == "slug":
+            mentors[at] = replace(item, slug=SLUGS[choice])
+        elif what == "copy":
+            mentors[at] = replace(item)
+        elif len(mentors) > 1:
+            del mentors[at]
+        updated = site_rules(config, replace(loaded, mentors=list(mentors)))
+        kept_alive = list(rules._last_clean)
+        rules._last_clean.clear()
+        fresh = site_rules(config, replace(loaded, mentors=list(mentors)))
+        rules._last_clean[:] = kept_alive
+        assert [id(m) for m in updated.kept] == [id(m) for m in fresh.kept]
+        assert updated.diagnostics == fresh.diagnostics

@@ -38,6 +38,7 @@ from .render import (
     sidebar_variant,
     version_of,
 )
+from .replaced import filtered
 from .rules import site_rules
 from .runner import EarlyPages, SidebarWork, start_pages, write_outputs
 from .sidebars import Placed, Splice
@@ -85,7 +86,9 @@ def check_site(
     kept, problems = site_rules(config, loaded)
     report.diagnostics += loaded.diagnostics + problems
     # Photos, private emails in public text and template overrides: what `build` would refuse.
-    photos, problems = check_photos(site_dir, [m for m in kept if m.mentor.active])
+    photos, problems = check_photos(
+        site_dir, filtered("active, photo", kept, lambda m: m.mentor.active and m.mentor.photo)
+    )
     loaded = replace(loaded, mentors=kept, photos=photos)
     report.diagnostics += problems + private_email_problems(loaded) + check_templates(site_dir, config, today)
     report.diagnostics += site_problems(site_dir, config, loaded, publishing=publishing)
@@ -244,12 +247,13 @@ def build_site(
             for path in (path for work in works if work is not None for path in work.same):
                 if path in previous.entries and path not in plan.keep:
                     plan.keep[path] = (keys[path], *previous.entries[path][1:])
-        addresses = {buildcache.address_digest(a): a for a in private}
+        addresses, digested = buildcache.address_digests(private)
         if previous is not None:
             # Kept files were checked against the addresses of the last build; check new ones.
-            added = PrivateStrings({a for digest, a in addresses.items() if digest not in previous.private})
-            kept = [o.path for o in outputs if o.path in plan.keep and not isinstance(o, Copy)]
-            staging.leaked += staging.leaks_in(kept, added)
+            added = PrivateStrings({addresses[digest] for digest in digested - previous.private})
+            if added:
+                kept = [o.path for o in outputs if o.path in plan.keep and not isinstance(o, Copy)]
+                staging.leaked += staging.leaks_in(kept, added)
         problems = []
         for i, tree in enumerate(trees):
             found, page_keys = write_outputs(
@@ -276,7 +280,7 @@ def build_site(
                     staging.commit_keeping(plan.keep)  # serve's server keeps its folder: not there
                 else:
                     staging.apply(plan.stale, plan.stale_folders)
-            manifest = buildcache.new_manifest(output, keys, plan.keep, frozenset(addresses))
+            manifest = buildcache.new_manifest(output, keys, plan.keep, digested)
             if preview:
                 manifest.sidebars = _placed_sidebars(previous, plan.keep, staging, rests)
             buildcache.save_manifest(site_dir, output, manifest)

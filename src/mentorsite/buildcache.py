@@ -26,10 +26,11 @@ import hashlib
 import io
 import os
 import pickle
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 import jinja2
@@ -586,6 +587,14 @@ def _data_digest(data: bytes | str) -> bytes:
 def address_digest(address: str) -> bytes:
     """A private address as the manifest records it: never the address itself."""
     return hashlib.blake2b(address.strip().lower().encode(), digest_size=16).digest()
+
+
+@lru_cache(maxsize=2)
+def address_digests(private: frozenset[str]) -> tuple[Mapping[bytes, str], frozenset[bytes]]:
+    """Each address by its digest, and the digests: made once for the same addresses, which
+    serve's rebuilds mostly have (hashing 10,000 addresses took 15 ms of each)."""
+    by_digest = {address_digest(a): a for a in private}
+    return MappingProxyType(by_digest), frozenset(by_digest)
 
 
 @dataclass

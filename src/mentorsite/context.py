@@ -21,6 +21,7 @@ from .load import LoadedGuide, LoadedMentor
 from .messages import Messages
 from .models import Mentor, facet_values
 from .photos import Photo, PublishedPhoto
+from .replaced import filtered
 from .views import (
     GuideView,
     MentorView,
@@ -83,7 +84,8 @@ class SiteContext:
 
 def published_mentors(config: SiteConfig, mentors: list[LoadedMentor]) -> list[LoadedMentor]:
     """Mentors the site shows: active ones, less stale profiles when the site hides those."""
-    return [m for m in mentors if m.mentor.active and not (m.stale and config.stale_profiles == "hide")]
+    hide = config.stale_profiles == "hide"
+    return filtered(("published", hide), mentors, lambda m: m.mentor.active and not (m.stale and hide))
 
 
 def site_context(

@@ -101,17 +101,22 @@ def placeholder_problems(mentors: Iterable[LoadedMentor]) -> list[Diagnostic]:
     """Profiles still holding the example text `mentorsite new mentor` writes."""
     found = []
     for item in mentors:
-        for field, text in PLACEHOLDERS.items():
-            if text in (getattr(item.mentor, field) or ""):
-                found.append(
-                    Diagnostic(
-                        item.path,
-                        *item.document.position((field,)),
-                        f"'{field}' still holds the example text from `mentorsite new mentor`",
-                        PLACEHOLDER_HINTS[field],
-                        "warning",
-                    )
+        # Made once per LoadedMentor, which is never edited (a LoadCache hands back the same
+        # one while its file is unchanged): serve's rebuilds then walk no profile again.
+        if item.placeholders is None:
+            item.placeholders = [
+                Diagnostic(
+                    item.path,
+                    *item.document.position((field,)),
+                    f"'{field}' still holds the example text from `mentorsite new mentor`",
+                    PLACEHOLDER_HINTS[field],
+                    "warning",
                 )
+                for field, text in PLACEHOLDERS.items()
+                if text in (getattr(item.mentor, field) or "")
+            ]
+        if item.placeholders:
+            found += item.placeholders
     return found
 
 

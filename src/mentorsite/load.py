@@ -11,8 +11,11 @@ import os
 import re
 import stat
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from itertools import chain
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +67,8 @@ class LoadedMentor:
     #: What tells one person from another (rules.SAME_PERSON), made once: collating 10,000
     #: names took a tenth of each serve rebuild.
     person_keys: tuple[str | None, ...] | None = field(default=None, init=False, repr=False, compare=False)
+    #: Its warnings for text left from `mentorsite new mentor` (guardrails.placeholder_problems), made once.
+    placeholders: list[Diagnostic] | None = field(default=None, init=False, repr=False, compare=False)
     #: In a tree of another language: the free-text fields shown untranslated, with the language
     #: they are in (languages.mentors_in), which pages mark with `lang`.
     text_lang: dict[str, str] = field(default_factory=dict)
@@ -419,6 +424,12 @@ class LoadCache:
         self.trusted: set[str] | None = None
         #: The last listing of mentors/: (the site, the files, the problems, the files' paths).
         self._listing: tuple[Path, list[tuple[str, str]], list[Diagnostic], set[str]] | None = None
+        #: The last load's profile results, in the order of its listing (which is kept alive),
+        #: and each path's place in it: see results_of.
+        self._results: tuple[list[tuple[str, str]], list[Any], dict[str, int]] | None = None
+        #: The paths whose entry's stat cannot be trusted (a file stamped just before it was
+        #: read): every load stats them again.
+        self._racy: set[str] = set()
 
     def trust_changes(self, changed: set[str] | None) -> None:
         """Before a build, from a process whose file watcher saw `changed` (paths relative to
@@ -456,7 +467,7 @@ class LoadCache:
         """Forget every result when the settings they were validated under change."""
         settings = _digest(f"{config.model_dump_json()}\0{today.isoformat()}".encode())
         if settings != self.settings:
-            self.settings, self.entries = settings, {}
+            self.settings, self.entries, self._results, self._racy = settings, {}, None, set()
 
     def lookup(self, rel: str, path: str | Path) -> tuple[Any, bytes | None, Stat | None]:
         """(the cached result or None, the file's bytes if they had to be read, its stat)."""
@@ -469,17 +480,47 @@ class LoadCache:
             return entry[3], None, found
         raw = read_capped(path)
         if entry is not None and _digest(raw) == entry[2]:
-            self.entries[rel] = (found, found is not None and not is_racy(found, now), entry[2], entry[3])
+            self._enter(rel, (found, found is not None and not is_racy(found, now), entry[2], entry[3]))
             return entry[3], raw, found
         return None, raw, found
 
     def store(self, rel: str, raw: bytes, found: Stat | None, taken_ns: int, result: Any) -> None:
-        self.entries[rel] = (found, found is not None and not is_racy(found, taken_ns), _digest(raw), result)
+        self._enter(rel, (found, found is not None and not is_racy(found, taken_ns), _digest(raw), result))
+
+    def _enter(self, rel: str, entry: tuple[Stat | None, bool, bytes, Any]) -> None:
+        self.entries[rel] = entry
+        if entry[1]:
+            self._racy.discard(rel)
+        else:
+            self._racy.add(rel)
+
+    def results_of(self, files: list[tuple[str, str]]) -> tuple[list[Any], list[int]] | None:
+        """The last load's profile results for this very listing (mentor_files gave it again),
+        with the places of the files this load must look up again: those the watcher reported
+        and those whose stat cannot be trusted. None when this load must look up every file."""
+        last = self._results
+        if last is None or last[0] is not files or self.trusted is None:
+            return None
+        places = last[2]
+        again = sorted(places[rel] for rel in self.trusted | self._racy if rel in places)
+        return list(last[1]), again
+
+    def keep_results(self, files: list[tuple[str, str]], results: list[Any]) -> None:
+        """Keep a load's profile results for the next load over the same listing (results_of)."""
+        last = self._results
+        places = last[2] if last is not None and last[0] is files else {rel: i for i, (rel, _) in enumerate(files)}
+        self._results = (files, results, places)
+
+    def paths_of(self, files: list[tuple[str, str]]) -> set[str]:
+        """The paths of mentor_files' `files`: a copy of the listing's own set when it is that listing."""
+        last = self._listing
+        return set(last[3]) if last is not None and last[1] is files else {rel for rel, _ in files}
 
     def keep_only(self, paths: set[str]) -> None:
         """Drop the results of files that are gone."""
         for rel in self.entries.keys() - paths:
             del self.entries[rel]
+            self._racy.discard(rel)
 
 
 def _digest(data: bytes) -> bytes:
@@ -515,13 +556,20 @@ def load_site(site_dir: Path, config: SiteConfig, *, today: date, cache: LoadCac
     files, problems = cache.mentor_files(site_dir)
     loaded.diagnostics += problems
     taken = time.time_ns()  # before any file is read: a file stamped after it is racy
-    results: list[Any] = []
     todo: list[tuple[int, str, bytes, Stat | None]] = []
-    for rel, path in files:
+    # Serve's loads over the same listing look up only the files its watcher reported (and
+    # those with a stat that cannot be trusted); the others' results are the last load's.
+    last = cache.results_of(files)
+    results: list[Any] = [None] * len(files)
+    places: Sequence[int] = range(len(files))
+    if last is not None:
+        results, places = last
+    for index in places:
+        rel, path = files[index]
         result, raw, found = cache.lookup(rel, path)
         if result is None:
-            todo.append((len(results), rel, raw or read_capped(path), found))
-        results.append(result)
+            todo.append((index, rel, raw or read_capped(path), found))
+        results[index] = result
 
     def work(start: int, stop: int) -> list[MentorResult]:
         parsed = []
@@ -536,11 +584,11 @@ def load_site(site_dir: Path, config: SiteConfig, *, today: date, cache: LoadCac
     for (index, rel, raw, found), result in zip(todo, done, strict=True):
         cache.store(rel, raw, found, taken, result)
         results[index] = result
-    seen = {rel for rel, _ in files}
-    for mentor, diagnostics in results:
-        loaded.diagnostics += diagnostics
-        if mentor:
-            loaded.mentors.append(mentor)
+    cache.keep_results(files, results)
+    seen = cache.paths_of(files)
+    # In C, not a loop of 10,000 steps: the profiles that loaded, and every file's problems.
+    loaded.diagnostics += chain.from_iterable(map(itemgetter(1), results))
+    loaded.mentors += filter(None, map(itemgetter(0), results))
     for folder, kind in ((site_dir / "content" / "guides", "guide"), (site_dir / "content", "page")):
         files, problems = _files(folder, (".md",), site_dir, translations=True)
         loaded.diagnostics += problems

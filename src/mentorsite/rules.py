@@ -15,6 +15,7 @@ from .diagnostics import Diagnostic
 from .index import sort_key
 from .load import Loaded, LoadedMentor
 from .models import Mentor
+from .replaced import replaced
 
 #: URL segments the build itself uses; facets and pages may not take them.
 RESERVED = frozenset(
@@ -74,7 +75,53 @@ def site_rules(config: SiteConfig, loaded: Loaded) -> RuleResult:
     return RuleResult(kept, found + _reserved_names(config, loaded))
 
 
+class _Clean(NamedTuple):
+    """The last profiles _mentor_rules found nothing wrong with (kept alive, so no other object
+    takes one's identity), with which profile holds each SAME_PERSON key."""
+
+    mentors: list[LoadedMentor]
+    seen: dict[tuple[str, str], LoadedMentor]
+
+
+#: At most one: the last clean run's.
+_last_clean: list[_Clean] = []
+
+
+def _person_keys(item: LoadedMentor) -> tuple[str | None, ...]:
+    if item.person_keys is None:  # a LoadedMentor is never edited: its keys stay
+        item.person_keys = tuple(rule.key(item.mentor) for rule in SAME_PERSON)
+    return item.person_keys
+
+
+def _still_clean(mentors: list[LoadedMentor]) -> bool:
+    """Whether `mentors` are the last clean run's but for a few profiles, each with the slug of
+    the one it replaces and no SAME_PERSON key another profile holds: then nothing is wrong
+    with them either, and the record of who holds what is updated for the next run."""
+    last = _last_clean[0] if _last_clean else None
+    places = replaced(last.mentors, mentors) if last is not None else None
+    if last is None or places is None:
+        return False
+    if not places:
+        return True
+    seen = dict(last.seen)
+    for i in places:  # every changed profile's keys out first: two may have swapped one
+        old = last.mentors[i]
+        if mentors[i].slug != old.slug:
+            return False
+        for rule, key in zip(SAME_PERSON, _person_keys(old), strict=True):
+            if key is not None:
+                del seen[rule.field, key]
+    for i in places:
+        for rule, key in zip(SAME_PERSON, _person_keys(mentors[i]), strict=True):
+            if key is not None and seen.setdefault((rule.field, key), mentors[i]) is not mentors[i]:
+                return False
+    _last_clean[:] = [_Clean(list(mentors), seen)]  # the slugs are the same: still one each
+    return True
+
+
 def _mentor_rules(mentors: list[LoadedMentor]) -> tuple[list[LoadedMentor], list[Diagnostic]]:
+    if _still_clean(mentors):
+        return list(mentors), []
     found: list[Diagnostic] = []
     first_slug: dict[str, str] = {}
     first_seen: dict[tuple[str, str], LoadedMentor] = {}
@@ -92,9 +139,7 @@ def _mentor_rules(mentors: list[LoadedMentor]) -> tuple[list[LoadedMentor], list
             )
             continue
         first_slug[item.slug] = item.path
-        if item.person_keys is None:  # a LoadedMentor is never edited: its keys stay
-            item.person_keys = tuple(rule.key(item.mentor) for rule in SAME_PERSON)
-        for rule, key in zip(SAME_PERSON, item.person_keys, strict=True):
+        for rule, key in zip(SAME_PERSON, _person_keys(item), strict=True):
             if key is None:
                 continue
             other = first_seen.setdefault((rule.field, key), item)
@@ -105,6 +150,7 @@ def _mentor_rules(mentors: list[LoadedMentor]) -> tuple[list[LoadedMentor], list
                     )
                 )
         kept.append(item)
+    _last_clean[:] = [_Clean(list(mentors), first_seen)] if not found else []
     return kept, found
 
 
