@@ -8,9 +8,18 @@ there, leaving the previous output as it was.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from hostile_kit import BASE_SITE, GUIDE, PROFILE, assert_builds, assert_refused, cli, profile
-from kit import SITE_TOML, write_site
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from kit import GOOD_PROFILE, SITE_TOML, TODAY, write_site
+
+from mentorsite import privacy
+from mentorsite.config import load_config
+from mentorsite.diagnostics import Diagnostic
+from mentorsite.load import Loaded, load_site
 
 MAILTO_TOML = SITE_TOML.replace(
     'language = "en"', 'language = "en"\n\n[contact]\nmode = "mailto"\n\n[cms]\nenabled = false'
@@ -297,3 +306,82 @@ def test_private_addresses_follow_every_new_profile_object_and_the_coordinator()
     assert private_addresses(config("co@example.org"), [a]) == {"a@example.org", "co@example.org"}
     assert private_addresses(config(), [a]) == {"a@example.org"}
     assert private_addresses(config(), []) == frozenset()
+
+
+VARIANTS = [
+    lambda i: GOOD_PROFILE.replace("ada.private@", f"p{i}.private@"),  # its own address
+    lambda i: GOOD_PROFILE.replace("ada.private@", "shared.private@"),  # one address, two profiles
+    lambda i: GOOD_PROFILE.replace("ada.private@", f"p{i}.private@").replace(  # another's, in public text
+        "headline: Data leader", f"headline: Write to p{(i + 1) % 4}.private@example.org, data leader"
+    ),
+    lambda i: GOOD_PROFILE.replace("ada.private@", f"p{i}.private@").replace("email:", "public_email:"),  # none
+]
+PRIVACY_EDITS = st.lists(
+    st.tuples(st.integers(0, 3), st.sampled_from(["variant", "copy", "drop", "warning"]), st.integers(0, 3)),
+    min_size=1,
+    max_size=10,
+)
+
+
+def forget_last_answers() -> tuple:
+    kept = (dict(privacy._last_addresses), privacy._last_owners[0], list(privacy._last_quoted))
+    privacy._last_addresses.clear()
+    privacy._last_owners[0] = ([], {}, b"", False)
+    privacy._last_quoted.clear()
+    return kept
+
+
+@settings(
+    max_examples=150, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(edits=PRIVACY_EDITS)
+def test_private_addresses_updated_edit_by_edit_equal_those_made_again(tmp_path_factory, edits):
+    """Serve's rebuilds pass the last profiles but for the edited ones, and the privacy checks
+    update their last answers there (privacy._last_*). After each edit (a profile's address
+    changed, shared with another, written into another's public text, or gone; a profile read
+    again or dropped; a diagnostic added), the private addresses, the private-email problems
+    and the quoted diagnostics are the ones made from nothing."""
+    root = tmp_path_factory.mktemp("variants")
+    pool = []
+    for v, variant in enumerate(VARIANTS):
+        site = write_site(root / f"v{v}", files={f"mentors/p{i}.yaml": variant(i) for i in range(4)})
+        pool.append(load_site(site, load_config(site), today=TODAY).mentors)
+    assert [len(mentors) for mentors in pool] == [4, 4, 4, 4]
+    assert [len(privacy.private_email_problems(Loaded(mentors=mentors))) for mentors in pool] == [0, 0, 4, 0]
+    config = load_config(root / "v0")
+    mentors = list(pool[0])
+    extra: list[Diagnostic] = []
+    forget_last_answers()
+    for place, what, choice in edits:
+        at = place % len(mentors)
+        if what == "variant":
+            mentors[at] = next(m for m in pool[choice] if m.path == mentors[at].path)
+        elif what == "copy":
+            mentors[at] = replace(mentors[at])
+        elif what == "drop" and len(mentors) > 1:
+            del mentors[at]
+        else:
+            warning = Diagnostic(mentors[at].path, 2, 1, "a warning on the headline", "", "warning")
+            # Quoted from the file, or come with its line (hidden while p<choice>'s address is private).
+            extra.append(
+                replace(warning, source=f"headline: mail p{choice}.private@example.org") if choice % 2 else warning
+            )
+        loaded = Loaded(mentors=list(mentors))
+        diagnostics = [*extra, *privacy.private_email_problems(loaded)]
+        updated = (
+            privacy.private_addresses(config, mentors),
+            diagnostics,
+            privacy.quote_public_sources(diagnostics, loaded, config),
+        )
+        kept = forget_last_answers()
+        fresh_problems = [*extra, *privacy.private_email_problems(loaded)]
+        fresh = (
+            privacy.private_addresses(config, mentors),
+            fresh_problems,
+            privacy.quote_public_sources(fresh_problems, loaded, config),
+        )
+        privacy._last_addresses.update(kept[0])
+        privacy._last_owners[0] = kept[1]
+        privacy._last_quoted[:] = kept[2]
+        assert updated == fresh
+        assert [d.source for d in updated[2]] == [d.source for d in fresh[2]]  # (not compared by ==)

@@ -65,34 +65,35 @@ def quote_public_sources(diagnostics: list[Diagnostic], loaded: Loaded, config: 
     hidden = private_strings(frozenset(private_addresses(config, loaded.mentors)))
     # Serve's rebuilds quote mostly the very diagnostics of the last one, in the same order (a
     # LoadCache keeps a file's while its bytes stay), under the same addresses (the same
-    # matcher): only those at the places holding others are quoted (10,000 warnings took 40 ms).
+    # matcher): those at the places holding others are quoted, and those quoted from their
+    # file's text (which may have changed under the same diagnostic), not the others (10,000
+    # warnings took 40 ms to quote again).
     last = _last_quoted[0] if _last_quoted else None
     places = replaced(last[1], diagnostics) if last is not None and last[0] is hidden else None
     if last is not None and places is not None:
         found = last[2].copy()
-        todo = [diagnostics[i] for i in places]
+        places = sorted({*places, *last[3]})
     else:
-        found, places, todo = list(diagnostics), list(range(len(diagnostics))), list(diagnostics)
+        found, places = list(diagnostics), list(range(len(diagnostics)))
+    todo = [diagnostics[i] for i in places]
+    from_texts = [i for i in places if diagnostics[i].line and not diagnostics[i].source]
     if todo:
-        # Only for a diagnostic with a line and no source yet: most come quoted (10,000 profiles
-        # by path took 8 ms of each rebuild).
-        needed = {d.path for d in todo if d.line and not d.source}
         texts = (
             {m.path: m.source for m in loaded.mentors}
             | {g.path: g.source for g in [*loaded.guides, *loaded.translations]}
-            if needed
+            if from_texts
             else {}
         )
         quoted = quote(todo, texts, hide=lambda line: hidden.found_in(line.encode("utf-8")))
         for i, q in zip(places, quoted, strict=True):
             found[i] = q
-    _last_quoted[:] = [(hidden, list(diagnostics), found)]
+    _last_quoted[:] = [(hidden, list(diagnostics), found, from_texts)]
     return list(found)
 
 
 #: The last quote_public_sources' matcher, diagnostics (kept alive, so no other diagnostic
-#: takes one's identity) and answer.
-_last_quoted: list[tuple[PrivateStrings, list[Diagnostic], list[Diagnostic]]] = []
+#: takes one's identity), answer, and the places of those it quoted from their file's text.
+_last_quoted: list[tuple[PrivateStrings, list[Diagnostic], list[Diagnostic], list[int]]] = []
 
 
 def _owners(mentors: list[LoadedMentor]) -> tuple[dict[str, str], bytes, list[LoadedMentor]]:
