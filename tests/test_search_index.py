@@ -6,13 +6,22 @@ import gzip
 import json
 import random
 import re
+from dataclasses import replace
 from datetime import date
 
 import pytest
-from kit import GOOD_PROFILE, drop_lines, write_site
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from kit import GOOD_PROFILE, SITE_TOML, TODAY, drop_lines, write_site
+from markupsafe import Markup
 
 from mentorsite import search
 from mentorsite.build import build_site
+from mentorsite.config import load_config
+from mentorsite.context import site_context
+from mentorsite.derived import DerivedCache
+from mentorsite.load import load_site
+from mentorsite.messages import messages_for
 from mentorsite.search import CHUNK, FORMAT, normalise, shard_key, tokens
 from mentorsite.writing import CJK, KEEP_MARKS
 
@@ -291,3 +300,60 @@ def test_a_patched_text_index_gives_the_bytes_of_a_fresh_one():
     assert "qq" not in kept.update(slugs, alone)
     alone = [*alone[:5], {**alone[5], "qq": 3}, *alone[6:]]  # a new list, as every build hands in
     assert kept.update(slugs, alone)["qq"] == b'{"qq":"3g"}'  # weight 3, ordinal 5 (delta 6 from -1: "g")
+
+
+SEARCH_EDITS = st.lists(
+    st.tuples(
+        st.integers(0, 7),
+        st.sampled_from(["headline", "timezone", "accepting", "copy", "swap", "drop"]),
+        st.integers(0, 3),
+    ),
+    min_size=1,
+    max_size=10,
+)
+ZONES = [None, "Europe/Lisbon", "Asia/Tokyo", "America/Lima"]
+
+
+@settings(max_examples=60, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=SEARCH_EDITS)
+def test_search_files_updated_edit_by_edit_equal_files_made_again(tmp_path_factory, edits):
+    """serve keeps what search_files made per mentor (TextIndex.views) and updates it where
+    the views changed: after every edit (words, a time zone, availability, a view made again,
+    two mentors swapped, one gone), every file of the index is byte for byte the one made
+    from nothing."""
+    files = {
+        f"mentors/person-{i}.yaml": GOOD_PROFILE.replace("Ada Example", f"Person {i}")
+        .replace("ada.private@", f"p{i}.private@")
+        .replace("photo: photos/ada.jpg\n", "")
+        for i in range(8)
+    }
+    toml = SITE_TOML.replace(
+        "[[nav]]", '[contact]\nmode = "receiver"\nreceiver_url = "https://forms.example.org/"\n\n[[nav]]', 1
+    )
+    root = write_site(tmp_path_factory.mktemp("site"), files={"site.toml": toml, **files})
+    config = load_config(root)
+    mentors = load_site(root, config, today=TODAY).mentors
+    site = site_context(config, mentors, [], {}, lambda v: Markup(v.slug), messages_for(config.language))
+    views = [site.views[slug] for slug in site.order]
+    derived, text = DerivedCache(), search.TextIndex()
+    derived.begin(b"the same settings")
+    search.search_files(config, views, site.facets, derived.get, text)
+    for place, what, choice in edits:
+        at = place % len(views)
+        view = views[at]
+        if what == "headline":
+            views[at] = replace(view, headline=["data", "design", "law clinic", "数据"][choice])
+        elif what == "timezone":
+            views[at] = replace(view, timezone=ZONES[choice])
+        elif what == "accepting":
+            views[at] = replace(view, accepting=not view.accepting)
+        elif what == "copy":
+            views[at] = replace(view)
+        elif what == "swap":
+            other = choice % len(views)
+            views[at], views[other] = views[other], views[at]
+        elif len(views) > 1:
+            del views[at]
+        derived.begin(b"the same settings")
+        updated = search.search_files(config, list(views), site.facets, derived.get, text)
+        assert updated == search.search_files(config, list(views), site.facets)
