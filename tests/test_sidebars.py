@@ -26,7 +26,7 @@ from test_incremental import (
 
 from mentorsite import runner
 from mentorsite.build import build_site
-from mentorsite.buildcache import TemplateDeps
+from mentorsite.buildcache import TemplateDeps, manifest_path
 from mentorsite.config import load_config
 from mentorsite.derived import DerivedCache
 from mentorsite.load import LoadCache
@@ -324,3 +324,23 @@ def test_a_patch_needs_the_file_as_recorded(tmp_path):
     assert patched(file, placed, "A=2") is None
     file.unlink()
     assert patched(file, placed, "A=2") is None
+
+
+def test_a_preview_keeps_its_manifest_in_memory_and_through_a_failed_build(tmp_path):
+    """serve's folder is its own and goes with it: its builds write no manifest to disk. A
+    build that fails (a broken template) leaves the last manifest, so the next good build
+    still renders only the pages the edits changed."""
+    serve = serving(tmp_path)
+    assert not manifest_path(serve.site, serve.output).exists()
+    page = serve.site / "templates" / "page.html"
+    good = page.read_text()
+    page.write_text(good.replace("{{ super() }}", "{{ no_such_name }}"))  # fails as it renders
+    assert serve.derived.manifest is not None
+    serve.build(ok=False)
+    assert serve.derived.manifest is not None
+    page.write_text(good)
+    set_tags(serve.site, "dee", 3, ["leadership", "writing"])
+    report = serve.build()
+    assert 0 < report.rendered < report.unchanged
+    assert not manifest_path(serve.site, serve.output).exists()
+    assert_as_cold(serve, tmp_path)

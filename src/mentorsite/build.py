@@ -169,7 +169,8 @@ def build_site(
             previous = derived.manifest
         else:
             previous = buildcache.load_manifest(site_dir, output)
-        derived.manifest = None  # until this build's output is in place
+        if not preview:
+            derived.manifest = None  # (a preview's stays until its output is touched)
         # Serve's builds over a last one move each file into place (Staging.apply), never swap.
         staging.flat = preview and previous is not None
         # A cold build keeps nothing: its keys only go into the manifest, and are made where
@@ -275,6 +276,8 @@ def build_site(
             if previous is None:
                 staging.commit()
             else:
+                # No manifest while files move: a build after a failure here renders everything.
+                derived.manifest = None
                 buildcache.forget_manifest(site_dir, output)
                 if not preview and not output.is_symlink() and len(staging.written) >= SWAP_RATIO * len(plan.keep):
                     staging.commit_keeping(plan.keep)  # serve's server keeps its folder: not there
@@ -282,10 +285,12 @@ def build_site(
                     staging.apply(plan.stale, plan.stale_folders)
             manifest = buildcache.new_manifest(output, keys, plan.keep, digested)
             if preview:
+                # Kept in memory only: serve's folder is its own, and goes when serve ends
+                # (pickling 15,000 entries took 20 ms of each rebuild at 10,000 mentors).
                 manifest.sidebars = _placed_sidebars(previous, plan.keep, staging, rests)
-            buildcache.save_manifest(site_dir, output, manifest)
-            if preview:
                 derived.manifest = manifest
+            else:
+                buildcache.save_manifest(site_dir, output, manifest)
             report.written = True
             report.files = staging.count
             report.pages = sum(1 for p in staging.paths if p.endswith(".html"))

@@ -31,6 +31,7 @@ from .previews import (
     site_preview,
 )
 from .render import asset_sources
+from .replaced import replaced
 from .social_cards import HEIGHT, WIDTH, CardSpec, shaping_available
 from .stats import site_stats
 from .views import GuideView, MentorView
@@ -577,9 +578,10 @@ def crawler_files(site: SiteContext, outputs: list[Output], alternates: dict | N
     # objects at the same places (serve: most of them), and the very same sitemap page while
     # what it lists is the same, so its key is not made again from 15,000 entries.
     last = site.derived.base("sitemap")
-    if last is not None and last[0] == unlisted and len(last[1]) == len(outputs):
+    places = replaced(last[1], outputs, len(outputs)) if last is not None and last[0] == unlisted else None
+    if last is not None and places is not None:
         entries = list(last[2])
-        for i in [i for i, now, was in zip(range(len(outputs)), outputs, last[1], strict=True) if now is not was]:
+        for i in places:
             entries[i] = _sitemap_entry(outputs[i], unlisted)
     else:
         entries = [_sitemap_entry(output, unlisted) for output in outputs]
