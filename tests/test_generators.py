@@ -248,7 +248,7 @@ SUMMARY_EDITS = st.lists(
 def test_the_home_summary_updated_edit_by_edit_equals_one_made_again(tmp_path_factory, edits):
     """After each edit of a date, `featured` or availability, the summary serve updates from
     the last one (the newest, the last update, the accepting count, the featured) is the one
-    made from every view."""
+    made from every view; so are the newest mentors of the feed."""
     files = {
         f"mentors/person-{i}.yaml": GOOD_PROFILE.replace("Ada Example", f"Person {i}")
         .replace("ada.private@", f"p{i}.private@")
@@ -273,3 +273,6 @@ def test_the_home_summary_updated_edit_by_edit_equals_one_made_again(tmp_path_fa
         derived.begin(b"the same settings")
         site = site_context(config, list(mentors), [], {}, card, messages_for(config.language), derived)
         assert generators._summary(site) == generators._home_summary(generators._in_order(site))
+        # And the feed's newest, three of them (so that edits happen outside them too).
+        dated = [v for v in generators._in_order(site) if v.joined]
+        assert generators._newest_joined(site, 3) == sorted(dated, key=lambda v: (v.joined, v.slug), reverse=True)[:3]

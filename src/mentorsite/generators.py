@@ -180,6 +180,28 @@ def _updated_summary(last: _HomeSummary, before: list[MentorView], after: list[M
     )
 
 
+def _newest_joined(site: SiteContext, count: int) -> list[MentorView]:
+    """The `count` newest mentors by `joined` (then slug), newest first: the last build's
+    updated for the mentors whose views changed while none of them was among these (serve),
+    or found again over every mentor."""
+    last = site.derived.base("newest joined")
+    changed = site.changed_since(last[0]) if last is not None else None
+    top = None
+    if last is not None and changed is not None and last[1] == count and last[2] == site.order:
+        shown = {id(v) for v in last[3]}
+        if not any(id(last[0].views[s]) in shown for s in changed):
+            after = (site.views[s] for s in changed)
+            top = heapq.nlargest(count, [*last[3], *(v for v in after if v.joined)], key=_joined_key)
+    if top is None:
+        top = heapq.nlargest(count, (v for v in _in_order(site) if v.joined), key=_joined_key)
+    site.derived.keep_base("newest joined", (site.made_as, count, list(site.order), top))
+    return top
+
+
+def _joined_key(view: MentorView) -> tuple:
+    return view.joined, view.slug
+
+
 def home(site: SiteContext) -> Iterator[Page]:
     order = site.order
     summary = _summary(site)
@@ -665,8 +687,7 @@ def social_cards(site_dir: Path, site: SiteContext) -> Iterator[Drawn]:
 def atom_feeds(site: SiteContext) -> Iterator[File]:
     """/feed.xml: newly joined mentors; /guides/feed.xml: guides by their `updated` date."""
     config, count = site.config, site.config.previews.feed_entries
-    shown = _in_order(site)
-    mentors = site.derived.get("feed", shown, count, feeds.newest_mentors, shown, count)
+    mentors = feeds.newest_mentors(_newest_joined(site, count), count)
     title = site.messages.gettext("New mentors")
     yield File(
         "feed.xml", "mentor feed", feeds.atom(config, "feed.xml", f"{title} · {config.title}", "", mentors), ALL_MENTORS
