@@ -452,17 +452,15 @@ class TextIndex:
 
 
 class _Views(NamedTuple):
-    """What search_files made the index from, for the next build of the process (serve): the
-    views (kept alive, so none's identity is taken), their ordinals, slugs and tokens, the time
-    zones, the availability column and count, and the time zone column."""
+    """What search_files made the rest of the index from, for the next build of the process
+    (serve): the views (kept alive, so none's identity is taken), their ordinals, the time
+    zones, the availability column and the time zone column. (Their slugs and tokens are the
+    TextIndex's own.)"""
 
     views: list[MentorView]
     ordinal: dict[str, int]
-    slugs: tuple[str, ...]
-    tokens: list[dict[str, int]]
     zones: list[str]
     accepting: str
-    accepting_count: int
     tz: str
 
 
@@ -509,8 +507,13 @@ def _search_files(
     # over every mentor (10,000 of them took 60 ms of each rebuild).
     last, text.views = text.views, None  # until this index is made (a failure starts afresh)
     places = replaced(last.views, mentors) if last is not None else None
-    if last is not None and places is not None and all(mentors[i].slug == last.views[i].slug for i in places):
-        ordinal, slugs, per_mentor = last.ordinal, last.slugs, last.tokens.copy()
+    if (
+        last is not None
+        and places is not None
+        and text.slugs is not None
+        and all(mentors[i].slug == last.views[i].slug for i in places)
+    ):
+        ordinal, slugs, per_mentor = last.ordinal, text.slugs, text.tokens.copy()
         for i in places:
             per_mentor[i] = memo("tokens", (mentors[i],), None, _mentor_tokens, mentors[i], aliases)
         kept = all(
@@ -549,14 +552,13 @@ def _search_files(
             }
         )
     if kept and last is not None:  # no time zone nor availability changed
-        zones, accepting, accepting_count, tz = last.zones, last.accepting, last.accepting_count, last.tz
+        zones, accepting, tz = last.zones, last.accepting, last.tz
     else:
         zones = sorted({v.timezone for v in mentors if v.timezone})
         zone_index = {z: n for n, z in enumerate(zones)}
         accepting = "".join("1" if v.accepting else "0" for v in mentors)
-        accepting_count = accepting.count("1")
         tz = _column([[zone_index[v.timezone]] if v.timezone else [] for v in mentors], _width(zones), False)
-    text.views = _Views(list(mentors), ordinal, slugs, per_mentor, zones, accepting, accepting_count, tz)
+    text.views = _Views(list(mentors), ordinal, zones, accepting, tz)
     zone_width = _width(zones)
     facet_file: dict[str, object] = {"columns": columns, "accepting": accepting, "tz": tz}
     if availability_url(config.contact):
@@ -578,7 +580,7 @@ def _search_files(
         "format": FORMAT,
         "v": fingerprint.hexdigest()[:12],
         "count": count,
-        "accepting": accepting_count,
+        "accepting": accepting.count("1"),
         "chunk": CHUNK,
         "prefix": PREFIX,
         "stop": sorted(STOP_WORDS),
