@@ -30,6 +30,7 @@ from test_incremental import (  # the incremental build's own site and edits
 from mentorsite.diagnostics import Diagnostic
 from mentorsite.serve.server import LiveState, live_snippet, preview_server
 from mentorsite.serve.session import PreviewBuilds, _rebuild
+from mentorsite.write import IN_PLACE
 
 
 @pytest.fixture
@@ -339,3 +340,21 @@ def test_a_failed_build_withdraws_its_first_look(served):
     )
     page = get(url + "mentors/ana/")
     assert "ana v1" in page and number_in(page) == 1  # the last good page; its tab shows the problems
+
+
+def test_a_page_is_not_served_while_a_build_writes_into_it(served):
+    """serve's builds write some sidebars into served files in place (sidebars.in_place) under
+    write.IN_PLACE: a request for a page waits for the write, then gets the page whole."""
+    live, url, (one, _) = served
+    live.succeeded(one)
+    got: list[str] = []
+    with IN_PLACE:
+        reader = threading.Thread(target=lambda: got.append(get(url + "mentors/ana/")))
+        reader.start()
+        reader.join(0.5)
+        assert reader.is_alive() and got == []  # it waits
+        page = one / "mentors" / "ana" / "index.html"
+        page.write_bytes(page.read_bytes().replace(b"ana v1", b"ana v3"))
+    reader.join(10)
+    assert "ana v3" in got[0]
+    assert "home one" in get(url)  # and nothing else is held

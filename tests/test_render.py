@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pytest
 from hostile_kit import BASE_SITE, assert_builds, assert_refused
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from kit import SITE_TOML, TODAY, write_site
 
 from mentorsite.buildcache import TemplateDeps
 from mentorsite.config import load_config
-from mentorsite.render import make_environment, theme_dir
+from mentorsite.render import absolute_url, make_environment, theme_dir
 
 
 @pytest.fixture(scope="module")
@@ -225,3 +228,49 @@ def test_what_a_template_extends_is_parsed_once_and_decided_per_site(tmp_path, m
     env = envs["base"]
     assert env._parents("{% extends parent %}", "computed.html", None) == (None,)  # named as it renders
     assert env._parents("{% if %}", "broken.html", None) is None
+
+
+BASE_URLS = st.sampled_from(
+    [
+        "https://example.org/",
+        "https://example.org/alumni/mentors/",
+        "http://127.0.0.1:8000/",
+        "https://user:pw@example.org:8443/a/b",
+        "https://example.org",
+        "example.org/x/",
+        " https://example.org/",
+    ]
+)
+#: Paths as templates pass them, and what urljoin treats specially: dot segments, empty
+#: segments, queries, fragments, parameters, schemes, white space and controls.
+PATH_PARTS = st.sampled_from(
+    [
+        "/",
+        "a",
+        "b.html",
+        ".",
+        "..",
+        "./",
+        "//",
+        "?q=1",
+        "#top",
+        ";p",
+        "é",
+        " ",
+        "\t",
+        "\n",
+        ":",
+        "http:",
+        "~",
+        "%2e",
+        "\\",
+    ]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(BASE_URLS, st.lists(PATH_PARTS, max_size=8).map("".join))
+def test_abs_url_gives_what_urljoin_gives(base_url, path):
+    """The templates' abs_url skips parsing for plain paths: the same string as urljoin always."""
+    assert absolute_url(base_url, path) == urljoin(base_url, path)
+    assert absolute_url(base_url, "/" + path) == urljoin(base_url, "/" + path)

@@ -31,7 +31,8 @@ from mentorsite.config import load_config
 from mentorsite.derived import DerivedCache
 from mentorsite.load import LoadCache
 from mentorsite.render import make_environment
-from mentorsite.sidebars import Placed, locate, patched
+from mentorsite.sidebars import Placed, in_place, locate, patched
+from mentorsite.write import PrivateStrings, Staging
 
 BASE = "http://127.0.0.1:9/"
 
@@ -63,11 +64,20 @@ def cold(site: Path, output: Path) -> None:
     assert report.written, [d.human() for d in report.errors]
 
 
+class Patches(list):
+    """The pages whose sidebar a build patched, either way; `in_place`: those whose sidebar
+    was written over the old one in their file (the others were read and written whole)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.in_place: list[str] = []
+
+
 @pytest.fixture
-def patches(monkeypatch) -> list[str]:
+def patches(monkeypatch) -> Patches:
     """The pages whose sidebar a build patched (the example site is rendered in this process)."""
-    done: list[str] = []
-    real = runner.patched
+    done = Patches()
+    real, real_in_place = runner.patched, runner.in_place
 
     def counting(file: Path, placed: Placed, sidebar: str):
         found = real(file, placed, sidebar)
@@ -75,7 +85,15 @@ def patches(monkeypatch) -> list[str]:
             done.append(file.as_posix())
         return found
 
+    def counting_in_place(file: Path, placed: Placed, data: bytes, private) -> bool:
+        found = real_in_place(file, placed, data, private)
+        if found:
+            done.append(file.as_posix())
+            done.in_place.append(file.as_posix())
+        return found
+
     monkeypatch.setattr(runner, "patched", counting)
+    monkeypatch.setattr(runner, "in_place", counting_in_place)
     return done
 
 
@@ -113,13 +131,71 @@ def test_a_tag_edit_patches_the_sidebar_of_the_listings_that_do_not_show_her(tmp
     show her card are rendered; the one that does not (machine learning) gets its sidebar
     patched, and every page is what a cold build writes."""
     serve = serving(tmp_path)
-    before = (serve.output / "tags/machine-learning/index.html").read_text()
+    page = serve.output / "tags/machine-learning/index.html"
+    before, stat = page.read_text(), page.stat()
     assert 'href="/tags/leadership/"><span class="facet-label">Leadership</span> <span class="count">5' in before
     report = move_dee(serve)
     assert shown(patches, serve.output) == ["tags/machine-learning/index.html"]
     assert report.patched == 1
-    after = (serve.output / "tags/machine-learning/index.html").read_text()
+    after = page.read_text()
     assert 'href="/tags/leadership/"><span class="facet-label">Leadership</span> <span class="count">4' in after
+    # 5 and 4 (writing: 3 and 4): a sidebar as long as the old one, written over it in the file.
+    assert shown(patches.in_place, serve.output) == ["tags/machine-learning/index.html"]
+    assert page.stat().st_ino == stat.st_ino and len(after) == len(before)
+    assert serve.derived.manifest.entries["tags/machine-learning/index.html"][1:] == (
+        page.stat().st_size,
+        page.stat().st_mtime_ns,
+    )
+    assert_as_cold(serve, tmp_path)
+    # The next edit patches it again from where this one left its sidebar.
+    set_tags(serve.site, "dee", 3, ["leadership"])
+    assert (
+        serve.build().patched == 1 and shown(patches.in_place, serve.output) == ["tags/machine-learning/index.html"] * 2
+    )
+    assert page.read_text() == before
+    assert_as_cold(serve, tmp_path / "again")
+
+
+def test_a_sidebar_of_another_length_is_patched_whole(tmp_path, patches):
+    """Ten mentors in leadership, then nine: the sidebar is a byte shorter, so the page is
+    read and written again whole (a new file moved into place), never shifted in place."""
+    serve = serving(tmp_path)
+    for index in range(5):
+        (serve.site / "mentors" / f"extra-{index}.yaml").write_text(
+            profile(f"Extra{index} Person", ["leadership"], accepting=True)
+        )
+    serve.build()
+    page = serve.output / "tags/machine-learning/index.html"
+    stat = page.stat()
+    assert '<span class="facet-label">Leadership</span> <span class="count">10' in page.read_text()
+    patches.clear()
+    report = move_dee(serve)
+    assert "tags/machine-learning/index.html" in shown(patches, serve.output)
+    assert report.patched == len(patches) == 5  # the listings that do not show her
+    assert patches.in_place == [] and page.stat().st_ino != stat.st_ino
+    assert '<span class="facet-label">Leadership</span> <span class="count">9' in page.read_text()
+    assert_as_cold(serve, tmp_path)
+
+
+def test_a_build_that_fails_writes_no_sidebar_in_place(tmp_path, patches):
+    """Dee moves (every count changes) and her own page fails to render: the build fails and
+    the listing whose sidebar was to be written in place is as it was."""
+    serve = serving(
+        tmp_path,
+        {
+            "mentor.html": (
+                '{% extends "!theme/mentor.html" %}{% block content %}'
+                '{% if mentor.name == "Dee Fails" %}{{ no_such_name }}{% endif %}{{ super() }}{% endblock %}'
+            )
+        },
+    )
+    kept = tree(serve.output)
+    set_tags(serve.site, "dee", 3, ["writing"], name="Dee Fails")
+    report = serve.build(ok=False)
+    assert [d.message for d in report.errors] == ["template error: 'no_such_name' is undefined"]
+    assert tree(serve.output) == kept
+    set_tags(serve.site, "dee", 3, ["writing"])
+    assert serve.build().patched == 1
     assert_as_cold(serve, tmp_path)
 
 
@@ -324,6 +400,50 @@ def test_a_patch_needs_the_file_as_recorded(tmp_path):
     assert patched(file, placed, "A=2") is None
     file.unlink()
     assert patched(file, placed, "A=2") is None
+
+
+def test_a_sidebar_is_written_in_place_only_over_the_file_as_recorded(tmp_path):
+    file = tmp_path / "index.html"
+    page = "<p>é</p><aside>A=1</aside><p>ada.private@exam</p>".encode()
+    file.write_bytes(page)
+    placed = locate(page, ("tags", "x"), "A=1")
+    none, ada = PrivateStrings(), PrivateStrings({"Ada.Private@example.org"})
+    assert in_place(file, placed, b"A=2", ada)
+    assert not in_place(file, placed, b"A=10", none)  # another length
+    assert not in_place(file, placed, b"", none)
+    file.write_bytes(page.replace(b"A=1", b"B=1"))  # the same size, another sidebar
+    assert not in_place(file, placed, b"A=2", none)
+    file.write_bytes(page + b"!")  # another size
+    assert not in_place(file, placed, b"A=2", none)
+    file.unlink()
+    assert not in_place(file, placed, b"A=2", none)
+    # A sidebar that would make a private address with the text around it.
+    page = b"<p>write to ada.private@<aside>A=1</aside>"
+    file.write_bytes(page)
+    placed = locate(page, ("tags", "x"), "<aside>A=1</aside>")
+    assert in_place(file, placed, b"<aside>A=2</aside>", ada)
+    assert not in_place(file, placed, b"example.org </p>  ", ada)
+    assert in_place(file, placed, b"example.org </p>  ", none)
+
+
+def test_staging_writes_spliced_bytes_into_the_destination_when_applied(tmp_path):
+    destination = tmp_path / "site"
+    (destination / "tags").mkdir(parents=True)
+    page = destination / "tags" / "index.html"
+    page.write_bytes(b"<aside>A=1</aside><p>rest</p>")
+    inode = page.stat().st_ino
+    staging = Staging(destination)
+    staging.flat = True
+    where = locate(page.read_bytes(), (None, None), "A=1")
+    staging.splice("tags/index.html", b"A=2", where._replace(digest=b"new"))
+    staging.splice("gone/index.html", b"A=2", where)
+    assert page.read_bytes() == b"<aside>A=1</aside><p>rest</p>"  # nothing before the build is applied
+    assert (
+        staging.patched == {"tags/index.html", "gone/index.html"} and staging.placed["tags/index.html"].digest == b"new"
+    )
+    staging.apply([])
+    assert page.read_bytes() == b"<aside>A=2</aside><p>rest</p>" and page.stat().st_ino == inode
+    assert not (destination / "gone").exists() and not staging.root.exists()
 
 
 def test_a_preview_keeps_its_manifest_in_memory_and_through_a_failed_build(tmp_path):

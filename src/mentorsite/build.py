@@ -40,7 +40,7 @@ from .render import (
 )
 from .replaced import filtered
 from .rules import site_rules
-from .runner import EarlyPages, SidebarWork, start_pages, write_outputs
+from .runner import EarlyPages, SidebarWork, splice_sidebars, start_pages, write_outputs
 from .sidebars import Placed, Splice
 from .sidebars import digest as sidebar_digest
 from .social_cards import card_problems, card_texts
@@ -255,6 +255,13 @@ def build_site(
             if added:
                 kept = [o.path for o in outputs if o.path in plan.keep and not isinstance(o, Copy)]
                 staging.leaked += staging.leaks_in(kept, added)
+            elif preview:
+                # The rest of a page whose sidebar is written in place was checked against these
+                # very addresses when it was written. (Pages started early are the workers'.)
+                works = [
+                    splice_sidebars(work, tree.renderer, staging, early[0].paths if early and i == 0 else frozenset())
+                    for i, (work, tree) in enumerate(zip(works, trees, strict=True))
+                ]
         problems = []
         for i, tree in enumerate(trees):
             found, page_keys = write_outputs(

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import re
 from collections.abc import Callable, Iterable, MutableMapping
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import jinja2
 import jinja2.bccache
@@ -318,7 +319,7 @@ def make_environment(
         return url(f"assets/{path}") + (f"?v={version}" if version else "")
 
     def abs_url(path: str = "") -> str:
-        return urljoin(config.base_url, url(path))
+        return absolute_url(config.base_url, url(path))
 
     def contact_field(name: str) -> str:
         return config.contact.field_names.get(name, name)
@@ -488,6 +489,31 @@ class Renderer:
     def card(self, mentor: MentorView) -> Markup:
         """A mentor's card from `_card.html`, as listings, search and match show it."""
         return Markup(self.render("_card.html", mentor=mentor))
+
+
+#: A path urljoin would only put after the base URL's origin: segments of printable ASCII other
+#: than "/", none empty or starting with ".", and no query, fragment or parameters.
+_PLAIN_PATH = re.compile(r"(?:/[!$%&'()*+,\-0-:=@A-Z\[\]^_`a-z{|}~\\][!$%&'()*+,\-.0-:=@A-Z\[\]^_`a-z{|}~\\]*)*/?")
+
+
+def absolute_url(base_url: str, path: str) -> str:
+    """urljoin(base_url, path): the same string, found without parsing for a plain path from
+    the site's root (the templates' `abs_url`; the sitemap asks it of 15,000 pages, and
+    urljoin took a third of the sitemap's rendering)."""
+    if _PLAIN_PATH.fullmatch(path) and path:
+        origin = _origin(base_url)
+        if origin is not None:
+            return origin + path
+    return urljoin(base_url, path)
+
+
+@lru_cache(maxsize=8)
+def _origin(base_url: str) -> str | None:
+    """ "scheme://host[:port]" of a base URL with both; None: let urljoin decide."""
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or base_url != base_url.strip():
+        return None
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 class FacetSidebar:

@@ -11,14 +11,14 @@ the page is rendered (a `keyer`, buildcache.Keyer), spreading that work over the
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .buildcache import Key, Keyer
 from .diagnostics import Diagnostic
 from .outputs import Copy, Drawn, File, Output, Page
 from .parallel import Started, run_ranges, start_ranges
 from .render import FacetSidebar, Renderer, TemplateProblem, sidebar_variant
-from .sidebars import Placed, locate, patched
+from .sidebars import Placed, digest, in_place, locate, patched
 from .social_cards import draw
 from .write import Staging
 
@@ -70,6 +70,36 @@ def start_pages(
     return EarlyPages(frozenset(p.path for p in pages), started) if started is not None else None
 
 
+def splice_sidebars(
+    work: SidebarWork | None, renderer: Renderer, staging: Staging, started: Collection[str] = frozenset()
+) -> SidebarWork | None:
+    """Serve's pages to patch whose new sidebar is as long as the old one: written over it in
+    the served file when the build is applied (Staging.splice), neither read whole nor written
+    again (sidebars.in_place). The work left (the other pages to patch) is write_outputs', as
+    are the pages `started` early."""
+    sidebar = renderer.env.globals.get("sidebar")
+    if work is None or not work.patch or not staging.flat or not isinstance(sidebar, FacetSidebar):
+        return work
+    left: dict[str, Placed] = {}
+    # Each variant's UTF-8 and digest, once: thousands of pages share a few.
+    variants: dict[tuple, tuple[bytes, bytes] | None] = {}
+    for path, placed in work.patch.items():
+        if placed.args not in variants:
+            now = sidebar_variant(sidebar, placed.args)
+            data = now.encode("utf-8") if now is not None else b""
+            variants[placed.args] = (data, digest(data)) if data else None
+        found = variants[placed.args]
+        if (
+            found is None
+            or path in started
+            or not in_place(staging.destination / path, placed, found[0], staging.private)
+        ):
+            left[path] = placed
+        else:
+            staging.splice(path, found[0], placed._replace(digest=found[1]))
+    return replace(work, patch=left)
+
+
 def write_outputs(
     outputs: list[Output],
     renderer: Renderer,
@@ -79,7 +109,7 @@ def write_outputs(
     keyer: Keyer | None = None,
     sidebars: SidebarWork | None = None,
 ) -> tuple[list[Diagnostic], dict[str, Key | None]]:
-    """Write everything but the paths in `keep`; returns template problems (empty when all
+    """Write everything but the paths in `keep` (and those staging splices); returns template problems (empty when all
     went well) and, with a `keyer`, the key of every page rendered (the `early` ones too, if
     started with one).
 
@@ -91,8 +121,9 @@ def write_outputs(
         staging.claim(output.path, output.origin)
     pages: list[Page | Drawn] = []
     started: list[Page] = []
+    spliced = staging.spliced
     for output in outputs:
-        if output.path in keep:
+        if output.path in keep or output.path in spliced:
             continue
         if early is not None and output.path in early.paths:
             started.append(output)  # type: ignore[arg-type]  # start_pages takes pages only

@@ -4,7 +4,8 @@ A build that fails at any point before the swap leaves the previous output exact
 was; readers of the output folder see either the old site or the new one. An incremental
 build stages only the files that changed and, once all of them are ready, moves each into
 the output (`Staging.apply`): every file is replaced whole, and a failed build still
-changes nothing.
+changes nothing. Serve's builds alone also change some pages in place at that point: a facet
+sidebar as long as the old one is written over it (`Staging.splice`, sidebars.in_place).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -24,6 +26,10 @@ from .diagnostics import Diagnostic
 
 if TYPE_CHECKING:
     from .sidebars import Placed
+
+#: Held while a page of serve's folder is changed in place (Staging.apply writes a spliced
+#: sidebar); the preview server reads pages under it, so none is sent half changed.
+IN_PLACE = threading.Lock()
 
 _ALNUM = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789")
 #: Bytes that continue the local part of an address to the left ("x.ada@" is not "ada@").
@@ -111,6 +117,9 @@ class Staging:
         self.placed: dict[str, Placed] = {}
         #: Pages whose facet sidebar was patched, not rendered (a private address found: not written).
         self.patched: set[str] = set()
+        #: Pages whose new sidebar is written over the old one in the destination's file (splice):
+        #: path -> (offset, bytes).
+        self.spliced: dict[str, tuple[int, bytes]] = {}
         #: Files are staged side by side, not in the output's folders, when the build moves them
         #: into the existing output one by one (apply): serve's builds. Making and removing a
         #: staging folder per page was a third of the file system's work after a tag edit.
@@ -136,6 +145,17 @@ class Staging:
             file.write(data)
         self.written.add(path)
         return True
+
+    def splice(self, path: str, data: bytes, where: Placed) -> None:
+        """Write `data` over the destination file's bytes at `where` when the build is applied
+        (the same length: the rest of the file stays). Only for a flat staging folder (serve's),
+        whose destination nothing else writes; sidebars.in_place has checked the file and the
+        bytes for private addresses."""
+        assert self.flat, "only files of serve's own folder are changed in place"
+        assert len(data) == where.end - where.start
+        self.spliced[path] = (where.start, data)
+        self.placed[path] = where
+        self.patched.add(path)
 
     def _staged(self, path: str) -> str:
         """Where `path` is staged (its folders made)."""
@@ -213,10 +233,29 @@ class Staging:
             except FileNotFoundError:  # the first file of its folder (a new profile's page)
                 os.makedirs(os.path.dirname(target), exist_ok=True)
                 os.replace(self._staged(path), target)
+        for path, (start, data) in self.spliced.items():
+            _write_in_place(os.path.join(destination, path), start, data)
         self.discard()
 
     def discard(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _write_in_place(target: str, start: int, data: bytes) -> None:
+    """Write `data` at `start` in `target`, under IN_PLACE. A file that cannot be written whole
+    is removed: the manifest then has no entry for it, and the next build renders it."""
+    with IN_PLACE:
+        try:
+            handle = os.open(target, os.O_WRONLY)
+            try:
+                done = os.pwrite(handle, data, start)
+            finally:
+                os.close(handle)
+        except OSError:
+            done = -1
+        if done != len(data):
+            with contextlib.suppress(OSError):
+                os.unlink(target)
 
 
 def unsafe_destination(site_dir: Path, destination: Path) -> str | None:

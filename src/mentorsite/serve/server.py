@@ -18,6 +18,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..diagnostics import Diagnostic, printable
+from ..write import IN_PLACE
 
 #: The preview's own URLs; no built page can live there (output paths never start with "_").
 PREFIX = "/__mentorsite/"
@@ -194,7 +195,9 @@ class PreviewHandler(SimpleHTTPRequestHandler):
         if looked is not None:
             return self._send(200, "text/html; charset=utf-8", inject(looked, live_snippet(self.state.number)))
         if target.suffix == ".html" and target.is_file():
-            return self._send_page(200, target.read_bytes())
+            with IN_PLACE:  # never while a build writes a sidebar into it
+                page = target.read_bytes()
+            return self._send_page(200, page)
         return super().send_head()
 
     def send_error(self, code, message=None, explain=None):
