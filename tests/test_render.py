@@ -13,6 +13,7 @@ from kit import SITE_TOML, TODAY, write_site
 
 from mentorsite.buildcache import TemplateDeps
 from mentorsite.config import load_config
+from mentorsite.languages import Alternate
 from mentorsite.render import absolute_url, make_environment, theme_dir
 
 
@@ -274,3 +275,47 @@ def test_abs_url_gives_what_urljoin_gives(base_url, path):
     """The templates' abs_url skips parsing for plain paths: the same string as urljoin always."""
     assert absolute_url(base_url, path) == urljoin(base_url, path)
     assert absolute_url(base_url, "/" + path) == urljoin(base_url, "/" + path)
+
+
+#: The theme's sitemap.xml before sitemap_urls wrote its elements: a loop over the paths.
+SITEMAP_LOOP = """<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"{% if alternates is defined %} xmlns:xhtml="http://www.w3.org/1999/xhtml"{% endif %}>
+{% for path in paths %}
+{% if alternates is defined and alternates.get(path) %}
+  <url><loc>{{ abs_url(path) }}</loc>{% if lastmod.get(path) %}<lastmod>{{ lastmod.get(path) }}</lastmod>{% endif %}
+{% for other in alternates.get(path) %}
+    <xhtml:link rel="alternate" hreflang="{{ other.language }}" href="{{ abs_url(other.path) }}"/>
+{% endfor %}
+  </url>
+{% else %}
+  <url><loc>{{ abs_url(path) }}</loc>{% if lastmod.get(path) %}<lastmod>{{ lastmod.get(path) }}</lastmod>{% endif %}</url>
+{% endif %}
+{% endfor %}
+</urlset>
+{# Jinja drops a template's last newline; this comment keeps the one above. #}"""
+FOLDERS = st.lists(st.sampled_from(["", "mentors/", "a&b/", "x/../", "é/", "<p>/", "tags/q%20r/"]), unique=True)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    FOLDERS,
+    st.dictionaries(st.sampled_from(["", "mentors/", "a&b/", "é/"]), st.sampled_from(["", "2026-01-02", "<&>"])),
+    st.none()
+    | st.dictionaries(
+        st.sampled_from(["", "mentors/", "é/"]), st.lists(st.sampled_from(["fr", "ar", 'x"y']), max_size=2)
+    ),
+)
+def test_the_sitemaps_elements_are_what_its_loop_wrote(tmp_path_factory, paths, lastmod, languages):
+    """sitemap_urls writes the very bytes the theme's loop over every page wrote."""
+    site = tmp_path_factory.mktemp("site")
+    (site / "site.toml").write_text(
+        SITE_TOML.replace('base_url = "http://localhost:8000/"', 'base_url = "https://example.org/sub/"')
+    )
+    env = make_environment(site, load_config(site), {}, TODAY)
+    context: dict = {"paths": paths, "lastmod": lastmod}
+    if languages is not None:
+        context["alternates"] = {
+            folder: [Alternate(language, language, f"{language}/{folder}", "", "", False, True) for language in found]
+            for folder, found in languages.items()
+        }
+    assert env.get_template("sitemap.xml").render(**context) == env.from_string(SITEMAP_LOOP).render(**context)

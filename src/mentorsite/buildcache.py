@@ -60,6 +60,7 @@ SETTINGS_GLOBALS = frozenset(
         "url",
         "asset",
         "abs_url",
+        "sitemap_urls",
         "contact_field",
         "facet_label",
         "availability_url",

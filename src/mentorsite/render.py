@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import re
-from collections.abc import Callable, Iterable, MutableMapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -321,6 +321,9 @@ def make_environment(
     def abs_url(path: str = "") -> str:
         return absolute_url(config.base_url, url(path))
 
+    def sitemap_urls(paths: Iterable[str], lastmod: Mapping[str, str], alternates: Mapping | None = None) -> Markup:
+        return Markup(sitemap_elements(config.base_url, url, paths, lastmod, alternates))
+
     def contact_field(name: str) -> str:
         return config.contact.field_names.get(name, name)
 
@@ -337,6 +340,7 @@ def make_environment(
         url=url,
         asset=asset,
         abs_url=abs_url,
+        sitemap_urls=sitemap_urls,
         contact_field=contact_field,
         request_fields=REQUEST_FIELDS,
         build_year=today.year,
@@ -505,6 +509,33 @@ def absolute_url(base_url: str, path: str) -> str:
         if origin is not None:
             return origin + path
     return urljoin(base_url, path)
+
+
+def sitemap_elements(
+    base_url: str,
+    url: Callable[[str], str],
+    paths: Iterable[str],
+    lastmod: Mapping[str, str],
+    alternates: Mapping | None,
+) -> str:
+    """The theme's sitemap.xml's `<url>` elements for `paths` (folders), as its loop over them
+    wrote them: the templates' `sitemap_urls`. One call, where the loop took a third of a
+    second of every rebuild after a tag edit at 10,000 mentors (the listings' dates move)."""
+    lines: list[str] = []
+    for path in paths:
+        loc = escape(absolute_url(base_url, url(path)))
+        date = lastmod.get(path)
+        stamp = f"<lastmod>{escape(date)}</lastmod>" if date else ""
+        others = alternates.get(path) if alternates is not None else None
+        if not others:
+            lines.append(f"  <url><loc>{loc}</loc>{stamp}</url>\n")
+            continue
+        lines.append(f"  <url><loc>{loc}</loc>{stamp}")
+        for other in others:
+            href = escape(absolute_url(base_url, url(other.path)))
+            lines.append(f'    <xhtml:link rel="alternate" hreflang="{escape(other.language)}" href="{href}"/>\n')
+        lines.append("  </url>\n")
+    return "".join(lines)
 
 
 @lru_cache(maxsize=8)
