@@ -1153,3 +1153,27 @@ def test_a_template_error_in_early_rendered_pages_is_reported_once(tmp_path, mon
     assert [d.path for d in report.errors] == ["templates/mentor.html"]
     assert "no_such_field" in report.errors[0].message
     assert not (tmp_path / "out").exists()
+
+
+#: Output paths over a few folders: a file's path is never a folder's.
+OUTPUT_PATHS = st.builds(
+    lambda folders, name: "/".join([*folders, name]),
+    st.lists(st.sampled_from(["a", "b", "c"]), max_size=3),
+    st.sampled_from(["index.html", "x.json"]),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sets(OUTPUT_PATHS, max_size=12), st.sets(OUTPUT_PATHS, max_size=12))
+def test_a_trusted_plan_finds_the_stale_files_and_folders_a_listing_finds(recorded, now):
+    """serve's plan trusts its manifest for what its folder holds: the files and folders it
+    deletes are those a plan listing the folder deletes."""
+    with tempfile.TemporaryDirectory() as folder:
+        output = Path(folder)
+        for path in recorded:
+            (output / path).parent.mkdir(parents=True, exist_ok=True)
+            (output / path).write_text(path)
+        manifest = buildcache.Manifest(dict.fromkeys(recorded, (b"k", 0, 0)))
+        keys = dict.fromkeys(sorted(now), b"k")
+        trusted, listed = buildcache.plan(output, keys, manifest, trusted=True), buildcache.plan(output, keys, manifest)
+        assert (trusted.stale, trusted.stale_folders) == (listed.stale, listed.stale_folders)

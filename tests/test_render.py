@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -13,8 +14,9 @@ from kit import SITE_TOML, TODAY, write_site
 
 from mentorsite.buildcache import TemplateDeps
 from mentorsite.config import load_config
+from mentorsite.index import FacetValueView, FacetView
 from mentorsite.languages import Alternate
-from mentorsite.render import absolute_url, make_environment, theme_dir
+from mentorsite.render import SHOWN_VALUES, FacetSidebar, Renderer, absolute_url, make_environment, theme_dir
 
 
 @pytest.fixture(scope="module")
@@ -319,3 +321,34 @@ def test_the_sitemaps_elements_are_what_its_loop_wrote(tmp_path_factory, paths, 
             for folder, found in languages.items()
         }
     assert env.get_template("sitemap.xml").render(**context) == env.from_string(SITEMAP_LOOP).render(**context)
+
+
+@st.composite
+def facets_pairs(draw):
+    """Two facet lists the theme's sidebar should not tell apart: the same first values, the
+    same number of values with mentors, but other counts further down (still at least one),
+    other members, and values without mentors anywhere."""
+    one, two = [], []
+    for f in range(draw(st.integers(1, 3))):
+        counts = sorted(draw(st.lists(st.integers(1, 30), max_size=12)), reverse=True)
+        values = [FacetValueView(f"v{i}", f"Value & {i}", c, f"f{f}/v{i}/") for i, c in enumerate(counts)]
+        others = [v if i < SHOWN_VALUES else replace(v, count=draw(st.integers(1, 30))) for i, v in enumerate(values)]
+        empty = FacetValueView("none", "Nobody", 0, f"f{f}/none/")
+        others.insert(draw(st.integers(0, len(others))), empty)
+        one.append(FacetView(f"f{f}", f"Facet {f}", f"f{f}/", "tags", values, {"v0": ["a", "b"]}))
+        two.append(FacetView(f"f{f}", f"Facet {f}", f"f{f}/", "tags", others, {"v0": ["b"]}))
+    return one, two
+
+
+@settings(max_examples=60, deadline=None)
+@given(facets_pairs())
+def test_the_theme_sidebar_shows_nothing_of_the_facets_but_what_shown_gives(tmp_path_factory, pair):
+    """The build cache keys the theme's sidebar by FacetSidebar.shown: facets that give the
+    same `shown` must draw the same sidebar, whichever value is current."""
+    site = tmp_path_factory.mktemp("site")
+    (site / "site.toml").write_text(SITE_TOML)
+    renderer = Renderer(make_environment(site, load_config(site), {}, TODAY), site)
+    one, two = (FacetSidebar(renderer, facets) for facets in pair)
+    assert one.shown() == two.shown()
+    for args in [(None, None), *((f.key, v.key) for f in pair[0] for v in f.values)]:
+        assert one(*args) == two(*args)

@@ -215,8 +215,19 @@ def test_no_build_keeps_the_sidebars_calls(tmp_path):
 
 def test_a_sidebar_that_renders_the_same_keeps_the_page_unwritten(tmp_path, patches):
     """A new name moves Dee in every list (the facets change) but no count: the listing that
-    does not show her is neither patched nor written again."""
-    serve = serving(tmp_path)
+    does not show her is neither patched nor written again. (A site's own `_facets.html`,
+    which may show anything of the facets: the theme's sidebar is keyed by what it shows,
+    and its key would not move.)"""
+    serve = serving(
+        tmp_path,
+        {
+            "_facets.html": (
+                "{% macro facet_sidebar(facets, active_key=None, active_value=None) %}"
+                "<ul>{% for f in facets %}{% for v in f.values %}<li>{{ v.label }}={{ v.count }}</li>"
+                "{% endfor %}{% endfor %}</ul>{% endmacro %}"
+            )
+        },
+    )
     site = serve.site
     page = serve.output / "tags/machine-learning/index.html"
     stat, key = page.stat(), serve.derived.manifest.entries["tags/machine-learning/index.html"][0]
@@ -400,6 +411,66 @@ def test_a_patch_needs_the_file_as_recorded(tmp_path):
     assert patched(file, placed, "A=2") is None
     file.unlink()
     assert patched(file, placed, "A=2") is None
+
+
+#: Languages of nine more mentors: ten values in the languages facet (en 14, fr 9, de 8 … fi 1),
+#: so the sidebar lists eight and links to "All 10".
+MORE_LANGUAGES = ["fr", "de", "es", "it", "pt", "nl", "sv", "da", "fi"]
+
+
+def set_languages(site: Path, slug: str, languages: list[str]) -> None:
+    path = site / "mentors" / f"{slug}.yaml"
+    path.write_text(re.sub(r"(?m)^languages: .*$", f"languages: [{', '.join(languages)}]", path.read_text()))
+
+
+def with_ten_languages(tmp_path: Path, templates: dict[str, str] | None = None) -> Serve:
+    serve = serving(tmp_path, templates)
+    for k in range(9):
+        slug = f"polyglot-{k}"
+        (serve.site / "mentors" / f"{slug}.yaml").write_text(profile(f"Poly{k} Glot", ["writing"], accepting=True))
+        set_languages(serve.site, slug, ["en", *MORE_LANGUAGES[: 9 - k]])
+    serve.build()
+    return serve
+
+
+def test_a_count_the_sidebar_does_not_list_moves_no_listing(tmp_path, patches):
+    """Finnish goes from one mentor to two: the tenth language, which the theme's sidebar
+    does not list (it shows eight and "All 10"). No listing is patched or written again;
+    the pages showing that mentor or Finnish are."""
+    serve = with_ten_languages(tmp_path)
+    page = serve.output / "tags/machine-learning/index.html"
+    stat, key = page.stat(), serve.derived.manifest.entries["tags/machine-learning/index.html"][0]
+    text = page.read_text()
+    assert "All 10<span" in text and "Swedish" in text and "Finnish" not in text and "Danish" not in text
+    patches.clear()
+    set_languages(serve.site, "polyglot-1", ["en", *MORE_LANGUAGES])
+    report = serve.build()
+    assert patches == [] and report.patched == 0
+    assert (page.stat().st_ino, page.stat().st_mtime_ns) == (stat.st_ino, stat.st_mtime_ns)
+    # Not even its key moved: no sidebar had to be drawn again to find it the same.
+    assert serve.derived.manifest.entries["tags/machine-learning/index.html"][0] == key
+    assert report.rendered < 10
+    assert_as_cold(serve, tmp_path)
+    # An eleventh language: the link under the list says so on every listing.
+    set_languages(serve.site, "polyglot-8", ["en", "fr", "no"])
+    serve.build()
+    assert "All 11<span" in page.read_text()
+    assert_as_cold(serve, tmp_path / "eleven")
+
+
+def test_a_sites_own_facets_template_showing_every_value_is_patched_for_any_count(tmp_path, patches):
+    facets = (
+        "{% macro facet_sidebar(facets, active_key=None, active_value=None) %}"
+        "<ul>{% for f in facets %}{% for v in f.values %}<li>{{ v.label }}={{ v.count }}</li>"
+        "{% endfor %}{% endfor %}</ul>{% endmacro %}"
+    )
+    serve = with_ten_languages(tmp_path, {"_facets.html": facets})
+    assert "<li>Finnish=1</li>" in (serve.output / "tags/machine-learning/index.html").read_text()
+    set_languages(serve.site, "polyglot-1", ["en", *MORE_LANGUAGES])
+    serve.build()
+    assert "tags/machine-learning/index.html" in shown(patches, serve.output)
+    assert "<li>Finnish=2</li>" in (serve.output / "tags/machine-learning/index.html").read_text()
+    assert_as_cold(serve, tmp_path)
 
 
 def test_a_sidebar_is_written_in_place_only_over_the_file_as_recorded(tmp_path):

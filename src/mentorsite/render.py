@@ -547,6 +547,11 @@ def _origin(base_url: str) -> str | None:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+#: How many values of each facet the theme's `_facets.html` lists (`values[:8]`; the rest are
+#: behind its "All N" link): FacetSidebar.shown, and tests/test_render.py holds them together.
+SHOWN_VALUES = 8
+
+
 class FacetSidebar:
     """The templates' `sidebar(active_key, active_value)`: the facet sidebar from `_facets.html`.
 
@@ -561,6 +566,19 @@ class FacetSidebar:
         #: While a page is rendered whose sidebar is recorded for patching it (sidebars.py),
         #: the arguments of each call; None the rest of the time (nothing is kept).
         self.calls: list[tuple[str | None, str | None]] | None = None
+
+    def shown(self) -> tuple:
+        """Everything the theme's `_facets.html` reads of the facets: each facet's key, label and
+        URL, how many of its values have mentors, and the first SHOWN_VALUES of those (key,
+        label, URL, count). The build cache keys the theme's sidebar by this (buildcache.
+        Keyer.global_digest): an edit that moves none of it, such as a count further down a
+        facet or the order of its members, leaves every listing's sidebar as it was."""
+        found = []
+        for facet in self.facets:
+            values = [v for v in facet.values if v.count]
+            top = tuple((v.key, v.label, v.url, v.count) for v in values[:SHOWN_VALUES])
+            found.append((facet.key, facet.label, facet.url, len(values), top))
+        return tuple(found)
 
     def __call__(self, active_key: str | None = None, active_value: str | None = None) -> Markup:
         if self.calls is not None:
