@@ -7,12 +7,14 @@ import re
 from pathlib import Path
 
 import pytest
-from kit import GOOD_PROFILE, TODAY
+from kit import GOOD_PROFILE, PHOTO_PATH, TODAY, write_site
 from PIL import Image
 
-from mentorsite import photos
+from mentorsite import photos, uptodate
 from mentorsite.build import build_site
-from mentorsite.photos import CACHE_DIR, check_photo, publish_photos
+from mentorsite.config import load_config
+from mentorsite.load import load_site
+from mentorsite.photos import CACHE_DIR, check_photo, check_photos, publish_photos
 from mentorsite.views import Photo
 
 
@@ -283,3 +285,79 @@ def test_a_bad_photo_stops_the_build_and_check_reports_it(make_site):
 def test_cache_folder_is_ignored_by_git():
     root = Path(__file__).resolve().parents[1]
     assert ".mentorsite-cache/" in (root / ".gitignore").read_text(encoding="utf-8").splitlines()
+
+
+@pytest.fixture
+def photo_site(tmp_path) -> tuple[Path, list]:
+    """A site whose one profile has a photo, and its loaded profiles (the same objects on
+    every call, as serve's load cache hands them back)."""
+    site = write_site(tmp_path / "site", files={PHOTO_PATH: image_bytes(), "mentors/ada.yaml": GOOD_PROFILE})
+    loaded = load_site(site, load_config(site), today=TODAY)
+    return site, [m for m in loaded.mentors if m.mentor.photo]
+
+
+def counting_checks(monkeypatch) -> list[str]:
+    done: list[str] = []
+    real = photos.check_photo
+
+    def counting(site_dir, profile_path, slug, photo, line, col):
+        done.append(slug)
+        return real(site_dir, profile_path, slug, photo, line, col)
+
+    monkeypatch.setattr(photos, "check_photo", counting)
+    return done
+
+
+def test_a_kept_answer_stands_while_the_photos_path_is_as_it_was(photo_site, monkeypatch):
+    """serve keeps each photo's answer (LoadCache.photos): given again while the lstat of the
+    file and of every folder on its way is the same; a new file is checked again."""
+    monkeypatch.setattr(uptodate, "RACY_NS", 0)  # the file was written just now
+    site, mentors = photo_site
+    checks, memo = counting_checks(monkeypatch), {}
+    first = check_photos(site, mentors, memo)
+    assert checks == ["ada"] and first[1] == [] and set(first[0]) == {"ada"}
+    assert check_photos(site, mentors, memo) == first and checks == ["ada"]
+    (site / PHOTO_PATH).write_bytes(b"not an image any more")
+    found, problems = check_photos(site, mentors, memo)
+    assert checks == ["ada", "ada"] and found == {}
+    assert [p.message for p in problems] == ["photo 'photos/ada.jpg' is not a readable image"]
+    # Its folder become a link to where the same file now lies: checked again (and refused).
+    (site / PHOTO_PATH).write_bytes(image_bytes())
+    assert check_photos(site, mentors, memo)[1] == [] and len(checks) == 3
+    (site / "mentors" / "photos").rename(site / "mentors" / "real")
+    (site / "mentors" / "photos").symlink_to("real")
+    found, problems = check_photos(site, mentors, memo)
+    assert [p.message for p in problems] == ["photo 'photos/ada.jpg' is a symbolic link"] and len(checks) == 4
+    # Without a memo (a one-off build), every photo is checked.
+    check_photos(site, mentors)
+    check_photos(site, mentors)
+    assert len(checks) == 6
+
+
+def test_with_a_watcher_a_kept_answer_stands_until_its_path_is_reported(photo_site, monkeypatch):
+    monkeypatch.setattr(uptodate, "RACY_NS", 0)
+    site, mentors = photo_site
+    checks, memo = counting_checks(monkeypatch), {}
+    check_photos(site, mentors, memo, None)
+    (site / PHOTO_PATH).write_bytes(b"broken")
+    # Not reported (yet): not even looked at.
+    assert check_photos(site, mentors, memo, {"mentors/ada.yaml", "content/about.md"})[1] == []
+    assert checks == ["ada"]
+    for reported in ({"mentors/photos/ada.jpg"}, {"mentors/photos"}, {"mentors"}):
+        found, problems = check_photos(site, mentors, memo, reported)
+        assert [p.message for p in problems] == ["photo 'photos/ada.jpg' is not a readable image"]
+    assert checks == ["ada"] * 4
+
+
+def test_a_photo_stamped_just_now_is_checked_until_its_stamp_can_be_trusted(photo_site, monkeypatch):
+    """A file changed within a clock tick of its check could keep its stat: until its stamp is
+    RACY_NS old, every build checks it again, whatever the watcher said."""
+    site, mentors = photo_site
+    checks, memo = counting_checks(monkeypatch), {}
+    check_photos(site, mentors, memo, set())
+    check_photos(site, mentors, memo, set())
+    assert checks == ["ada", "ada"]
+    monkeypatch.setattr(uptodate, "RACY_NS", 0)
+    check_photos(site, mentors, memo, set())
+    check_photos(site, mentors, memo, set())
+    assert checks == ["ada"] * 3

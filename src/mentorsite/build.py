@@ -87,7 +87,10 @@ def check_site(
     report.diagnostics += loaded.diagnostics + problems
     # Photos, private emails in public text and template overrides: what `build` would refuse.
     photos, problems = check_photos(
-        site_dir, filtered("active, photo", kept, lambda m: m.mentor.active and m.mentor.photo)
+        site_dir,
+        filtered("active, photo", kept, lambda m: m.mentor.active and m.mentor.photo),
+        cache.photos if cache is not None else None,
+        cache.trusted if cache is not None else None,
     )
     loaded = replace(loaded, mentors=kept, photos=photos)
     report.diagnostics += problems + private_email_problems(loaded) + check_templates(site_dir, config, today)

@@ -430,6 +430,8 @@ class LoadCache:
         #: The paths whose entry's stat cannot be trusted (a file stamped just before it was
         #: read): every load stats them again.
         self._racy: set[str] = set()
+        #: photos.check_photos' answers for the last build's profiles.
+        self.photos: dict = {}
 
     def trust_changes(self, changed: set[str] | None) -> None:
         """Before a build, from a process whose file watcher saw `changed` (paths relative to

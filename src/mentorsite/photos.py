@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from pathlib import Path, PurePosixPath
 
 from PIL import Image, ImageOps, features
 
+from . import uptodate
 from .diagnostics import Diagnostic
 from .parallel import default_jobs
 from .textrules import symlink_on_path
@@ -139,18 +141,76 @@ def check_photo(
     return PublishedPhoto(view, source, jpeg[0][0], digest, sizes), None
 
 
-def check_photos(site_dir: Path, mentors: list) -> tuple[dict[str, PublishedPhoto], list[Diagnostic]]:
-    """check_photo for every LoadedMentor with a photo: (photos by slug, problems)."""
+def check_photos(
+    site_dir: Path, mentors: list, memo: dict | None = None, changed: set[str] | None = None
+) -> tuple[dict[str, PublishedPhoto], list[Diagnostic]]:
+    """check_photo for every LoadedMentor with a photo: (photos by slug, problems).
+
+    A process that checks the same site again and again (serve) passes a `memo` (load.
+    LoadCache.photos): each answer is kept, and given again for the same LoadedMentor (one per
+    unchanged profile) while its photo's file and every folder on the way to it are as they
+    were. That is known from their lstat, or without looking when `changed` gives the paths a
+    file watcher reported since the last build (relative to the site; load.LoadCache.trusted)
+    and none of them is among those. A check reads and digests the whole image: 10,000 photos
+    took seconds of every rebuild. A file stamped too recently for its stat to tell (uptodate.
+    is_racy) is checked again until it is not.
+    """
     photos, problems = {}, []
+    kept: dict[int, tuple] = {}
     for item in mentors:
-        if item.mentor.photo:
+        if not item.mentor.photo:
+            continue
+        last = memo.get(id(item)) if memo is not None else None
+        if last is not None and last[0] is item and _unchanged(site_dir, last[1], last[2], last[3], changed):
+            photo, problem = last[4]
+            kept[id(item)] = last
+        else:
+            steps = _steps(item.mentor.photo)
+            taken = time.time_ns()
+            before = _stamps(site_dir, steps)
             line, col = item.document.position(("photo",))
             photo, problem = check_photo(site_dir, item.path, item.slug, item.mentor.photo, line, col)
-            if problem:
-                problems.append(problem)
-            elif photo:
-                photos[item.slug] = photo
+            if memo is not None and before is not None and _stamps(site_dir, steps) == before:
+                racy = any(uptodate.is_racy((0, 0, mtime, ctime, False), taken) for *_, mtime, ctime in before)
+                kept[id(item)] = (item, steps, before, racy, (photo, problem))
+        if problem:
+            problems.append(problem)
+        elif photo:
+            photos[item.slug] = photo
+    if memo is not None:
+        memo.clear()  # only the answers for these profiles: the others' objects may go
+        memo.update(kept)
     return photos, problems
+
+
+def _steps(photo: str) -> tuple[str, ...]:
+    """The paths from the site, mentors/ first, that lead to a profile's photo; none for a
+    value check_photo refuses without looking at the disk."""
+    relative = PurePosixPath(photo.replace("\\", "/"))
+    if relative.is_absolute() or photo.startswith(("/", "~")) or ":" in photo or ".." in relative.parts:
+        return ()
+    parts = ("mentors", *relative.parts)
+    return tuple("/".join(parts[: i + 1]) for i in range(len(parts)))
+
+
+def _stamps(site_dir: Path, steps: tuple[str, ...]) -> tuple | None:
+    """The lstat of each step (kind, device, inode, size and times); None if one is missing."""
+    found = []
+    for step in steps:
+        try:
+            stat = os.lstat(site_dir / step)
+        except OSError:
+            return None
+        found.append((stat.st_mode, stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns))
+    return tuple(found)
+
+
+def _unchanged(site_dir: Path, steps: tuple[str, ...], stamps: tuple, racy: bool, changed: set[str] | None) -> bool:
+    if racy:
+        return False
+    if changed is not None:
+        return changed.isdisjoint(steps)
+    return _stamps(site_dir, steps) == stamps
 
 
 def cache_root(site_dir: Path) -> Path:
