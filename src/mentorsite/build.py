@@ -375,9 +375,9 @@ def language_trees(
             cards_later=cards_later,
         )
         trees.append(Tree(settings, renderer, site, outputs, digest, kept))
-    pages = {t.config.language: {o.path for o in t.outputs if _is_html_page(o)} for t in trees}
     alternates: dict[str, list[languages.Alternate]] = {}
     if len(trees) > 1:
+        pages = {t.config.language: {o.path for o in t.outputs if _is_html_page(o)} for t in trees}
         names = {language: _own_name(language) for language in pages}
         for tree in trees:
             tree.outputs = [
