@@ -15,6 +15,7 @@ from mentorsite.build import build_site
 from mentorsite.config import load_config
 from mentorsite.load import load_site
 from mentorsite.photos import CACHE_DIR, check_photo, check_photos, publish_photos
+from mentorsite.serve.watch import InputWatcher
 from mentorsite.views import Photo
 
 
@@ -337,16 +338,36 @@ def test_a_kept_answer_stands_while_the_photos_path_is_as_it_was(photo_site, mon
 def test_with_a_watcher_a_kept_answer_stands_until_its_path_is_reported(photo_site, monkeypatch):
     monkeypatch.setattr(uptodate, "RACY_NS", 0)
     site, mentors = photo_site
-    checks, memo = counting_checks(monkeypatch), {}
-    check_photos(site, mentors, memo, None)
+    checks, memo, watcher = counting_checks(monkeypatch), {}, InputWatcher(site)
+    check_photos(site, mentors, memo, None, watcher.reports)
     (site / PHOTO_PATH).write_bytes(b"broken")
     # Not reported (yet): not even looked at.
     assert check_photos(site, mentors, memo, {"mentors/ada.yaml", "content/about.md"})[1] == []
     assert checks == ["ada"]
     for reported in ({"mentors/photos/ada.jpg"}, {"mentors/photos"}, {"mentors"}):
-        found, problems = check_photos(site, mentors, memo, reported)
+        found, problems = check_photos(site, mentors, memo, reported, watcher.reports)
         assert [p.message for p in problems] == ["photo 'photos/ada.jpg' is not a readable image"]
     assert checks == ["ada"] * 4
+
+
+def test_a_photo_the_watcher_ignores_is_looked_at_whatever_it_reported(tmp_path, monkeypatch):
+    """The watcher ignores hidden files and editors' backups: a photo named so is stat'ed."""
+    monkeypatch.setattr(uptodate, "RACY_NS", 0)
+    site = write_site(
+        tmp_path / "site",
+        files={
+            "mentors/photos/.ada.jpg": image_bytes(),
+            "mentors/ada.yaml": GOOD_PROFILE.replace("ada.jpg", ".ada.jpg"),
+        },
+    )
+    mentors = [m for m in load_site(site, load_config(site), today=TODAY).mentors if m.mentor.photo]
+    checks, memo, watcher = counting_checks(monkeypatch), {}, InputWatcher(site)
+    assert not watcher.reports("mentors/photos/.ada.jpg") and watcher.reports("mentors/photos/ada.jpg")
+    assert check_photos(site, mentors, memo, set(), watcher.reports)[1] == []
+    assert check_photos(site, mentors, memo, set(), watcher.reports)[1] == [] and checks == ["ada"]
+    (site / "mentors/photos/.ada.jpg").write_bytes(b"broken")
+    found, problems = check_photos(site, mentors, memo, set(), watcher.reports)
+    assert [p.message for p in problems] == ["photo 'photos/.ada.jpg' is not a readable image"]
 
 
 def test_a_photo_stamped_just_now_is_checked_until_its_stamp_can_be_trusted(photo_site, monkeypatch):

@@ -91,6 +91,7 @@ def check_site(
         filtered("active, photo", kept, lambda m: m.mentor.active and m.mentor.photo),
         cache.photos if cache is not None else None,
         cache.trusted if cache is not None else None,
+        cache.reported if cache is not None else None,
     )
     loaded = replace(loaded, mentors=kept, photos=photos)
     report.diagnostics += problems + private_email_problems(loaded) + check_templates(site_dir, config, today)

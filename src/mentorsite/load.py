@@ -11,7 +11,7 @@ import os
 import re
 import stat
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from itertools import chain
@@ -432,6 +432,9 @@ class LoadCache:
         self._racy: set[str] = set()
         #: photos.check_photos' answers for the last build's profiles.
         self.photos: dict = {}
+        #: Whether the watcher reports a change of a path (relative to the site): serve's
+        #: filter, which ignores some names. None: photos are stat'ed, whatever it reported.
+        self.reported: Callable[[str], bool] | None = None
 
     def trust_changes(self, changed: set[str] | None) -> None:
         """Before a build, from a process whose file watcher saw `changed` (paths relative to

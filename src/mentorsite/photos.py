@@ -16,6 +16,7 @@ import os
 import tempfile
 import time
 import warnings
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
@@ -142,7 +143,11 @@ def check_photo(
 
 
 def check_photos(
-    site_dir: Path, mentors: list, memo: dict | None = None, changed: set[str] | None = None
+    site_dir: Path,
+    mentors: list,
+    memo: dict | None = None,
+    changed: set[str] | None = None,
+    reported: Callable[[str], bool] | None = None,
 ) -> tuple[dict[str, PublishedPhoto], list[Diagnostic]]:
     """check_photo for every LoadedMentor with a photo: (photos by slug, problems).
 
@@ -150,10 +155,11 @@ def check_photos(
     LoadCache.photos): each answer is kept, and given again for the same LoadedMentor (one per
     unchanged profile) while its photo's file and every folder on the way to it are as they
     were. That is known from their lstat, or without looking when `changed` gives the paths a
-    file watcher reported since the last build (relative to the site; load.LoadCache.trusted)
-    and none of them is among those. A check reads and digests the whole image: 10,000 photos
-    took seconds of every rebuild. A file stamped too recently for its stat to tell (uptodate.
-    is_racy) is checked again until it is not.
+    file watcher reported since the last build (relative to the site; load.LoadCache.trusted),
+    none of them is among those, and `reported` says the watcher reports changes of each of
+    them (it ignores some names: hidden files, editors' backups). A check reads and digests the
+    whole image: 10,000 photos took seconds of every rebuild. A file stamped too recently for
+    its stat to tell (uptodate.is_racy) is checked again until it is not.
     """
     photos, problems = {}, []
     kept: dict[int, tuple] = {}
@@ -161,8 +167,8 @@ def check_photos(
         if not item.mentor.photo:
             continue
         last = memo.get(id(item)) if memo is not None else None
-        if last is not None and last[0] is item and _unchanged(site_dir, last[1], last[2], last[3], changed):
-            photo, problem = last[4]
+        if last is not None and last[0] is item and _unchanged(site_dir, last[1], last[2], last[3], last[4], changed):
+            photo, problem = last[5]
             kept[id(item)] = last
         else:
             steps = _steps(item.mentor.photo)
@@ -172,7 +178,8 @@ def check_photos(
             photo, problem = check_photo(site_dir, item.path, item.slug, item.mentor.photo, line, col)
             if memo is not None and before is not None and _stamps(site_dir, steps) == before:
                 racy = any(uptodate.is_racy((0, 0, mtime, ctime, False), taken) for *_, mtime, ctime in before)
-                kept[id(item)] = (item, steps, before, racy, (photo, problem))
+                watched = reported is not None and all(map(reported, steps))
+                kept[id(item)] = (item, steps, before, racy, watched, (photo, problem))
         if problem:
             problems.append(problem)
         elif photo:
@@ -205,10 +212,12 @@ def _stamps(site_dir: Path, steps: tuple[str, ...]) -> tuple | None:
     return tuple(found)
 
 
-def _unchanged(site_dir: Path, steps: tuple[str, ...], stamps: tuple, racy: bool, changed: set[str] | None) -> bool:
+def _unchanged(
+    site_dir: Path, steps: tuple[str, ...], stamps: tuple, racy: bool, watched: bool, changed: set[str] | None
+) -> bool:
     if racy:
         return False
-    if changed is not None:
+    if changed is not None and watched:
         return changed.isdisjoint(steps)
     return _stamps(site_dir, steps) == stamps
 

@@ -118,6 +118,7 @@ def serve_site(site_dir: Path, host: str, port: int, echo: Echo) -> None:
     _remove_abandoned_previews(site_dir / SERVE_DIR)
     builds = PreviewBuilds(site_dir, base_url)
     watcher = InputWatcher(site_dir)
+    builds.loaded.reported = watcher.reports  # which photos it vouches for (photos.check_photos)
     try:
         watcher.start()  # before the first build, so an edit made during it is not lost
         threading.Thread(target=server.serve_forever, name="mentorsite-serve", daemon=True).start()

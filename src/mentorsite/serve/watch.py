@@ -83,6 +83,11 @@ class InputWatcher:
         self._start_thread([self.site], recursive=False, stop=self._stopped)
         self._watch_inputs()
 
+    def reports(self, relative: str) -> bool:
+        """Whether a change of `relative` (a path from the site) is reported: the filter
+        ignores some names (hidden files, editors' backups and the like)."""
+        return self.filter(watchfiles.Change.modified, str(self.site / relative))
+
     def close(self) -> None:
         self._stopped.set()
         self._inputs_stop.set()
