@@ -36,6 +36,8 @@ from mentorsite.config import load_config
 from mentorsite.contact_form import CONTACT_FIELDS_TEMPLATE
 from mentorsite.derived import DerivedCache
 from mentorsite.load import LoadCache, load_site
+from mentorsite.outputs import Copy, File, Page
+from mentorsite.render import Renderer
 
 EXAMPLES = int(os.environ.get("MENTORSITE_PROPERTY_EXAMPLES", "0")) or None
 SEQUENCE_SETTINGS = settings(
@@ -1177,3 +1179,77 @@ def test_a_trusted_plan_finds_the_stale_files_and_folders_a_listing_finds(record
         keys = dict.fromkeys(sorted(now), b"k")
         trusted, listed = buildcache.plan(output, keys, manifest, trusted=True), buildcache.plan(output, keys, manifest)
         assert (trusted.stale, trusted.stale_folders) == (listed.stale, listed.stale_folders)
+
+
+KEYED_TEMPLATES = {"plain.html": "<h1>{{ title }}</h1>", "motto.html": "<h1>{{ title }}</h1><p>{{ motto }}</p>"}
+
+
+@st.composite
+def keyed_builds(draw):
+    """Outputs of three builds: the first's, then each next one the same objects but at some
+    places, which hold new objects of the same kind and path (an edited profile's page, the
+    search index's files made again); and what else changed before each build."""
+    kinds = draw(st.lists(st.sampled_from(["plain.html", "motto.html", "file", "copy"]), min_size=1, max_size=16))
+
+    def made(i: int, kind: str, text: str):
+        if kind == "file":
+            return File(f"f{i}.json", "x", text.encode())
+        if kind == "copy":
+            return Copy(f"c{i}.jpg", "x", Path(f"c{i}.jpg"))  # relative to the test's folder
+        return Page(f"p{i}/index.html", "x", kind, {"title": text})
+
+    builds = [[made(i, kind, "one") for i, kind in enumerate(kinds)]]
+    changes = []
+    for _ in range(2):
+        outputs = list(builds[-1])
+        for i in draw(st.sets(st.integers(0, len(kinds) - 1), max_size=len(kinds))):
+            outputs[i] = made(i, kinds[i], draw(st.sampled_from(["one", "two"])))
+        builds.append(outputs)
+        changes.append(
+            {
+                "motto": draw(st.sampled_from(["Learn", "Teach"])),
+                "settings": draw(st.sampled_from([b"s1", b"s2"])),
+                "copied": draw(st.sets(st.sampled_from([i for i, k in enumerate(kinds) if k == "copy"] or [-1]))),
+            }
+        )
+    return builds, changes
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(keyed_builds())
+def test_keys_updated_at_the_changed_places_are_the_keys_made_afresh(tmp_path, monkeypatch, drawn):
+    """serve's rebuild updates the last build's keys at the places holding other objects: the
+    answer, and the page entries and sidebar-less keys it hands on, are those of keying every
+    output afresh; a copy's source edited on disk, a global or the settings changed are followed."""
+    builds, changes = drawn
+    monkeypatch.chdir(tmp_path)
+    for output in builds[0]:
+        if isinstance(output, Copy):
+            output.source.write_bytes(b"photo")
+    walks = []
+    walked = buildcache.Keyer._walked
+    monkeypatch.setattr(buildcache.Keyer, "_walked", lambda self, outputs: walks.append(1) or walked(self, outputs))
+
+    def keyer(motto: str, settings: bytes, digests: buildcache.Digests) -> buildcache.Keyer:
+        env = jinja2.Environment(loader=jinja2.DictLoader(KEYED_TEMPLATES), autoescape=True)
+        env.globals["motto"] = motto
+        return buildcache.Keyer(Renderer(env, tmp_path), settings, digests)
+
+    def entries(digests: buildcache.Digests) -> dict:
+        return {i: (entry.page, entry.key) for i, entry in digests.page_keys.items()}
+
+    digests = buildcache.Digests()
+    keyer("Learn", b"s1", digests).keys(builds[0])
+    last = {"motto": "Learn", "settings": b"s1"}
+    for outputs, change in zip(builds[1:], changes, strict=True):
+        for n, i in enumerate(sorted(change["copied"] - {-1})):
+            Path(f"c{i}.jpg").write_bytes(b"photo" * (n + 2) + os.urandom(4))  # another size
+        previous, digests, afresh = digests, buildcache.Digests(previous=digests), buildcache.Digests()
+        walks.clear()
+        got = keyer(change["motto"], change["settings"], digests).keys(outputs)
+        assert got == keyer(change["motto"], change["settings"], afresh).keys(outputs)
+        assert (entries(digests), digests.page_rests) == (entries(afresh), afresh.page_rests)
+        places = sum(a is not b for a, b in zip(previous.calls[0].outputs, outputs, strict=True))
+        if {k: change[k] for k in last} == last and places <= len(outputs) // 4:
+            assert walks == [1]  # afresh's walk only: the rebuild's answer was updated
+        last = {k: change[k] for k in last}
