@@ -14,11 +14,13 @@ import pytest
 from click.testing import CliRunner, Result
 from kit import GOOD_PROFILE, SITE_TOML, TODAY, drop_lines
 
-from mentorsite.build import build_site
+from mentorsite.build import build_site, check_site
 from mentorsite.cli import cli
 from mentorsite.diagnostics import Diagnostic, counted, format_diagnostics
 from mentorsite.guardrails import is_loopback
 from mentorsite.index import FacetValueView, FacetView, search_examples
+from mentorsite.load import LoadCache
+from mentorsite.scaffold import PLACEHOLDERS
 from mentorsite.schema import MODELINE
 
 HTTPS_SITE = SITE_TOML.replace('base_url = "http://localhost:8000/"', 'base_url = "https://mentors.example.org/"')
@@ -329,3 +331,29 @@ def test_search_hint_on_the_page_uses_the_sites_values(make_site, tmp_path):
     assert run("build", site, "-o", tmp_path / "empty", "--base-url", "https://m.example.org/").exit_code == 0
     empty = (tmp_path / "empty" / "index.html").read_text(encoding="utf-8")
     assert 'id="q-help"' not in empty and "aria-describedby" not in empty
+
+
+def test_serve_rebuilds_find_placeholders_and_a_modeline_a_profile_gains_and_loses(make_site):
+    """serve's rebuilds look again only at the profiles that changed (replaced.filtered): a
+    profile gaining the example text, or the schema's modeline with no schema written, is
+    warned about at the next rebuild, and the warning goes with the text."""
+    site = make_site(f"-- mentors/ada-example.yaml --\n{PROFILE}")
+    cache = LoadCache()
+    ada = site / "mentors" / "ada-example.yaml"
+
+    def warnings() -> list[str]:
+        return [d.human() for d in check_site(site, today=TODAY, cache=cache)[2].warnings]
+
+    assert warnings() == []
+    ada.write_text(PROFILE.replace("Data leader happy to help", PLACEHOLDERS["headline"] + ", and"))
+    assert warnings() == [
+        "mentors/ada-example.yaml:2:11: warning: 'headline' still holds the example text from `mentorsite new mentor`\n"
+        "    hint: write one line, in the mentor's words, on what they can help with"
+    ]
+    ada.write_text(f"{MODELINE}\n{PROFILE}")
+    assert warnings() == [
+        "schema/mentor.schema.json: warning: profiles point editors at this JSON Schema, but it is missing\n"
+        "    hint: run `mentorsite schema` in the site's folder to write it"
+    ]
+    ada.write_text(PROFILE)
+    assert warnings() == []

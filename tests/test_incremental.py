@@ -1253,3 +1253,43 @@ def test_keys_updated_at_the_changed_places_are_the_keys_made_afresh(tmp_path, m
         if {k: change[k] for k in last} == last and places <= len(outputs) // 4:
             assert walks == [1]  # afresh's walk only: the rebuild's answer was updated
         last = {k: change[k] for k in last}
+
+
+def test_serve_makes_again_only_the_mentor_pages_of_changed_views(tmp_path):
+    """serve's rebuild takes the last build's mentor pages and makes those whose view changed
+    only (generators.mentor_pages): after a new bio, and after a profile is added (the
+    directory's order moves) with another profile edited, every other mentor's page is the very
+    object of the last build."""
+    site = start_site(tmp_path / "site")
+    cache, derived = LoadCache(), DerivedCache()
+
+    def pages() -> dict[str, Page]:
+        report = build_site(
+            site,
+            tmp_path / "out",
+            today=TODAY,
+            base_url="http://127.0.0.1:9/",
+            cache=cache,
+            derived=derived,
+            preview=True,
+            hold=True,
+        )
+        assert report.written, [d.human() for d in report.errors]
+        return {o.origin: o for o in report.held[3] if isinstance(o, Page) and o.template == "mentor.html"}
+
+    def made_again(last: dict[str, Page], now: dict[str, Page]) -> set[str]:
+        return {origin for origin, page in now.items() if page is not last.get(origin)}
+
+    def views_changed(last: dict[str, Page], now: dict[str, Page]) -> set[str]:
+        return {o for o, p in now.items() if o not in last or p.context["mentor"] is not last[o].context["mentor"]}
+
+    first = pages()
+    (site / "mentors" / "ana.yaml").write_text(profile(NAMES[0], TAGS[:1], accepting=True, bio="A bio written anew."))
+    second = pages()
+    assert "mentors/ana" in made_again(first, second) == views_changed(first, second) != set(second)
+    assert "A bio written anew." in second["mentors/ana"].context["mentor"].bio_html
+    (site / "mentors" / "aaron.yaml").write_text(profile("Aaron Abel", ["writing"], accepting=True))
+    (site / "mentors" / "bo.yaml").write_text(profile(NAMES[1], TAGS[:2], accepting=True, bio="Bo's bio anew."))
+    third = pages()
+    assert list(third)[:1] == ["mentors/aaron"]  # first in the directory: every place moved
+    assert {"mentors/aaron", "mentors/bo"} <= made_again(second, third) == views_changed(second, third) != set(third)

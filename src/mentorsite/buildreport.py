@@ -4,7 +4,10 @@ nothing changed (uptodate), which the command prints without loading the build p
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import compress, repeat
+from operator import attrgetter, eq, not_
 from pathlib import Path
 
 from . import uptodate
@@ -31,11 +34,11 @@ class Report:
 
     @property
     def errors(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.is_error]
+        return list(compress(self.diagnostics, _are_errors(self.diagnostics)))
 
     @property
     def warnings(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if not d.is_error]
+        return list(compress(self.diagnostics, map(not_, _are_errors(self.diagnostics))))
 
 
 def unchanged_report(record: uptodate.Record, started: float) -> Report:
@@ -50,3 +53,12 @@ def unchanged_report(record: uptodate.Record, started: float) -> Report:
         unchanged=record.files,
         seconds=time.perf_counter() - started,
     )
+
+
+def _are_errors(diagnostics: list[Diagnostic]) -> Iterator[bool]:
+    """Whether each is an error (Diagnostic.is_error), in C: a synthetic site of 10,000
+    profiles has a warning per profile, and a Python loop over them cost serve's rebuild ms."""
+    return map(eq, map(_SEVERITY, diagnostics), repeat("error"))
+
+
+_SEVERITY = attrgetter("severity")

@@ -335,13 +335,36 @@ def directory(site: SiteContext) -> Iterator[Page]:
 MENTOR_TEMPLATE = "mentor.html"
 
 
-def mentor_pages(site: SiteContext) -> Iterator[Page]:
+def mentor_pages(site: SiteContext) -> list[Page]:
+    """A page per published mentor, in directory order.
+
+    The same page object while the view (with its similar mentors) and the settings are: an
+    unchanged profile's page is neither made nor digested again in serve. Serve's rebuild
+    takes the last build's pages and makes those of the changed views only (SiteContext.
+    changed_since), instead of looking up 10,000 pages in the derived cache."""
     guide_url = site.guide_links.get("first_contact")
-    for slug in site.order:
-        view = site.views[slug]
-        # The same page object while the view (with its similar mentors) and the settings are:
-        # an unchanged profile's page is neither made nor digested again in serve.
-        yield site.derived.get("mentor-page", (view,), guide_url, _mentor_page, site, view, guide_url)
+    last = site.derived.base("mentor pages")
+    changed = site.changed_since(last[0]) if last is not None and last[1] == guide_url else None
+    if last is None or changed is None:
+        pages = [
+            site.derived.get("mentor-page", (view,), guide_url, _mentor_page, site, view, guide_url)
+            for view in map(site.views.__getitem__, site.order)
+        ]
+    elif last[2] == site.order:
+        pages = last[3]
+        if changed:
+            pages = pages.copy()
+            at = dict(zip(site.order, range(len(pages)), strict=True))
+            for slug in changed & at.keys():
+                pages[at[slug]] = _mentor_page(site, site.views[slug], guide_url)
+    else:  # profiles added, removed or moved: each unchanged view's page is still its own
+        made = dict(zip(last[2], last[3], strict=True))
+        pages = [
+            made[slug] if slug in made and slug not in changed else _mentor_page(site, site.views[slug], guide_url)
+            for slug in site.order
+        ]
+    site.derived.keep_base("mentor pages", (site.made_as, guide_url, list(site.order), pages))
+    return pages
 
 
 def mentor_page(site: SiteContext, view: MentorView) -> Page:

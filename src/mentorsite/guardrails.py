@@ -14,13 +14,14 @@ The functions are pure; `site_problems` reads the two files they need.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from .config import SiteConfig, TomlLocator
 from .diagnostics import Diagnostic, quote
 from .load import Loaded, LoadedGuide, LoadedMentor
+from .replaced import filtered
 from .scaffold import PLACEHOLDERS
 from .schema import MODELINE, SCHEMA_PATH, schema_file, schema_text
 
@@ -97,27 +98,32 @@ def base_url_problem(config: SiteConfig, toml: str = "") -> Diagnostic | None:
     )
 
 
-def placeholder_problems(mentors: Iterable[LoadedMentor]) -> list[Diagnostic]:
+def placeholder_problems(mentors: Sequence[LoadedMentor]) -> list[Diagnostic]:
     """Profiles still holding the example text `mentorsite new mentor` writes."""
-    found = []
-    for item in mentors:
-        # Made once per LoadedMentor, which is never edited (a LoadCache hands back the same
-        # one while its file is unchanged): serve's rebuilds then walk no profile again.
-        if item.placeholders is None:
-            item.placeholders = [
-                Diagnostic(
-                    item.path,
-                    *item.document.position((field,)),
-                    f"'{field}' still holds the example text from `mentorsite new mentor`",
-                    PLACEHOLDER_HINTS[field],
-                    "warning",
-                )
-                for field, text in PLACEHOLDERS.items()
-                if text in (getattr(item.mentor, field) or "")
-            ]
-        if item.placeholders:
-            found += item.placeholders
-    return found
+    # serve's rebuilds look again only at the profiles that changed (replaced.filtered).
+    return [
+        problem
+        for item in filtered("placeholders", mentors, lambda m: bool(_placeholders(m)))
+        for problem in item.placeholders or ()
+    ]
+
+
+def _placeholders(item: LoadedMentor) -> list[Diagnostic]:
+    # Made once per LoadedMentor, which is never edited (a LoadCache hands back the same
+    # one while its file is unchanged).
+    if item.placeholders is None:
+        item.placeholders = [
+            Diagnostic(
+                item.path,
+                *item.document.position((field,)),
+                f"'{field}' still holds the example text from `mentorsite new mentor`",
+                PLACEHOLDER_HINTS[field],
+                "warning",
+            )
+            for field, text in PLACEHOLDERS.items()
+            if text in (getattr(item.mentor, field) or "")
+        ]
+    return item.placeholders
 
 
 def contact_guide_problem(config: SiteConfig, guides: Iterable[LoadedGuide], toml: str = "") -> Diagnostic | None:
@@ -137,11 +143,12 @@ def contact_guide_problem(config: SiteConfig, guides: Iterable[LoadedGuide], tom
     )
 
 
-def schema_problem(config: SiteConfig, written: str | None, mentors: Iterable[LoadedMentor]) -> Diagnostic | None:
+def schema_problem(config: SiteConfig, written: str | None, mentors: Sequence[LoadedMentor]) -> Diagnostic | None:
     """The site's JSON Schema (`written`, None when absent) out of step with site.toml, or
     missing while profiles point editors at it."""
     if written is None:
-        if not any(m.source.startswith(MODELINE) for m in mentors):
+        # (serve's rebuilds look again only at the profiles that changed: replaced.filtered)
+        if not filtered("modeline", mentors, lambda m: m.source.startswith(MODELINE)):
             return None
         return Diagnostic(
             SCHEMA_PATH,
