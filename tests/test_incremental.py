@@ -15,7 +15,7 @@ import stat
 import sys
 import tempfile
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from unittest import mock
 
@@ -1293,3 +1293,44 @@ def test_serve_makes_again_only_the_mentor_pages_of_changed_views(tmp_path):
     third = pages()
     assert list(third)[:1] == ["mentors/aaron"]  # first in the directory: every place moved
     assert {"mentors/aaron", "mentors/bo"} <= made_again(second, third) == views_changed(second, third) != set(third)
+
+
+def test_serve_follows_the_time_zones_and_newest_day_an_edit_moves(tmp_path):
+    """The match page's time zones and the facet indexes' newest day are tallies serve updates
+    at the changed profiles (generators._tally): a zone a profile takes appears and goes with
+    it, a zone two profiles share stays while one keeps it, the newest review day follows one
+    moved forward and back."""
+    site = start_site(tmp_path / "site")
+    cache, derived = LoadCache(), DerivedCache()
+
+    def edit(slug: str, index: int, zone: str | None = None, reviewed: str = "2026-05-01") -> None:
+        text = profile(NAMES[index], TAGS[:1], accepting=True).replace("2026-05-01", reviewed)
+        (site / "mentors" / f"{slug}.yaml").write_text(text + (f"timezone: {zone}\n" if zone else ""))
+
+    def shown() -> tuple[list[str], set]:
+        report = build_site(
+            site,
+            tmp_path / "out",
+            today=TODAY,
+            base_url="http://127.0.0.1:9/",
+            cache=cache,
+            derived=derived,
+            preview=True,
+            hold=True,
+        )
+        assert report.written, [d.human() for d in report.errors]
+        pages = [o for o in report.held[3] if isinstance(o, Page)]
+        (match,) = (p for p in pages if p.template == "match.html")
+        days = {p.context["page"]["updated"] for p in pages if p.template == "facet_index.html"}
+        return [zone["key"] for zone in match.context["timezones"]], days
+
+    assert shown() == ([], {date(2026, 5, 1)})
+    edit("ana", 0, "Europe/Lisbon")
+    edit("bo", 1, "Africa/Nairobi")
+    assert shown() == (["Africa/Nairobi", "Europe/Lisbon"], {date(2026, 5, 1)})
+    edit("bo", 1, "Europe/Lisbon", reviewed="2026-05-20")
+    assert shown() == (["Europe/Lisbon"], {date(2026, 5, 20)})
+    edit("ana", 0)
+    assert shown() == (["Europe/Lisbon"], {date(2026, 5, 20)})
+    edit("bo", 1)
+    assert shown() == ([], {date(2026, 5, 1)})

@@ -7,8 +7,10 @@ runner does), so each can be read, tested and later cached on its own.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Iterator, Sequence
+from collections import Counter
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from datetime import date
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -70,6 +72,31 @@ def _page(
 
 def _newest(days: Iterable[date | None]) -> date | None:
     return max((d for d in days if d), default=None)
+
+
+def _tally(site: SiteContext, name: str, key: Callable[[MentorView], Hashable]) -> Counter:
+    """How many views give each value of `key` (which reads the view alone): the last build's
+    tally under `name`, updated at the views changed since (serve), or counted over them all."""
+    last = site.derived.base(name)
+    changed = site.changed_since(last[0]) if last is not None else None
+    if last is None or changed is None:
+        counts = Counter(map(key, site.views.values()))
+    else:
+        counts = last[1]
+        if changed:
+            counts, before = counts.copy(), last[0].views
+            for slug in changed:
+                if slug in before:
+                    counts[key(before[slug])] -= 1
+                if slug in site.views:
+                    counts[key(site.views[slug])] += 1
+            counts = +counts  # (no value with no view)
+    site.derived.keep_base(name, (site.made_as, counts))
+    return counts
+
+
+_TIMEZONE = attrgetter("timezone")
+_UPDATED = attrgetter("updated")
 
 
 #: Where the social cards go: one per mentor, per guide, and one for every other page.
@@ -409,7 +436,7 @@ def facet_pages(site: SiteContext) -> Iterator[Page]:
         last[1] if changed is not None else {}
     )
     made: dict[tuple[str, str], tuple[FacetHeading, object, list[str], list[Page]]] = {}
-    updated = _newest(view.updated for view in site.views.values())
+    updated = _newest(_tally(site, "updated days", _UPDATED))
     for facet in site.facets:
         crumbs = [mentors, Crumb(facet.label, facet.url)]
         heading = (facet.key, facet.label, facet.url, facet.field)
@@ -564,7 +591,7 @@ def match_page(site: SiteContext) -> Iterator[Page]:
             # Time zones mentors are in, named as people of the site's language name them.
             "timezones": [
                 {"key": zone, "label": timezone_name(zone, site.messages.language)}
-                for zone in sorted({v.timezone for v in site.views.values() if v.timezone})
+                for zone in sorted(zone for zone in _tally(site, "time zones", _TIMEZONE) if zone)
             ],
         },
         ALL_MENTORS,
