@@ -357,3 +357,26 @@ def test_search_files_updated_edit_by_edit_equal_files_made_again(tmp_path_facto
         derived.begin(b"the same settings")
         updated = search.search_files(config, list(views), site.facets, derived.get, text)
         assert updated == search.search_files(config, list(views), site.facets)
+
+
+def test_the_manifest_version_follows_every_file_of_the_index(tmp_path):
+    """search.js fetches the files under the manifest's "v": it must change with any file's
+    bytes (serve's rebuilds digest each file once per data object), and not otherwise."""
+    root = write_site(tmp_path, files={"mentors/ada-example.yaml": ADA})
+    config = load_config(root)
+    site = site_context(
+        config, load_site(root, config, today=TODAY).mentors, [], {}, lambda v: Markup(v.slug), messages_for("en")
+    )
+    views = [site.views[slug] for slug in site.order]
+    derived, text = DerivedCache(), search.TextIndex()
+
+    def version(views: list) -> str:
+        derived.begin(b"the same settings")
+        return json.loads(search.search_files(config, views, site.facets, derived.get, text)["search/manifest.json"])[
+            "v"
+        ]
+
+    first = version(views)
+    assert version([replace(views[0], headline="Design leader")]) != first  # a text shard changed
+    assert version([replace(views[0], name="Ada Sample")]) != first  # a record changed
+    assert version([replace(views[0])]) == first  # the same bytes, made again
