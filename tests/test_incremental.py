@@ -1334,3 +1334,16 @@ def test_serve_follows_the_time_zones_and_newest_day_an_edit_moves(tmp_path):
     assert shown() == (["Europe/Lisbon"], {date(2026, 5, 20)})
     edit("bo", 1)
     assert shown() == ([], {date(2026, 5, 1)})
+
+
+def test_a_new_manifest_records_each_entrys_key_as_its_entries_give_it(tmp_path):
+    """serve's plan compares keys with Manifest.recorded_keys, which new_manifest hands over:
+    kept entries as they were, written files as stat says, a file gone has neither."""
+    (tmp_path / "a.html").write_text("a")
+    (tmp_path / "b.html").write_text("bb")
+    keys = {"a.html": b"ka", "gone.html": b"kg", "k.html": b"kk", "b.html": None}
+    manifest = buildcache.new_manifest(tmp_path, keys, {"k.html": (b"kk", 1, 2)}, frozenset())
+    assert sorted(manifest.entries) == ["a.html", "b.html", "k.html"]
+    assert manifest.entries["b.html"][:2] == (None, 2) and manifest.entries["k.html"] == (b"kk", 1, 2)
+    recorded = {path: entry[0] for path, entry in manifest.entries.items()}
+    assert manifest.recorded_keys() == recorded == buildcache.Manifest(manifest.entries).recorded_keys()

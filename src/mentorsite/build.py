@@ -11,8 +11,8 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
-from itertools import chain, compress
-from operator import attrgetter, methodcaller, not_
+from itertools import chain, compress, repeat
+from operator import attrgetter, is_, methodcaller, ne, not_, or_
 from pathlib import Path
 from typing import Any
 
@@ -202,12 +202,11 @@ def build_site(
                 digests.append(buildcache.Digests(previous=derived.digests))
                 keys = buildcache.output_keys(pages, renderer, settings, digests[0])
                 early_keys.update(keys)
-                entries = previous.entries
-                pages = [
-                    p
-                    for p in pages
-                    if (key := keys[p.path]) is None or (entry := entries.get(p.path)) is None or entry[0] != key
-                ]
+                paths, recorded = list(map(_PATH, pages)), previous.recorded_keys()
+                now = list(map(keys.__getitem__, paths))
+                pages = list(
+                    compress(pages, map(or_, map(is_, now, repeat(None)), map(ne, now, map(recorded.get, paths))))
+                )
             elif cold:
                 keyers.append(buildcache.Keyer(renderer, settings))
             sidebars = None

@@ -30,6 +30,8 @@ import pickle
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import compress, repeat
+from operator import and_, eq, is_not, itemgetter, not_
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple
@@ -726,6 +728,14 @@ class Manifest:
     #: Where the facet sidebar lies in the pages that record it (sidebars.py); kept in memory
     #: by serve, not saved: only serve's builds patch sidebars.
     sidebars: dict[str, Splice] = field(default_factory=dict)
+    #: path -> the key recorded in entries (made once: recorded_keys).
+    _keys: dict[str, Key | None] | None = field(default=None, repr=False, compare=False)
+
+    def recorded_keys(self) -> dict[str, Key | None]:
+        """path -> the key each entry records, to compare a build's keys with in C."""
+        if self._keys is None:
+            self._keys = dict(zip(self.entries, map(itemgetter(0), self.entries.values()), strict=True))
+        return self._keys
 
 
 def manifest_path(site_dir: Path, output: Path) -> Path:
@@ -781,11 +791,11 @@ def plan(output: Path, keys: dict[str, Key | None], previous: Manifest, *, trust
     entries = previous.entries
     keep: dict[str, tuple[Key | None, int, int]] = {}
     if trusted:
-        keep = {
-            path: recorded
-            for path, key in keys.items()
-            if key is not None and (recorded := entries.get(path)) is not None and recorded[0] == key
-        }
+        # The paths with a key, the one recorded (in C: a loop over 15,000 outputs took 4 ms
+        # of a one-profile rebuild).
+        paths, now, was = list(keys), list(keys.values()), previous.recorded_keys()
+        same = list(compress(paths, map(and_, map(is_not, now, repeat(None)), map(eq, now, map(was.get, paths)))))
+        keep = dict(zip(same, map(entries.__getitem__, same), strict=True))
         if keys.keys() == entries.keys():  # the same paths (an edit, not an addition): nothing is stale
             return Plan(keep, [], [])
         # Only folders of stale files can be stale; each is unless some output lies under it
@@ -850,17 +860,22 @@ def new_manifest(
     output: Path, keys: dict[str, Key | None], kept: dict[str, tuple[Key | None, int, int]], private: frozenset[bytes]
 ) -> Manifest:
     """The manifest of the output now in place: kept entries as they were, written files as stat says."""
-    entries: dict[str, tuple[Key | None, int, int]] = {}
-    for path, key in keys.items():
-        if path in kept:
-            entries[path] = kept[path]
-            continue
+    paths = list(keys)
+    held = list(map(kept.__contains__, paths))
+    kept_paths = list(compress(paths, held))
+    entries: dict[str, tuple[Key | None, int, int]] = dict(
+        zip(kept_paths, map(kept.__getitem__, kept_paths), strict=True)
+    )
+    for path in compress(paths, map(not_, held)):
         try:
             stat = os.stat(output / path)
         except OSError:
             continue
-        entries[path] = (key, stat.st_size, stat.st_mtime_ns)
-    return Manifest(entries, private)
+        entries[path] = (keys[path], stat.st_size, stat.st_mtime_ns)
+    manifest = Manifest(entries, private)
+    # Every entry records its path's key (a kept one was kept for having it).
+    manifest._keys = dict(keys) if len(entries) == len(keys) else {path: keys[path] for path in entries}
+    return manifest
 
 
 def _without_globals(env: jinja2.Environment) -> jinja2.Environment:
