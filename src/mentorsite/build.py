@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from itertools import chain, compress, repeat
-from operator import attrgetter, is_, methodcaller, ne, not_, or_
+from operator import and_, attrgetter, is_, methodcaller, ne, not_, or_
 from pathlib import Path
 from typing import Any
 
@@ -520,7 +520,7 @@ def _sidebar_work(
     sidebar is not the recorded one are patched; the others are the same (the plan `keep`s
     none of these). And the page templates whose pages record where their sidebar lies."""
     deps = buildcache.TemplateDeps(renderer.env)
-    names = {o.template for o in outputs if isinstance(o, Page)}
+    names = set(map(_TEMPLATE, compress(outputs, map(is_, map(type, outputs), repeat(Page)))))
     templates = frozenset(name for name in names if deps.splices_sidebar(name))
     sidebar = renderer.env.globals.get("sidebar")
     if previous is None or not previous.sidebars or not isinstance(sidebar, FacetSidebar):
@@ -528,9 +528,13 @@ def _sidebar_work(
     patch: dict[str, Placed] = {}
     same: set[str] = set()
     now: dict[tuple, bytes | None] = {}  # the digest of each variant of the sidebar, as it is now
-    for output in outputs:
-        splice = previous.sidebars.get(output.path)
-        if splice is None or output.path in keep or not isinstance(output, Page) or output.template not in templates:
+    # Only the outputs with a recorded sidebar that the plan does not keep (picked in C: most
+    # of serve's 15,000 are neither, and a loop over them took 5 ms of a rebuild).
+    paths = list(map(_PATH, outputs))
+    recorded = map(previous.sidebars.__contains__, paths)
+    for output in compress(outputs, map(and_, recorded, map(not_, map(keep.__contains__, paths)))):
+        splice = previous.sidebars[output.path]
+        if not isinstance(output, Page) or output.template not in templates:
             continue
         if rests.get(output.path) != splice.rest:
             continue
@@ -558,6 +562,7 @@ def _placed_sidebars(
 
 
 _PATH = attrgetter("path")
+_TEMPLATE = attrgetter("template")
 
 
 def _recorded_key(previous: buildcache.Manifest, path: str) -> buildcache.Key | None:
