@@ -651,15 +651,17 @@ def crawler_files(site: SiteContext, outputs: list[Output], alternates: dict | N
     # what it lists is the same, so its key is not made again from 15,000 entries.
     last = site.derived.base("sitemap")
     places = replaced(last[1], outputs, len(outputs)) if last is not None and last[0] == unlisted else None
+    same = False  # every entry the last one: the same lastmod
     if last is not None and places is not None:
         entries = list(last[2])
         for i in places:
             entries[i] = _sitemap_entry(outputs[i], unlisted)
+        same = all(entries[i] == last[2][i] for i in places)
     else:
         entries = [_sitemap_entry(output, unlisted) for output in outputs]
-    lastmod = dict(entry for entry in entries if entry is not None)
+    lastmod = last[3] if last is not None and same else dict(filter(None, entries))
     # In order too: a site's sitemap.xml may walk `lastmod` itself.
-    if last is not None and list(last[3].items()) == list(lastmod.items()) and last[4] == alternates:
+    if last is not None and (same or list(last[3].items()) == list(lastmod.items())) and last[4] == alternates:
         sitemap = last[5]
     else:
         listed = sorted(lastmod)
