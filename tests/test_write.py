@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from mentorsite.outputs import File
 from mentorsite.write import OutputCollision, PrivateStrings, Staging, unsafe_destination
 
 EMAIL = "ada.private@example.org"
@@ -165,3 +166,30 @@ def test_unsafe_destinations(tmp_path):
     )
     assert unsafe_destination(site, site / "_site") is None
     assert unsafe_destination(site, tmp_path / "oldsite") is None
+
+
+@pytest.mark.parametrize(
+    ("claimed", "outputs", "expected"),
+    [
+        ([], ["a.html", "b.html", "c.html"], None),
+        ([], ["a.html", "b.html", "a.html"], "'a.html' would be written twice: by output 0 and by output 2"),
+        ([], ["a.html", "b.html", "b.html", "a.html"], "'b.html' would be written twice: by output 1 and by output 2"),
+        (["b.html"], ["a.html", "b.html"], "'b.html' would be written twice: by claimed before and by output 1"),
+    ],
+)
+def test_claim_all_claims_each_output_as_claim_does(tmp_path, claimed, outputs, expected):
+    """The outputs' paths are claimed at once (in C) when none collides; otherwise the first
+    collision is reported, as claiming one by one reports it, and the claims before it stand."""
+    staging = Staging(tmp_path / "_site")
+    for path in claimed:
+        staging.claim(path, "claimed before")
+    files = [File(path, f"output {i}", "") for i, path in enumerate(outputs)]
+    if expected is None:
+        staging.claim_all(files)
+        assert staging.paths == {path: f"output {i}" for i, path in enumerate(outputs)}
+    else:
+        with pytest.raises(OutputCollision) as caught:
+            staging.claim_all(files)
+        assert caught.value.diagnostic.message == expected
+        assert "a.html" in staging.paths
+    staging.discard()

@@ -19,13 +19,17 @@ import tempfile
 import threading
 from collections.abc import Iterable
 from functools import lru_cache
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .diagnostics import Diagnostic
 
 if TYPE_CHECKING:
+    from .outputs import Output
     from .sidebars import Placed
+
+_PATH, _ORIGIN = attrgetter("path"), attrgetter("origin")
 
 #: Held while a page of serve's folder is changed in place (Staging.apply writes a spliced
 #: sidebar); the preview server reads pages under it, so none is sent half changed.
@@ -129,6 +133,16 @@ class Staging:
     @property
     def count(self) -> int:
         return len(self.paths)
+
+    def claim_all(self, outputs: Iterable[Output]) -> None:
+        """Claim the path of each output (with its origin), as claim does one by one."""
+        outputs = list(outputs)
+        claims = dict(zip(map(_PATH, outputs), map(_ORIGIN, outputs), strict=True))
+        if len(claims) == len(outputs) and self.paths.keys().isdisjoint(claims):
+            self.paths.update(claims)  # in C: no collision
+            return
+        for output in outputs:
+            self.claim(output.path, output.origin)  # the first collision, as claim reports it
 
     def claim(self, path: str, origin: str) -> None:
         """Reserve an output path, or raise OutputCollision if something else has it."""
