@@ -27,6 +27,7 @@ from test_incremental import (  # the incremental build's own site and edits
     toggle_languages,
 )
 
+from mentorsite import context
 from mentorsite.diagnostics import Diagnostic
 from mentorsite.serve.server import LiveState, live_snippet, preview_server
 from mentorsite.serve.session import PreviewBuilds, _rebuild
@@ -74,6 +75,19 @@ def test_the_first_look_is_the_page_the_build_then_writes(builds, slug, bio):
     if slug == "cy":
         assert "Ana Ruiz" in page_of(builds, slug).decode()  # a suggested mentor
     assert b"<script>alert" not in page_of(builds, slug) and b'href="javascript' not in page_of(builds, slug)
+
+
+def test_the_build_after_a_first_look_asks_whether_only_the_edited_profile_is_published(builds, monkeypatch):
+    """A first look reads the edited profile on its own: the build after it still updates the
+    last answer for the whole list (replaced.filtered), asking of the edited profile alone."""
+    asked = []
+    is_published = context.is_published
+    monkeypatch.setattr(context, "is_published", lambda config, m: asked.append(m.path) or is_published(config, m))
+    changed = {save(builds.site, "bo", bio="Bo, edited.")}
+    assert builds.first_look(changed)
+    asked.clear()
+    assert builds.build(changed).written
+    assert asked == ["mentors/bo.yaml"]
 
 
 def test_three_profiles_saved_at_once_get_a_first_look_each(builds):

@@ -83,9 +83,14 @@ class SiteContext:
 
 
 def published_mentors(config: SiteConfig, mentors: list[LoadedMentor]) -> list[LoadedMentor]:
-    """Mentors the site shows: active ones, less stale profiles when the site hides those."""
-    hide = config.stale_profiles == "hide"
-    return filtered(("published", hide), mentors, lambda m: m.mentor.active and not (m.stale and hide))
+    """Mentors the site shows (is_published), from the last answer for the site's whole list
+    but at the profiles that changed (replaced.filtered): call it with the whole list only."""
+    return filtered(("published", config.stale_profiles), mentors, partial(is_published, config))
+
+
+def is_published(config: SiteConfig, mentor: LoadedMentor) -> bool:
+    """Whether the site shows the mentor: active, and not stale when the site hides those."""
+    return mentor.mentor.active and not (mentor.stale and config.stale_profiles == "hide")
 
 
 def site_context(

@@ -26,7 +26,7 @@ from functools import cached_property, partial
 from pathlib import Path
 
 from ..build import Tree, content_globals
-from ..context import SiteContext, published_mentors, similar_key, site_context
+from ..context import SiteContext, is_published, published_mentors, similar_key, site_context
 from ..generators import mentor_page
 from ..load import MAX_GUIDE_BYTES, Loaded, LoadedMentor, profile_context, read_capped, read_profile
 from ..models import facet_values
@@ -150,7 +150,8 @@ def _read(site_dir: Path, rel: str, last: LastBuild) -> LoadedMentor | None:
     mentor, problems = read_profile(
         rel, raw, last.profile_context, today=last.today, review_after_months=config.review_after_months
     )
-    if mentor is None or any(p.is_error for p in problems) or not published_mentors(config, [mentor]):
+    # (is_published, not published_mentors: its last answer is for the build's whole list)
+    if mentor is None or any(p.is_error for p in problems) or not is_published(config, mentor):
         return None
     return mentor
 
