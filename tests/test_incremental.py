@@ -1255,6 +1255,15 @@ def test_keys_updated_at_the_changed_places_are_the_keys_made_afresh(tmp_path, m
         last = {k: change[k] for k in last}
 
 
+def serve_pages(site: Path, output: Path, cache: LoadCache, derived: DerivedCache) -> list[Page]:
+    """The pages of a build as serve makes it (a preview, its caches kept), which must succeed."""
+    report = build_site(
+        site, output, today=TODAY, base_url="http://127.0.0.1:9/", cache=cache, derived=derived, preview=True, hold=True
+    )
+    assert report.written, [d.human() for d in report.errors]
+    return [o for o in report.held[3] if isinstance(o, Page)]
+
+
 def test_serve_makes_again_only_the_mentor_pages_of_changed_views(tmp_path):
     """serve's rebuild takes the last build's mentor pages and makes those whose view changed
     only (generators.mentor_pages): after a new bio, and after a profile is added (the
@@ -1264,18 +1273,7 @@ def test_serve_makes_again_only_the_mentor_pages_of_changed_views(tmp_path):
     cache, derived = LoadCache(), DerivedCache()
 
     def pages() -> dict[str, Page]:
-        report = build_site(
-            site,
-            tmp_path / "out",
-            today=TODAY,
-            base_url="http://127.0.0.1:9/",
-            cache=cache,
-            derived=derived,
-            preview=True,
-            hold=True,
-        )
-        assert report.written, [d.human() for d in report.errors]
-        return {o.origin: o for o in report.held[3] if isinstance(o, Page) and o.template == "mentor.html"}
+        return {o.origin: o for o in serve_pages(site, tmp_path / "out", cache, derived) if o.template == "mentor.html"}
 
     def made_again(last: dict[str, Page], now: dict[str, Page]) -> set[str]:
         return {origin for origin, page in now.items() if page is not last.get(origin)}
@@ -1308,18 +1306,7 @@ def test_serve_follows_the_time_zones_and_newest_day_an_edit_moves(tmp_path):
         (site / "mentors" / f"{slug}.yaml").write_text(text + (f"timezone: {zone}\n" if zone else ""))
 
     def shown() -> tuple[list[str], set]:
-        report = build_site(
-            site,
-            tmp_path / "out",
-            today=TODAY,
-            base_url="http://127.0.0.1:9/",
-            cache=cache,
-            derived=derived,
-            preview=True,
-            hold=True,
-        )
-        assert report.written, [d.human() for d in report.errors]
-        pages = [o for o in report.held[3] if isinstance(o, Page)]
+        pages = serve_pages(site, tmp_path / "out", cache, derived)
         (match,) = (p for p in pages if p.template == "match.html")
         days = {p.context["page"]["updated"] for p in pages if p.template == "facet_index.html"}
         return [zone["key"] for zone in match.context["timezones"]], days
