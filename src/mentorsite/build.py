@@ -231,6 +231,8 @@ def build_site(
             cards_later=(cold or spread) and own_derived,
         )
         outputs = list(chain.from_iterable(tree.outputs for tree in trees))
+        # Each tree's output paths, made once: the passes below pick outputs by path.
+        tree_paths = [list(map(_PATH, tree.outputs)) for tree in trees]
         if spread and early:
             early_keys.update(early[0].collect(staging)[1])  # made in the workers; the plan needs them
         keys: dict[str, buildcache.Key | None] = {}
@@ -246,7 +248,7 @@ def build_site(
             # The early pages have their keys (start): the same page objects, the same keys.
             known = early_keys if i == 0 else {}
             # (In C: Python loops over 15,000 outputs cost serve's one-profile rebuild 10 ms.)
-            paths = list(map(_PATH, tree.outputs))
+            paths = tree_paths[i]
             rest = list(compress(tree.outputs, map(not_, map(known.__contains__, paths))))
             made = buildcache.output_keys(rest, tree.renderer, tree.settings, tree_digests)
             keys |= dict(zip(paths, map((known | made).__getitem__, paths), strict=True))
@@ -254,7 +256,10 @@ def build_site(
             tree_keyers.append(None)
         plan = buildcache.plan(output, keys, previous, trusted=preview) if previous else buildcache.Plan({})
         rests = {path: rest for tree in trees for path, rest in tree.derived.digests.page_rests.items()}
-        works = [_sidebar_work(t.renderer, t.outputs, previous, rests, plan.keep) if preview else None for t in trees]
+        works = [
+            _sidebar_work(t.renderer, t.outputs, previous, rests, plan.keep, paths) if preview else None
+            for t, paths in zip(trees, tree_paths, strict=True)
+        ]
         if previous is not None:
             # A page whose sidebar is the same, all else of it too, is as the last build wrote it.
             for path in (path for work in works if work is not None for path in work.same):
@@ -284,6 +289,7 @@ def build_site(
                 early[0] if early and i == 0 else None,
                 tree_keyers[i],
                 works[i],
+                tree_paths[i],
             )
             problems += found
             keys |= page_keys
@@ -313,7 +319,7 @@ def build_site(
             report.written = True
             report.files = staging.count
             report.pages = sum(map(methodcaller("endswith", ".html"), staging.paths))
-            made_again = compress(outputs, map(not_, map(plan.keep.__contains__, map(_PATH, outputs))))
+            made_again = compress(outputs, map(not_, map(plan.keep.__contains__, chain.from_iterable(tree_paths))))
             report.rendered = sum(1 for o in made_again if isinstance(o, Page))
             report.patched = len(staging.patched)
             report.unchanged = len(plan.keep)
@@ -514,6 +520,7 @@ def _sidebar_work(
     previous: buildcache.Manifest | None,
     rests: dict[str, buildcache.Key],
     keep: Mapping[str, object] = {},  # noqa: B006 - read only
+    paths: list[str] | None = None,
 ) -> SidebarWork:
     """Serve's pages whose only change can be the facet sidebar (sidebars.py): those whose key
     but for the sidebar is the one their recorded sidebar was placed under. Those whose
@@ -530,7 +537,7 @@ def _sidebar_work(
     now: dict[tuple, bytes | None] = {}  # the digest of each variant of the sidebar, as it is now
     # Only the outputs with a recorded sidebar that the plan does not keep (picked in C: most
     # of serve's 15,000 are neither, and a loop over them took 5 ms of a rebuild).
-    paths = list(map(_PATH, outputs))
+    paths = list(map(_PATH, outputs)) if paths is None else paths
     recorded = map(previous.sidebars.__contains__, paths)
     for output in compress(outputs, map(and_, recorded, map(not_, map(keep.__contains__, paths)))):
         splice = previous.sidebars[output.path]

@@ -113,6 +113,7 @@ def write_outputs(
     early: EarlyPages | None = None,
     keyer: Keyer | None = None,
     sidebars: SidebarWork | None = None,
+    paths: list[str] | None = None,
 ) -> tuple[list[Diagnostic], dict[str, Key | None]]:
     """Write everything but the paths in `keep` (and those staging splices); returns template problems (empty when all
     went well) and, with a `keyer`, the key of every page rendered (the `early` ones too, if
@@ -120,14 +121,15 @@ def write_outputs(
 
     Every path is claimed first, so two outputs with one path (OutputCollision) stop the
     build before any page is rendered (pages started `early` may be in staging already;
-    staging is discarded). The `early` pages are not rendered again but waited for.
+    staging is discarded). The `early` pages are not rendered again but waited for. `paths`:
+    the outputs' paths, in order, when the caller has them.
     """
-    staging.claim_all(outputs)
+    paths = list(map(_PATH, outputs)) if paths is None else paths  # (the outputs' paths, in order)
+    staging.claim_all(outputs, paths)
     pages: list[Page | Drawn] = []
     started: list[Page] = []
     # Those the plan does not keep, nor staging splice (picked in C: serve's rebuild keeps
     # nearly all of its 15,000 outputs).
-    paths = list(map(_PATH, outputs))
     written = map(not_, map(or_, map(keep.__contains__, paths), map(staging.spliced.__contains__, paths)))
     for output in compress(outputs, written):
         if early is not None and output.path in early.paths:

@@ -17,7 +17,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from operator import attrgetter
 from pathlib import Path
@@ -134,10 +134,10 @@ class Staging:
     def count(self) -> int:
         return len(self.paths)
 
-    def claim_all(self, outputs: Iterable[Output]) -> None:
-        """Claim the path of each output (with its origin), as claim does one by one."""
-        outputs = list(outputs)
-        claims = dict(zip(map(_PATH, outputs), map(_ORIGIN, outputs), strict=True))
+    def claim_all(self, outputs: Sequence[Output], paths: Sequence[str] | None = None) -> None:
+        """Claim the path of each output (with its origin), as claim does one by one. `paths`:
+        the outputs' paths, in order, when the caller has them."""
+        claims = dict(zip(map(_PATH, outputs) if paths is None else paths, map(_ORIGIN, outputs), strict=True))
         if len(claims) == len(outputs) and self.paths.keys().isdisjoint(claims):
             self.paths.update(claims)  # in C: no collision
             return
