@@ -6,7 +6,7 @@ from __future__ import annotations
 import gc
 
 from mentorsite.derived import DerivedCache
-from mentorsite.parallel import collection_paused
+from mentorsite.parallel import CollectionHold, collection_paused
 
 
 class Source:
@@ -97,6 +97,39 @@ def test_a_build_that_asked_for_nothing_drops_nothing():
     cache.begin(b"s")
     assert cache.get("view", (a,), None, make(a)) == "a:None"
     assert made == ["a"]
+
+
+def test_collection_hold_lasts_until_released_or_the_most_th_rebuild():
+    assert gc.isenabled()
+    hold = CollectionHold(most=3)
+    try:
+        hold.hold()
+        hold.done()
+        assert not gc.isenabled() and hold.builds == 1  # the collector waits for a quiet moment
+        hold.hold()
+        hold.done()
+        assert not gc.isenabled() and hold.builds == 2
+        hold.release()
+        assert gc.isenabled() and hold.builds == 0
+        hold.release()  # not held: nothing to do
+        assert gc.isenabled()
+        for _ in range(3):  # saves with no quiet moment between them
+            hold.hold()
+            hold.done()
+        assert gc.isenabled() and hold.builds == 0  # resumed at the third
+    finally:
+        gc.enable()
+
+
+def test_collection_hold_keeps_a_collector_that_was_off_off():
+    gc.disable()
+    try:
+        hold = CollectionHold()
+        hold.hold()
+        hold.release()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_collection_paused_restores_the_collector_as_it_was():

@@ -305,16 +305,19 @@ def test_edits_through_a_running_serve_give_the_tree_of_a_cold_build(tmp_path):
 
 def test_a_rebuild_runs_no_cyclic_collection_until_its_pages_are_served(tmp_path):
     """The editor waits for a rebuild, not for the collector: from the second build on, it is
-    paused while the build runs and the server switches to the new pages, and on again after.
-    The first (cold) build runs with it, so its cyclic garbage cannot pile up."""
+    held while the build runs and the server switches to the new pages, and until serve's
+    loop releases it (quiet for a moment). The first (cold) build runs with it, so its cyclic
+    garbage cannot pile up."""
     import gc
 
+    from mentorsite.parallel import CollectionHold
     from mentorsite.serve.server import LiveState
     from mentorsite.serve.session import PreviewBuilds, _rebuild
 
     site = start_site(tmp_path / "site")
     builds, live, seen = PreviewBuilds(site, "http://127.0.0.1:9/"), LiveState(), []
     build, succeeded = builds.build, live.succeeded
+    collector = CollectionHold()
 
     def watched_build(changed):
         seen.append(("build", gc.isenabled()))
@@ -326,12 +329,16 @@ def test_a_rebuild_runs_no_cyclic_collection_until_its_pages_are_served(tmp_path
 
     builds.build, live.succeeded = watched_build, watched_succeeded
     try:
-        _rebuild(builds, live, lambda *a, **k: None, changed=set(), complete=True)
+        _rebuild(builds, live, lambda *a, **k: None, set(), True, collector)
         assert gc.isenabled()
         edit_profile(site, 0)
-        _rebuild(builds, live, lambda *a, **k: None, changed={"mentors/ana-example.yaml"}, complete=False)
+        _rebuild(builds, live, lambda *a, **k: None, {"mentors/ana-example.yaml"}, False, collector)
+        assert not gc.isenabled()  # held: tabs reload and fetch their pages before it runs
+        collector.release()
         assert gc.isenabled()
     finally:
+        collector.release()
+        gc.enable()
         live.close()
         builds.close()
     assert seen == [("build", True), ("served", True), ("build", False), ("served", False)]

@@ -147,3 +147,39 @@ def collection_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+class CollectionHold:
+    """The cyclic collector held off from one serve rebuild until the preview goes quiet.
+
+    collection_paused resumes the collector as its rebuild ends, and its first collection then
+    walks everything the rebuild left (25 to 45 ms at 10,000 mentors), holding the interpreter
+    while the request threads wait to tell open tabs, and to serve the pages they reload. Held
+    instead, it resumes when serve's loop has seen no change for a moment (`release`), or after
+    `most` rebuilds in a row, so a constant stream of saves does not pile up cyclic garbage.
+    """
+
+    def __init__(self, most: int = 3) -> None:
+        self.most = most
+        #: Rebuilds since the collector was held (0: not held).
+        self.builds = 0
+        self._enabled = False
+
+    def hold(self) -> None:
+        """A rebuild begins: no collection until release (or the `most`-th rebuild's end, see done)."""
+        if not self.builds:
+            self._enabled = gc.isenabled()
+            gc.disable()
+        self.builds += 1
+
+    def done(self) -> None:
+        """A held rebuild has ended and its pages are out: release after the `most`-th in a row."""
+        if self.builds >= self.most:
+            self.release()
+
+    def release(self) -> None:
+        """The collector as it was before the first hold (and so soon running), if held."""
+        if self.builds:
+            self.builds = 0
+            if self._enabled:
+                gc.enable()

@@ -22,7 +22,7 @@ from ..buildcache import forget_manifest
 from ..derived import DerivedCache
 from ..diagnostics import Diagnostic, counted, format_diagnostics, printable
 from ..load import LoadCache
-from ..parallel import collection_paused
+from ..parallel import CollectionHold
 from .first_look import LastBuild, first_look, warm
 from .server import LiveState, preview_server
 from .watch import InputWatcher
@@ -31,6 +31,9 @@ from .watch import InputWatcher
 SERVE_DIR = ".mentorsite-cache/serve"
 #: How often the loop wakes without changes (to notice a failed watcher, and Ctrl+C on Windows).
 IDLE_SECONDS = 1.0
+#: How long the preview goes without a change after a rebuild before the collector runs
+#: (CollectionHold): long enough for open tabs to hear of the build and ask for their pages.
+QUIET_BEFORE_COLLECTING = 0.3
 
 Echo = Callable[..., None]
 
@@ -124,11 +127,12 @@ def serve_site(site_dir: Path, host: str, port: int, echo: Echo) -> None:
         threading.Thread(target=server.serve_forever, name="mentorsite-serve", daemon=True).start()
         echo(f"serving {site_dir} at {base_url} (Ctrl+C stops); previews are built in {builds.folder}")
         restarts = watcher.restarts
-        _rebuild(builds, live, echo, changed=set(), complete=True)
+        collector = CollectionHold()
+        _rebuild(builds, live, echo, set(), True, collector)
         builds.warm()
         reported = 0
         while True:
-            changed = watcher.next_batch(IDLE_SECONDS)
+            changed = watcher.next_batch(QUIET_BEFORE_COLLECTING if collector.builds else IDLE_SECONDS)
             for failure in watcher.failures[reported:]:
                 echo(f"watching stopped: {failure}; restart mentorsite serve to see new edits", err=True)
             reported = len(watcher.failures)
@@ -136,7 +140,9 @@ def serve_site(site_dir: Path, host: str, port: int, echo: Echo) -> None:
                 # After a restart or a failure of watching, the watcher may have missed a change.
                 complete = watcher.restarts == restarts and not watcher.failures
                 restarts = watcher.restarts
-                _rebuild(builds, live, echo, changed, complete)
+                _rebuild(builds, live, echo, changed, complete, collector)
+            else:
+                collector.release()  # quiet now: tabs have their reload and their pages
     finally:
         watcher.close()
         live.close()
@@ -145,11 +151,23 @@ def serve_site(site_dir: Path, host: str, port: int, echo: Echo) -> None:
         builds.close()
 
 
-def _rebuild(builds: PreviewBuilds, live: LiveState, echo: Echo, changed: set[str], complete: bool) -> None:
+def _rebuild(
+    builds: PreviewBuilds,
+    live: LiveState,
+    echo: Echo,
+    changed: set[str],
+    complete: bool,
+    collector: CollectionHold | None = None,
+) -> None:
     """Build, then switch the server to the new pages, or keep the old ones and show the problems.
-    `complete`: `changed` holds every change since the last build."""
-    # A rebuild runs the collector after its pages are served, not a hundred times before.
-    with collection_paused() if builds.derived.manifest is not None else contextlib.nullcontext():
+    `complete`: `changed` holds every change since the last build. `collector`: serve's loop's
+    (None: the collector resumes as the rebuild ends)."""
+    collector = collector or CollectionHold(most=1)
+    # A rebuild runs the collector once the preview is quiet, not a hundred times before its
+    # pages are served (a cold first build collects as builds do: its garbage would pile up).
+    if builds.derived.manifest is not None:
+        collector.hold()
+    try:
         if complete and changed:
             started = time.perf_counter()
             looked = builds.first_look(changed)  # the edited profile's page, before the rest
@@ -160,6 +178,8 @@ def _rebuild(builds: PreviewBuilds, live: LiveState, echo: Echo, changed: set[st
         report = builds.build(changed if complete else None)
         if report.written and report.output is not None:
             live.succeeded(report.output)
+    finally:
+        collector.done()
     what = f"built {counted(report.mentors, 'mentor')}:" if not changed else f"rebuilt after {_summary(changed)}:"
     if report.written and report.output is not None:
         rendered = counted(report.rendered - report.patched, "page")
