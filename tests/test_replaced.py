@@ -51,3 +51,18 @@ def test_filtered_edit_by_edit_equals_the_filter_made_again(start, steps):
             items.insert(at, Item(keep))
         got = filtered("test", items, lambda x: x.keep)
         assert [id(x) for x in got] == [id(x) for x in items if x.keep]
+
+
+def test_a_reports_errors_follow_each_diagnostic_as_the_last_report_is_reused():
+    """Report.errors answers from the last report's at the places that hold the same diagnostics."""
+    from mentorsite.buildreport import Report
+    from mentorsite.diagnostics import Diagnostic
+
+    warnings = [Diagnostic(f"mentors/m{i}.yaml", 1, 1, "no photo", severity="warning") for i in range(50)]
+    assert Report(diagnostics=list(warnings)).errors == []
+    error = Diagnostic("mentors/m7.yaml", 3, 5, "name is missing")
+    edited = warnings[:7] + [error] + warnings[8:]  # one place holds another diagnostic
+    assert Report(diagnostics=edited).errors == [error]
+    assert Report(diagnostics=list(warnings)).errors == []  # fixed again
+    assert Report(diagnostics=[*warnings, error, error]).errors == [error, error]  # longer: made again
+    assert Report(diagnostics=[]).errors == []

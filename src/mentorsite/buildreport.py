@@ -12,6 +12,7 @@ from pathlib import Path
 
 from . import uptodate
 from .diagnostics import Diagnostic
+from .replaced import filtered
 
 
 @dataclass
@@ -34,7 +35,9 @@ class Report:
 
     @property
     def errors(self) -> list[Diagnostic]:
-        return list(compress(self.diagnostics, _are_errors(self.diagnostics)))
+        # Diagnostics are frozen, and serve's rebuilds report the same objects again but for
+        # the edited files': through `filtered`, a rebuild compares places, not 10,000 severities.
+        return filtered(_ERRORS, self.diagnostics, _IS_ERROR)
 
     @property
     def warnings(self) -> list[Diagnostic]:
@@ -62,3 +65,6 @@ def _are_errors(diagnostics: list[Diagnostic]) -> Iterator[bool]:
 
 
 _SEVERITY = attrgetter("severity")
+#: filtered's name for the errors among a report's diagnostics, and its test.
+_ERRORS = "report errors"
+_IS_ERROR = attrgetter("is_error")
