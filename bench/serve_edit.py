@@ -4,6 +4,7 @@ for two kinds of edit: a new bio (the page alone changes) and new tags with it (
 counts and other mentors' suggestions change too).
 
     python bench/serve_edit.py 1000 10000 --runs 3
+    python bench/serve_edit.py 10000 --runs 7 --edit bio
 
 Sites are generated as bench/incremental.py generates them (bench/out/site-N). Each run saves
 one profile by rename, as many editors do, and listens on the preview's event stream as the
@@ -183,12 +184,12 @@ def measure_edits(
         serve.wait(timeout=60)
 
 
-def bench_size(size: int, runs: int) -> None:
+def bench_size(size: int, runs: int, edits: tuple[str, ...] = EDITS) -> None:
     site = OUT / f"site-{size}"
     if not (site / "mentors").is_dir() or len(list((site / "mentors").glob("*.yaml"))) != size:
         generate(size, site)
     print(f"{size:>6} mentors")
-    for name, times in measure_edits(site, runs).items():
+    for name, times in measure_edits(site, runs, edits=edits).items():
         print(
             f"{size:>6} mentors, {name:<26} median {statistics.median(times):6.2f} s "
             f"(min {min(times):.2f}, max {max(times):.2f})"
@@ -199,9 +200,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sizes", type=int, nargs="+")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--edit", choices=EDITS, action="append", help="the kinds of edit timed (default: both)")
     args = parser.parse_args()
     for size in args.sizes:
-        bench_size(size, args.runs)
+        bench_size(size, args.runs, tuple(args.edit or EDITS))
 
 
 if __name__ == "__main__":
