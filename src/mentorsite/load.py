@@ -223,6 +223,8 @@ def _validate_mentor(
     except ValidationError as exc:
         return None, diagnostics_from(exc, model, path, lambda loc, key: document.position(loc, key=key))
     stale = is_stale(mentor, today, review_after_months)
+    # Where the keys are is for validation's errors, now made: a third of a profile's memory.
+    document = Document(document.data, document.values)
     loaded = LoadedMentor(Path(path).stem, path, mentor, document, stale=stale)
     return loaded, profile_warnings(loaded, today, review_after_months)
 

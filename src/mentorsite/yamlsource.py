@@ -453,6 +453,24 @@ def _unindented_text(lines: list[str], index: int, first: int) -> tuple[int, int
     )
 
 
+#: Paths, positions and keys as first made, so that every profile holds the same objects: a
+#: profile's two position tables hold some 70 small tuples, most of them in every other
+#: profile too (13 KB a profile, 130 MB at 10,000, before they were shared; pickles back from
+#: the loading workers share them as well).
+_SHARED: dict[Any, Any] = {}
+#: More than this many, and nothing new is shared: a hostile site cannot grow the table.
+MAX_SHARED = 200_000
+
+
+def _shared(value: Any) -> Any:
+    found = _SHARED.get(value)
+    if found is not None:
+        return found
+    if len(_SHARED) < MAX_SHARED:
+        _SHARED[value] = value
+    return value
+
+
 class _Walker:
     """Turns a composed node tree into plain Python data, recording positions and problems."""
 
@@ -471,9 +489,9 @@ class _Walker:
     def pos(self, node: Node) -> Position:
         mark = node.start_mark
         if self.where.starts is None:  # the common case, inlined: this runs for every node
-            return mark.line + 1 + self.line_offset, mark.column + 1
+            return _shared((mark.line + 1 + self.line_offset, mark.column + 1))
         line, col = self.where(mark)
-        return line + self.line_offset, col
+        return _shared((line + self.line_offset, col))
 
     def error(self, node: Node, message: str, hint: str = "") -> None:
         self.errors.append(Diagnostic(self.path, *self.pos(node), message, hint))
@@ -512,7 +530,7 @@ class _Walker:
             if node.tag != _TAG + "seq":
                 self.error(node, "a list cannot carry a scalar tag")
                 return None
-            return [self.convert(item, loc + (i,), depth + 1) for i, item in enumerate(node.value)]
+            return [self.convert(item, _shared(loc + (i,)), depth + 1) for i, item in enumerate(node.value)]
         if isinstance(node, MappingNode):
             if node.tag != _TAG + "map":
                 self.error(node, "a mapping cannot carry a scalar tag")
@@ -524,7 +542,7 @@ class _Walker:
                     self.error(key_node, "a key must be plain text, not a list or mapping")
                     continue
                 self.seen.add(id(key_node))
-                key = key_node.value
+                key = _shared(key_node.value)
                 if key in result or key in first_line:
                     self.error(
                         key_node,
@@ -534,8 +552,9 @@ class _Walker:
                     continue
                 key_pos = self.pos(key_node)
                 first_line[key] = key_pos[0]
-                self.keys[loc + (key,)] = key_pos
-                result[key] = self.convert(value_node, loc + (key,), depth + 1)
+                at = _shared(loc + (key,))
+                self.keys[at] = key_pos
+                result[key] = self.convert(value_node, at, depth + 1)
             return result
         self.error(node, "unsupported YAML node")  # pragma: no cover - composer makes only these
         return None
