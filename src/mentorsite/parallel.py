@@ -135,10 +135,10 @@ def fewer_collections() -> Iterator[None]:
 def collection_paused() -> Iterator[None]:
     """No cyclic garbage collection inside; it resumes (and soon runs) after.
 
-    For serve's rebuilds, whose waiting editor should not wait for the collector: a rebuild at
-    10,000 mentors allocates enough to run it some hundred times (150 ms). Once paused, a
-    single collection after the new pages are served walks only what survived. Not for a cold
-    build: its cyclic garbage would pile up for its whole length.
+    A rebuild at 10,000 mentors allocates enough to run the collector some hundred times
+    (150 ms). Serve holds it off longer (CollectionHold); this is for timing one rebuild as
+    serve runs it (bench/stage_timer.py). Not for a cold build: its cyclic garbage would pile
+    up for its whole length.
     """
     enabled = gc.isenabled()
     gc.disable()
