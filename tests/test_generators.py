@@ -130,6 +130,31 @@ def test_sitemap_lists_page_folders_but_not_the_thank_you_page(site):
     assert (robots.path, robots.template) == ("robots.txt", "robots.txt")
 
 
+def test_the_sitemap_is_updated_where_its_pages_changed_though_other_outputs_come_and_go(site, monkeypatch):
+    """Serve: an edit that adds or drops an output the sitemap does not list (a search shard for a
+    bio's new word) still finds the last sitemap's entries by place; only a replaced page is
+    looked at again, and the sitemap changes with it."""
+    site = replace(site, derived=DerivedCache())
+    site.derived.begin(b"settings")
+    pages = [Page(f"p{i}/index.html", "m", "page.html", {"page": {"updated": date(2026, 5, i + 1)}}) for i in range(4)]
+    shard = File("search/t/200.json", "search", "{}")
+    first = next(generators.crawler_files(site, [pages[0], pages[1], pages[2], pages[3]]))
+    looked: list[str] = []
+    entry = generators._sitemap_entry
+    monkeypatch.setattr(generators, "_sitemap_entry", lambda o, u: looked.append(o.path) or entry(o, u))
+    again = next(generators.crawler_files(site, [pages[0], pages[1], shard, pages[2], pages[3]]))
+    assert looked == [] and again is first  # nothing listed changed: the very same sitemap
+    edited = replace(pages[2], context={"page": {"updated": date(2026, 6, 30)}})
+    after = next(generators.crawler_files(site, [pages[0], pages[1], edited, pages[3]]))
+    assert looked == ["p2/index.html"]
+    assert after.context["lastmod"] == {
+        "p0/": "2026-05-01",
+        "p1/": "2026-05-02",
+        "p2/": "2026-06-30",
+        "p3/": "2026-05-04",
+    }
+
+
 def test_site_overrides_robots_txt(tmp_path):
     """A site's templates/robots.txt is published instead of the theme's; the sitemap stays the theme's."""
     robots = 'User-agent: *\nDisallow: /match/\nSitemap: {{ abs_url("sitemap.xml") }}\n\n'

@@ -10,7 +10,8 @@ import heapq
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from datetime import date
-from operator import attrgetter
+from itertools import compress
+from operator import attrgetter, methodcaller
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -97,6 +98,7 @@ def _tally(site: SiteContext, name: str, key: Callable[[MentorView], Hashable]) 
 
 _TIMEZONE = attrgetter("timezone")
 _UPDATED = attrgetter("updated")
+_PATH = attrgetter("path")
 
 
 #: Where the social cards go: one per mentor, per guide, and one for every other page.
@@ -646,19 +648,22 @@ def crawler_files(site: SiteContext, outputs: list[Output], alternates: dict | N
     `alternates` in the other languages (by folder); and robots.txt."""
     roots = [site.config.language_root(language) for language in site.config.site_languages]
     unlisted = frozenset(root + site.config.contact.thanks_path for root in roots)
-    # What each output gives the sitemap, from the last build's answer for the same output
+    # Only folder pages can be listed. Picked first (in C), so that an output the sitemap has
+    # no use for coming or going (a search shard for a bio's new word) does not shift them all.
+    pages = list(compress(outputs, map(methodcaller("endswith", "index.html"), map(_PATH, outputs))))
+    # What each page gives the sitemap, from the last build's answer for the same output
     # objects at the same places (serve: most of them), and the very same sitemap page while
     # what it lists is the same, so its key is not made again from 15,000 entries.
     last = site.derived.base("sitemap")
-    places = replaced(last[1], outputs, len(outputs)) if last is not None and last[0] == unlisted else None
+    places = replaced(last[1], pages, len(pages)) if last is not None and last[0] == unlisted else None
     same = False  # every entry the last one: the same lastmod
     if last is not None and places is not None:
         entries = list(last[2])
         for i in places:
-            entries[i] = _sitemap_entry(outputs[i], unlisted)
+            entries[i] = _sitemap_entry(pages[i], unlisted)
         same = all(entries[i] == last[2][i] for i in places)
     else:
-        entries = [_sitemap_entry(output, unlisted) for output in outputs]
+        entries = [_sitemap_entry(page, unlisted) for page in pages]
     lastmod = last[3] if last is not None and same else dict(filter(None, entries))
     # In order too: a site's sitemap.xml may walk `lastmod` itself.
     if last is not None and (same or list(last[3].items()) == list(lastmod.items())) and last[4] == alternates:
@@ -669,7 +674,7 @@ def crawler_files(site: SiteContext, outputs: list[Output], alternates: dict | N
         if alternates:
             context["alternates"] = {folder: alternates.get(folder, []) for folder in listed}
         sitemap = Page("sitemap.xml", "sitemap", "sitemap.xml", context, EVERYTHING)
-    site.derived.keep_base("sitemap", (unlisted, list(outputs), entries, lastmod, alternates, sitemap))
+    site.derived.keep_base("sitemap", (unlisted, pages, entries, lastmod, alternates, sitemap))
     yield sitemap
     yield Page("robots.txt", "robots.txt", "robots.txt", {})
 
