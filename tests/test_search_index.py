@@ -171,7 +171,9 @@ def test_manifest_lists_counts_vocabularies_and_shards(index):
         "articleMin": 4,
     }
     assert all(len(prefix) == 2 for prefix in m["shards"])
-    assert sorted(m["shards"].values()) == list(range(len(m["shards"])))
+    # Each shard is named for its prefix alone (UTF-8 in hex): a new prefix renames no other one.
+    assert all(name == prefix.encode().hex() for prefix, name in m["shards"].items())
+    assert m["shards"]["ad"] == "6164" and index["shard"]("ad")["ada"]
 
 
 def test_facet_columns_hold_each_mentors_values_in_directory_order(index):
@@ -380,3 +382,25 @@ def test_the_manifest_version_follows_every_file_of_the_index(tmp_path):
     assert version([replace(views[0], headline="Design leader")]) != first  # a text shard changed
     assert version([replace(views[0], name="Ada Sample")]) != first  # a record changed
     assert version([replace(views[0])]) == first  # the same bytes, made again
+
+
+def test_a_word_with_a_new_prefix_adds_its_shard_and_changes_no_other(tmp_path):
+    """Shards are named for their prefix: a bio's new word whose first two letters no other
+    token has adds one shard file; every other shard keeps its name and bytes (numbered in
+    order, every shard after it was renamed, and written again by each rebuild)."""
+    site = write_site(tmp_path / "site", MENTORS)
+    out = tmp_path / "out"
+    assert build_site(site, out, today=date(2026, 6, 1)).written
+
+    def shards() -> dict[str, bytes]:
+        return {p.name: p.read_bytes() for p in (out / "search" / "t").iterdir()}
+
+    before = shards()
+    assert "6161.json" not in before  # no token starts with "aa", which sorts before every other prefix
+    profile = site / "mentors" / "bo.yaml"
+    profile.write_text(profile.read_text().replace("bio: I help", "bio: Aaqvist. I help"))
+    assert build_site(site, out, today=date(2026, 6, 1)).written
+    after = shards()
+    assert sorted(after.keys() - before.keys()) == ["6161.json"] and before.keys() <= after.keys()
+    assert json.loads(after["6161.json"]) == {"aaqvist": "1c"}  # Bo: ordinal 2, in the bio (weight 1)
+    assert [name for name in before if after[name] != before[name]] == []

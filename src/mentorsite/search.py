@@ -240,6 +240,13 @@ def shard_key(token: str) -> str:
 
 
 @lru_cache(maxsize=4096)
+def shard_name(prefix: str) -> str:
+    """The file name of a prefix's shard: its UTF-8 bytes in hex ("ad" -> "6164"), a name no
+    other shard changes. (Numbering them in order renamed every later shard, and so made serve
+    write a hundred files again, when an edit brought a word with a prefix new to the site.)"""
+    return prefix.encode("utf-8").hex()
+
+
 def _label_tokens(text: str) -> tuple[str, ...]:
     """tokens() of the short texts many mentors share (labels, cities, aliases)."""
     return tuple(tokens(text))
@@ -540,10 +547,10 @@ def _search_files(
     shards = text.update(slugs, per_mentor, places)
 
     files: dict[str, bytes] = {}
-    shard_map: dict[str, int] = {}
-    for number, prefix in enumerate(sorted(shards)):
-        shard_map[prefix] = number
-        files[f"search/t/{number}.json"] = shards[prefix]
+    shard_map: dict[str, str] = {}
+    for prefix in sorted(shards):
+        shard_map[prefix] = name = shard_name(prefix)
+        files[f"search/t/{name}.json"] = shards[prefix]
 
     # Facets: vocabularies for the manifest, value columns for filtering.
     facet_meta, columns = [], {}
