@@ -24,7 +24,7 @@ from test_incremental import (
     tree,
 )
 
-from mentorsite import runner
+from mentorsite import parallel, runner
 from mentorsite.build import build_site
 from mentorsite.buildcache import TemplateDeps, manifest_path
 from mentorsite.config import load_config
@@ -174,6 +174,31 @@ def test_a_sidebar_of_another_length_is_patched_whole(tmp_path, patches):
     assert report.patched == len(patches) == 5  # the listings that do not show her
     assert patches.in_place == [] and page.stat().st_ino != stat.st_ino
     assert '<span class="facet-label">Leadership</span> <span class="count">9' in page.read_text()
+    assert_as_cold(serve, tmp_path)
+
+
+def test_a_directory_page_started_early_has_its_sidebar_written_in_place(tmp_path, patches, monkeypatch):
+    """The directory's pages start rendering in forked workers before the rest of the build
+    (build.start; here however few they are). The one that does not show Dee gets her tag
+    move's sidebar written over the old one in its file, as the other listings do, not a whole
+    new file from the workers."""
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_ITEMS", 1)
+    monkeypatch.setattr(parallel, "default_jobs", lambda: 2)
+    serve = serving(tmp_path)
+    for index in range(5):  # writing: 8, then 9 (leadership 5, then 4): sidebars as long as before
+        (serve.site / "mentors" / f"extra-{index}.yaml").write_text(
+            profile(f"Extra{index} Person", ["writing"], accepting=True)
+        )
+    serve.build()
+    page = serve.output / "mentors/page/2/index.html"
+    before, stat = page.read_text(), page.stat()
+    assert "/mentors/dee/" not in before and "/mentors/extra-2/" in before
+    patches.clear()
+    report = move_dee(serve)
+    assert "mentors/page/2/index.html" in shown(patches.in_place, serve.output)
+    assert shown(patches, serve.output) == shown(patches.in_place, serve.output)
+    assert page.stat().st_ino == stat.st_ino and len(page.read_text()) == len(before) and page.read_text() != before
+    assert report.patched == len(patches)
     assert_as_cold(serve, tmp_path)
 
 

@@ -81,7 +81,7 @@ def splice_sidebars(
     """Serve's pages to patch whose new sidebar is as long as the old one: written over it in
     the served file when the build is applied (Staging.splice), neither read whole nor written
     again (sidebars.in_place). The work left (the other pages to patch) is write_outputs', as
-    are the pages `started` early."""
+    are the pages `started` early; those staging splices already are done."""
     sidebar = renderer.env.globals.get("sidebar")
     if work is None or not work.patch or not staging.flat or not isinstance(sidebar, FacetSidebar):
         return work
@@ -89,6 +89,8 @@ def splice_sidebars(
     # Each variant's UTF-8 and digest, once: thousands of pages share a few.
     variants: dict[tuple, tuple[bytes, bytes] | None] = {}
     for path, placed in work.patch.items():
+        if path in staging.spliced:
+            continue  # by the build's start, before its first pages went to the workers
         if placed.args not in variants:
             now = sidebar_variant(sidebar, placed.args)
             data = now.encode("utf-8") if now is not None else b""
