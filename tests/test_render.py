@@ -295,13 +295,17 @@ SITEMAP_LOOP = """<?xml version="1.0" encoding="UTF-8"?>
 {% endfor %}
 </urlset>
 {# Jinja drops a template's last newline; this comment keeps the one above. #}"""
-FOLDERS = st.lists(st.sampled_from(["", "mentors/", "a&b/", "x/../", "é/", "<p>/", "tags/q%20r/"]), unique=True)
+FOLDERS = st.lists(
+    st.sampled_from(["", "mentors/", "a&b/", "x/../", "é/", "<p>/", "tags/q%20r/", "a\nb/"]), unique=True
+)
 
 
 @settings(max_examples=200, deadline=None)
 @given(
     FOLDERS,
-    st.dictionaries(st.sampled_from(["", "mentors/", "a&b/", "é/"]), st.sampled_from(["", "2026-01-02", "<&>"])),
+    st.dictionaries(
+        st.sampled_from(["", "mentors/", "a&b/", "é/"]), st.sampled_from(["", "2026-01-02", "<&>", "1\n2"])
+    ),
     st.none()
     | st.dictionaries(
         st.sampled_from(["", "mentors/", "é/"]), st.lists(st.sampled_from(["fr", "ar", 'x"y']), max_size=2)

@@ -521,6 +521,22 @@ def sitemap_elements(
     """The theme's sitemap.xml's `<url>` elements for `paths` (folders), as its loop over them
     wrote them: the templates' `sitemap_urls`. One call, where the loop took a third of a
     second of every rebuild after a tag edit at 10,000 mentors (the listings' dates move)."""
+    paths = list(paths)
+    if not alternates:
+        # Every address and date escaped in one call, not two per page (85 ms of 15,700 pages
+        # went mostly to escape's Markup objects); unless one holds the separator.
+        locs = str(escape("\n".join([absolute_url(base_url, url(path)) for path in paths]))).split("\n")
+        dates = [lastmod.get(path) or "" for path in paths]
+        stamps = str(escape("\n".join(dates))).split("\n")
+        if len(locs) == len(paths) == len(stamps):
+            return "".join(
+                [
+                    f"  <url><loc>{loc}</loc><lastmod>{stamp}</lastmod></url>\n"
+                    if stamp
+                    else f"  <url><loc>{loc}</loc></url>\n"
+                    for loc, stamp in zip(locs, stamps, strict=True)
+                ]
+            )
     lines: list[str] = []
     for path in paths:
         loc = escape(absolute_url(base_url, url(path)))
