@@ -239,7 +239,6 @@ def shard_key(token: str) -> str:
     return token[:PREFIX]
 
 
-@lru_cache(maxsize=4096)
 def shard_name(prefix: str) -> str:
     """The file name of a prefix's shard: its UTF-8 bytes in hex ("ad" -> "6164"), a name no
     other shard changes. (Numbering them in order renamed every later shard, and so made serve
@@ -247,6 +246,7 @@ def shard_name(prefix: str) -> str:
     return prefix.encode("utf-8").hex()
 
 
+@lru_cache(maxsize=4096)
 def _label_tokens(text: str) -> tuple[str, ...]:
     """tokens() of the short texts many mentors share (labels, cities, aliases)."""
     return tuple(tokens(text))
