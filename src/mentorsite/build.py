@@ -179,6 +179,8 @@ def build_site(
             derived.manifest = None  # (a preview's stays until its output is touched)
         # Serve's builds over a last one move each file into place (Staging.apply), never swap.
         staging.flat = preview and previous is not None
+        # Kept files were checked against the addresses of the last build; these are new.
+        added = _added_addresses(previous, private) if previous is not None else PrivateStrings()
         # A cold build keeps nothing: its keys only go into the manifest, and are made where
         # each page is rendered, in the workers (runner.write_outputs). Serve's are made here:
         # its next build reuses their digests.
@@ -213,7 +215,7 @@ def build_site(
             if preview:
                 sidebars = _sidebar_work(renderer, list(pages), previous, digests[0].page_rests if digests else {})
                 pages = [p for p in pages if p.path not in sidebars.same]  # the plan keeps them
-                if previous is not None and not _added_addresses(previous, private):
+                if previous is not None and not added:
                     # As the other pages below: a new sidebar as long as the old one is written
                     # over it in the served file, not patched into a whole new copy by the
                     # workers (a tag edit's 417 directory pages: 25 MB of files written again).
@@ -273,9 +275,7 @@ def build_site(
                     plan.keep[path] = (keys[path], *previous.entries[path][1:])
         digested = buildcache.address_digests(private)[1]
         if previous is not None:
-            # Kept files were checked against the addresses of the last build; check new ones.
-            added = _added_addresses(previous, private)
-            if added:
+            if added:  # check the kept files for them
                 kept = [o.path for o in outputs if o.path in plan.keep and not isinstance(o, Copy)]
                 staging.leaked += staging.leaks_in(kept, added)
             elif preview:
