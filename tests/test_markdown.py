@@ -3,8 +3,19 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from mentorsite.markdown import Heading, Reference, references, render_guide, render_profile, shifted_levels
+from mentorsite.markdown import (
+    Heading,
+    Reference,
+    parsed_profile,
+    plain_paragraphs,
+    references,
+    render_guide,
+    render_profile,
+    shifted_levels,
+)
 
 REL = 'rel="nofollow noopener ugc"'
 
@@ -268,3 +279,55 @@ def test_references_with_positions():
         Reference("handout.pdf", False, "", 3, 32),
         Reference("c.pdf", False, "", 7, 6),
     ]
+
+
+# Plain prose skips markdown-it: the same HTML, or no shortcut at all ---------------------------
+
+#: Letters of several scripts, digits, the punctuation plain prose may hold, and characters that
+#: start blocks, inline markup or typographer replacements.
+PROSE = "aZéßжأ中 1 9,.;:?!-" + "\n\n\n" + "_*'\"()[]#>+|~&<`\\=^\t\u00a0\u2028\r\0"
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet=PROSE, max_size=40) | st.text(alphabet="aé中 1,.;:?!-\n", max_size=40))
+def test_plain_paragraphs_are_markdown_its_html_or_nothing(text):
+    plain = plain_paragraphs(text)
+    assert plain is None or plain == parsed_profile(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ana mentors designers.\n\nShe runs a studio in Lagos, and reads a lot!",
+        "Ünal: product, data; research?\nAll of it.\n",
+        "Мария ведёт команду.",
+        "مرحبا بكم",
+        "",
+        "\n\n",
+    ],
+)
+def test_plain_prose_takes_the_shortcut(text):
+    assert plain_paragraphs(text) is not None
+    assert render_profile(text) == parsed_profile(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Two spaces end this line  \nso it breaks",
+        "One space ends this line \nand is stripped",
+        "1. a list",
+        "- a list",
+        "Heading\n---",
+        "    code",
+        "Wait...",
+        "2010--2020",
+        "It's",
+        "(c) Example",
+        "snake_case",
+        "Tab\there",
+        "Line\r\nends",
+    ],
+)
+def test_anything_markdown_may_change_goes_through_markdown_it(text):
+    assert plain_paragraphs(text) is None
