@@ -131,6 +131,19 @@ def test_alias_is_refused():
     ]
 
 
+def test_alias_of_a_text_is_refused():
+    """A text value is refused as an alias too, once, at its anchor."""
+    assert problems("a: &x text\nb: *x\nc: *x\n") == [
+        f"p.yaml:1:4: error: anchors and aliases (& and *) are not allowed\n    hint: {ALIAS_HINT}"
+    ]
+
+
+def test_too_many_texts_in_a_mapping():
+    """Keys and their text values both count towards the limit; the error is at the value over it."""
+    found = problems("{" + ", ".join(f"k{i}: v" for i in range(6000)) + "}\n")
+    assert found == ["p.yaml:1:48889: error: too many values in one file (the limit is 10,000)"]
+
+
 def test_billion_laughs_is_refused_fast():
     """The billion-laughs bomb is refused in well under a second, one error per anchor."""
     bomb = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(

@@ -39,12 +39,24 @@ Path = tuple[Any, ...]
 Position = tuple[int, int]
 
 _TAG = "tag:yaml.org,2002:"
+_STR = _TAG + "str"
 
 
 class CoreResolver(BaseResolver):
     """YAML 1.2 core-schema implicit typing: null, true/false, decimal ints and floats."""
 
     yaml_implicit_resolvers: dict = {}
+
+    def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:
+        """BaseResolver.resolve less what this schema never has (wildcard and path resolvers):
+        the composer asks once per node, keys included, 60 times in a profile."""
+        if kind is ScalarNode:
+            if implicit[0]:
+                for tag, regexp in self.yaml_implicit_resolvers.get(value[:1], ()):
+                    if regexp.match(value):
+                        return tag
+            return self.DEFAULT_SCALAR_TAG
+        return self.DEFAULT_SEQUENCE_TAG if kind is SequenceNode else self.DEFAULT_MAPPING_TAG
 
 
 CoreResolver.add_implicit_resolver(_TAG + "null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
@@ -560,6 +572,18 @@ class _Walker:
                 first_line[key] = key_pos[0]
                 at = _shared(loc + (key,))
                 self.keys[at] = key_pos
+                if (
+                    value_node.tag == _STR
+                    and type(value_node) is ScalarNode
+                    and depth < MAX_DEPTH
+                    and len(self.seen) < MAX_NODES
+                    and id(value_node) not in self.seen
+                ):
+                    # What convert does for a text, the most common value, without its calls.
+                    self.seen.add(id(value_node))
+                    self.values[at] = self.pos(value_node)
+                    result[key] = value_node.value
+                    continue
                 result[key] = self.convert(value_node, at, depth + 1)
             return result
         self.error(node, "unsupported YAML node")  # pragma: no cover - composer makes only these
