@@ -10,7 +10,7 @@ import re
 import unicodedata
 import zoneinfo
 from datetime import date, datetime, timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Annotated, Any, TypeAlias
 from urllib.parse import urlsplit
 
@@ -472,12 +472,18 @@ def base_profile(profile: Mentor) -> Mentor:
     if type(profile) is Mentor:
         return profile
     values = profile.__dict__
-    own = [key for key in type(profile).model_fields if key not in Mentor.model_fields]
+    own = _own_fields(type(profile))
     plain = Mentor.model_construct(
         profile.model_fields_set.difference(own), **{k: v for k, v in values.items() if k not in own}
     )
     plain._custom = {key: values[key] for key in own if values[key] is not None and values[key] != []}
     return plain
+
+
+@cache
+def _own_fields(model: type[Mentor]) -> tuple[str, ...]:
+    # Once per site model, not per profile: pydantic's model_fields is a property.
+    return tuple(key for key in model.model_fields if key not in Mentor.model_fields)
 
 
 def facet_values(mentor: Mentor | dict, field: str) -> list[Any]:
