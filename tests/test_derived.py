@@ -168,3 +168,15 @@ def test_make_gets_its_arguments_and_sources_count_in_order():
     assert cache.get("pair", (), None, make) == 4
     assert cache.get("pair", (), "other", make) == 5
     assert calls == [("x", 2), ("z", 4), (), (), ()]
+
+
+def test_a_one_off_cache_keeps_nothing_it_makes_nor_any_base():
+    cache, (made, make) = DerivedCache(one_off=True), counting()
+    a = Source("a")
+    cache.begin(b"s1")
+    assert cache.get("view", (a,), 1, make(a, 1)) == "a:1"
+    assert cache.get("view", (a,), 1, make(a, 1)) == "a:1"
+    assert made == ["a", "a"]  # made at each ask: no entry holds it (nor `a`) alive
+    cache.keep_base("facets", ["made from a"])
+    assert cache.base("facets") is None
+    assert cache._entries == {} and cache._bases == {}

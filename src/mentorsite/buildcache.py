@@ -28,7 +28,7 @@ import io
 import os
 import pickle
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from itertools import compress, repeat
 from operator import and_, eq, is_not, itemgetter, not_
@@ -242,9 +242,13 @@ class Digests:
 
     def _card_blind(self, view: MentorView) -> bytes:
         """A view's data without its card, its similar mentors by their card-blind digests."""
-        state = {name: value for name, value in vars(view).items() if name not in ("card", "similar")}
+        # In field order, as vars() gave them before views had slots: the same digests.
+        state = {name: getattr(view, name) for name in _VIEW_FIELDS if name not in ("card", "similar")}
         similar = b"".join(self._memoised(other, True) for other in view.similar)
         return b"card-blind view\0" + _pickled(state) + b"\0" + similar
+
+
+_VIEW_FIELDS = tuple(f.name for f in fields(MentorView))
 
 
 def _digest(data: bytes) -> bytes:

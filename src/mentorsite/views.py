@@ -28,7 +28,7 @@ from .vocabulary import year_key
 from .writing import ARABIC, in_ranges, without_article
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # about 70,000 at 10,000 mentors
 class FacetRef:
     key: str
     label: str
@@ -79,7 +79,9 @@ class Photo:
         return ", ".join(f"{url(path)} {width}w" for path, width in self.jpeg or ((self.url, self.width),))
 
 
-@dataclass
+# Slots: 20,000 views at 10,000 mentors (each with its similar mentors, and without) held
+# 32 MB of attribute arrays without them.
+@dataclass(slots=True)
 class MentorView:
     slug: str
     url: str
