@@ -1055,8 +1055,9 @@ def test_early_rendered_mentor_pages_give_the_tree_of_an_in_process_build(tmp_pa
     assert started == [5]
     assert_same_tree(tmp_path / "early", tmp_path / "serial")
     assert (report.pages, report.files, report.rendered) == (serial.pages, serial.files, serial.rendered)
-    # A cold build's page keys are made in the workers that render the pages: the same keys.
-    assert keyed_here == []
+    # A cold build's page keys are made where the pages render: in the worker, or in this
+    # process for the slices it took itself (parallel.run_ranges); each once, the same keys.
+    assert len(keyed_here) == len(set(keyed_here)) <= serial.rendered
     manifests = [load_manifest(site, tmp_path / name).entries for name in ("serial", "early")]
     assert [{path: entry[0] for path, entry in found.items()} for found in manifests] == [
         {path: entry[0] for path, entry in manifests[0].items()}
