@@ -293,7 +293,7 @@ class _MentorMaker:
 
     def field_values(self, mentor: Mentor) -> tuple[dict[str, list], bytes]:
         found = {f: facet_values(mentor, f) for f in self.fields}
-        return found, _hashable(found)
+        return found, _signature(found)
 
     def base_view(self, m: LoadedMentor, refs: RefMaker) -> tuple[MentorView, tuple]:
         """The view without similar mentors nor card, and what similar_mentors reads of it."""
@@ -347,11 +347,11 @@ def finish_cards(site: SiteContext, card: Callable[[MentorView], Markup]) -> Non
     site.pending_cards.clear()
 
 
-def _hashable(values: dict[str, list]) -> bytes:
-    """A mentor's facet values as a hashable, comparable signature: a digest of their reprs.
-    (The tuple of reprs itself held 16 MB at 10,000 mentors, for comparisons only.)"""
-    text = repr(tuple((field, tuple(map(repr, found))) for field, found in values.items()))
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+def _signature(values: dict[str, list]) -> bytes:
+    """A mentor's facet values as a comparable signature: a digest of their repr (the tuple of
+    reprs this was held 16 MB at 10,000 mentors, for comparisons only). A repr escapes what
+    UTF-8 cannot encode."""
+    return hashlib.blake2b(repr(values).encode("utf-8"), digest_size=16).digest()
 
 
 def similar_key(view: MentorView) -> tuple:

@@ -13,14 +13,13 @@ import multiprocessing
 import os
 import signal
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 R = TypeVar("R")
 
 #: Below this many items, starting processes costs more than it saves.
 MIN_PARALLEL_ITEMS = 400
-
-_TARGET: Callable[[int, int], object] | None = None
 
 
 def default_jobs() -> int:
@@ -42,76 +41,62 @@ def _ended_by_sigterm() -> None:
 def run_ranges(count: int, work: Callable[[int, int], R], jobs: int | None = None) -> list[R]:
     """Call work(start, stop) over consecutive slices of range(count); results in order.
 
-    This process works too, beside `jobs - 1` forked workers: it would only wait for them
-    otherwise. A worker's memory is mostly the pages of this one that it copies as it reads
-    the objects there (reference counts are writes): at 10,000 mentors each worker held about
-    100 MB of its own, so one worker fewer is that much less memory for the build. The slices
-    this process takes are not pickled back either. `work` runs in this process as in a
-    worker: what it changes of this process's state must be what merging its result does.
+    This process works too, beside `jobs - 1` forked workers (start_ranges): it would only
+    wait for them otherwise. A worker's memory is mostly the pages of this one that it copies
+    as it reads the objects there (reference counts are writes): at 10,000 mentors each worker
+    held about 100 MB of its own, so one worker fewer is that much less memory for the build.
+    The slices this process takes are not pickled back either. `work` runs in this process as
+    in a worker: what it changes of this process's state must be what merging its result does.
     """
-    global _TARGET, _CLAIMS, _BOUNDS
-    jobs = jobs or default_jobs()
-    if jobs <= 1 or count < MIN_PARALLEL_ITEMS or "fork" not in multiprocessing.get_all_start_methods():
-        return [work(0, count)]
-    # A few slices per worker evens out uneven items without much overhead; each takes the
-    # next slice no one has taken yet.
-    slices = jobs * 4
-    bounds = [(count * i // slices, count * (i + 1) // slices) for i in range(slices)]
-    context = multiprocessing.get_context("fork")
-    _TARGET, _CLAIMS, _BOUNDS = work, context.Value("i", 0), bounds
-    # What the workers inherit is never garbage to them: frozen, their collections skip it and
-    # do not write to (and so copy) the parent's memory pages.
-    gc.freeze()
-    try:
-        with context.Pool(jobs - 1, initializer=_ended_by_sigterm) as pool:
-            theirs = [pool.apply_async(_claim_slices) for _ in range(jobs - 1)]
-            done: dict[int, Any] = dict(_claim_slices())
-            for pending in theirs:
-                done.update(pending.get())
-        return [done[i] for i in range(slices)]
-    finally:
-        _TARGET, _CLAIMS, _BOUNDS = None, None, []
-        gc.unfreeze()
+    started = start_ranges(count, work, jobs)
+    return [work(0, count)] if started is None else started.results()
 
 
-_CLAIMS: Any = None  # run_ranges' count of the slices taken (a shared multiprocessing.Value)
-_BOUNDS: list[tuple[int, int]] = []
+@dataclass
+class _Slices:
+    """Consecutive slices of a range, each taken by the next process free (a shared count)."""
+
+    work: Callable[[int, int], object]
+    bounds: list[tuple[int, int]]
+    taken: Any  # a multiprocessing.Value shared with the forked workers
+
+    def take(self) -> list[tuple[int, object]]:
+        """Take slices one after another until none is left; their results by number."""
+        done: list[tuple[int, object]] = []
+        while True:
+            with self.taken.get_lock():
+                number = self.taken.value
+                self.taken.value = number + 1
+            if number >= len(self.bounds):
+                return done
+            done.append((number, self.work(*self.bounds[number])))
 
 
-def _claim_slices(
-    work: Callable[[int, int], object] | None = None, claims: Any = None, bounds: list[tuple[int, int]] | None = None
-) -> list[tuple[int, object]]:
-    """Take slices one after another until none is left; their results by number. A worker
-    takes run_ranges' or start_ranges' (as they were when it was forked)."""
-    if work is None:  # in a worker
-        work, claims, bounds = _TARGET, _CLAIMS, _BOUNDS
-    assert work is not None and claims is not None and bounds is not None
-    done: list[tuple[int, object]] = []
-    while True:
-        with claims.get_lock():
-            number = claims.value
-            claims.value = number + 1
-        if number >= len(bounds):
-            return done
-        done.append((number, work(*bounds[number])))
+#: The slices a worker forked by start_ranges takes (its copy of them as it was forked).
+_FORKED: _Slices | None = None
+
+
+def _take_forked() -> list[tuple[int, object]]:
+    assert _FORKED is not None
+    return _FORKED.take()
 
 
 class Started:
     """Ranges of work running in forked workers while this process goes on (start_ranges)."""
 
-    def __init__(self, pool, pending: list, work: Callable[[int, int], object], claims: Any, bounds: list) -> None:
+    def __init__(self, pool, pending: list, slices: _Slices) -> None:
         self._pool = pool
         self._pending = pending
-        self._work, self._claims, self._bounds = work, claims, bounds
+        self._slices = slices
 
     def results(self) -> list:
         """The results of every range, in order: this process takes the slices no worker has
         taken yet, then waits for the workers (a worker's exception is raised here)."""
         try:
-            done: dict[int, Any] = dict(_claim_slices(self._work, self._claims, self._bounds))
+            done: dict[int, Any] = dict(self._slices.take())
             for pending in self._pending:
                 done.update(pending.get())
-            return [done[i] for i in range(len(self._bounds))]
+            return [done[i] for i in range(len(self._slices.bounds))]
         finally:
             self.stop()
 
@@ -127,28 +112,31 @@ class Started:
 def start_ranges(count: int, work: Callable[[int, int], R], jobs: int | None = None) -> Started | None:
     """Start work(start, stop) over slices of range(count) in `jobs - 1` forked workers and
     return at once, so this process can prepare what comes next while they work; it takes the
-    slices left when it asks for the results (Started.results), as run_ranges does. None where
-    run_ranges would work in-process (one core, little work, no fork). The workers see the
-    state of this process as it is now, and this process its state when it asks: `work` must
-    only read what already exists, and nothing it reads may change meanwhile."""
-    global _TARGET, _CLAIMS, _BOUNDS
+    slices left when it asks for the results (Started.results). None where the work would run
+    in-process (one core, little work, no fork). The workers see the state of this process as
+    it is now, and this process its state when it asks: `work` must only read what already
+    exists, and nothing it reads may change meanwhile."""
+    global _FORKED
     jobs = jobs or default_jobs()
     if jobs <= 1 or count < MIN_PARALLEL_ITEMS or "fork" not in multiprocessing.get_all_start_methods():
         return None
-    slices = jobs * 4
-    bounds = [(count * i // slices, count * (i + 1) // slices) for i in range(slices)]
     context = multiprocessing.get_context("fork")
-    claims = context.Value("i", 0)
-    _TARGET, _CLAIMS, _BOUNDS = work, claims, bounds
-    gc.freeze()  # as in run_ranges; Started.stop unfreezes
+    # A few slices per process evens out uneven items without much overhead.
+    parts = jobs * 4
+    bounds = [(count * i // parts, count * (i + 1) // parts) for i in range(parts)]
+    slices = _Slices(work, bounds, context.Value("i", 0))
+    _FORKED = slices
+    # What the workers inherit is never garbage to them: frozen, their collections skip it and
+    # do not write to (and so copy) the parent's memory pages. Started.stop unfreezes.
+    gc.freeze()
     try:
         pool = context.Pool(jobs - 1, initializer=_ended_by_sigterm)
     except BaseException:
         gc.unfreeze()
         raise
     finally:
-        _TARGET, _CLAIMS, _BOUNDS = None, None, []  # the workers have their own copy
-    return Started(pool, [pool.apply_async(_claim_slices) for _ in range(jobs - 1)], work, claims, bounds)
+        _FORKED = None  # the workers have their own copy
+    return Started(pool, [pool.apply_async(_take_forked) for _ in range(jobs - 1)], slices)
 
 
 #: Allocations between two young-generation collections during a build (Python's default is 700).
