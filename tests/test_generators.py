@@ -301,3 +301,20 @@ def test_the_home_summary_updated_edit_by_edit_equals_one_made_again(tmp_path_fa
         # And the feed's newest, three of them (so that edits happen outside them too).
         dated = [v for v in generators._in_order(site) if v.joined]
         assert generators._newest_joined(site, 3) == sorted(dated, key=lambda v: (v.joined, v.slug), reverse=True)[:3]
+
+
+def test_views_share_their_facet_refs_and_show_the_loaded_bio_itself(site, tmp_path):
+    """Every view showing a tag shows the one ref of it (refs are frozen), and a view's bio is
+    the very Markup the profile was loaded with, not a copy: a build holds all of them."""
+    views = [site.views[f"person-{i}"] for i in range(7)]
+    assert [t.key for t in views[0].tags] == ["leadership", "writing"]
+    assert all(v.tags[0] is views[0].tags[0] and v.tags[1] is views[0].tags[1] for v in views)
+    assert all(v.languages[0] is views[0].languages[0] for v in views)
+    assert views[0].tags[0] is not views[0].tags[1]
+    files = {"site.toml": SITE_TOML, **PROFILES}
+    root = write_site(tmp_path / "site", files=files)
+    config = load_config(root)
+    loaded = load_site(root, config, today=TODAY)
+    assert type(loaded.mentors[0].bio_html) is Markup
+    made = site_context(config, loaded.mentors, [], {}, lambda v: Markup(v.slug), messages_for(config.language))
+    assert made.views[loaded.mentors[0].slug].bio_html is loaded.mentors[0].bio_html

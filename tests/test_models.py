@@ -455,3 +455,36 @@ def test_all_warnings_at_once(context):
         f"{PATH}:16:6: bio is short (3 characters)",
         f"{PATH}:1:7: no photo",
     ]
+
+
+# --- what a one-off build shares between profiles (models.share_equal_parts) -----------------
+
+
+def test_equal_parts_are_shared_and_no_value_changes(context):
+    """Equal locations and availabilities become one object, equal sets of given fields one
+    set; what differs (another city, another set of given fields) stays apart, and every
+    profile's values and dump are as they were."""
+    from mentorsite.models import share_equal_parts
+
+    texts = [
+        GOOD_PROFILE,
+        GOOD_PROFILE.replace("Ada Example", "Bo Example"),
+        edit("  city: Lisbon", "  city: Porto"),
+        edit("  capacity: 2\n", ""),
+    ]
+    mentors = [valid(text, context)[0] for text in texts]
+    before = [m.model_dump() for m in mentors]
+    share_equal_parts(mentors)
+    assert [m.model_dump() for m in mentors] == before
+    first, same, porto, no_capacity = mentors
+    assert same.location is first.location and same.availability is first.availability
+    assert porto.location is not first.location and porto.availability is first.availability
+    # Capacity left out: equal values, but not the same fields given.
+    assert no_capacity.availability == first.availability.model_copy(update={"capacity": None})
+    assert no_capacity.availability is not first.availability
+    assert no_capacity.availability.model_fields_set == {"accepting"}
+    assert same.model_fields_set is first.model_fields_set
+    assert porto.location.model_fields_set is first.location.model_fields_set
+    with pytest.raises(ValueError, match="frozen"):
+        same.location.city = "Faro"  # shared, so never edited
+    assert first.location.city == "Lisbon"

@@ -404,3 +404,23 @@ def test_a_word_with_a_new_prefix_adds_its_shard_and_changes_no_other(tmp_path):
     assert sorted(after.keys() - before.keys()) == ["6161.json"] and before.keys() <= after.keys()
     assert json.loads(after["6161.json"]) == {"aaqvist": "1c"}  # Bo: ordinal 2, in the bio (weight 1)
     assert [name for name in before if after[name] != before[name]] == []
+
+
+def test_a_one_off_text_index_takes_tokens_one_by_one_and_keeps_none():
+    """A one-off build's index (keep=False) reads the tokens as they come, gives the same shard
+    files as a kept one, and holds neither the tokens nor the postings afterwards."""
+    rng = random.Random(20261203)
+    words = ["ab" + c for c in "cdefgh"] + ["数据", "qq"]
+    slugs = tuple(f"m{i}" for i in range(30))
+    tokens = [{w: rng.randint(1, 9) for w in rng.sample(words, 3)} for _ in slugs]
+    taken = []
+
+    def one_by_one():
+        for found in tokens:
+            taken.append(found)
+            yield found
+
+    one_off = search.TextIndex(keep=False)
+    assert one_off.update(slugs, one_by_one()) == search.TextIndex().update(slugs, tokens)
+    assert taken == tokens
+    assert (one_off.tokens, one_off.postings, one_off.strings, one_off.shard_files) == ([], {}, {}, {})

@@ -26,6 +26,7 @@ from .guardrails import site_problems
 from .index import search_examples
 from .load import LoadCache, Loaded, LoadedMentor, load_site
 from .messages import load_messages, site_catalogue_path, site_template_msgids
+from .models import share_equal_parts
 from .outputs import Copy, File, Output, Page
 from .parallel import fewer_collections
 from .photos import check_photos
@@ -608,7 +609,9 @@ def _asset_versions(assets: list[File]) -> dict[str, str]:
 def _forget_checked_texts(loaded: Loaded) -> None:
     """Let go of what only the checks read of each profile (its YAML positions, its text and
     its public texts joined): about 60 MB at 10,000 mentors that a one-off build would hold
-    while it renders. Only for profiles no other build sees (no LoadCache)."""
+    while it renders. Only for profiles no other build sees (no LoadCache). Their equal parts
+    are shared too (models.share_equal_parts)."""
+    share_equal_parts(m.mentor for m in loaded.mentors)
     for mentor in loaded.mentors:
         mentor.document = _CHECKED
         mentor.source = ""

@@ -19,7 +19,7 @@ from .textrules import source_line
 Severity = Literal["error", "warning"]
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Diagnostic:
     """One problem: where it is (1-based line and column; 0 when unknown) and what to do."""
 

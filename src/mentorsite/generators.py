@@ -10,6 +10,7 @@ import heapq
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from datetime import date
+from functools import lru_cache
 from itertools import compress
 from operator import attrgetter, methodcaller
 from pathlib import Path
@@ -124,7 +125,13 @@ def site_image(site: SiteContext) -> SocialImage | None:
 
 
 def mentor_crumbs(site: SiteContext, mentor: MentorView) -> list[Crumb]:
-    return [Crumb(site.messages.gettext("Mentors"), "mentors/"), Crumb(mentor.name, mentor.url)]
+    return [_mentors_crumb(site.messages.gettext("Mentors")), Crumb(mentor.name, mentor.url)]
+
+
+@lru_cache(maxsize=64)
+def _mentors_crumb(label: str) -> Crumb:
+    # One object for every profile's trail (a build holds 10,000 of them while it renders).
+    return Crumb(label, "mentors/")
 
 
 def guide_crumbs(site: SiteContext, guide: GuideView) -> list[Crumb]:
@@ -607,7 +614,7 @@ def search_index(site: SiteContext) -> Iterator[File]:
         site.facets,
         site.derived.get,
         # The text index of the last build under the same settings (serve), patched per edit.
-        site.derived.get("text-index", (), None, search.TextIndex),
+        site.derived.get("text-index", (), None, search.TextIndex, not site.derived.one_off),
     )
     for path, data in files.items():
         yield File(path, "search index", data, ALL_MENTORS)

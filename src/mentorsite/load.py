@@ -19,6 +19,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup
 from pydantic import ValidationError
 
 from .config import SiteConfig
@@ -45,7 +46,7 @@ MAX_GUIDE_BYTES = 1024 * 1024
 SHORT_BIO = 200
 
 
-@dataclass
+@dataclass(slots=True)
 class LoadedMentor:
     """A profile that validated, with where its values sit in the file (for later rules)."""
 
@@ -193,9 +194,10 @@ def read_profile(
         path, raw, context, today=today, review_after_months=review_after_months, size=size
     )
     if mentor:
-        mentor.bio_html = render_profile(mentor.mentor.bio)
+        # Markup already, so the view shows this very string (views.mentor_view), not a copy.
+        mentor.bio_html = Markup(render_profile(mentor.mentor.bio))
         if mentor.mentor.expectations:
-            mentor.expectations_html = render_profile(mentor.mentor.expectations, "expectations")
+            mentor.expectations_html = Markup(render_profile(mentor.mentor.expectations, "expectations"))
     return mentor, diagnostics
 
 

@@ -6,9 +6,11 @@ validation context (`{"vocabularies": {field: Vocabulary}}`) so the models stay 
 
 from __future__ import annotations
 
+import contextlib
 import re
 import unicodedata
 import zoneinfo
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from functools import cache, lru_cache
 from typing import Annotated, Any, TypeAlias
@@ -518,3 +520,31 @@ class Guide(Strict):
     tags: list[ShortLine] = Field(default_factory=list, max_length=12)
     draft: bool = False
     """Hidden from the build while true."""
+
+
+def share_equal_parts(mentors: Iterable[Mentor]) -> None:
+    """Let profiles share what they hold equal: the sets of fields each model was given, and
+    equal locations and availabilities. Every part is frozen, so sharing changes no value;
+    at 10,000 mentors the 30,000 sets alone were 22 MB a build held while it rendered."""
+    sets: dict[frozenset[str], set[str]] = {}
+    parts: dict[tuple, BaseModel] = {}
+
+    def share_set(model: BaseModel) -> None:
+        given = model.__pydantic_fields_set__
+        object.__setattr__(model, "__pydantic_fields_set__", sets.setdefault(frozenset(given), given))
+
+    no_custom: dict[str, Any] | None = None
+    for mentor in mentors:
+        share_set(mentor)
+        if mentor.__pydantic_private__ == {"_custom": {}}:  # (no value of the site's own fields)
+            no_custom = no_custom or mentor.__pydantic_private__
+            object.__setattr__(mentor, "__pydantic_private__", no_custom)
+        values = mentor.__dict__
+        for name in ("location", "availability"):
+            part = values[name]
+            if part is None:
+                continue
+            share_set(part)
+            key = (type(part), tuple(part.__dict__.items()), id(part.__pydantic_fields_set__))
+            with contextlib.suppress(TypeError):  # (an unhashable value: kept as it is)
+                values[name] = parts.setdefault(key, part)

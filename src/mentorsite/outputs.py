@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from .social_cards import CardSpec
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Inputs:
     """The content an output shows. Settings, templates and the tool version concern every
     output, so they are not listed here."""
@@ -36,7 +36,7 @@ ALL_MENTORS = Inputs(all_mentors=True)
 ALL_GUIDES = Inputs(all_guides=True)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Page:
     """A page rendered from a template: `template` with `context` becomes the file at `path`."""
 

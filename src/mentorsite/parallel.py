@@ -8,6 +8,8 @@ small, everything runs in-process with identical results.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import functools
 import gc
 import multiprocessing
 import os
@@ -129,6 +131,7 @@ def start_ranges(count: int, work: Callable[[int, int], R], jobs: int | None = N
     # What the workers inherit is never garbage to them: frozen, their collections skip it and
     # do not write to (and so copy) the parent's memory pages. Started.stop unfreezes.
     gc.freeze()
+    give_back_free_pages()
     try:
         pool = context.Pool(jobs - 1, initializer=_ended_by_sigterm)
     except BaseException:
@@ -137,6 +140,26 @@ def start_ranges(count: int, work: Callable[[int, int], R], jobs: int | None = N
     finally:
         _FORKED = None  # the workers have their own copy
     return Started(pool, [pool.apply_async(_take_forked) for _ in range(jobs - 1)], slices)
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    try:
+        return ctypes.CDLL(None).malloc_trim  # glibc's
+    except (AttributeError, OSError):  # (another C library: nothing to do)
+        return None
+
+
+def give_back_free_pages() -> None:
+    """Hand the C allocator's wholly free pages back to the system before forking workers.
+
+    What a build frees (its profiles' texts once checked) leaves holes among what it keeps;
+    glibc keeps those pages, which the workers would share and then copy as either process
+    allocates there again. At 10,000 mentors, 16 MB of the 49 MB glibc held free came back.
+    """
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
 
 
 #: Allocations between two young-generation collections during a build (Python's default is 700).

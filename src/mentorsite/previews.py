@@ -26,7 +26,7 @@ _SCRIPT_ESCAPES = str.maketrans(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Crumb:
     """One step of a page's breadcrumb trail, shown on the page and listed in its JSON-LD."""
 
@@ -46,7 +46,7 @@ class SocialImage:
     alt: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Preview:
     #: og:type: "website", "profile" or "article".
     og_type: str
