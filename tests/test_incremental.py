@@ -1335,3 +1335,30 @@ def test_a_new_manifest_records_each_entrys_key_as_its_entries_give_it(tmp_path)
     assert manifest.entries["b.html"][:2] == (None, 2) and manifest.entries["k.html"] == (b"kk", 1, 2)
     recorded = {path: entry[0] for path, entry in manifest.entries.items()}
     assert manifest.recorded_keys() == recorded == buildcache.Manifest(manifest.entries).recorded_keys()
+
+
+def test_a_one_off_build_forgets_what_only_its_checks_and_views_read(tmp_path):
+    """A one-off build (no caches passed) lets go of each profile's YAML positions and text
+    once checked, and of the published profiles' models once their views exist: what it holds
+    afterwards has no value left to read, and its output is byte for byte serve's, which keeps
+    everything for its next build."""
+    site = start_site(tmp_path / "site")
+    report = build_site(site, tmp_path / "once", today=TODAY, base_url="http://127.0.0.1:9/", hold=True)
+    assert report.written, [d.human() for d in report.errors]
+    loaded = report.held[0]
+    assert len(loaded.mentors) == 5
+    for item in loaded.mentors:
+        assert item.source == "" and item.public_text is None
+        with pytest.raises(AttributeError, match="name"):
+            item.mentor.name  # noqa: B018 (the model is gone: reading it fails loudly)
+    kept = build_site(
+        site,
+        tmp_path / "kept",
+        today=TODAY,
+        base_url="http://127.0.0.1:9/",
+        cache=LoadCache(),
+        derived=DerivedCache(),
+        hold=True,
+    )
+    assert kept.held[0].mentors[0].mentor.name == NAMES[0]
+    assert_same_tree(tmp_path / "once", tmp_path / "kept")

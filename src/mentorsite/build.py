@@ -26,7 +26,7 @@ from .guardrails import site_problems
 from .index import search_examples
 from .load import LoadCache, Loaded, LoadedMentor, load_site
 from .messages import load_messages, site_catalogue_path, site_template_msgids
-from .models import share_equal_parts
+from .models import Mentor, share_equal_parts
 from .outputs import Copy, File, Output, Page
 from .parallel import fewer_collections
 from .photos import check_photos
@@ -162,7 +162,8 @@ def build_site(
         report.seconds = time.perf_counter() - started
         return report
     own_derived = derived is None  # nothing else sees what this build derives
-    if own_derived and cache is None and not preview:
+    one_off = own_derived and cache is None and not preview  # nor what it loads
+    if one_off:
         _forget_checked_texts(loaded)
     private = private_addresses(config, loaded.mentors)
     staging = Staging(output, private)
@@ -195,6 +196,8 @@ def build_site(
         spread = previous is not None and not preview and own_derived
 
         def start(renderer: Renderer, settings: bytes, first: list[Output]) -> None:
+            if one_off:
+                _forget_models(published)
             pages = [o for o in first if isinstance(o, Page)]
             if spread and previous is not None:
                 keyer = buildcache.Keyer(renderer, settings)
@@ -617,6 +620,19 @@ def _forget_checked_texts(loaded: Loaded) -> None:
         mentor.source = ""
         mentor.public_text = None
 
+
+def _forget_models(published: list[LoadedMentor]) -> None:
+    """Let go of the published profiles' models once the views exist (the first pages are
+    about to render): at 10,000 mentors about 20 MB that a one-off build held while every
+    page rendered, though pages read the views alone. A model read later fails loudly (it
+    has no field that has no default). Only in one tree (start): another language's tree
+    reads the models. Only for profiles no other build sees."""
+    for item in published:
+        item.mentor = _RENDERED
+
+
+#: The model of a profile whose views exist (_forget_models).
+_RENDERED = Mentor.model_construct()
 
 #: The document of a profile whose checks are done (_forget_checked_texts).
 _CHECKED = Document(None)
