@@ -318,3 +318,29 @@ def test_views_share_their_facet_refs_and_show_the_loaded_bio_itself(site, tmp_p
     assert type(loaded.mentors[0].bio_html) is Markup
     made = site_context(config, loaded.mentors, [], {}, lambda v: Markup(v.slug), messages_for(config.language))
     assert made.views[loaded.mentors[0].slug].bio_html is loaded.mentors[0].bio_html
+
+
+def test_a_profile_page_writes_its_json_ld_as_it_renders_and_its_key_covers_it(site):
+    """A mentor page holds no JSON-LD text, only what it is made from (ProfilePreview): it gives
+    exactly what mentor_preview writes, and the digest a page key takes of it follows the view
+    and the trail, not the card (the JSON-LD shows none)."""
+    from mentorsite.buildcache import Digests
+    from mentorsite.previews import ProfilePreview, mentor_preview
+
+    pages = {p.path: p for p in generators.mentor_pages(site)}
+    page = pages["mentors/person-1/index.html"]
+    preview = page.context["page"]["preview"]
+    view, crumbs = site.views["person-1"], page.context["breadcrumbs"]
+    assert type(preview) is ProfilePreview and preview.og_type == "profile"
+    assert preview.json_ld == mentor_preview(site.config, view, preview.image, crumbs).json_ld
+    assert '"name":"Person 1"' in preview.json_ld
+
+    def digest(preview: ProfilePreview) -> bytes:
+        return Digests().of(preview)
+
+    same = ProfilePreview(preview.image, site.config, replace(view, card=Markup("<b>other</b>")), list(crumbs))
+    assert digest(same) == digest(preview)
+    renamed = replace(view, name="Person One")
+    assert digest(ProfilePreview(preview.image, site.config, renamed, crumbs)) != digest(preview)
+    trail = [*crumbs[:1], replace(crumbs[1], label="Person One")]
+    assert digest(ProfilePreview(preview.image, site.config, view, trail)) != digest(preview)

@@ -48,6 +48,7 @@ from .cachefile import read_signed, write_signed
 from .config import SiteConfig
 from .contact_form import CONTACT_FIELDS_TEMPLATE, FORM_FIELDS_GLOBAL
 from .outputs import Copy, Drawn, File, Output, Page
+from .previews import ProfilePreview
 from .render import FacetSidebar, Renderer
 from .replaced import replaced
 from .sidebars import Splice
@@ -231,6 +232,11 @@ class Digests:
             data = self._card_blind(value)  # type: ignore[arg-type]
         elif type(value) is Markup:
             data = b"m" + value.encode("utf-8", "surrogatepass")
+        elif type(value) is ProfilePreview:
+            # Its JSON-LD is written as its page renders, from these parts (and the settings).
+            out = bytearray(b"ProfilePreview\0")
+            self._feed(value.key_parts(), out, True)
+            data = bytes(out)
         elif isinstance(value, BaseModel):
             # Its pickle holds a set (the fields set), whose order varies between processes.
             data = type(value).__qualname__.encode() + b"\0" + value.model_dump_json().encode()

@@ -28,10 +28,10 @@ from .photos import PublishedPhoto, publish_photos
 from .previews import (
     Crumb,
     Preview,
+    ProfilePreview,
     SocialImage,
     absolute_url,
     guide_preview,
-    mentor_preview,
     site_preview,
 )
 from .render import asset_sources
@@ -54,7 +54,7 @@ def _page(
     description: str,
     *,
     updated: date | None = None,
-    preview: Preview | None = None,
+    preview: Preview | ProfilePreview | None = None,
     crumbs: Sequence[Crumb] = (),
 ) -> dict[str, Any]:
     """The `page` every template gets: its URL path, title and description; when its content
@@ -422,7 +422,7 @@ def _mentor_page(site: SiteContext, view: MentorView, guide_url: str | None) -> 
                 view.name,
                 view.headline,
                 updated=view.updated,
-                preview=mentor_preview(site.config, view, image, crumbs),
+                preview=ProfilePreview(image, site.config, view, crumbs),
             ),
             "breadcrumbs": crumbs,
             "mentor": view,

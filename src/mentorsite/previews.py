@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urljoin
 
 from markupsafe import Markup
@@ -146,7 +146,32 @@ def site_preview(
     return Preview("website", image, _graph(*nodes, *_crumbs(config, crumbs)))
 
 
-def mentor_preview(config: SiteConfig, mentor: MentorView, image: SocialImage | None, crumbs: list[Crumb]) -> Preview:
+@dataclass(frozen=True, slots=True)
+class ProfilePreview:
+    """A profile page's Preview whose JSON-LD is written when the page renders, not held from
+    when the page is made: a build holds every page until it ends, and at 10,000 mentors
+    their JSON-LD was 12 MB, read once each. It is made from the view and the breadcrumb
+    trail and the settings, which is what a page's key digests of it (key_parts; the settings
+    are in every key). Its parts are private to templates (the sandbox refuses names with `_`)."""
+
+    image: SocialImage | None
+    _config: SiteConfig
+    _mentor: MentorView
+    _crumbs: Sequence[Crumb]
+    og_type: ClassVar[str] = "profile"
+
+    @property
+    def json_ld(self) -> Markup:
+        return mentor_preview(self._config, self._mentor, self.image, self._crumbs).json_ld
+
+    def key_parts(self) -> tuple[object, ...]:
+        """What its JSON-LD is made from besides the settings (buildcache digests the view card-blind: it shows no card)."""
+        return self.og_type, self.image, self._mentor, list(self._crumbs)
+
+
+def mentor_preview(
+    config: SiteConfig, mentor: MentorView, image: SocialImage | None, crumbs: Sequence[Crumb]
+) -> Preview:
     """A profile page: a ProfilePage whose main entity is the mentor."""
     dates = {}
     if mentor.joined:
