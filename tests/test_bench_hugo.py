@@ -127,3 +127,16 @@ def test_serve_edit_saves_a_new_bio_and_for_tags_drops_the_first_tag(sites):
             assert (mentor.mentor.tags, mentor.mentor.bio.startswith("Edited 7. ")) == (expected, True)
     finally:
         chosen.write_text(original, encoding="utf-8")
+
+
+def test_hugo_bound_stops_a_build_at_its_limit_and_says_so():
+    """bench/hugo_bound.py: a command past the limit is stopped (its figures are then bounds),
+    one within it runs to its end; a failing command is an error, not a figure."""
+    from hugo_bound import measure
+
+    wall, _pss, largest, finished = measure([sys.executable, "-c", "import time; time.sleep(30)"], 1.0, "slow")
+    assert not finished and 1.0 <= wall < 10 and largest > 0
+    wall, _pss, _largest, finished = measure([sys.executable, "-c", "pass"], 30.0, "quick")
+    assert finished and wall < 30
+    with pytest.raises(SystemExit, match="failing failed \\(exit 3\\)"):
+        measure([sys.executable, "-c", "raise SystemExit(3)"], 30.0, "failing")
